@@ -1,0 +1,47 @@
+// The unit of work that flows through the stages. Each stage fills in its own
+// fields and returns the same items, in the same order.
+import type { Candidate, ImageContext, Knowledge, Post, RecognisedEntity } from '../contracts/index.js'
+
+export const STAGE_NAMES = ['stage1', 'knowledge', 'image', 'stage2'] as const
+export type StageName = typeof STAGE_NAMES[number]
+
+export interface PostWork {
+  readonly post: Post
+  /** Kafka (or file) coordinates, carried so the consumer can move offsets once indexed. */
+  readonly source: SourceCoordinates
+  candidates: Candidate[]
+  /** Aligned with `candidates`: the knowledge joined to each, or null. */
+  knowledge: Array<Knowledge | null>
+  image: ImageContext
+  entities: RecognisedEntity[]
+  /** Milliseconds spent in each stage for this item's batch. */
+  timings: Partial<Record<StageName, number>>
+}
+
+export interface SourceCoordinates {
+  topic: string
+  partition: number
+  offset: string
+}
+
+export interface StageBatchEvent {
+  stage: StageName
+  size: number
+  durationMs: number
+}
+
+/** Stages report through this; one adapter turns the events into Prometheus metrics. */
+export interface StageInstrumentation {
+  batchEnd (event: StageBatchEvent): void
+}
+
+/**
+ * A pipeline stage. `run` returns one item per input, in order, and must not
+ * throw for a single bad item: it records what went wrong on that item instead.
+ */
+export interface Stage {
+  readonly name: StageName
+  init (): Promise<void>
+  run (batch: PostWork[]): Promise<PostWork[]>
+  close (): Promise<void>
+}
