@@ -1,0 +1,24 @@
+// Configuration of the text models (stage 1 and stage 2). Validated once at the
+// edge by src/config, then frozen and passed down.
+import { z } from 'zod'
+
+export const ExecutionProviderSchema = z.enum(['auto', 'cpu', 'cuda'])
+
+export const TextModelsConfigSchema = z.object({
+  /** Folder holding `stage1/` and `stage2/`, each with a manifest.json. */
+  modelsDir: z.string().default('models'),
+  /** `int8` is the committed default; `fp32` exists after `npm run train`. */
+  precision: z.enum(['int8', 'fp32']).default('int8'),
+  /** `auto` uses CUDA when onnxruntime-node reports it, else CPU. */
+  executionProvider: ExecutionProviderSchema.default('auto'),
+  intraOpThreads: z.number().int().min(0).max(256).default(0),
+  interOpThreads: z.number().int().min(0).max(256).default(1),
+  /** Largest number of sequences in one ONNX run; micro-batches are split to fit. */
+  maxSequencesPerRun: z.number().int().min(1).max(4096).default(64),
+  /** Stage-1 spans below this score are not passed to stage 2. */
+  minSpanScore: z.number().min(0).max(1).default(0.3),
+  /** Stage-2 predictions of NONE, or typed below this score, are dropped. */
+  minTypeScore: z.number().min(0).max(1).default(0.5)
+}).strict()
+
+export type TextModelsConfig = z.infer<typeof TextModelsConfigSchema>
