@@ -13,6 +13,12 @@ export interface PostWork {
   /** Aligned with `candidates`: the knowledge joined to each, or null. */
   knowledge: Array<Knowledge | null>
   image: ImageContext
+  /**
+   * Aligned with `candidates`: indices into `image.regions`, most relevant
+   * first, as the image stage ordered them for that candidate. Absent means
+   * the regions' own order.
+   */
+  regionOrder?: number[][]
   entities: RecognisedEntity[]
   /** Milliseconds spent in each stage for this item's batch. */
   timings: Partial<Record<StageName, number>>

@@ -1,0 +1,101 @@
+// Stage 2: type each candidate from its knowledge-enriched SCANNER prompt and
+// ground it to a region of the post's image (or None).
+import { ENTITY_TYPES, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
+import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import { STAGE2_BUDGET } from './encoding.js'
+import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
+import { splitWords } from './words.js'
+
+export interface Stage2Options {
+  minTypeScore: number
+}
+
+export interface GroundingRequest {
+  entityText: string
+  type: EntityType
+  knowledge: Knowledge | null
+  image: ImageContext
+  /** Regions in the order they were put in the prompt; `objScores[i]` belongs to `regions[i]`. */
+  regions: readonly ImageRegion[]
+  objScores: readonly number[]
+}
+
+/** Chooses the region an entity is shown in, or null (the entity is not visible). */
+export type RegionGrounder = (request: GroundingRequest) => Grounding | null
+
+/** Words of the post around the entity, so long posts keep the entity's context. */
+export const SENTENCE_WORDS = 64
+
+export function sentenceWindow (words: readonly Word[], wordStart: number, wordEnd: number): string[] {
+  if (words.length <= SENTENCE_WORDS) return words.map((word) => word.text)
+  const centre = Math.floor((wordStart + wordEnd) / 2)
+  const start = Math.max(0, Math.min(centre - SENTENCE_WORDS / 2, words.length - SENTENCE_WORDS))
+  return words.slice(start, start + SENTENCE_WORDS).map((word) => word.text)
+}
+
+export function regionLabel (region: ImageRegion): string {
+  return region.kind === 'text' && region.text !== null ? region.text : region.label
+}
+
+/** Regions for one candidate's prompt: in the image path's order, at most K. */
+export function promptRegions (image: ImageContext, order: readonly number[] | undefined): ImageRegion[] {
+  const indices = order ?? image.regions.map((_, i) => i)
+  return indices
+    .map((index) => image.regions[index])
+    .filter((region): region is ImageRegion => region !== undefined)
+    .slice(0, STAGE2_BUDGET.objects)
+}
+
+export function createStage2 (models: TextModels, options: Stage2Options, ground: RegionGrounder, instrumentation?: StageInstrumentation): Stage {
+  return Object.freeze({
+    name: 'stage2' as const,
+    async init () {},
+    async run (batch: PostWork[]): Promise<PostWork[]> {
+      const started = performance.now()
+      const requests: TypeRequest[] = []
+      const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[] }> = []
+      for (const work of batch) {
+        const words = splitWords(work.post.text)
+        work.candidates.forEach((candidate, i) => {
+          const knowledge = work.knowledge[i] ?? null
+          const regions = promptRegions(work.image, work.regionOrder?.[i])
+          requests.push({
+            entityWords: words.slice(candidate.wordStart, candidate.wordEnd).map((word) => word.text),
+            sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
+            knowledge: knowledge?.text ?? '',
+            imageText: work.image.description,
+            objectLabels: regions.map(regionLabel)
+          })
+          owners.push({ work, candidate: i, regions })
+        })
+        work.entities = []
+      }
+      const results: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
+      results.forEach((result, i) => {
+        const owner = owners[i] as typeof owners[number]
+        if (result.label === 'NONE') return
+        const typeIndex = ENTITY_TYPES.indexOf(result.label)
+        const typeScore = result.scores[typeIndex] ?? 0
+        if (typeScore < options.minTypeScore) return
+        const candidate = owner.work.candidates[owner.candidate]
+        if (candidate === undefined) return
+        const knowledge = owner.work.knowledge[owner.candidate] ?? null
+        const entity: RecognisedEntity = {
+          candidate,
+          type: result.label,
+          typeScore,
+          knowledge,
+          grounding: owner.regions.length === 0
+            ? null
+            : ground({ entityText: candidate.text, type: result.label, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores })
+        }
+        owner.work.entities.push(entity)
+      })
+      const durationMs = performance.now() - started
+      for (const work of batch) work.timings.stage2 = durationMs
+      instrumentation?.batchEnd({ stage: 'stage2', size: batch.length, durationMs })
+      return batch
+    },
+    async close () {}
+  })
+}
