@@ -1,0 +1,66 @@
+// Runs the service's own stages over a labelled split and scores them.
+import type { EntityType, Post } from '../contracts/index.js'
+import { NO_IMAGE } from '../contracts/index.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
+import type { DatasetTweet } from './dataset.js'
+import { evaluate, type DocumentPair, type EvaluationScores, type PixelBox, type PredictedEntity } from './metrics.js'
+
+export interface EvalRunOptions {
+  batchSize: number
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface EvalRun {
+  scores: EvaluationScores
+  documents: DocumentPair[]
+  durationMs: number
+  postsPerSecond: number
+}
+
+const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
+
+export function tweetToWork (tweet: DatasetTweet, index: number): PostWork {
+  const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: [] }
+  return {
+    post,
+    source: { topic: 'eval', partition: 0, offset: String(index) },
+    candidates: [],
+    knowledge: [],
+    image: NO_IMAGE,
+    entities: [],
+    timings: {}
+  }
+}
+
+function toPixels (box: { x: number, y: number, w: number, h: number }, size: { width: number, height: number } | null): PixelBox | null {
+  if (size === null) return null
+  return { xmin: box.x * size.width, ymin: box.y * size.height, xmax: (box.x + box.w) * size.width, ymax: (box.y + box.h) * size.height }
+}
+
+export function workToPrediction (work: PostWork, tweet: DatasetTweet): DocumentPair {
+  const predicted: PredictedEntity[] = work.entities.map((entity) => ({
+    start: entity.candidate.start,
+    end: entity.candidate.end,
+    type: entity.type as EntityType,
+    box: entity.grounding === null ? null : toPixels(entity.grounding.box, tweet.imageSize)
+  }))
+  return {
+    gold: tweet.entities,
+    predicted,
+    candidates: work.candidates.map((candidate) => ({ start: candidate.start, end: candidate.end }))
+  }
+}
+
+export async function runEvaluation (tweets: readonly DatasetTweet[], stages: readonly Stage[], options: EvalRunOptions): Promise<EvalRun> {
+  const started = performance.now()
+  const documents: DocumentPair[] = []
+  for (let i = 0; i < tweets.length; i += options.batchSize) {
+    const slice = tweets.slice(i, i + options.batchSize)
+    let batch = slice.map((tweet, j) => tweetToWork(tweet, i + j))
+    for (const stage of stages) batch = await stage.run(batch)
+    batch.forEach((work, j) => documents.push(workToPrediction(work, slice[j] as DatasetTweet)))
+    options.onProgress?.(Math.min(i + options.batchSize, tweets.length), tweets.length)
+  }
+  const durationMs = performance.now() - started
+  return { scores: evaluate(documents), documents, durationMs, postsPerSecond: tweets.length / (durationMs / 1000) }
+}

@@ -1,0 +1,70 @@
+// Public surface of the text-model stages. Nothing else in src/stages is
+// imported from outside the folder.
+import type { Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { TextModelsConfig } from './config.js'
+import { createStage1 } from './stage1.js'
+import { createStage2, type RegionGrounder } from './stage2.js'
+import { createTextEngine, type TextModels } from './text-engine.js'
+import { createWorkerTextModels } from './text-worker-client.js'
+
+export { TextModelsConfigSchema, type TextModelsConfig } from './config.js'
+export type { TextModels, TextModelsInfo, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
+export type { RegionGrounder, GroundingRequest } from './stage2.js'
+export { splitWords, wordShape } from './words.js'
+export { spanToCandidate } from './stage1.js'
+
+export interface TextStagesDeps {
+  ground: RegionGrounder
+  instrumentation?: StageInstrumentation
+  /** Run inference on the calling thread (tools and tests); the service keeps the default worker. */
+  inProcess?: boolean
+}
+
+export interface TextStages {
+  stage1: Stage
+  stage2: Stage
+  models: TextModels
+  /** Releases the sessions (and the worker); idempotent. */
+  close (): Promise<void>
+}
+
+export async function createTextModels (config: TextModelsConfig, options: { inProcess?: boolean } = {}): Promise<TextModels> {
+  return options.inProcess === true ? await createTextEngine(config) : await createWorkerTextModels(config)
+}
+
+/**
+ * Loads both models (in one worker by default) and returns the two stages
+ * that share them. The sessions are released when both stages are closed.
+ */
+export async function createTextStages (config: TextModelsConfig, deps: TextStagesDeps): Promise<TextStages> {
+  const models = await createTextModels(config, { inProcess: deps.inProcess })
+  let open = 2
+  const release = async (): Promise<void> => {
+    open--
+    if (open === 0) await models.close()
+  }
+  const withRelease = (stage: Stage): Stage => {
+    let closed = false
+    return Object.freeze({
+      name: stage.name,
+      init: () => stage.init(),
+      run: (batch) => stage.run(batch),
+      close: async () => {
+        if (closed) return
+        closed = true
+        await stage.close()
+        await release()
+      }
+    } satisfies Stage)
+  }
+  const stage1 = withRelease(createStage1(models, { minSpanScore: config.minSpanScore }, deps.instrumentation))
+  const stage2 = withRelease(createStage2(models, { minTypeScore: config.minTypeScore }, deps.ground, deps.instrumentation))
+  return {
+    stage1,
+    stage2,
+    models,
+    close: async () => {
+      await Promise.all([stage1.close(), stage2.close()])
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import path from 'node:path'
+import { bioToSpans, parseConll, parseVocXml, readSplit } from '../../src/eval/dataset.js'
+import { isGroundstreamError } from '../../src/errors/index.js'
+
+const FIXTURE = path.join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'gmner-mini')
+
+test('bioToSpans repairs orphan I- tags and splits on type changes', () => {
+  assert.deepEqual(bioToSpans(['O', 'I-PER', 'I-PER', 'O']), [{ wordStart: 1, wordEnd: 3, type: 'PER' }])
+  assert.deepEqual(bioToSpans(['B-PER', 'I-LOC', 'B-ORG', 'I-ORG']), [
+    { wordStart: 0, wordEnd: 1, type: 'PER' },
+    { wordStart: 1, wordEnd: 2, type: 'LOC' },
+    { wordStart: 2, wordEnd: 4, type: 'ORG' }
+  ])
+  assert.deepEqual(bioToSpans(['O', 'O']), [])
+})
+
+test('parseConll rejects a token line outside a tweet with the line number', () => {
+  assert.throws(() => parseConll('Paris\tB-LOC\n', 'bad.txt'), (error: unknown) =>
+    isGroundstreamError(error, 'GS_ERR_DATASET') && error.message.includes('bad.txt:1'))
+  assert.throws(() => parseConll('IMGID:1\nno-tab-here\n', 'bad.txt'), /bad\.txt:2/)
+})
+
+test('parseVocXml reads size and every object', () => {
+  const voc = parseVocXml('<annotation><size><width>50</width><height>40</height></size><object><name>A B</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>3</xmax><ymax>4</ymax></bndbox></object></annotation>')
+  assert.deepEqual(voc, { width: 50, height: 40, objects: [{ name: 'A B', box: { xmin: 1, ymin: 2, xmax: 3, ymax: 4 } }] })
+})
+
+test('readSplit joins words, finds char offsets and attaches boxes by surface text', async () => {
+  const tweets = await readSplit(FIXTURE, 'dev')
+  assert.equal(tweets.length, 2)
+  const [first, second] = tweets
+  assert.ok(first !== undefined && second !== undefined)
+  assert.equal(first.text, 'Lunch with Marta Okafor at Lakeview Pier today')
+  assert.deepEqual(first.entities.map((entity) => [entity.text, entity.type, entity.boxes.length]), [
+    ['Marta Okafor', 'PER', 2],
+    ['Lakeview Pier', 'LOC', 0]
+  ])
+  assert.equal(first.text.slice(first.entities[0]?.start, first.entities[0]?.end), 'Marta Okafor')
+  assert.deepEqual(first.imageSize, { width: 400, height: 300 })
+  // The orphan I-OTHER on "Eurocup" becomes its own entity; no xml means no image size.
+  assert.deepEqual(second.entities.map((entity) => [entity.text, entity.type]), [['Zentrix Labs', 'ORG'], ['Eurocup', 'OTHER']])
+  assert.equal(second.imageSize, null)
+})
+
+test('readSplit names the missing file', async () => {
+  await assert.rejects(readSplit(FIXTURE, 'nope'), (error: unknown) => isGroundstreamError(error, 'GS_ERR_DATASET') && error.message.includes('nope.txt'))
+})

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { splitWords, wordShape } from '../../src/stages/words.js'
+import { decodeBioSpans, softmax } from '../../src/stages/decoding.js'
+
+test('splitWords keeps offsets, URLs, hashtags, mentions, hyphenated names and emoji', () => {
+  const text = 'RT @Zentrix: Hewlett-Packard #BigLaunch 👍🏽 at https://example.org/x?y=1 !'
+  const words = splitWords(text)
+  assert.deepEqual(words.map((word) => word.text), ['RT', '@Zentrix', ':', 'Hewlett-Packard', '#BigLaunch', '👍🏽', 'at', 'https://example.org/x?y=1', '!'])
+  for (const word of words) assert.equal(text.slice(word.start, word.end), word.text)
+})
+
+test('splitWords has defined behaviour on empty, odd and right-to-left text', () => {
+  assert.deepEqual(splitWords(''), [])
+  assert.deepEqual(splitWords('   \n\t '), [])
+  assert.deepEqual(splitWords('שלום עולם').map((word) => word.text), ['שלום', 'עולם'])
+  assert.deepEqual(splitWords('a\u200bb').map((word) => word.text), ['a', '\u200b', 'b'])
+  const long = 'word '.repeat(20_000)
+  assert.equal(splitWords(long).length, 20_000)
+})
+
+test('wordShape follows the contract table', () => {
+  const cases: Array<[string, number]> = [
+    ['#tag', 1], ['@user', 2], ['https://x.y', 3], ['www.example.org', 3],
+    ['NASA', 4], ['Paris', 5], ['I', 5], ['paris', 6], ['iPhone', 7], ['McDonald', 7],
+    ['2015', 8], ['3-1', 8], ['!', 9], ['👍', 9], ['東京', 9], ['Édith', 5], ['ÉTÉ', 4]
+  ]
+  for (const [word, shape] of cases) assert.equal(wordShape(word), shape, word)
+})
+
+test('decodeBioSpans repairs orphan I and scores spans by mean probability', () => {
+  assert.deepEqual(decodeBioSpans(['O', 'I', 'I', 'O', 'B', 'B', 'I'], [1, 0.8, 0.6, 1, 0.9, 0.5, 0.7]), [
+    { start: 1, end: 3, score: 0.7 },
+    { start: 4, end: 5, score: 0.9 },
+    { start: 5, end: 7, score: 0.6 }
+  ])
+  assert.deepEqual(decodeBioSpans([], []), [])
+})
+
+test('softmax is stable for large logits', () => {
+  const probabilities = softmax([1000, 1000, 0])
+  assert.ok(Math.abs((probabilities[0] ?? 0) - 0.5) < 1e-9)
+  assert.ok(Number.isFinite(probabilities[2]))
+})
