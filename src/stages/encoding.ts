@@ -15,23 +15,24 @@ export interface Stage1Encoding extends EncodedSequence {
 }
 
 /**
- * `[CLS] words… [SEP]`, cut at the sub-token level so the whole sequence is at
- * most `maxLength`; a word keeps its prediction when its first sub-token fits.
+ * `[CLS] words… [SEP]` with whole words only: the first word that does not
+ * fit in `maxLength`, and every word after it, is left out (position -1).
  */
 export function encodeStage1 (words: readonly string[], tokenizer: WordTokenizer, maxLength: number): Stage1Encoding {
   const ids = [tokenizer.clsId]
   const shapes = [SHAPE_PAD]
   const firstSubtoken: number[] = []
-  const room = maxLength - 1
+  let full = false
   for (const word of words) {
-    if (ids.length >= room) {
+    const pieces = tokenizer.encodeWord(word)
+    if (full || ids.length + pieces.length > maxLength - 1) {
+      full = true
       firstSubtoken.push(-1)
       continue
     }
     firstSubtoken.push(ids.length)
     const shape = wordShape(word)
-    for (const piece of tokenizer.encodeWord(word)) {
-      if (ids.length >= room) break
+    for (const piece of pieces) {
       ids.push(piece)
       shapes.push(shape)
     }
@@ -76,10 +77,10 @@ export const STAGE2_BUDGET = Object.freeze({
 export interface Stage2PromptInput {
   entityWords: readonly string[]
   sentenceWords: readonly string[]
-  knowledgeWords: readonly string[]
-  imageTextWords: readonly string[]
+  knowledge: string
+  imageText: string
   /** Object labels in relevance order; at most `STAGE2_BUDGET.objects` are used. */
-  objectLabels: ReadonlyArray<readonly string[]>
+  objectLabels: readonly string[]
 }
 
 export interface Stage2Encoding extends EncodedSequence {
@@ -99,10 +100,14 @@ function wordsToPieces (words: readonly string[], tokenizer: WordTokenizer, with
   return pieces
 }
 
+function textToPieces (text: string, tokenizer: WordTokenizer): Piece[] {
+  return tokenizer.encodeText(text).map((id) => ({ id, shape: SHAPE_PAD }))
+}
+
 const TEMPLATE = Object.freeze({
-  head: ['the', 'entity', 'is'],
-  link: ['for'],
-  tail: ['in', 'this', 'sentence', '.']
+  head: 'the entity is',
+  link: 'for',
+  tail: 'in this sentence .'
 })
 
 /** The SCANNER stage-2 prompt, built from id segments. */
@@ -110,19 +115,19 @@ export function encodeStage2 (input: Stage2PromptInput, tokenizer: WordTokenizer
   const special = (id: number): Piece => ({ id, shape: SHAPE_PAD })
   const entity = wordsToPieces(input.entityWords, tokenizer, true).slice(0, STAGE2_BUDGET.entity)
   const sentence = wordsToPieces(input.sentenceWords, tokenizer, true).slice(0, STAGE2_BUDGET.sentence)
-  let knowledge = wordsToPieces(input.knowledgeWords, tokenizer, false).slice(0, STAGE2_BUDGET.knowledge)
-  const imageText = wordsToPieces(input.imageTextWords, tokenizer, false).slice(0, STAGE2_BUDGET.imageText)
+  let knowledge = textToPieces(input.knowledge, tokenizer).slice(0, STAGE2_BUDGET.knowledge)
+  const imageText = textToPieces(input.imageText, tokenizer).slice(0, STAGE2_BUDGET.imageText)
   const objects = input.objectLabels
     .slice(0, STAGE2_BUDGET.objects)
-    .map((label) => wordsToPieces(label, tokenizer, false).slice(0, STAGE2_BUDGET.objectLabel))
+    .map((label) => textToPieces(label, tokenizer).slice(0, STAGE2_BUDGET.objectLabel))
 
   const prefix: Piece[] = [
     special(tokenizer.clsId),
-    ...wordsToPieces(TEMPLATE.head, tokenizer, false),
+    ...textToPieces(TEMPLATE.head, tokenizer),
     special(tokenizer.maskId),
-    ...wordsToPieces(TEMPLATE.link, tokenizer, false),
+    ...textToPieces(TEMPLATE.link, tokenizer),
     ...entity,
-    ...wordsToPieces(TEMPLATE.tail, tokenizer, false),
+    ...textToPieces(TEMPLATE.tail, tokenizer),
     ...sentence,
     special(tokenizer.sepId)
   ]

@@ -11,7 +11,6 @@ import { BIO_LABELS, argmax, decodeBioSpans, softmax, type BioLabel, type WordSp
 import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from './encoding.js'
 import { createSession, float32Output, int64Matrix, int64Vector, loadModelFiles, type LoadedModel, type LoadedSession } from './onnx.js'
 import { loadWordTokenizer, type WordTokenizer } from './tokenizer.js'
-import { splitWords } from './words.js'
 
 /** Posts longer than this many words are only tagged on their first words. */
 export const MAX_WORDS_PER_TEXT = 4096
@@ -160,9 +159,9 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
     const encodings = requests.map((request) => encodeStage2({
       entityWords: request.entityWords,
       sentenceWords: request.sentenceWords,
-      knowledgeWords: splitWords(request.knowledge).map((word) => word.text),
-      imageTextWords: splitWords(request.imageText).map((word) => word.text),
-      objectLabels: request.objectLabels.map((label) => splitWords(label).map((word) => word.text))
+      knowledge: request.knowledge,
+      imageText: request.imageText,
+      objectLabels: request.objectLabels
     }, stage2.tokenizer, maxLength))
     const results: TypeResult[] = new Array(requests.length)
     for (const chunk of chunksByLength(encodings, config.maxSequencesPerRun)) {

@@ -16,6 +16,8 @@ export interface WordTokenizer {
   readonly objId: number
   /** Sub-token ids of one word; never empty (falls back to `[UNK]`). */
   encodeWord (word: string): readonly number[]
+  /** Sub-token ids of free text (knowledge, image text, labels); may be empty. */
+  encodeText (text: string): number[]
 }
 
 /** Words repeat a lot in a firehose; remember recent ones, bounded. */
@@ -78,6 +80,10 @@ export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<Wor
     return result
   }
 
+  function encodeText (text: string): number[] {
+    return text === '' ? [] : tokenizer.encode(text, { add_special_tokens: false })
+  }
+
   return Object.freeze({
     clsId: requireTokenId(tokenizer, '[CLS]', tokenizerJsonPath),
     sepId: requireTokenId(tokenizer, '[SEP]', tokenizerJsonPath),
@@ -85,6 +91,7 @@ export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<Wor
     maskId: requireTokenId(tokenizer, '[MASK]', tokenizerJsonPath),
     unkId,
     objId: requireTokenId(tokenizer, '[unused1]', tokenizerJsonPath),
-    encodeWord
+    encodeWord,
+    encodeText
   })
 }
