@@ -36,9 +36,14 @@ export const WikipediaConfigSchema = z.object({
 export const KnowledgeConfigSchema = z.object({
   /** Stage on/off: off fills every candidate's knowledge with null. */
   enabled: z.boolean().default(true),
-  /** Sources asked in this order; the first with an answer wins. */
+  /**
+   * Sources asked in this order; the first with an answer wins. The default is
+   * the offline sources only, the same set the knowledge-aware stage 2 is
+   * trained with; add `wikipedia` where the API is reachable. WordNet comes
+   * before cities so `Obama` is the president, not the town in Japan.
+   */
   sources: z.array(z.enum(KNOWLEDGE_SOURCE_NAMES)).max(KNOWLEDGE_SOURCE_NAMES.length)
-    .default(['catalogue', 'countries', 'cities', 'wordnet']),
+    .default(['catalogue', 'countries', 'wordnet', 'cities']),
   /** In-process LRU budget in bytes (keys + serialised values). */
   lruMaxBytes: z.number().int().min(1024).max(8 * 1024 ** 3).default(64 * 1024 * 1024),
   /** Entries larger than this are not kept in process (still served). */
@@ -60,7 +65,9 @@ export const KnowledgeConfigSchema = z.object({
   wikipedia: WikipediaConfigSchema.default(WikipediaConfigSchema.parse({})),
   /** JSONL of tracked brands/people: {name, aliases?, type?, description, id?}; absent means an empty catalogue. */
   cataloguePath: z.string().optional(),
-  /** JSONL of {key, knowledge} loaded into the cache at init. */
+  /** Cities below this population are not indexed: small towns named like people or words add noise. */
+  citiesMinPopulation: z.number().int().min(0).max(10_000_000).default(15_000),
+  /** JSONL of {key or surface, text, canonicalId?, title?, source?} loaded into the cache at init. */
   warmUpPath: z.string().optional(),
   /** Knowledge sub-token budget in the stage-2 prompt (docs/model-contract.md). */
   promptTokenBudget: z.number().int().min(1).max(512).default(48),

@@ -1,0 +1,108 @@
+// Entity keys: every surface form of an entity that a post can contain
+// (`#BellaHadid`, `@bellahadid`, `Bella Hadid's`, `ＢＥＬＬＡ hadid`) must land
+// on one cache entry, or the cache fragments and every form pays a source fetch.
+
+export interface NormalisedEntity {
+  /** Case-folded, accent-free, whitespace-collapsed: the cache key. */
+  key: string
+  /** The same cleaning with case kept (`Bella Hadid`): what title-sensitive sources are asked for. */
+  display: string
+}
+
+const LATIN_COMBINING_MARKS = /[\u0300-\u036f]/g
+const WHITESPACE_RUN = /[\s\u200b-\u200d\u2060\ufeff]+/gu
+/** Quotes, brackets and clause punctuation that wrap a mention but are not part of it. */
+const EDGE_PUNCTUATION = /^[\s"'`‘’“”«»()[\]{}<>,;:!?¡¿…*|~^]+|[\s"'`‘’“”«»()[\]{}<>,;:!?¡¿…*|~^]+$/gu
+const POSSESSIVE = /(?:['’]s|(?<=s)['’])$/iu
+/** lower→Upper (`bellaHadid`) and acronym→Word (`RAWNews`) boundaries. */
+const CAMEL_BOUNDARY = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/gu
+
+/**
+ * Splits a hashtag or handle body into words: `BellaHadid` -> `Bella Hadid`,
+ * `elon_musk` -> `elon musk`. Applied only to `#`/`@` forms, because inside
+ * ordinary text a mixed-case word (`McDonald`, `iPhone`) is one name.
+ */
+function splitTagBody (body: string): string {
+  return body.replace(/[_]+/g, ' ').replace(CAMEL_BOUNDARY, ' ')
+}
+
+function stripTrailingDot (text: string): string {
+  // `U.S.` keeps its dots; `Paris.` at the end of a sentence loses its one.
+  if (text.endsWith('.') && text.indexOf('.') === text.length - 1) return text.slice(0, -1)
+  return text
+}
+
+/** Cleans a surface form without folding case; `key` is `display` case-folded. */
+export function normaliseEntity (surface: string): NormalisedEntity {
+  let text = surface.normalize('NFKC').replace(WHITESPACE_RUN, ' ').trim()
+  text = text.replace(EDGE_PUNCTUATION, '')
+  // Tweets tokenised upstream may carry the sigil as its own word ("# BellaHadid").
+  const words = text.split(' ')
+  let tagNext = false
+  const cleaned: string[] = []
+  for (const word of words) {
+    if (/^[#@＃＠]$/u.test(word)) {
+      tagNext = true
+      continue
+    }
+    const tag = /^[#@＃＠]+(.+)$/u.exec(word)
+    if (tag !== null) cleaned.push(splitTagBody(tag[1] ?? ''))
+    else cleaned.push(tagNext ? splitTagBody(word) : word)
+    tagNext = false
+  }
+  text = cleaned.join(' ')
+  text = text.replace(POSSESSIVE, '')
+  text = stripTrailingDot(text.replace(EDGE_PUNCTUATION, ''))
+  const display = text.replace(WHITESPACE_RUN, ' ').trim()
+  const key = display
+    .normalize('NFD').replace(LATIN_COMBINING_MARKS, '').normalize('NFC')
+    .toLowerCase()
+    // Full case folding for the letters where lower-casing is not enough.
+    .replace(/ß/g, 'ss').replace(/ς/g, 'σ')
+    .normalize('NFKC')
+  return { key, display }
+}
+
+/** The cache key of a surface form: `#BellaHadid` -> `bella hadid`, `Trump's` -> `trump`. */
+export function normaliseEntityKey (surface: string): string {
+  return normaliseEntity(surface).key
+}
+
+export interface AliasEntry {
+  canonicalId: string
+  title: string
+}
+
+/**
+ * Maps the normalised keys of every known alias to one canonical entity, so
+ * `USA`, `United States` and `America` share a cache entry and a canonical id.
+ * The first registration of an alias wins: catalogue entries are added before
+ * reference data so a user's tracked entity takes precedence.
+ */
+export class AliasTable {
+  readonly #byKey = new Map<string, AliasEntry>()
+  readonly #byId = new Map<string, AliasEntry>()
+
+  add (canonicalId: string, title: string, aliases: Iterable<string>): void {
+    const entry = this.#byId.get(canonicalId) ?? { canonicalId, title }
+    this.#byId.set(canonicalId, entry)
+    for (const alias of [title, ...aliases]) {
+      const key = normaliseEntityKey(alias)
+      if (key.length > 0 && !this.#byKey.has(key)) this.#byKey.set(key, entry)
+    }
+  }
+
+  resolve (key: string): AliasEntry | undefined {
+    return this.#byKey.get(key)
+  }
+
+  get size (): number {
+    return this.#byKey.size
+  }
+}
+
+/** The cache entry a key is stored under: the canonical id when the alias table knows it. */
+export function cacheKeyFor (key: string, aliases: AliasTable | undefined): string {
+  const entry = aliases?.resolve(key)
+  return entry === undefined ? `k:${key}` : `id:${entry.canonicalId}`
+}

@@ -1,0 +1,45 @@
+// The Redis client for the shared tier, built from the config's URL. Commands
+// fail fast while disconnected (no offline queue) so a Redis outage turns
+// into cache misses instead of stalled lookups.
+import { Redis } from 'ioredis'
+import { GroundstreamError, wrapError } from '../errors/index.js'
+
+export interface KnowledgeRedisOptions {
+  /** How long to wait for the first connection. */
+  connectTimeoutMs?: number
+}
+
+export async function createKnowledgeRedis (url: string, options: KnowledgeRedisOptions = {}): Promise<Redis> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2_000
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: connectTimeoutMs,
+    // Concurrent GETs of a batch go out as one pipeline.
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(times * 200, 5_000)
+  })
+  try {
+    await client.connect()
+  } catch (error) {
+    client.disconnect()
+    throw wrapError('GS_ERR_CONFIG', `cannot connect to knowledge Redis at ${redactUrl(url)}`, error, true)
+  }
+  if (client.status !== 'ready') {
+    client.disconnect()
+    throw new GroundstreamError('GS_ERR_CONFIG', `knowledge Redis at ${redactUrl(url)} is ${client.status}`, { retriable: true })
+  }
+  return client
+}
+
+/** Drops the password from a redis:// URL before it reaches a log line. */
+export function redactUrl (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '<unparseable redis url>'
+  }
+}
