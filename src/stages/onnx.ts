@@ -1,5 +1,7 @@
 // ONNX Runtime sessions and model manifests, loaded from explicit local paths.
+import { existsSync } from 'node:fs'
 import { readFile, access } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { ModelManifestSchema, type ModelManifest } from '../contracts/index.js'
@@ -71,11 +73,23 @@ function baseOptions (options: SessionOptions): ort.InferenceSession.SessionOpti
 }
 
 /**
+ * The CUDA provider is a separate library that onnxruntime-node's install
+ * script downloads; offline installs skip it. Looking for it first keeps `auto`
+ * from logging a load failure on every CPU-only machine.
+ */
+export function cudaProviderInstalled (): boolean {
+  const require = createRequire(import.meta.url)
+  const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'))
+  const binaryDir = path.join(packageDir, 'bin', 'napi-v6', process.platform, process.arch)
+  return existsSync(path.join(binaryDir, 'libonnxruntime_providers_cuda.so'))
+}
+
+/**
  * Creates a session on the configured provider. `auto` tries CUDA first and
  * falls back to CPU when the CUDA provider is not installed or no GPU answers.
  */
 export async function createSession (file: string, options: SessionOptions): Promise<LoadedSession> {
-  const wantsCuda = options.executionProvider === 'cuda' || options.executionProvider === 'auto'
+  const wantsCuda = options.executionProvider === 'cuda' || (options.executionProvider === 'auto' && cudaProviderInstalled())
   if (wantsCuda) {
     try {
       const session = await ort.InferenceSession.create(file, { ...baseOptions(options), executionProviders: ['cuda'] })

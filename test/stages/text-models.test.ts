@@ -1,0 +1,65 @@
+// The text models through the service's own path (worker thread, int8 ONNX).
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import path from 'node:path'
+import { NO_IMAGE, type Post } from '../../src/contracts/index.js'
+import { isGroundstreamError } from '../../src/errors/index.js'
+import type { PostWork } from '../../src/pipeline/types.js'
+import { createTextModels, createTextStages, TextModelsConfigSchema, type TextStages } from '../../src/stages/index.js'
+
+const MODELS_DIR = path.join(import.meta.dirname, '..', '..', '..', 'models')
+
+function work (text: string, id = 'p1'): PostWork {
+  const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: [] }
+  return { post, source: { topic: 't', partition: 0, offset: '0' }, candidates: [], knowledge: [], image: NO_IMAGE, entities: [], timings: {} }
+}
+
+let stages: TextStages
+
+before(async () => {
+  stages = await createTextStages(TextModelsConfigSchema.parse({ modelsDir: MODELS_DIR, minSpanScore: 0 }), { ground: () => null })
+})
+
+after(async () => {
+  await stages.close()
+})
+
+test('worker reports the models it loaded and the provider it runs on', () => {
+  assert.equal(stages.models.info.stage1.provider, 'cpu')
+  assert.equal(stages.models.info.stage1.maxLength, 128)
+  assert.equal(stages.models.info.stage2.maxLength, 192)
+  assert.match(stages.models.info.stage1.file, /model\.int8\.onnx$/)
+})
+
+test('bad input has defined behaviour: empty, huge, odd Unicode, emoji, right-to-left', async () => {
+  const texts = [
+    '',
+    '   ',
+    'word '.repeat(20_000).trim() + ' Paris',
+    '\u0000\u0007\u200b\ufeff\ud800 lone surrogate',
+    '😀😀 🇫🇷 👩‍👩‍👧 #️⃣',
+    'שלום עולם from Tel Aviv مرحبا',
+    'x'.repeat(100_000)
+  ]
+  const batch = texts.map((text, i) => work(text, `p${i}`))
+  const afterStage1 = await stages.stage1.run(batch)
+  const afterStage2 = await stages.stage2.run(afterStage1)
+  assert.equal(afterStage2.length, texts.length)
+  for (const item of afterStage2) {
+    assert.equal(item.knowledge.length, item.candidates.length)
+    for (const candidate of item.candidates) {
+      assert.ok(candidate.start >= 0 && candidate.end <= item.post.text.length && candidate.start < candidate.end)
+      assert.equal(item.post.text.slice(candidate.start, candidate.end), candidate.text)
+    }
+    for (const entity of item.entities) assert.ok(['PER', 'LOC', 'ORG', 'OTHER'].includes(entity.type))
+  }
+  assert.deepEqual(afterStage2[0]?.candidates, [])
+  assert.deepEqual(afterStage2[1]?.candidates, [])
+})
+
+test('a missing model folder is a coded error naming the path', async () => {
+  const config = TextModelsConfigSchema.parse({ modelsDir: path.join(MODELS_DIR, 'does-not-exist') })
+  await assert.rejects(createTextModels(config), (error: unknown) =>
+    isGroundstreamError(error, 'GS_ERR_MODEL_MISSING') && error.message.includes('does-not-exist'))
+  await assert.rejects(createTextModels(config, { inProcess: true }), (error: unknown) => isGroundstreamError(error, 'GS_ERR_MODEL_MISSING'))
+})
