@@ -1,0 +1,228 @@
+// Text-model throughput, side by side in one run: stage 1 and stage 2, by
+// batch size, int8 vs fp32 ONNX through onnxruntime-node, and the PyTorch
+// reference on the same inputs; then agreement between the ONNX/TypeScript
+// path and PyTorch (same spans and types, probabilities within tolerance).
+//
+//   npm run build && node dist/bench/text-models.js [--data DIR] [--posts 256]
+//        [--batch-sizes 1,8,32] [--seconds 2] [--checkpoints training/runs/X] [--no-reference]
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { readSplit } from '../src/eval/dataset.js'
+import { createTextModels, splitWords, TextModelsConfigSchema, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
+
+interface Inputs {
+  source: string
+  stage1: SpanRequest[]
+  stage2: TypeRequest[]
+}
+
+async function loadInputs (dataDir: string, posts: number): Promise<Inputs> {
+  if (existsSync(path.join(dataDir, 'dev.txt'))) {
+    const tweets = (await readSplit(dataDir, 'dev')).slice(0, posts)
+    return {
+      source: `${tweets.length} dev posts of ${dataDir}`,
+      stage1: tweets.map((tweet) => ({ words: tweet.words })),
+      stage2: tweets.flatMap((tweet) => tweet.entities.map((entity) => ({
+        entityWords: tweet.words.slice(entity.wordStart, entity.wordEnd),
+        sentenceWords: tweet.words,
+        knowledge: '',
+        imageText: '',
+        objectLabels: []
+      })))
+    }
+  }
+  // Without the data set: the project's own sample posts, every capitalised run as a candidate.
+  const lines = (await readFile('samples/posts.jsonl', 'utf8')).split('\n').filter((line) => line.trim() !== '')
+  const texts = lines.flatMap((line) => {
+    try {
+      const value = JSON.parse(line) as { text?: unknown }
+      return typeof value.text === 'string' ? [value.text] : []
+    } catch {
+      return [] // the sample file carries deliberately malformed lines for the DLQ demo
+    }
+  }).slice(0, posts)
+  const stage1 = texts.map((text) => ({ words: splitWords(text).map((word) => word.text) }))
+  const stage2 = stage1.flatMap(({ words }) => words
+    .map((word, i) => ({ word, i }))
+    .filter(({ word }) => /^\p{Lu}/u.test(word))
+    .map(({ i }) => ({ entityWords: words.slice(i, i + 1), sentenceWords: words, knowledge: '', imageText: '', objectLabels: [] })))
+  return { source: `${texts.length} project sample posts (data set not found at ${dataDir})`, stage1, stage2 }
+}
+
+/** Sequences per second over whole passes, repeated until `seconds` have passed. */
+async function rate (pass: () => Promise<unknown>, count: number, seconds: number): Promise<number> {
+  await pass() // warm-up: first runs allocate arenas
+  let done = 0
+  const started = performance.now()
+  while (performance.now() - started < seconds * 1000) {
+    await pass()
+    done += count
+  }
+  return done / ((performance.now() - started) / 1000)
+}
+
+function newestCheckpoints (): string | null {
+  const runs = path.join('training', 'runs')
+  if (!existsSync(runs)) return null
+  const dirs = readdirSync(runs)
+    .map((name) => path.join(runs, name))
+    .filter((dir) => existsSync(path.join(dir, 's1_teacher.pt')))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+  return dirs[0] ?? null
+}
+
+function checkpointFiles (dir: string, student: boolean): { stage1: string, stage2: string } {
+  const pick = (stage: string): string => {
+    const preferred = path.join(dir, `${stage}_${student ? 'student' : 'teacher'}.pt`)
+    return existsSync(preferred) ? preferred : path.join(dir, `${stage}_teacher.pt`)
+  }
+  return { stage1: pick('s1'), stage2: pick('s2') }
+}
+
+interface ReferenceAnswer {
+  stage1: Record<string, number>
+  stage2: Record<string, number>
+  stage1_word_probs: number[][][]
+  stage2_type_probs: number[][]
+  torch: string
+}
+
+async function runReference (request: unknown): Promise<ReferenceAnswer> {
+  const python = path.join('.venv-training', 'bin', 'python')
+  const child = spawn(python, [path.join('training', 'bench_reference.py')], {
+    cwd: process.cwd(),
+    env: { ...process.env, PYTHONPATH: 'training', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+    stdio: ['pipe', 'pipe', 'inherit']
+  })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  child.stdin.end(JSON.stringify(request))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (code !== 0) throw new Error(`PyTorch reference exited with ${code}`)
+  return JSON.parse(output) as ReferenceAnswer
+}
+
+interface Agreement {
+  identicalSpanSets: number
+  maxWordProbDiff: number
+  identicalTypes: number
+  maxTypeProbDiff: number
+}
+
+async function agreement (models: TextModels, inputs: Inputs, reference: ReferenceAnswer): Promise<Agreement> {
+  const spans = await models.detectSpans(inputs.stage1, { withProbabilities: true })
+  const types = await models.recogniseTypes(inputs.stage2)
+  let identicalSpanSets = 0
+  let maxWordProbDiff = 0
+  spans.forEach((result, i) => {
+    const theirs = reference.stage1_word_probs[i] ?? []
+    const ours = result.wordProbabilities ?? []
+    ours.forEach((row, w) => row.forEach((p, k) => { maxWordProbDiff = Math.max(maxWordProbDiff, Math.abs(p - (theirs[w]?.[k] ?? 0))) }))
+    const label = (row: number[]): number => row.indexOf(Math.max(...row))
+    if (ours.every((row, w) => label(row) === label(theirs[w] ?? [1, 0, 0]))) identicalSpanSets++
+  })
+  let identicalTypes = 0
+  let maxTypeProbDiff = 0
+  types.forEach((result, i) => {
+    const theirs = reference.stage2_type_probs[i] ?? []
+    result.scores.forEach((p, k) => { maxTypeProbDiff = Math.max(maxTypeProbDiff, Math.abs(p - (theirs[k] ?? 0))) })
+    if (result.scores.indexOf(Math.max(...result.scores)) === theirs.indexOf(Math.max(...theirs))) identicalTypes++
+  })
+  return {
+    identicalSpanSets: identicalSpanSets / Math.max(1, spans.length),
+    maxWordProbDiff,
+    identicalTypes: identicalTypes / Math.max(1, types.length),
+    maxTypeProbDiff
+  }
+}
+
+async function main (): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
+      models: { type: 'string', default: 'models' },
+      posts: { type: 'string', default: '256' },
+      'batch-sizes': { type: 'string', default: '1,8,32' },
+      seconds: { type: 'string', default: '2' },
+      threads: { type: 'string', default: '2' },
+      checkpoints: { type: 'string' },
+      'no-reference': { type: 'boolean', default: false },
+      report: { type: 'string', default: path.join('reports', 'bench-text-models.json') }
+    }
+  })
+  const batchSizes = values['batch-sizes'].split(',').map(Number)
+  const seconds = Number(values.seconds)
+  const threads = Number(values.threads)
+  const inputs = await loadInputs(values.data, Number(values.posts))
+  console.log(`inputs: ${inputs.source}; ${inputs.stage1.length} stage-1 posts, ${inputs.stage2.length} stage-2 candidates; ${threads} intra-op threads`)
+
+  const rows: Array<{ path: string, batch: number, stage1: number, stage2: number }> = []
+  const precisions = (['int8', 'fp32'] as const).filter((precision) =>
+    existsSync(path.join(values.models, 'stage1', `model.${precision}.onnx`)) && existsSync(path.join(values.models, 'stage2', `model.${precision}.onnx`)))
+  const agreements: Record<string, Agreement> = {}
+
+  let reference: ReferenceAnswer | null = null
+  const checkpointDir = values.checkpoints ?? newestCheckpoints()
+  if (!values['no-reference'] && checkpointDir !== null && existsSync(path.join('.venv-training', 'bin', 'python'))) {
+    const manifest = JSON.parse(await readFile(path.join(values.models, 'stage1', 'manifest.json'), 'utf8')) as { training?: { tyt?: boolean } }
+    const checkpoints = checkpointFiles(checkpointDir, manifest.training?.tyt === true)
+    console.log(`PyTorch reference: ${checkpoints.stage1}, ${checkpoints.stage2}`)
+    reference = await runReference({
+      checkpoints,
+      threads,
+      batch_sizes: batchSizes,
+      repeat_s: seconds,
+      stage1: inputs.stage1.map((request) => request.words),
+      stage2: inputs.stage2.map((request) => ({
+        entity_words: request.entityWords,
+        sentence_words: request.sentenceWords,
+        knowledge: request.knowledge,
+        image_text: request.imageText,
+        objects: request.objectLabels
+      }))
+    })
+    for (const batch of batchSizes) rows.push({ path: `pytorch ${reference.torch}`, batch, stage1: reference.stage1[String(batch)] ?? NaN, stage2: reference.stage2[String(batch)] ?? NaN })
+  } else {
+    console.log('PyTorch reference skipped (no checkpoints in training/runs or no .venv-training; run scripts/train.sh)')
+  }
+
+  for (const precision of precisions) {
+    for (const batch of batchSizes) {
+      const config = TextModelsConfigSchema.parse({ modelsDir: values.models, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' })
+      const models = await createTextModels(config, { inProcess: true })
+      try {
+        const stage1 = await rate(() => models.detectSpans(inputs.stage1), inputs.stage1.length, seconds)
+        const stage2 = inputs.stage2.length === 0 ? NaN : await rate(() => models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds)
+        rows.push({ path: `onnxruntime-node ${precision}`, batch, stage1, stage2 })
+        if (reference !== null && batch === batchSizes[batchSizes.length - 1]) agreements[precision] = await agreement(models, inputs, reference)
+      } finally {
+        await models.close()
+      }
+    }
+  }
+
+  console.log('\nthroughput (sequences/s; stage 1 = posts, stage 2 = candidates), this machine\'s CPU')
+  console.log(`${'path'.padEnd(28)} ${'batch'.padStart(5)} ${'stage1/s'.padStart(10)} ${'stage2/s'.padStart(10)} ${'s1 vs torch'.padStart(12)} ${'s2 vs torch'.padStart(12)}`)
+  for (const row of rows) {
+    const torch = rows.find((other) => other.path.startsWith('pytorch') && other.batch === row.batch)
+    const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined || !Number.isFinite(theirs) ? '-' : `${(ours / theirs).toFixed(2)}x`)
+    console.log(`${row.path.padEnd(28)} ${String(row.batch).padStart(5)} ${row.stage1.toFixed(1).padStart(10)} ${row.stage2.toFixed(1).padStart(10)} ${ratio(row.stage1, torch?.stage1).padStart(12)} ${ratio(row.stage2, torch?.stage2).padStart(12)}`)
+  }
+  if (Object.keys(agreements).length > 0) {
+    console.log('\nagreement with PyTorch on the same inputs')
+    for (const [precision, result] of Object.entries(agreements)) {
+      console.log(`${precision}: identical BIO labels on ${(result.identicalSpanSets * 100).toFixed(1)}% of posts (max word-prob diff ${result.maxWordProbDiff.toExponential(2)}), identical types on ${(result.identicalTypes * 100).toFixed(1)}% of candidates (max type-prob diff ${result.maxTypeProbDiff.toExponential(2)})`)
+    }
+  }
+  await mkdir(path.dirname(values.report), { recursive: true })
+  await writeFile(values.report, `${JSON.stringify({ inputs: inputs.source, rows, agreements }, null, 2)}\n`)
+  console.log(`\nreport: ${values.report}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
