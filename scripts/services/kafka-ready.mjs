@@ -1,3 +1,4 @@
+/* global process, setTimeout, clearTimeout */
 // Readiness over the Kafka protocol: a metadata round trip through an admin
 // client, not a log line. Exit 0 when the broker answers, 1 otherwise.
 //   node scripts/services/kafka-ready.mjs HOST:PORT [timeoutSeconds]

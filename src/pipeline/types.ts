@@ -51,3 +51,38 @@ export interface Stage {
   run (batch: PostWork[]): Promise<PostWork[]>
   close (): Promise<void>
 }
+
+/** What a sink says about one item it was given: indexed, or rejected for good. */
+export type SinkOutcome =
+  | { ok: true, documents: number }
+  | { ok: false, reason: string, detail: string }
+
+/**
+ * Where finished items go. `write` returns one outcome per item, in order; it
+ * retries what can succeed by itself and throws only when it gives up (the
+ * signal aborted, or its retry budget ran out), so nothing is silently lost.
+ */
+export interface Sink {
+  readonly name: string
+  init (): Promise<void>
+  write (items: readonly PostWork[], signal: AbortSignal): Promise<SinkOutcome[]>
+  close (): Promise<void>
+}
+
+export const DEAD_LETTER_REASONS = ['invalid_json', 'invalid_encoding', 'schema_violation', 'oversized', 'sink_rejected'] as const
+export type DeadLetterReason = typeof DEAD_LETTER_REASONS[number]
+
+/** A record the service gave up on, with why and where it came from. */
+export interface DeadLetter {
+  reason: DeadLetterReason
+  detail: string
+  source: SourceCoordinates
+  key: Buffer | string | null
+  value: Buffer | string | null
+  postId?: string
+}
+
+export interface DeadLetterSink {
+  publish (records: readonly DeadLetter[]): Promise<void>
+  close (): Promise<void>
+}

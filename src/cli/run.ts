@@ -1,0 +1,505 @@
+// `groundstream run`: the service's composition root. With no Kafka brokers
+// configured it runs the embedded default (a JSONL file of posts through the
+// whole pipeline into a JSONL file of entity documents, with a progress bar
+// and a summary); with brokers (and an Elasticsearch URL) it consumes Kafka
+// and indexes into Elasticsearch until SIGTERM/SIGINT. Every client is made
+// here and passed down; shutdown runs in reverse order of startup.
+import { parseArgs } from 'node:util'
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch'
+import { Kafka, logLevel as kafkaLogLevel, type Admin, type Producer, type logCreator } from 'kafkajs'
+import { pino, type Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { SingleBar } from 'cli-progress'
+import { Redis } from 'ioredis'
+import { loadConfig, type AppConfig } from '../config/index.js'
+import type { ModelVersions } from '../contracts/index.js'
+import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
+import { KafkaSource, connectKafkaClients, countJsonlLines, runJsonlSource, type JsonlSourceResult } from '../consumers/index.js'
+import { createKnowledgeStage } from '../knowledge-cache/index.js'
+import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetrics } from '../metrics/index.js'
+import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
+import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
+import { createTextStages, type RegionGrounder } from '../stages/index.js'
+
+const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--limit N]
+                       [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
+
+With no Kafka brokers configured (GS_KAFKA_BROKERS or kafka.brokers in the
+config file) this runs the embedded default: the posts in --input (default
+samples/posts.jsonl) go through the whole pipeline and entity documents are
+written to --output (default out/entities.jsonl). With brokers it consumes
+the Kafka topic and indexes into Elasticsearch (GS_ELASTICSEARCH_URL) until
+SIGTERM or SIGINT.
+`
+
+/** What the service needs from outside; tests and benchmarks pass their own. */
+export interface ServiceDeps {
+  logger?: Logger
+  registry?: Registry
+  /** Replaces the stages built from the config (the caller closes them). */
+  stages?: readonly Stage[]
+  models?: ModelVersions
+  /** Aborting it starts a graceful shutdown (Kafka mode) or stops reading (file mode). */
+  signal?: AbortSignal
+  /** Kafka mode: called once the consumer is running. */
+  onReady?: (info: { metricsUrl: string | null }) => void
+  /** File mode: progress callbacks. */
+  progress?: { start: (total: number) => void, update: (done: number) => void, stop: () => void }
+}
+
+export interface StageSummary {
+  batches: number
+  posts: number
+  totalMs: number
+}
+
+export interface RunSummary {
+  mode: 'file' | 'kafka'
+  sink: 'jsonl' | 'elasticsearch'
+  elapsedMs: number
+  source?: JsonlSourceResult
+  postsDone: number
+  documents: number
+  deadLetters: Record<string, number>
+  batches: number
+  stages: Record<string, StageSummary>
+  sinkStats: StageSummary
+  pipelineLatencyMs: { p50: number, p99: number, max: number }
+  output?: string
+  exitCode: number
+}
+
+function percentile (sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[index] as number
+}
+
+/** Keeps the numbers the summary prints and forwards every event to the metrics adapter. */
+class SummaryCollector {
+  readonly stages: Record<string, StageSummary> = {}
+  readonly sink: StageSummary = { batches: 0, posts: 0, totalMs: 0 }
+  readonly latencies: number[] = []
+  readonly deadLetters: Record<string, number> = {}
+  documents = 0
+  batches = 0
+  postsDone = 0
+
+  events (metrics: ServiceMetrics): PipelineEvents {
+    return {
+      batchEnd: (event) => {
+        metrics.pipeline.batchEnd(event)
+        const entry = this.stages[event.stage] ??= { batches: 0, posts: 0, totalMs: 0 }
+        entry.batches++
+        entry.posts += event.size
+        entry.totalMs += event.durationMs
+      },
+      batchFormed: (size) => { this.batches++; metrics.pipeline.batchFormed(size) },
+      sinkEnd: (event) => {
+        metrics.pipeline.sinkEnd(event)
+        this.sink.batches++
+        this.sink.posts += event.size
+        this.sink.totalMs += event.durationMs
+        this.documents += event.documents
+      },
+      postDone: (event) => {
+        metrics.pipeline.postDone(event)
+        this.postsDone++
+        if (this.latencies.length < 1_000_000) this.latencies.push(event.pipelineMs)
+      },
+      queueDepth: (queue, depth) => { metrics.pipeline.queueDepth(queue, depth) },
+      deadLettered: (reason, count) => {
+        metrics.pipeline.deadLettered(reason, count)
+        this.deadLetters[reason] = (this.deadLetters[reason] ?? 0) + count
+      }
+    }
+  }
+
+  latency (): RunSummary['pipelineLatencyMs'] {
+    const sorted = [...this.latencies].sort((a, b) => a - b)
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN }
+  }
+}
+
+interface BuiltStages {
+  stages: Stage[]
+  models: ModelVersions
+  close: () => Promise<void>
+}
+
+/** Grounding without an image path: with no regions there is nothing to point at. */
+const NO_REGION: RegionGrounder = () => null
+
+async function optionalExport<T> (specifier: string, name: string): Promise<T | undefined> {
+  try {
+    const loaded = await import(specifier) as Record<string, unknown>
+    return loaded[name] as T | undefined
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined
+    throw error
+  }
+}
+
+/** stage1 → knowledge → image → stage2, each present when its module provides it and its config enables it. */
+async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
+  const closers: Array<() => Promise<void>> = []
+  // The image module owns grounding once it provides one; until then no regions exist to ground to.
+  const imageSpecifier = '../images/index.js'
+  const createImageStage = config.images.enabled
+    ? await optionalExport<(config: AppConfig['images'], deps: Record<string, unknown>) => Stage | Promise<Stage>>(imageSpecifier, 'createImageStage')
+    : undefined
+  const grounder = await optionalExport<RegionGrounder>(imageSpecifier, 'chooseRegion') ??
+    await optionalExport<RegionGrounder>('../stages/index.js', 'chooseRegion') ?? NO_REGION
+  const text = await createTextStages(config.textModels, { ground: grounder })
+  closers.push(() => text.close())
+  const stages: Stage[] = [text.stage1]
+  if (config.knowledge.enabled) {
+    const knowledge = createKnowledgeStage(config.knowledge, {
+      ...(redis === null ? {} : { redis }),
+      logger: logger.child({ module: 'knowledge' })
+    })
+    stages.push(knowledge)
+    closers.push(() => knowledge.close())
+  }
+  if (createImageStage !== undefined) {
+    const image = await createImageStage(config.images, { logger: logger.child({ module: 'images' }) })
+    stages.push(image)
+    closers.push(() => image.close())
+  } else if (config.images.enabled) {
+    logger.info('image stage not available in this build; posts go on without image context')
+  }
+  stages.push(text.stage2)
+  await Promise.all(stages.map((stage) => stage.init()))
+  const info = text.models.info
+  metrics.modelInfo({ stage: 'stage1', version: info.stage1.version, provider: info.stage1.provider })
+  metrics.modelInfo({ stage: 'stage2', version: info.stage2.version, provider: info.stage2.provider })
+  return {
+    stages,
+    models: { stage1: info.stage1.version, stage2: info.stage2.version },
+    close: async () => {
+      for (const close of closers.reverse()) {
+        try {
+          await close()
+        } catch (error) {
+          logger.error({ err: error }, 'closing a stage failed')
+        }
+      }
+    }
+  }
+}
+
+function kafkaLogger (logger: Logger): logCreator {
+  return () => ({ level, log }) => {
+    const { message, ...extra } = log
+    const child = logger.child({ module: 'kafkajs' })
+    if (level === kafkaLogLevel.ERROR) child.error(extra, message)
+    else if (level === kafkaLogLevel.WARN) child.warn(extra, message)
+    else if (level === kafkaLogLevel.INFO) child.debug(extra, message)
+  }
+}
+
+/** Runs the service until the input ends (file mode) or a signal arrives (Kafka mode). */
+export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps = {}): Promise<RunSummary> {
+  const started = performance.now()
+  const logger = deps.logger ?? pino({ level: config.log.level }, pino.destination(2))
+  const registry = deps.registry ?? new Registry()
+  const metrics = createMetrics({ registry, prefix: config.metrics.prefix, processMetrics: deps.registry === undefined })
+  const collector = new SummaryCollector()
+  const mode: RunSummary['mode'] = config.kafka.brokers.length > 0 ? 'kafka' : 'file'
+  const sinkKind: RunSummary['sink'] = config.elasticsearch.url === undefined ? 'jsonl' : 'elasticsearch'
+  // Reverse-order cleanup, each step logged and never skipped because an earlier one failed.
+  const cleanups: Array<{ name: string, run: () => Promise<void> }> = []
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step.run()
+      } catch (error) {
+        logger.error({ err: error, step: step.name }, 'shutdown step failed')
+      }
+    }
+  }
+
+  let exitCode = 0
+  let sourceResult: JsonlSourceResult | undefined
+  try {
+    let metricsServer: MetricsServer | null = null
+    if (config.metrics.port > 0) {
+      metricsServer = await startMetricsServer({ registry, host: config.metrics.host, port: config.metrics.port })
+      cleanups.push({ name: 'metrics server', run: () => (metricsServer as MetricsServer).close() })
+      logger.info({ url: metricsServer.url }, 'metrics endpoint listening')
+    }
+
+    let redis: Redis | null = null
+    if (deps.stages === undefined && config.knowledge.enabled && config.knowledge.redisUrl !== undefined) {
+      const client = new Redis(config.knowledge.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      client.on('error', (error) => { logger.warn({ err: error }, 'redis error') })
+      await client.connect().catch((error: unknown) => { logger.warn({ err: error }, 'redis unavailable; knowledge cache runs in-process only') })
+      redis = client
+      cleanups.push({ name: 'redis', run: async () => { client.disconnect() } })
+    }
+
+    let stages: readonly Stage[]
+    let models: ModelVersions
+    if (deps.stages !== undefined) {
+      stages = deps.stages
+      models = deps.models ?? { stage1: 'unknown', stage2: 'unknown' }
+    } else {
+      const built = await buildStages(config, logger, metrics, redis)
+      cleanups.push({ name: 'stages', run: built.close })
+      stages = built.stages
+      models = built.models
+    }
+    logger.info({ stages: stages.map((stage) => stage.name), models }, 'stages ready')
+
+    let kafka: Kafka | null = null
+    let kafkaClients: { admin: Admin, producer: Producer } | null = null
+    if (mode === 'kafka') {
+      kafka = new Kafka({
+        clientId: config.kafka.clientId,
+        brokers: [...config.kafka.brokers],
+        logCreator: kafkaLogger(logger),
+        retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 }
+      })
+      kafkaClients = await connectKafkaClients(kafka, config.kafka)
+      const clients = kafkaClients
+      cleanups.push({ name: 'kafka clients', run: async () => { await clients.producer.disconnect(); await clients.admin.disconnect() } })
+    }
+
+    let sink: Sink
+    if (sinkKind === 'elasticsearch') {
+      const client = new ElasticsearchClient({
+        node: config.elasticsearch.url,
+        maxRetries: 0,
+        requestTimeout: config.elasticsearch.requestTimeoutMs
+      })
+      cleanups.push({ name: 'elasticsearch client', run: () => client.close() })
+      const esSink = new ElasticsearchSink({
+        client,
+        index: config.elasticsearch.index,
+        models,
+        retryInitialMs: config.elasticsearch.retryInitialMs,
+        retryMaxMs: config.elasticsearch.retryMaxMs,
+        maxRetries: config.elasticsearch.maxRetries,
+        refresh: config.elasticsearch.refresh,
+        onError: (kind) => { metrics.elasticsearchError(kind) },
+        onRetry: ({ attempt, delayMs, error }) => {
+          metrics.sinkRetry()
+          logger.warn({ attempt, delayMs, err: error }, 'elasticsearch write failed; retrying')
+        }
+      })
+      const initAbort = new AbortController()
+      deps.signal?.addEventListener('abort', () => { initAbort.abort() }, { once: true })
+      await esSink.init(initAbort.signal)
+      sink = esSink
+    } else {
+      sink = new JsonlSink({ path: config.files.output, models })
+      await sink.init()
+    }
+    cleanups.push({ name: 'sink', run: () => sink.close() })
+
+    let deadLetters: DeadLetterSink
+    if (kafkaClients !== null) {
+      deadLetters = new KafkaDeadLetterSink({ producer: kafkaClients.producer, topic: config.kafka.dlqTopic })
+    } else {
+      deadLetters = new JsonlDeadLetterSink(config.files.deadLetters)
+    }
+    cleanups.push({ name: 'dead letters', run: () => deadLetters.close() })
+
+    const pipeline = new Pipeline({
+      stages,
+      sink,
+      deadLetters,
+      maxBatchSize: config.pipeline.maxBatchSize,
+      maxWaitMs: config.pipeline.maxWaitMs,
+      queueCapacity: config.pipeline.queueCapacity,
+      maxInFlight: config.pipeline.maxInFlight,
+      events: collector.events(metrics)
+    })
+    metrics.inFlight(() => pipeline.inFlight)
+    pipeline.start()
+    cleanups.push({ name: 'pipeline', run: () => pipeline.close() })
+
+    if (mode === 'file') {
+      const total = await countJsonlLines(config.files.input).catch((error: unknown) => {
+        throw wrapError('GS_ERR_CONFIG', `cannot read input ${config.files.input}`, error)
+      })
+      deps.progress?.start(total)
+      let done = 0
+      sourceResult = await runJsonlSource({
+        path: config.files.input,
+        pipeline,
+        deadLetters,
+        maxRecordBytes: config.kafka.maxRecordBytes,
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+        onDone: () => { done++; deps.progress?.update(done) }
+      })
+      deps.progress?.stop()
+      for (const [reason, count] of Object.entries(sourceResult.reasons)) {
+        if (reason !== 'sink_rejected') collector.deadLetters[reason] = (collector.deadLetters[reason] ?? 0) + count
+      }
+    } else {
+      const source = new KafkaSource({
+        kafka: kafka as Kafka,
+        config: config.kafka,
+        pipeline,
+        deadLetters,
+        logger: logger.child({ module: 'consumer' }),
+        events: {
+          ...metrics.consumer,
+          deadLettered: (reason, count) => {
+            metrics.consumer.deadLettered(reason, count)
+            collector.deadLetters[reason] = (collector.deadLetters[reason] ?? 0) + count
+          }
+        }
+      })
+      const stopped = new Promise<string>((resolve) => {
+        deps.signal?.addEventListener('abort', () => { resolve('signal') }, { once: true })
+        pipeline.onFailure((error) => { logger.error({ err: error }, 'pipeline failed'); exitCode = 1; resolve('pipeline failure') })
+        source.onCrash((error) => { logger.error({ err: error }, 'consumer crashed'); exitCode = 1; resolve('consumer crash') })
+      })
+      await source.start()
+      logger.info({ topic: config.kafka.topic, group: config.kafka.groupId }, 'consuming')
+      deps.onReady?.({ metricsUrl: metricsServer?.url ?? null })
+      const reason = await stopped
+      logger.info({ reason, inFlight: pipeline.inFlight }, 'shutting down: stop fetching, drain, commit')
+      // Stopping the consumer lets each partition finish and commit its in-flight posts.
+      await source.stop()
+      const drained = await pipeline.drain(Math.max(1000, config.shutdown.timeoutMs / 2))
+      if (!drained) logger.warn({ inFlight: pipeline.inFlight }, 'posts still in flight at shutdown; they will be read again')
+    }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+  await cleanup()
+  return {
+    mode,
+    sink: sinkKind,
+    elapsedMs: performance.now() - started,
+    ...(sourceResult === undefined ? {} : { source: sourceResult }),
+    postsDone: collector.postsDone,
+    documents: collector.documents,
+    deadLetters: collector.deadLetters,
+    batches: collector.batches,
+    stages: collector.stages,
+    sinkStats: collector.sink,
+    pipelineLatencyMs: collector.latency(),
+    ...(sinkKind === 'jsonl' ? { output: config.files.output } : {}),
+    exitCode
+  }
+}
+
+export function formatSummary (summary: RunSummary): string {
+  const seconds = summary.elapsedMs / 1000
+  const lines = [
+    '',
+    `groundstream ${summary.mode === 'file' ? 'embedded run' : 'Kafka run'} finished in ${seconds.toFixed(2)} s`
+  ]
+  if (summary.source !== undefined) {
+    lines.push(`  posts read        ${summary.source.lines} (${summary.source.admitted} valid)`)
+  }
+  lines.push(`  posts indexed     ${summary.postsDone}  (${(summary.postsDone / Math.max(seconds, 1e-9)).toFixed(1)} posts/s)`)
+  lines.push(`  entity documents  ${summary.documents}${summary.output === undefined ? '' : ` -> ${summary.output}`}`)
+  const dead = Object.entries(summary.deadLetters)
+  lines.push(`  dead-lettered     ${dead.length === 0 ? 0 : dead.map(([reason, count]) => `${reason}=${count}`).join(', ')}`)
+  lines.push(`  micro-batches     ${summary.batches}`)
+  lines.push(`  pipeline latency  p50 ${summary.pipelineLatencyMs.p50.toFixed(1)} ms, p99 ${summary.pipelineLatencyMs.p99.toFixed(1)} ms`)
+  lines.push('  per-stage timings (wall time per micro-batch)')
+  const rows = [
+    ...STAGE_NAMES.filter((name) => summary.stages[name] !== undefined).map((name) => [name, summary.stages[name] as StageSummary] as const),
+    ['sink', summary.sinkStats] as const
+  ]
+  for (const [name, stats] of rows) {
+    const mean = stats.batches === 0 ? 0 : stats.totalMs / stats.batches
+    const perPost = stats.posts === 0 ? 0 : stats.totalMs / stats.posts
+    lines.push(`    ${name.padEnd(10)} ${String(stats.batches).padStart(5)} batches  ${stats.totalMs.toFixed(1).padStart(9)} ms total  ${mean.toFixed(2).padStart(8)} ms/batch  ${perPost.toFixed(2).padStart(7)} ms/post`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+export async function main (argv: string[]): Promise<number> {
+  let values
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        input: { type: 'string' },
+        output: { type: 'string' },
+        limit: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'batch-wait-ms': { type: 'string' },
+        'no-progress': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      },
+      strict: true
+    }))
+  } catch (error) {
+    process.stderr.write(`groundstream run: ${errorMessage(error)}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const overrides: Record<string, Record<string, unknown>> = { files: {}, pipeline: {} }
+  if (values.input !== undefined) (overrides.files as Record<string, unknown>).input = values.input
+  if (values.output !== undefined) (overrides.files as Record<string, unknown>).output = values.output
+  if (values['batch-size'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxBatchSize = Number(values['batch-size'])
+  if (values['batch-wait-ms'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxWaitMs = Number(values['batch-wait-ms'])
+  let config: Readonly<AppConfig>
+  try {
+    config = loadConfig({ env: process.env, ...(values.config === undefined ? {} : { file: values.config }), overrides })
+  } catch (error) {
+    process.stderr.write(`groundstream run: ${errorMessage(error)}\n`)
+    return 2
+  }
+  if (values.limit !== undefined) {
+    process.stderr.write('groundstream run: --limit is not supported; trim the input file instead\n')
+    return 2
+  }
+  const isFile = config.kafka.brokers.length === 0
+  const logger = pino({ level: isFile && config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
+  const controller = new AbortController()
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    logger.info({ signal }, 'signal received')
+    controller.abort()
+    if (signals === 1) {
+      // Time limit on the whole shutdown: past it, exit anyway (uncommitted posts are read again).
+      setTimeout(() => {
+        logger.error({ timeoutMs: config.shutdown.timeoutMs }, 'shutdown timed out; exiting')
+        process.exit(1)
+      }, config.shutdown.timeoutMs).unref()
+    } else {
+      process.exit(130)
+    }
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  const showProgress = isFile && values['no-progress'] !== true && values.quiet !== true && process.stderr.isTTY === true
+  const bar = showProgress
+    ? new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} posts | {duration_formatted}', hideCursor: true, stream: process.stderr, clearOnComplete: false })
+    : null
+  try {
+    const summary = await runService(config, {
+      logger,
+      signal: controller.signal,
+      ...(bar === null
+        ? {}
+        : { progress: { start: (total) => { bar.start(total, 0) }, update: (done) => { bar.update(done) }, stop: () => { bar.stop() } } })
+    })
+    if (values.quiet !== true) process.stdout.write(formatSummary(summary))
+    return summary.exitCode
+  } catch (error) {
+    bar?.stop()
+    const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
+    process.stderr.write(`groundstream run: ${errorMessage(error)}${code}\n`)
+    return 1
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+  }
+}

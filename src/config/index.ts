@@ -1,0 +1,236 @@
+// The service's whole configuration: one schema composed of the sections each
+// module owns, parsed once at the edge from an optional JSON file plus GS_*
+// environment variables, every problem reported in one error, then frozen and
+// passed down. Nothing below src/cli reads process.env.
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { TextModelsConfigSchema } from '../stages/config.js'
+import { KnowledgeConfigSchema } from '../knowledge-cache/index.js'
+import { ImagesConfigSchema } from '../images/index.js'
+
+const millis = (max: number) => z.number().int().min(1).max(max)
+
+export const KafkaConfigSchema = z.object({
+  /** Empty means: no Kafka, read the JSONL file source instead (the embedded default). */
+  brokers: z.array(z.string().min(1)).default([]),
+  clientId: z.string().min(1).max(128).default('groundstream'),
+  groupId: z.string().min(1).max(255).default('groundstream'),
+  topic: z.string().min(1).max(249).default('posts'),
+  dlqTopic: z.string().min(1).max(249).default('posts.dlq'),
+  /** Create the input and dead-letter topics at start when they do not exist. */
+  createTopics: z.boolean().default(true),
+  topicPartitions: z.number().int().min(1).max(1024).default(4),
+  sessionTimeoutMs: millis(600_000).default(30_000),
+  heartbeatIntervalMs: millis(60_000).default(3_000),
+  rebalanceTimeoutMs: millis(600_000).default(60_000),
+  /** Records larger than this (key + value bytes) are dead-lettered unread. */
+  maxRecordBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  maxBytesPerPartition: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Partitions whose batches are handed to the pipeline at once; the micro-batcher groups across them. */
+  partitionsConsumedConcurrently: z.number().int().min(1).max(256).default(8),
+  /** How long a revoked partition's in-flight posts may finish so their offsets can still be committed. */
+  revokeDrainMs: millis(120_000).default(5_000),
+  /** Where to start when the group has no committed offset. */
+  fromBeginning: z.boolean().default(true)
+}).strict()
+
+export const ElasticsearchConfigSchema = z.object({
+  /** Absent means: no Elasticsearch, write entity documents to the JSONL file sink. */
+  url: z.string().url().optional(),
+  index: z.string().min(1).max(200).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case index name').default('groundstream-entities'),
+  requestTimeoutMs: millis(600_000).default(30_000),
+  /** First retry delay for a failed bulk request; doubles each attempt, with full jitter, up to retryMaxMs. */
+  retryInitialMs: millis(60_000).default(200),
+  retryMaxMs: millis(600_000).default(10_000),
+  /** Retriable failures are retried this many times, then the sink reports itself down (0 = retry until shutdown). */
+  maxRetries: z.number().int().min(0).max(1_000_000).default(0),
+  refresh: z.enum(['false', 'wait_for', 'true']).default('false')
+}).strict()
+
+export const PipelineConfigSchema = z.object({
+  /** Largest model batch, across partitions. */
+  maxBatchSize: z.number().int().min(1).max(4096).default(32),
+  /** A partial batch leaves after this long, so latency stays bounded at low rates. */
+  maxWaitMs: z.number().int().min(0).max(60_000).default(50),
+  /** Batches waiting between two stages. */
+  queueCapacity: z.number().int().min(1).max(1024).default(2),
+  /** Posts admitted and not yet indexed; past this the consumer pauses. */
+  maxInFlight: z.number().int().min(1).max(1_000_000).default(512)
+}).strict().superRefine((value, ctx) => {
+  if (value.maxInFlight < value.maxBatchSize) {
+    ctx.addIssue({ code: 'custom', path: ['maxInFlight'], message: 'must be >= maxBatchSize' })
+  }
+})
+
+export const FilesConfigSchema = z.object({
+  /** JSONL source of the embedded default. */
+  input: z.string().min(1).default('samples/posts.jsonl'),
+  /** JSONL sink of the embedded default. */
+  output: z.string().min(1).default('out/entities.jsonl'),
+  /** Rejected posts of the embedded default, one JSON line each. */
+  deadLetters: z.string().min(1).default('out/dead-letters.jsonl')
+}).strict()
+
+export const MetricsConfigSchema = z.object({
+  /** 0 turns the /metrics endpoint off. */
+  port: z.number().int().min(0).max(65535).default(0),
+  host: z.string().min(1).default('127.0.0.1'),
+  prefix: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('groundstream_')
+}).strict()
+
+export const LogConfigSchema = z.object({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+}).strict()
+
+export const ShutdownConfigSchema = z.object({
+  /** Whole budget for stop → drain → commit → close; past it the process exits anyway. */
+  timeoutMs: millis(600_000).default(30_000)
+}).strict()
+
+export const AppConfigSchema = z.object({
+  kafka: KafkaConfigSchema.prefault({}),
+  elasticsearch: ElasticsearchConfigSchema.prefault({}),
+  pipeline: PipelineConfigSchema.prefault({}),
+  files: FilesConfigSchema.prefault({}),
+  metrics: MetricsConfigSchema.prefault({}),
+  log: LogConfigSchema.prefault({}),
+  shutdown: ShutdownConfigSchema.prefault({}),
+  textModels: TextModelsConfigSchema.prefault({}),
+  knowledge: KnowledgeConfigSchema.prefault({}),
+  images: ImagesConfigSchema.prefault({})
+}).strict().superRefine((value, ctx) => {
+  const kafka = value.kafka
+  if (kafka.heartbeatIntervalMs * 3 > kafka.sessionTimeoutMs) {
+    ctx.addIssue({ code: 'custom', path: ['kafka', 'heartbeatIntervalMs'], message: 'must be at most a third of sessionTimeoutMs' })
+  }
+  if (kafka.dlqTopic === kafka.topic) {
+    ctx.addIssue({ code: 'custom', path: ['kafka', 'dlqTopic'], message: 'must differ from topic' })
+  }
+  if (value.elasticsearch.retryInitialMs > value.elasticsearch.retryMaxMs) {
+    ctx.addIssue({ code: 'custom', path: ['elasticsearch', 'retryInitialMs'], message: 'must be <= retryMaxMs' })
+  }
+})
+
+export type AppConfig = z.infer<typeof AppConfigSchema>
+export type AppConfigInput = z.input<typeof AppConfigSchema>
+export type KafkaConfig = z.infer<typeof KafkaConfigSchema>
+export type ElasticsearchConfig = z.infer<typeof ElasticsearchConfigSchema>
+export type PipelineConfig = z.infer<typeof PipelineConfigSchema>
+export type FilesConfig = z.infer<typeof FilesConfigSchema>
+export type MetricsConfig = z.infer<typeof MetricsConfigSchema>
+
+type Coerce = (raw: string) => unknown
+const asList: Coerce = (raw) => raw.split(',').map((part) => part.trim()).filter((part) => part.length > 0)
+const asNumber: Coerce = (raw) => (raw.trim() === '' ? raw : Number(raw))
+const asBoolean: Coerce = (raw) => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : raw)
+const asString: Coerce = (raw) => raw
+
+/** Environment variables the service reads, and where each lands in the config. */
+export const ENV_VARS: Readonly<Record<string, readonly [string[], Coerce]>> = Object.freeze({
+  GS_KAFKA_BROKERS: [['kafka', 'brokers'], asList],
+  GS_KAFKA_CLIENT_ID: [['kafka', 'clientId'], asString],
+  GS_KAFKA_GROUP_ID: [['kafka', 'groupId'], asString],
+  GS_KAFKA_TOPIC: [['kafka', 'topic'], asString],
+  GS_KAFKA_DLQ_TOPIC: [['kafka', 'dlqTopic'], asString],
+  GS_KAFKA_PARTITIONS: [['kafka', 'topicPartitions'], asNumber],
+  GS_KAFKA_SESSION_TIMEOUT_MS: [['kafka', 'sessionTimeoutMs'], asNumber],
+  GS_KAFKA_HEARTBEAT_INTERVAL_MS: [['kafka', 'heartbeatIntervalMs'], asNumber],
+  GS_KAFKA_MAX_RECORD_BYTES: [['kafka', 'maxRecordBytes'], asNumber],
+  GS_ELASTICSEARCH_URL: [['elasticsearch', 'url'], asString],
+  GS_ELASTICSEARCH_INDEX: [['elasticsearch', 'index'], asString],
+  GS_ELASTICSEARCH_RETRY_MAX_MS: [['elasticsearch', 'retryMaxMs'], asNumber],
+  GS_BATCH_SIZE: [['pipeline', 'maxBatchSize'], asNumber],
+  GS_BATCH_WAIT_MS: [['pipeline', 'maxWaitMs'], asNumber],
+  GS_MAX_IN_FLIGHT: [['pipeline', 'maxInFlight'], asNumber],
+  GS_INPUT: [['files', 'input'], asString],
+  GS_OUTPUT: [['files', 'output'], asString],
+  GS_METRICS_PORT: [['metrics', 'port'], asNumber],
+  GS_LOG_LEVEL: [['log', 'level'], asString],
+  GS_SHUTDOWN_TIMEOUT_MS: [['shutdown', 'timeoutMs'], asNumber],
+  GS_MODELS_DIR: [['textModels', 'modelsDir'], asString],
+  GS_EXECUTION_PROVIDER: [['textModels', 'executionProvider'], asString],
+  GS_KNOWLEDGE_ENABLED: [['knowledge', 'enabled'], asBoolean],
+  GS_REDIS_URL: [['knowledge', 'redisUrl'], asString],
+  GS_IMAGES_ENABLED: [['images', 'enabled'], asBoolean]
+})
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function setPath (target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (!isPlainObject(next)) node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[path[path.length - 1] as string] = value
+}
+
+/** Later sources win key by key; arrays are replaced, not merged. */
+export function mergeConfig (...layers: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const layer of layers) {
+    if (!isPlainObject(layer)) continue
+    for (const [key, value] of Object.entries(layer)) {
+      const existing = out[key]
+      out[key] = isPlainObject(value) && isPlainObject(existing) ? mergeConfig(existing, value) : value
+    }
+  }
+  return out
+}
+
+export function configFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, [path, coerce]] of Object.entries(ENV_VARS)) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') continue
+    setPath(out, path, coerce(raw))
+  }
+  return out
+}
+
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
+
+/** Validates a whole config; every problem is listed in one GS_ERR_CONFIG error. */
+export function parseConfig (input: unknown): Readonly<AppConfig> {
+  const result = AppConfigSchema.safeParse(input ?? {})
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    throw new GroundstreamError('GS_ERR_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems }
+    })
+  }
+  return deepFreeze(result.data)
+}
+
+export interface LoadConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>
+  /** JSON config file; GS_CONFIG in env names one too. The file comes first, env vars override it. */
+  file?: string
+  /** Applied last (command-line flags). */
+  overrides?: unknown
+}
+
+export function loadConfig (options: LoadConfigOptions = {}): Readonly<AppConfig> {
+  const env = options.env ?? {}
+  const file = options.file ?? env.GS_CONFIG
+  let fromFile: unknown = {}
+  if (file !== undefined && file !== '') {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (error) {
+      throw new GroundstreamError('GS_ERR_CONFIG', `cannot read config file ${file}: ${errorMessage(error)}`, { cause: error })
+    }
+    if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${file} must hold a JSON object`)
+  }
+  return parseConfig(mergeConfig(fromFile, configFromEnv(env), options.overrides))
+}

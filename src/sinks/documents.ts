@@ -1,0 +1,65 @@
+// PostWork -> entity documents: one per entity mention. The id depends only on
+// the post id and the mention's character span, so a replayed post overwrites
+// its documents instead of adding new ones, even if a newer model types it
+// differently.
+import { createHash } from 'node:crypto'
+import type { EntityDocument, ModelVersions } from '../contracts/index.js'
+import type { PostWork } from '../pipeline/index.js'
+
+export function documentId (postId: string, start: number, end: number): string {
+  return createHash('sha256').update(`${postId}\u0000${start}\u0000${end}`).digest('base64url')
+}
+
+export function normaliseEntityText (text: string): string {
+  return text.normalize('NFKC').replace(/^[#@]+/u, '').replace(/\s+/gu, ' ').trim().toLowerCase()
+}
+
+export function toEntityDocuments (work: PostWork, models: ModelVersions, processedAt: string): EntityDocument[] {
+  const post = work.post
+  const seen = new Set<string>()
+  const documents: EntityDocument[] = []
+  for (const entity of work.entities) {
+    const { candidate } = entity
+    const id = documentId(post.id, candidate.start, candidate.end)
+    // Two mentions on one span would overwrite each other anyway; keep the first.
+    if (seen.has(id)) continue
+    seen.add(id)
+    documents.push({
+      id,
+      post_id: post.id,
+      entity: {
+        text: candidate.text,
+        normalised: normaliseEntityText(candidate.text),
+        type: entity.type,
+        score: entity.typeScore,
+        span_score: candidate.score,
+        start: candidate.start,
+        end: candidate.end,
+        canonical_id: entity.knowledge?.canonicalId ?? null,
+        canonical_title: entity.knowledge?.title ?? null,
+        knowledge_source: entity.knowledge?.source ?? null
+      },
+      box: entity.grounding === null
+        ? null
+        : { ...entity.grounding.box, label: entity.grounding.label, score: entity.grounding.score, reason: entity.grounding.reason },
+      image: {
+        url: work.image.url,
+        width: work.image.width,
+        height: work.image.height,
+        status: work.image.status
+      },
+      post: {
+        text: post.text,
+        created_at: post.created_at,
+        author_id: post.author?.id ?? null,
+        author_handle: post.author?.handle ?? null,
+        language: post.language ?? null,
+        url: post.url ?? null,
+        source: post.source ?? null
+      },
+      models,
+      processed_at: processedAt
+    })
+  }
+  return documents
+}
