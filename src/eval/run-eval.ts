@@ -64,3 +64,25 @@ export async function runEvaluation (tweets: readonly DatasetTweet[], stages: re
   const durationMs = performance.now() - started
   return { scores: evaluate(documents), documents, durationMs, postsPerSecond: tweets.length / (durationMs / 1000) }
 }
+
+/** Lower-cased surface forms of the gold entities of a split (what training has seen). */
+export function seenSurfaces (tweets: readonly DatasetTweet[]): Set<string> {
+  return new Set(tweets.flatMap((tweet) => tweet.entities.map((entity) => entity.text.toLowerCase())))
+}
+
+/**
+ * Scores restricted to entities whose surface form never occurs as an entity
+ * in the training split (the view of SCANNER's Table 8): gold and predicted
+ * entities with a seen surface are both left out.
+ */
+export function evaluateUnseen (documents: readonly DocumentPair[], texts: readonly string[], seen: ReadonlySet<string>): EvaluationScores {
+  const unseen = (text: string, entity: { start: number, end: number }): boolean => !seen.has(text.slice(entity.start, entity.end).toLowerCase())
+  return evaluate(documents.map((document, i) => {
+    const text = texts[i] ?? ''
+    return {
+      gold: document.gold.filter((entity) => unseen(text, entity)),
+      predicted: document.predicted.filter((entity) => unseen(text, entity)),
+      candidates: document.candidates?.filter((entity) => unseen(text, entity))
+    }
+  }))
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { evaluateUnseen, seenSurfaces } from '../../src/eval/run-eval.js'
 import { evaluate, iou, regionMatches, score, type GoldEntity, type PredictedEntity } from '../../src/eval/metrics.js'
 
 const box = (xmin: number, ymin: number, xmax: number, ymax: number) => ({ xmin, ymin, xmax, ymax })
@@ -62,4 +63,22 @@ test('evaluate: duplicate predictions of one gold entity count once; candidates 
   const result = evaluate([{ gold, predicted, candidates }])
   assert.deepEqual([result.mner.tp, result.mner.predicted], [1, 2])
   assert.deepEqual([result.span.tp, result.span.predicted, result.span.gold], [1, 3, 1])
+})
+
+test('evaluateUnseen keeps only entities whose surface training never saw', () => {
+  const text = 'Paris and Zentrix met Okafor'
+  const gold: GoldEntity[] = [
+    { start: 0, end: 5, type: 'LOC', boxes: [] }, // Paris: seen
+    { start: 10, end: 17, type: 'ORG', boxes: [] }, // Zentrix: unseen
+    { start: 22, end: 28, type: 'PER', boxes: [] } // Okafor: unseen
+  ]
+  const predicted: PredictedEntity[] = [
+    { start: 0, end: 5, type: 'LOC', box: null },
+    { start: 10, end: 17, type: 'ORG', box: null },
+    { start: 22, end: 28, type: 'ORG', box: null }
+  ]
+  const seen = new Set(['paris'])
+  const result = evaluateUnseen([{ gold, predicted }], [text], seen)
+  assert.deepEqual([result.mner.tp, result.mner.predicted, result.mner.gold], [1, 2, 2])
+  assert.deepEqual([...seenSurfaces([{ imageId: '1', words: [], tags: [], text: '', wordStarts: [], imageSize: null, entities: [{ start: 0, end: 5, type: 'LOC', boxes: [], text: 'PARIS', wordStart: 0, wordEnd: 1 }] }])], ['paris'])
 })
