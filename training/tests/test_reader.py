@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from gmner.data import bio_to_spans, iou, load_split, read_conll, repair_bio, Box
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+
+
+def test_reads_tweets_words_and_tags():
+    tweets = read_conll(MINI / "train.txt")
+    assert [t.imgid for t in tweets] == ["900001", "900002", "900003"]
+    assert tweets[0].words == ["Yesterday", "Marta", "Oliveira", "visited", "Lake", "Brindle", "."]
+    assert tweets[0].spans() == [(1, 3, "PER"), (4, 6, "LOC")]
+    assert tweets[2].spans() == []
+
+
+def test_orphan_inside_tags_are_repaired():
+    t = read_conll(MINI / "train.txt")[1]
+    assert t.tags[4:6] == ["B-ORG", "I-ORG"]
+    assert t.tags[8] == "B-LOC"
+    assert t.spans() == [(4, 6, "ORG"), (8, 9, "LOC"), (10, 11, "OTHER")]
+
+
+def test_repair_bio_type_change_starts_new_span():
+    assert repair_bio(["I-PER", "I-PER", "I-LOC", "O", "I-ORG"]) == ["B-PER", "I-PER", "B-LOC", "O", "B-ORG"]
+    assert bio_to_spans(["B-PER", "B-PER", "I-PER"]) == [(0, 1, "PER"), (1, 3, "PER")]
+
+
+def test_xml_boxes_and_image_size():
+    tweets = load_split(MINI, "train")
+    t = tweets[0]
+    assert (t.width, t.height) == (640, 480)
+    assert len(t.boxes) == 2 and all(b.name == "Marta Oliveira" for b in t.boxes)
+    assert (t.boxes[1].xmin, t.boxes[1].ymax) == (300.0, 240.0)
+    assert tweets[1].boxes == [] and tweets[1].width is None  # no xml: ungroundable
+
+
+def test_iou():
+    a = Box("a", 0, 0, 10, 10)
+    assert iou(a, a) == 1.0
+    assert abs(iou(a, Box("b", 5, 0, 15, 10)) - 50 / 150) < 1e-9
+    assert iou(a, Box("c", 20, 20, 30, 30)) == 0.0
