@@ -80,7 +80,6 @@ function timeoutAfter (ms: number, make: () => Error): { promise: Promise<never>
   let timer: NodeJS.Timeout | undefined
   const promise = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(make()), ms)
-    timer.unref()
   })
   return { promise, cancel: () => clearTimeout(timer) }
 }

@@ -7,6 +7,8 @@ import { GroundstreamError, wrapError } from '../errors/index.js'
 export interface KnowledgeRedisOptions {
   /** How long to wait for the first connection. */
   connectTimeoutMs?: number
+  /** Connection errors after start (reconnects are automatic); ioredis logs to stderr when nobody listens. */
+  onError?: (error: Error) => void
 }
 
 export async function createKnowledgeRedis (url: string, options: KnowledgeRedisOptions = {}): Promise<Redis> {
@@ -20,6 +22,7 @@ export async function createKnowledgeRedis (url: string, options: KnowledgeRedis
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 5_000)
   })
+  client.on('error', (error: Error) => options.onError?.(error))
   try {
     await client.connect()
   } catch (error) {

@@ -58,7 +58,6 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     if (active !== undefined && keys.size > 0) {
       const controller = new AbortController()
       const deadline = setTimeout(() => controller.abort(), config.stageTimeoutMs)
-      deadline.unref()
       const queue = [...keys]
       const worker = async (): Promise<void> => {
         for (let next = queue.shift(); next !== undefined && !controller.signal.aborted; next = queue.shift()) {

@@ -39,6 +39,7 @@ export interface WikipediaSourceDeps {
 
 export interface WikipediaSource extends KnowledgeSource {
   readonly breakerState: string
+  close: () => Promise<void>
 }
 
 /** The page title for a cleaned surface form: MediaWiki titles use underscores and a capital first letter. */

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { AliasTable, cacheKeyFor, normaliseEntity, normaliseEntityKey } from '../../src/knowledge-cache/index.js'
+
+test('surface forms of one entity normalise to one key', () => {
+  const cases: Array<[string, string]> = [
+    ['#BellaHadid', 'bella hadid'],
+    ['# BellaHadid', 'bella hadid'],
+    ['@Microsoft', 'microsoft'],
+    ['@elon_musk', 'elon musk'],
+    ["Trump's", 'trump'],
+    ['Trump’s', 'trump'],
+    ["Jones'", 'jones'],
+    ['  New \t York  ', 'new york'],
+    ['ＢＥＬＬＡ　Hadid', 'bella hadid'],
+    ['Zürich', 'zurich'],
+    ['Straße', 'strasse'],
+    ['"Paris."', 'paris'],
+    ['(NASA)', 'nasa'],
+    ['#ProudOfRAW', 'proud of raw'],
+    ['#RAWNews', 'raw news']
+  ]
+  for (const [surface, key] of cases) assert.equal(normaliseEntityKey(surface), key, surface)
+})
+
+test('names that are one word keep their inner structure', () => {
+  assert.equal(normaliseEntityKey('McDonald'), 'mcdonald')
+  assert.equal(normaliseEntityKey('iPhone'), 'iphone')
+  assert.equal(normaliseEntityKey('U.S.'), 'u.s.')
+  assert.equal(normaliseEntityKey("O'Neill"), "o'neill")
+  assert.equal(normaliseEntityKey('Mumbai'), 'mumbai')
+})
+
+test('display keeps case for case-sensitive sources', () => {
+  assert.deepEqual(normaliseEntity('#BellaHadid'), { key: 'bella hadid', display: 'Bella Hadid' })
+  assert.deepEqual(normaliseEntity("NASA's"), { key: 'nasa', display: 'NASA' })
+})
+
+test('empty and punctuation-only forms give an empty key', () => {
+  assert.equal(normaliseEntityKey(''), '')
+  assert.equal(normaliseEntityKey(' #  '), '')
+  assert.equal(normaliseEntityKey('!!!'), '')
+})
+
+test('aliases share one canonical id and cache key; the first registration wins', () => {
+  const table = new AliasTable()
+  table.add('acme-rockets', 'Acme Rockets', ['Acme', '@AcmeRockets'])
+  table.add('acme-corp', 'Acme Corporation', ['Acme'])
+  assert.equal(table.resolve('acme')?.canonicalId, 'acme-rockets')
+  assert.equal(table.resolve(normaliseEntityKey('#AcmeRockets'))?.canonicalId, 'acme-rockets')
+  assert.equal(table.resolve('acme corporation')?.canonicalId, 'acme-corp')
+  assert.equal(cacheKeyFor(normaliseEntityKey('@AcmeRockets'), table), cacheKeyFor('acme', table))
+  assert.equal(cacheKeyFor('acme', table), 'id:acme-rockets')
+  assert.equal(cacheKeyFor('unknown thing', table), 'k:unknown thing')
+})

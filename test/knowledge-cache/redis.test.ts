@@ -1,0 +1,105 @@
+// Needs a real Redis: REDIS_URL (scripts/services.sh exports it). Each test
+// uses its own key prefix so runs never see each other's entries.
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import type { Redis } from 'ioredis'
+import { createKnowledgeCache, createKnowledgeRedis } from '../../src/knowledge-cache/index.js'
+import type { RedisErrorEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
+import { fakeClock, tableSource, testConfig } from './fakes.js'
+
+const REDIS_URL = process.env.REDIS_URL
+const skip = REDIS_URL === undefined ? 'REDIS_URL is not set: start Redis with `scripts/services.sh start redis` and export its env' : false
+let redis: Redis | undefined
+let other: Redis | undefined
+
+before(async () => {
+  if (REDIS_URL === undefined) return
+  redis = await createKnowledgeRedis(REDIS_URL)
+  other = await createKnowledgeRedis(REDIS_URL)
+})
+after(async () => {
+  await redis?.quit()
+  await other?.quit()
+})
+
+test('two cache instances share entries through Redis', { skip }, async () => {
+  const prefix = `gs:kc:test:${randomUUID()}:`
+  const sourceA = tableSource('a', { 'bella hadid': 'Bella Hadid: model.' })
+  const sourceB = tableSource('b', { 'bella hadid': 'from instance B' })
+  const tiersB: TierLookupEvent[] = []
+  const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, redisTimeoutMs: 500 })
+  const a = createKnowledgeCache(config, { sources: [sourceA], redis })
+  const b = createKnowledgeCache(config, { sources: [sourceB], redis: other, instrumentation: { tierLookup: (event) => tiersB.push(event) } })
+  assert.equal((await a.lookup('#BellaHadid'))?.text, 'Bella Hadid: model.')
+  // The write is fire-and-forget; give it a moment on the same connection order.
+  await redis?.ping()
+  const fromB = await b.lookup('Bella Hadid')
+  assert.equal(fromB?.text, 'Bella Hadid: model.')
+  assert.equal(fromB?.source, 'a')
+  assert.equal(sourceB.calls.length, 0, 'instance B never asked its own source')
+  assert.deepEqual(tiersB.map((event) => `${event.tier}:${event.outcome}`), ['memory:miss', 'redis:hit'])
+  const ttl = await redis?.pttl(`${prefix}k:bella hadid`)
+  assert.ok(ttl !== undefined && ttl > 0 && ttl <= 24 * 3600 * 1000)
+  await a.close()
+  await b.close()
+})
+
+test('negative entries are shared too, with the negative TTL', { skip }, async () => {
+  const prefix = `gs:kc:test:${randomUUID()}:`
+  const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, negativeTtlSeconds: 120 })
+  const sourceA = tableSource('a', {})
+  const sourceB = tableSource('b', {})
+  const a = createKnowledgeCache(config, { sources: [sourceA], redis })
+  const b = createKnowledgeCache(config, { sources: [sourceB], redis: other })
+  assert.equal(await a.lookup('Nobody Known'), null)
+  await redis?.ping()
+  assert.equal(await b.lookup('nobody known'), null)
+  assert.equal(sourceB.calls.length, 0)
+  const ttl = await redis?.pttl(`${prefix}k:nobody known`)
+  assert.ok(ttl !== undefined && ttl > 0 && ttl <= 120_000)
+  await a.close()
+  await b.close()
+})
+
+test('a Redis hit keeps its remaining lifetime in process', { skip }, async () => {
+  const prefix = `gs:kc:test:${randomUUID()}:`
+  const clock = fakeClock(Date.now())
+  const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, ttlSeconds: 100 })
+  const a = createKnowledgeCache(config, { sources: [tableSource('a', { acme: 'Acme.' })], redis, clock })
+  await a.lookup('Acme')
+  await redis?.ping()
+  clock.advance(60_000)
+  const sourceB = tableSource('b', { acme: 'Acme from B.' })
+  const b = createKnowledgeCache(config, { sources: [sourceB], redis: other, clock })
+  assert.equal((await b.lookup('Acme'))?.text, 'Acme.')
+  clock.advance(40_000)
+  assert.equal((await b.lookup('Acme'))?.text, 'Acme from B.', 'the entry expired at the original deadline')
+  await a.close()
+  await b.close()
+})
+
+test('an unreachable Redis is a miss, not a stall', async () => {
+  const events: RedisErrorEvent[] = []
+  const hung = {
+    get: () => new Promise<string | null>(() => undefined),
+    set: () => Promise.reject(new Error('down'))
+  }
+  const source = tableSource('table', { acme: 'Acme.' })
+  const cache = createKnowledgeCache(testConfig({ redisTimeoutMs: 30 }), { sources: [source], redis: hung, instrumentation: { redisError: (event) => events.push(event) } })
+  const started = performance.now()
+  assert.equal((await cache.lookup('Acme'))?.text, 'Acme.')
+  assert.ok(performance.now() - started < 300)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(events.map((event) => `${event.operation}:${event.code}`), ['get:timeout', 'set:Error'])
+  await cache.close()
+})
+
+test('createKnowledgeRedis names the address when Redis is not there', async () => {
+  await assert.rejects(createKnowledgeRedis('redis://:secret@127.0.0.1:9/0', { connectTimeoutMs: 300 }), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'GS_ERR_CONFIG')
+    assert.match(error.message, /127\.0\.0\.1:9/)
+    assert.doesNotMatch(error.message, /secret/)
+    return true
+  })
+})
