@@ -11,7 +11,7 @@ export function documentId (postId: string, start: number, end: number): string 
 }
 
 export function normaliseEntityText (text: string): string {
-  return text.normalize('NFKC').replace(/^[#@]+/u, '').replace(/\s+/gu, ' ').trim().toLowerCase()
+  return text.normalize('NFKC').trim().replace(/^[#@]+/u, '').replace(/\s+/gu, ' ').trim().toLowerCase()
 }
 
 export function toEntityDocuments (work: PostWork, models: ModelVersions, processedAt: string): EntityDocument[] {

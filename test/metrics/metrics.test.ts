@@ -1,0 +1,56 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Registry } from 'prom-client'
+import { createMetrics, startMetricsServer } from '../../src/metrics/index.js'
+
+test('events become metrics on the registry passed in, served at /metrics', async () => {
+  const registry = new Registry()
+  const metrics = createMetrics({ registry })
+  for (const stage of ['stage1', 'knowledge', 'image', 'stage2'] as const) metrics.pipeline.batchEnd({ stage, size: 8, durationMs: 12 })
+  metrics.pipeline.batchFormed(8)
+  metrics.pipeline.sinkEnd({ size: 8, documents: 20, rejected: 0, durationMs: 30 })
+  metrics.pipeline.postDone({ outcome: 'indexed', pipelineMs: 40, endToEndMs: 1500 })
+  metrics.pipeline.postDone({ outcome: 'dead_lettered', pipelineMs: 40, endToEndMs: Number.NaN })
+  metrics.pipeline.queueDepth('stage2', 2)
+  metrics.consumer.deadLettered('invalid_json', 2)
+  metrics.consumer.lag('posts', 0, 17)
+  metrics.consumer.committed('posts', 0, '100')
+  metrics.consumer.paused(true)
+  metrics.elasticsearchError('http_429')
+  metrics.modelInfo({ stage: 'stage1', version: 'v1', provider: 'cpu' })
+  metrics.inFlight(() => 5)
+
+  const server = await startMetricsServer({ registry, host: '127.0.0.1', port: 0 })
+  try {
+    const response = await fetch(server.url)
+    assert.equal(response.status, 200)
+    const text = await response.text()
+    for (const stage of ['stage1', 'knowledge', 'image', 'stage2']) {
+      assert.match(text, new RegExp(`groundstream_stage_batch_duration_seconds_count\\{stage="${stage}"\\} 1`))
+    }
+    assert.match(text, /groundstream_sink_batch_duration_seconds_count 1/)
+    assert.match(text, /groundstream_end_to_end_latency_seconds_count 1\n/, 'a post without a timestamp is not observed')
+    assert.match(text, /groundstream_batch_size_sum 8/)
+    assert.match(text, /groundstream_documents_indexed_total 20/)
+    assert.match(text, /groundstream_posts_total\{outcome="dead_lettered"\} 1/)
+    assert.match(text, /groundstream_dead_letters_total\{reason="invalid_json"\} 2/)
+    assert.match(text, /groundstream_consumer_lag\{topic="posts",partition="0"\} 17/)
+    assert.match(text, /groundstream_consumer_paused 1/)
+    assert.match(text, /groundstream_elasticsearch_errors_total\{kind="http_429"\} 1/)
+    assert.match(text, /groundstream_model_info\{stage="stage1",version="v1",provider="cpu"\} 1/)
+    assert.match(text, /groundstream_in_flight_posts 5/)
+    assert.match(text, /groundstream_queue_depth\{queue="stage2"\} 2/)
+    assert.equal((await fetch(server.url.replace('/metrics', '/nope'))).status, 404)
+  } finally {
+    await server.close()
+    await server.close()
+  }
+})
+
+test('two services in one process do not share metrics (no global registry)', () => {
+  const a = new Registry()
+  const b = new Registry()
+  createMetrics({ registry: a })
+  createMetrics({ registry: b })
+  assert.ok(a.getSingleMetric('groundstream_posts_total') !== b.getSingleMetric('groundstream_posts_total'))
+})

@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { documentId, normaliseEntityText, toEntityDocuments } from '../../src/sinks/index.js'
+import { makeWork } from '../pipeline/fakes.js'
+
+const models = { stage1: 's1-v1', stage2: 's2-v1' }
+
+function typedWork () {
+  const work = makeWork(7, { image_urls: ['https://img.example/a.jpg'], url: 'https://posts.example/7', author: { id: 'a1', handle: 'maria' } })
+  work.image = { url: 'https://img.example/a.jpg', status: 'ok', width: 640, height: 480, description: '', regions: [] }
+  const candidate = { postId: work.post.id, text: 'Maria Lopez', start: 8, end: 19, wordStart: 2, wordEnd: 4, score: 0.91 }
+  const hashtag = { postId: work.post.id, text: '#Run0', start: 45, end: 50, wordStart: 9, wordEnd: 10, score: 0.7 }
+  work.entities = [
+    { candidate, type: 'PER', typeScore: 0.88, knowledge: { key: 'maria lopez', canonicalId: 'Q1', title: 'Maria López', text: '', source: 'catalogue' }, grounding: { box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, label: 'person', score: 0.77, reason: 'obj_head' } },
+    { candidate: hashtag, type: 'OTHER', typeScore: 0.6, knowledge: null, grounding: null },
+    { candidate: { ...candidate }, type: 'ORG', typeScore: 0.5, knowledge: null, grounding: null }
+  ]
+  return work
+}
+
+test('one document per mention span, every mapped field filled from the work item', () => {
+  const docs = toEntityDocuments(typedWork(), models, '2026-11-21T08:00:00.000Z')
+  assert.equal(docs.length, 2, 'a second mention on the same span is dropped (it would overwrite)')
+  const [person, tag] = docs
+  assert.deepEqual(person, {
+    id: documentId('post-00007', 8, 19),
+    post_id: 'post-00007',
+    entity: { text: 'Maria Lopez', normalised: 'maria lopez', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', knowledge_source: 'catalogue' },
+    box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4, label: 'person', score: 0.77, reason: 'obj_head' },
+    image: { url: 'https://img.example/a.jpg', width: 640, height: 480, status: 'ok' },
+    post: { text: person?.post.text, created_at: person?.post.created_at, author_id: 'a1', author_handle: 'maria', language: 'en', url: 'https://posts.example/7', source: null },
+    models,
+    processed_at: '2026-11-21T08:00:00.000Z'
+  })
+  assert.equal(tag?.box, null)
+  assert.equal(tag?.entity.normalised, 'run0')
+})
+
+test('ids depend on post id and span only: a replay (or a retyped mention) overwrites', () => {
+  const a = toEntityDocuments(typedWork(), models, '2026-01-01T00:00:00Z').map((d) => d.id)
+  const b = toEntityDocuments(typedWork(), { stage1: 'new', stage2: 'new' }, '2027-01-01T00:00:00Z').map((d) => d.id)
+  assert.deepEqual(a, b)
+  assert.notEqual(documentId('p', 1, 2), documentId('p', 1, 3))
+  assert.notEqual(documentId('p1', 1, 2), documentId('p', 11, 2), 'the separator keeps fields apart')
+  assert.match(documentId('p', 1, 2), /^[A-Za-z0-9_-]{43}$/)
+})
+
+test('normalised text: NFKC, no leading #/@, single spaces, lower case', () => {
+  assert.equal(normaliseEntityText('  @ＮＡＳＡ  Ames '), 'nasa ames')
+  assert.equal(normaliseEntityText('#ParisFashionWeek'), 'parisfashionweek')
+})

@@ -1,0 +1,130 @@
+// Against the real Elasticsearch from scripts/services.sh, plus a scripted
+// fake server for the retry paths that a healthy node never takes.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { Client } from '@elastic/elasticsearch'
+import { ElasticsearchSink, documentId, entityIndexTemplate } from '../../src/sinks/index.js'
+import { fakeStages, makeWork } from '../pipeline/fakes.js'
+import type { PostWork } from '../../src/pipeline/index.js'
+import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
+
+const models = { stage1: 's1', stage2: 's2' }
+
+async function typed (works: PostWork[]): Promise<PostWork[]> {
+  let batch = works
+  for (const stage of fakeStages()) batch = await stage.run(batch)
+  return batch
+}
+
+function sinkFor (client: Client, index: string, extra: Partial<ConstructorParameters<typeof ElasticsearchSink>[0]> = {}): ElasticsearchSink {
+  return new ElasticsearchSink({ client, index, models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3, refresh: 'wait_for', ...extra })
+}
+
+test('real Elasticsearch: template on init, one document per mention, replays overwrite, bad items rejected alone', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+  const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
+  const index = uniqueName('gs-test-sink')
+  try {
+    const sink = sinkFor(client, index)
+    await sink.init()
+    const template = await client.indices.getIndexTemplate({ name: entityIndexTemplate(index).name })
+    assert.equal(template.index_templates.length, 1)
+
+    const works = await typed([makeWork(1), makeWork(2), makeWork(3, { text: 'nothing here' })])
+    const signal = new AbortController().signal
+    const outcomes = await sink.write(works, signal)
+    assert.deepEqual(outcomes, [{ ok: true, documents: 6 }, { ok: true, documents: 6 }, { ok: true, documents: 0 }])
+    const count = async (): Promise<number> => (await client.count({ index })).count
+    assert.equal(await count(), 12)
+
+    const mapping = await client.indices.getMapping({ index })
+    const props = (Object.values(mapping)[0]?.mappings.properties ?? {}) as Record<string, { properties?: Record<string, { type?: string }> }>
+    assert.equal(props.entity?.properties?.type?.type, 'keyword')
+    assert.equal(props.box?.properties?.x?.type, 'float')
+    assert.equal(props.post?.properties?.created_at?.type, 'date')
+
+    const first = works[0] as PostWork
+    const entity = first.entities[1]
+    assert.ok(entity !== undefined)
+    const doc = await client.get<{ entity: { text: string, type: string } }>({ index, id: documentId(first.post.id, entity.candidate.start, entity.candidate.end) })
+    assert.equal(doc._source?.entity.text, 'Maria Lopez')
+
+    // Same posts again (a replay after a crash): same ids, same count.
+    await sink.write(await typed([makeWork(1), makeWork(2)]), signal)
+    assert.equal(await count(), 12)
+
+    // An item Elasticsearch can never accept (integer out of range) is rejected; its neighbours go in.
+    const bad = (await typed([makeWork(4)]))[0] as PostWork
+    const mention = bad.entities[0]
+    assert.ok(mention !== undefined)
+    bad.entities = [{ ...mention, candidate: { ...mention.candidate, start: 3_000_000_000, end: 3_000_000_005 } }]
+    const mixed = await sink.write([bad, ...(await typed([makeWork(5)]))], signal)
+    assert.equal(mixed[0]?.ok, false)
+    assert.match(!mixed[0]?.ok ? `${mixed[0]?.reason} ${mixed[0]?.detail}` : '', /mapper_parsing_exception|document_parsing_exception/)
+    assert.deepEqual(mixed[1], { ok: true, documents: 6 })
+    assert.equal(await count(), 18)
+  } finally {
+    await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
+    await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
+    await client.close()
+  }
+})
+
+test('503 for the request and 429 for one item are retried, with backoff, until every document is in', async () => {
+  const bodies: string[] = []
+  let call = 0
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    request.on('end', () => {
+      call++
+      bodies.push(body)
+      const headers = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' }
+      const ops = body.trim().split('\n').filter((_, i) => i % 2 === 0).map((line) => JSON.parse(line) as { index: { _id: string } })
+      if (call === 1) {
+        response.writeHead(503, headers)
+        response.end(JSON.stringify({ error: { type: 'unavailable_shards_exception' }, status: 503 }))
+        return
+      }
+      const items = ops.map((op, i) => ({ index: { _id: op.index._id, status: call === 2 && i === 0 ? 429 : 201, ...(call === 2 && i === 0 ? { error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } : {}) } }))
+      response.writeHead(200, headers)
+      response.end(JSON.stringify({ took: 1, errors: call === 2, items }))
+    })
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const port = (server.address() as { port: number }).port
+  const client = new Client({ node: `http://127.0.0.1:${port}`, maxRetries: 0 })
+  const kinds: string[] = []
+  try {
+    const sink = sinkFor(client, 'gs-fake', { onError: (kind) => { kinds.push(kind) } })
+    const outcomes = await sink.write(await typed([makeWork(1)]), new AbortController().signal)
+    assert.deepEqual(outcomes, [{ ok: true, documents: 6 }])
+    assert.equal(call, 3)
+    assert.deepEqual(kinds, ['http_503', 'item_429'])
+    assert.equal(bodies[2]?.trim().split('\n').length, 2, 'only the throttled document is sent again')
+  } finally {
+    await client.close()
+    server.close()
+  }
+})
+
+test('an unreachable node: retried with the budget, then a coded error with the attempt count; abort ends an unbounded wait', async () => {
+  const client = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 })
+  const kinds: string[] = []
+  try {
+    const sink = sinkFor(client, 'gs-down', { maxRetries: 2, onError: (kind) => { kinds.push(kind) } })
+    const error = await sink.write(await typed([makeWork(1)]), new AbortController().signal).catch((e: unknown) => e)
+    assert.equal((error as { code?: string }).code, 'GS_ERR_SINK')
+    assert.equal((error as { details?: { attempts?: number } }).details?.attempts, 3)
+    assert.deepEqual(kinds, ['connection', 'connection', 'connection'])
+
+    const forever = sinkFor(client, 'gs-down', { maxRetries: 0 })
+    const controller = new AbortController()
+    setTimeout(() => { controller.abort() }, 200)
+    const started = Date.now()
+    await assert.rejects(forever.write(await typed([makeWork(1)]), controller.signal))
+    assert.ok(Date.now() - started < 5000)
+  } finally {
+    await client.close()
+  }
+})
