@@ -3,6 +3,7 @@
 // frozen and passed down; unknown keys are rejected so a typo in an operator's
 // allow-list never silently widens or narrows what the service fetches.
 import { z } from 'zod'
+import { parseCidr } from './address.js'
 
 const positiveMs = (max: number) => z.number().int().min(1).max(max)
 const probability = z.number().min(0).max(1)
@@ -26,7 +27,7 @@ export const ImageFetchConfigSchema = z.object({
    * internal addresses. Empty means: public addresses only.
    */
   allowHosts: z.array(z.string().min(1).max(253)).max(256).default([]),
-  allowCidrs: z.array(z.string().min(1).max(64)).max(256).default([]),
+  allowCidrs: z.array(z.string().min(1).max(64).refine((c) => parseCidr(c) !== null, { message: 'not a CIDR (a.b.c.d/n or ipv6/n)' })).max(256).default([]),
   /** Accepted image formats, checked against both Content-Type and magic bytes. */
   allowedFormats: z.array(z.enum(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'])).min(1).default(['jpeg', 'png', 'webp', 'gif'])
 }).strict()
@@ -70,7 +71,9 @@ export const EmbedderConfigSchema = z.object({
 export const GroundingConfigSchema = z.object({
   /** Best region score must reach this, else the entity is grounded to None. */
   threshold: probability.default(0.35),
-  /** Weight of the stage-2 object head when it is trained and its scores are given. */
+  /** Use stage 2's `obj_scores` only once its object head was trained on region labels. */
+  useObjectHead: z.boolean().default(false),
+  /** Weight of the stage-2 object head when it is used. */
   objHeadWeight: probability.default(0.5)
 }).strict()
 

@@ -19,6 +19,11 @@ export interface PostWork {
    * the regions' own order.
    */
   regionOrder?: number[][]
+  /**
+   * Aligned with `candidates`, then with `image.regions`: the image stage's
+   * similarity (cosine) of each candidate to each region, for grounding.
+   */
+  regionSimilarity?: number[][]
   entities: RecognisedEntity[]
   /** Milliseconds spent in each stage for this item's batch. */
   timings: Partial<Record<StageName, number>>

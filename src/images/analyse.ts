@@ -1,0 +1,75 @@
+// From pixels to what stage 2 needs: regions (objects + OCR lines, top-K), an
+// image-level description for the `{image text}` slot, and, per candidate,
+// the similarity of each region to the candidate (ordering, grounding).
+//
+// No CLIP exists offline, so "relevance of a region to an entity" is the
+// cosine between MiniLM sentence embeddings of the candidate (plus its
+// knowledge title) and the region's label or OCR text. It ranks text regions
+// well and object regions only through their class names; docs/images.md.
+import type { ImageRegion } from '../contracts/index.js'
+import type { ImageEngine, RgbImage } from './engine.js'
+
+export interface Analysis {
+  regions: ImageRegion[]
+  description: string
+  /** `similarity[c][r]`: cosine of query c against region r (empty without an embedder). */
+  similarity: number[][]
+}
+
+/** Text regions first (they name things), then objects by score; at most `topK`. */
+export function selectRegions (objects: readonly ImageRegion[], texts: readonly ImageRegion[], topK: number): ImageRegion[] {
+  const byScore = (a: ImageRegion, b: ImageRegion): number => b.score - a.score
+  const textQuota = Math.min(texts.length, Math.ceil(topK / 2))
+  const chosenTexts = [...texts].sort(byScore).slice(0, textQuota)
+  const chosenObjects = [...objects].sort(byScore).slice(0, topK - chosenTexts.length)
+  const spare = topK - chosenTexts.length - chosenObjects.length
+  const moreTexts = spare > 0 ? [...texts].sort(byScore).slice(textQuota, textQuota + spare) : []
+  return [...chosenTexts, ...moreTexts, ...chosenObjects]
+}
+
+const PLURALS: Record<string, string> = { person: 'people', bus: 'buses', knife: 'knives', mouse: 'mice', sheep: 'sheep', skis: 'skis' }
+
+function plural (label: string, n: number): string {
+  if (n === 1) return label
+  return `${n} ${PLURALS[label] ?? `${label}s`}`
+}
+
+/**
+ * A short caption substitute: counted object classes in score order, then the
+ * OCR text. Stage 2 trims it to 16 sub-tokens, so the most telling words come first.
+ */
+export function describeImage (regions: readonly ImageRegion[]): string {
+  const counts = new Map<string, number>()
+  for (const r of regions) if (r.kind === 'object') counts.set(r.label, (counts.get(r.label) ?? 0) + 1)
+  const objects = [...counts.entries()].map(([label, n]) => plural(label, n))
+  const text = regions.filter((r) => r.kind === 'text' && r.text).map((r) => r.text as string).join(' ')
+  const parts: string[] = []
+  if (objects.length > 0) parts.push(objects.join(', '))
+  if (text !== '') parts.push(`text: ${text}`)
+  return parts.join('; ').slice(0, 200)
+}
+
+export function regionPhrase (region: ImageRegion): string {
+  return region.kind === 'text' && region.text ? region.text : `a ${region.label}`
+}
+
+function cosine (a: Float32Array, b: Float32Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number)
+  return s
+}
+
+export async function analyseImage (engine: ImageEngine, image: RgbImage, queries: readonly string[], topK: number): Promise<Analysis> {
+  const objects = await engine.detectObjects(image)
+  const texts = await engine.readText(image)
+  const regions = selectRegions(objects, texts, topK)
+  const description = describeImage(regions)
+  let similarity: number[][] = []
+  if (engine.embedderEnabled && queries.length > 0 && regions.length > 0) {
+    const phrases = [...new Set(regions.map(regionPhrase))]
+    const vectors = await engine.embed([...queries, ...phrases])
+    const phraseVector = new Map(phrases.map((p, i) => [p, vectors[queries.length + i] as Float32Array]))
+    similarity = queries.map((_, q) => regions.map((r) => cosine(vectors[q] as Float32Array, phraseVector.get(regionPhrase(r)) as Float32Array)))
+  }
+  return { regions, description, similarity }
+}

@@ -1,0 +1,370 @@
+// The image models behind one facade: object detector (CenterNet, COCO-80),
+// text detector + recogniser (PP-OCRv4) and the sentence encoder used to order
+// regions. All inference goes through onnxruntime-node, whose run() blocks its
+// thread: the stage calls this only from worker threads (worker.ts); tests may
+// call it directly.
+import { readFile, access } from 'node:fs/promises'
+import path from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { PreTrainedTokenizer } from '@huggingface/transformers'
+import type { ImageRegion } from '../contracts/index.js'
+import { GroundstreamError, wrapError } from '../errors/index.js'
+import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
+import { cropResizeRgb, resizeBilinearRgb } from './raster.js'
+import { nonMaxSuppression } from './boxes.js'
+
+/** Decoded RGB pixels, 3 bytes per pixel, row-major. */
+export interface RgbImage {
+  data: Uint8Array
+  width: number
+  height: number
+}
+
+export interface EngineConfig {
+  detector: DetectorConfig
+  ocr: OcrConfig
+  embedder: EmbedderConfig
+  intraOpThreads: number
+}
+
+export interface ImageEngine {
+  detectObjects (image: RgbImage): Promise<ImageRegion[]>
+  readText (image: RgbImage): Promise<ImageRegion[]>
+  /** L2-normalised sentence embeddings (empty array when the embedder is disabled). */
+  embed (texts: readonly string[]): Promise<Float32Array[]>
+  readonly embedderEnabled: boolean
+  dispose (): Promise<void>
+}
+
+async function mustExist (file: string, what: string): Promise<void> {
+  try {
+    await access(file)
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `${what} not found: ${file}`, { cause: error, details: { path: file } })
+  }
+}
+
+async function readJsonFile (file: string, what: string): Promise<Record<string, unknown>> {
+  await mustExist(file, what)
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw wrapError('GS_ERR_MODEL_INVALID', `${what} is not valid JSON: ${file}`, error)
+  }
+}
+
+async function openSession (file: string, what: string, threads: number): Promise<ort.InferenceSession> {
+  await mustExist(file, what)
+  try {
+    return await ort.InferenceSession.create(file, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential'
+    })
+  } catch (error) {
+    throw wrapError('GS_ERR_MODEL_INVALID', `cannot load ${what} ${file}`, error)
+  }
+}
+
+async function run (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, what: string): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds)
+  } catch (error) {
+    throw wrapError('GS_ERR_INFERENCE', `${what} inference failed`, error)
+  }
+}
+
+// ---------------------------------------------------------------- detector
+
+interface DetectorModel {
+  session: ort.InferenceSession
+  inputName: string
+  outputName: string
+  size: number
+  labels: string[]
+}
+
+async function loadDetector (config: DetectorConfig, threads: number): Promise<DetectorModel> {
+  const manifestFile = path.join(config.modelDir, 'manifest.json')
+  const manifest = await readJsonFile(manifestFile, 'detector manifest')
+  const file = manifest.file
+  const labels = manifest.labels
+  const input = manifest.input as { name?: unknown, size?: unknown } | undefined
+  const outputs = manifest.outputs as { detections?: unknown } | undefined
+  if (typeof file !== 'string' || !Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.detections !== 'string') {
+    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks file, labels, input or outputs`, { details: { path: manifestFile } })
+  }
+  const session = await openSession(path.join(config.modelDir, file), 'detector model', threads)
+  return { session, inputName: input.name, outputName: outputs.detections, size: input.size, labels: labels.map(String) }
+}
+
+async function detect (model: DetectorModel, config: DetectorConfig, image: RgbImage): Promise<ImageRegion[]> {
+  // The detector was trained (and verified) on images stretched to a square, float 0..255.
+  const input = resizeBilinearRgb(image, model.size, model.size, false)
+  const out = await run(model.session, { [model.inputName]: new ort.Tensor('float32', input, [1, model.size, model.size, 3]) }, 'detector')
+  const det = out[model.outputName]?.data as Float32Array | undefined
+  if (!det) throw new GroundstreamError('GS_ERR_INFERENCE', `detector gave no ${model.outputName}`)
+  const candidates: ImageRegion[] = []
+  for (let i = 0; i + 6 <= det.length; i += 6) {
+    const score = det[i + 4] as number
+    const cls = det[i + 5] as number
+    if (!(score >= config.minScore) || !Number.isInteger(cls) || cls < 0 || cls >= model.labels.length) continue
+    const x1 = clamp01((det[i] as number) / model.size)
+    const y1 = clamp01((det[i + 1] as number) / model.size)
+    const x2 = clamp01((det[i + 2] as number) / model.size)
+    const y2 = clamp01((det[i + 3] as number) / model.size)
+    if (x2 - x1 <= 0.005 || y2 - y1 <= 0.005) continue
+    const label = model.labels[cls] as string
+    candidates.push({ label, text: null, kind: 'object', score, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } })
+  }
+  return nonMaxSuppression(candidates, config.nmsIou)
+}
+
+function clamp01 (v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v
+}
+
+// ---------------------------------------------------------------- OCR
+
+interface OcrModel {
+  det: ort.InferenceSession
+  rec: ort.InferenceSession
+  dictionary: string[]
+}
+
+const OCR_FILES = {
+  det: 'ch_PP-OCRv4_det_infer.onnx',
+  rec: 'ch_PP-OCRv4_rec_infer.onnx',
+  dictionary: 'ppocr_keys_v1.txt'
+}
+
+async function loadOcr (config: OcrConfig, threads: number): Promise<OcrModel> {
+  const dictFile = path.join(config.modelDir, OCR_FILES.dictionary)
+  await mustExist(dictFile, 'OCR dictionary')
+  const [det, rec, dictText] = await Promise.all([
+    openSession(path.join(config.modelDir, OCR_FILES.det), 'OCR detection model', threads),
+    openSession(path.join(config.modelDir, OCR_FILES.rec), 'OCR recognition model', threads),
+    readFile(dictFile, 'utf8')
+  ])
+  // CTC classes: 0 is blank, then the dictionary, then a space (PaddleOCR's use_space_char).
+  const dictionary = dictText.split(/\r?\n/).filter((line, i, all) => !(i === all.length - 1 && line === ''))
+  return { det, rec, dictionary }
+}
+
+const DET_MEAN = [0.485, 0.456, 0.406] as const
+const DET_STD = [0.229, 0.224, 0.225] as const
+
+interface TextBox { x0: number, y0: number, x1: number, y1: number, score: number }
+
+/** DB post-processing on the probability map: threshold, components, score, unclip. */
+export function dbBoxes (prob: Float32Array, width: number, height: number, config: Pick<OcrConfig, 'binaryThreshold' | 'boxThreshold' | 'unclipRatio'>): TextBox[] {
+  const seen = new Uint8Array(width * height)
+  const boxes: TextBox[] = []
+  const stack: number[] = []
+  for (let start = 0; start < prob.length; start++) {
+    if (seen[start] || (prob[start] as number) <= config.binaryThreshold) continue
+    seen[start] = 1
+    stack.push(start)
+    let x0 = width; let y0 = height; let x1 = -1; let y1 = -1; let sum = 0; let count = 0
+    while (stack.length > 0) {
+      const p = stack.pop() as number
+      const x = p % width
+      const y = (p - x) / width
+      sum += prob[p] as number
+      count++
+      if (x < x0) x0 = x
+      if (x > x1) x1 = x
+      if (y < y0) y0 = y
+      if (y > y1) y1 = y
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx; const ny = y + dy
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue
+          const q = ny * width + nx
+          if (!seen[q] && (prob[q] as number) > config.binaryThreshold) {
+            seen[q] = 1
+            stack.push(q)
+          }
+        }
+      }
+    }
+    const w = x1 - x0 + 1
+    const h = y1 - y0 + 1
+    if (Math.min(w, h) < 3 || count < 10) continue
+    const score = sum / count
+    if (score < config.boxThreshold) continue
+    // PaddleOCR expands the shrunk text kernel by area * ratio / perimeter.
+    const d = (w * h * config.unclipRatio) / (2 * (w + h))
+    boxes.push({
+      x0: Math.max(0, x0 - d),
+      y0: Math.max(0, y0 - d),
+      x1: Math.min(width, x1 + 1 + d),
+      y1: Math.min(height, y1 + 1 + d),
+      score
+    })
+  }
+  return boxes
+}
+
+/** Greedy CTC decoding of one sequence: collapse repeats, drop blanks. */
+export function ctcDecode (probs: Float32Array, steps: number, classes: number, offset: number, dictionary: readonly string[]): { text: string, score: number } {
+  let text = ''
+  let scoreSum = 0
+  let kept = 0
+  let previous = -1
+  for (let t = 0; t < steps; t++) {
+    const base = offset + t * classes
+    let best = 0
+    let bestP = probs[base] as number
+    for (let c = 1; c < classes; c++) {
+      const p = probs[base + c] as number
+      if (p > bestP) { bestP = p; best = c }
+    }
+    if (best !== 0 && best !== previous) {
+      text += best - 1 < dictionary.length ? dictionary[best - 1] : ' '
+      scoreSum += bestP
+      kept++
+    }
+    previous = best
+  }
+  return { text: text.trim(), score: kept === 0 ? 0 : scoreSum / kept }
+}
+
+const REC_HEIGHT = 48
+const REC_MAX_WIDTH = 640
+
+async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage): Promise<ImageRegion[]> {
+  const scale = Math.min(1, config.detMaxSide / Math.max(image.width, image.height))
+  const dw = Math.max(32, Math.round((image.width * scale) / 32) * 32)
+  const dh = Math.max(32, Math.round((image.height * scale) / 32) * 32)
+  const resized = resizeBilinearRgb(image, dw, dh, false)
+  const input = new Float32Array(3 * dw * dh)
+  const plane = dw * dh
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) input[c * plane + i] = ((resized[i * 3 + c] as number) / 255 - (DET_MEAN[c] as number)) / (DET_STD[c] as number)
+  }
+  const detOut = await run(model.det, { [model.det.inputNames[0] as string]: new ort.Tensor('float32', input, [1, 3, dh, dw]) }, 'OCR detection')
+  const prob = detOut[model.det.outputNames[0] as string]?.data as Float32Array
+  const boxes = dbBoxes(prob, dw, dh, config)
+    .map((b) => ({ ...b, x0: (b.x0 / dw) * image.width, x1: (b.x1 / dw) * image.width, y0: (b.y0 / dh) * image.height, y1: (b.y1 / dh) * image.height }))
+    .sort((a, b) => (Math.abs(a.y0 - b.y0) < 0.5 * (a.y1 - a.y0) ? a.x0 - b.x0 : a.y0 - b.y0))
+    .slice(0, config.maxLines)
+  if (boxes.length === 0) return []
+
+  const widths = boxes.map((b) => Math.min(REC_MAX_WIDTH, Math.max(16, Math.round((REC_HEIGHT * (b.x1 - b.x0)) / Math.max(1, b.y1 - b.y0)))))
+  const maxWidth = Math.max(...widths)
+  const batch = new Float32Array(boxes.length * 3 * REC_HEIGHT * maxWidth)
+  const linePlane = REC_HEIGHT * maxWidth
+  boxes.forEach((b, n) => {
+    const w = widths[n] as number
+    const crop = cropResizeRgb(image, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, w, REC_HEIGHT)
+    const base = n * 3 * linePlane
+    for (let y = 0; y < REC_HEIGHT; y++) {
+      for (let x = 0; x < w; x++) {
+        const src = (y * w + x) * 3
+        for (let c = 0; c < 3; c++) batch[base + c * linePlane + y * maxWidth + x] = ((crop[src + c] as number) / 255 - 0.5) / 0.5
+      }
+    }
+  })
+  const recOut = await run(model.rec, { [model.rec.inputNames[0] as string]: new ort.Tensor('float32', batch, [boxes.length, 3, REC_HEIGHT, maxWidth]) }, 'OCR recognition')
+  const out = recOut[model.rec.outputNames[0] as string] as ort.Tensor
+  const [, steps, classes] = out.dims as [number, number, number]
+  const probs = out.data as Float32Array
+  const regions: ImageRegion[] = []
+  boxes.forEach((b, n) => {
+    const { text, score } = ctcDecode(probs, steps, classes, n * steps * classes, model.dictionary)
+    if (text === '' || score < config.minTextScore) return
+    regions.push({
+      label: 'text',
+      text,
+      kind: 'text',
+      score: Math.min(score, b.score),
+      box: { x: clamp01(b.x0 / image.width), y: clamp01(b.y0 / image.height), w: clamp01((b.x1 - b.x0) / image.width), h: clamp01((b.y1 - b.y0) / image.height) }
+    })
+  })
+  return regions
+}
+
+// ---------------------------------------------------------------- embedder
+
+interface EmbedderModel {
+  session: ort.InferenceSession
+  tokenizer: PreTrainedTokenizer
+  maxLength: number
+}
+
+async function loadEmbedder (config: EmbedderConfig, threads: number): Promise<EmbedderModel> {
+  const manifestFile = path.join(config.modelDir, 'manifest.json')
+  const manifest = await readJsonFile(manifestFile, 'embedder manifest')
+  const files = manifest.files as { int8?: unknown, tokenizer?: unknown } | undefined
+  if (typeof files?.int8 !== 'string' || typeof files.tokenizer !== 'string') {
+    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `embedder manifest ${manifestFile} lacks files.int8 or files.tokenizer`, { details: { path: manifestFile } })
+  }
+  const tokenizerJson = await readJsonFile(path.join(config.modelDir, files.tokenizer), 'embedder tokenizer')
+  const tokenizerConfig = await readJsonFile(path.join(config.modelDir, 'tokenizer_config.json'), 'embedder tokenizer config').catch(() => ({}))
+  let tokenizer: PreTrainedTokenizer
+  try {
+    tokenizer = new PreTrainedTokenizer(tokenizerJson, { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', ...tokenizerConfig })
+  } catch (error) {
+    throw wrapError('GS_ERR_MODEL_INVALID', `cannot build embedder tokenizer from ${config.modelDir}`, error)
+  }
+  const session = await openSession(path.join(config.modelDir, files.int8), 'embedder model', threads)
+  const maxLength = typeof manifest.max_length === 'number' ? manifest.max_length : 64
+  return { session, tokenizer, maxLength }
+}
+
+async function embed (model: EmbedderModel, texts: readonly string[]): Promise<Float32Array[]> {
+  if (texts.length === 0) return []
+  const encoded = texts.map((t) => {
+    const ids = model.tokenizer.encode(t, { add_special_tokens: true })
+    if (ids.length <= model.maxLength) return ids
+    return [...ids.slice(0, model.maxLength - 1), ids[ids.length - 1] as number]
+  })
+  const seq = Math.max(...encoded.map((e) => e.length))
+  const n = texts.length
+  const ids = new BigInt64Array(n * seq)
+  const mask = new BigInt64Array(n * seq)
+  encoded.forEach((e, i) => e.forEach((id, j) => { ids[i * seq + j] = BigInt(id); mask[i * seq + j] = 1n }))
+  const out = await run(model.session, {
+    input_ids: new ort.Tensor('int64', ids, [n, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [n, seq]),
+    token_type_ids: new ort.Tensor('int64', new BigInt64Array(n * seq), [n, seq])
+  }, 'embedder')
+  const hidden = out[model.session.outputNames[0] as string] as ort.Tensor
+  const dim = hidden.dims[2] as number
+  const data = hidden.data as Float32Array
+  return encoded.map((e, i) => {
+    const v = new Float32Array(dim)
+    for (let j = 0; j < e.length; j++) for (let d = 0; d < dim; d++) v[d] = (v[d] as number) + (data[(i * seq + j) * dim + d] as number)
+    let norm = 0
+    for (let d = 0; d < dim; d++) { v[d] = (v[d] as number) / e.length; norm += (v[d] as number) ** 2 }
+    norm = Math.sqrt(norm) || 1
+    for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / norm
+    return v
+  })
+}
+
+// ---------------------------------------------------------------- facade
+
+export async function createImageEngine (config: EngineConfig): Promise<ImageEngine> {
+  const threads = config.intraOpThreads
+  const [detector, ocrModel, embedder] = await Promise.all([
+    loadDetector(config.detector, threads),
+    config.ocr.enabled ? loadOcr(config.ocr, threads) : Promise.resolve(null),
+    config.embedder.enabled ? loadEmbedder(config.embedder, threads) : Promise.resolve(null)
+  ])
+  let disposed = false
+  return Object.freeze({
+    embedderEnabled: embedder !== null,
+    detectObjects: async (image: RgbImage) => await detect(detector, config.detector, image),
+    readText: async (image: RgbImage) => ocrModel === null ? [] : await ocr(ocrModel, config.ocr, image),
+    embed: async (texts: readonly string[]) => embedder === null ? [] : await embed(embedder, texts),
+    async dispose (): Promise<void> {
+      if (disposed) return
+      disposed = true
+      const sessions = [detector.session, ocrModel?.det, ocrModel?.rec, embedder?.session].filter((s): s is ort.InferenceSession => s !== undefined)
+      await Promise.all(sessions.map(async (s) => { await s.release() }))
+    }
+  })
+}

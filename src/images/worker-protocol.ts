@@ -1,0 +1,23 @@
+// Messages between the image stage and its inference workers.
+import type { Analysis } from './analyse.js'
+import type { EngineConfig } from './engine.js'
+
+export interface WorkerInit {
+  engine: EngineConfig
+  topK: number
+}
+
+export interface AnalyseRequest {
+  type: 'analyse'
+  id: number
+  data: Uint8Array
+  width: number
+  height: number
+  queries: string[]
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'init_error', code: string, message: string }
+  | { type: 'result', id: number, analysis: Analysis }
+  | { type: 'error', id: number, code: string, message: string }
