@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Writes the provisioned dashboards under grafana/dashboards/. The JSON is
 // committed (Grafana reads it as is); edit this file and re-run
 //   node grafana/generate.mjs
