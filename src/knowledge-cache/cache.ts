@@ -9,7 +9,7 @@ import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, trimToBudget } from './budget.js'
 import type { TokenCounter } from './budget.js'
 import type { KnowledgeInstrumentation } from './instrumentation.js'
-import { AliasTable, cacheKeyFor, normaliseEntity, normaliseEntityKey } from './keys.js'
+import { AliasTable, cacheKeyFor, entityVariants, normaliseEntity, normaliseEntityKey } from './keys.js'
 import { ByteLru, approximateBytes, systemClock } from './lru.js'
 import type { Clock } from './lru.js'
 import type { KnowledgeSource } from './sources/types.js'
@@ -178,6 +178,17 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
     return { value: null, failed }
   }
 
+  /** The form itself first, then its fallback readings (see entityVariants). */
+  async function askAllReadings (key: string, display: string): Promise<{ value: CachedKnowledge | null, failed: boolean }> {
+    let failed = false
+    for (const reading of [{ key, display }, ...entityVariants({ key, display })]) {
+      const result = await askSources(reading.key, reading.display)
+      failed ||= result.failed
+      if (result.value !== null) return { value: result.value, failed }
+    }
+    return { value: null, failed }
+  }
+
   async function fetchThrough (cacheKey: string, key: string, display: string): Promise<CachedKnowledge | null> {
     const shared = await redisGet(cacheKey)
     if (shared !== null) {
@@ -190,7 +201,7 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
       }
     }
     if (deps.redis !== undefined) events.tierLookup?.({ tier: 'redis', outcome: 'miss' })
-    const { value, failed } = await askSources(key, display)
+    const { value, failed } = await askAllReadings(key, display)
     events.tierLookup?.({ tier: 'source', outcome: value === null ? 'miss' : 'hit' })
     if (value !== null) remember(cacheKey, value, config.ttlSeconds * 1000, true)
     else if (failed) remember(cacheKey, null, Math.min(ERROR_NEGATIVE_TTL_MS, config.negativeTtlSeconds * 1000), false)
@@ -256,7 +267,7 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
     const { key, display } = normaliseEntity(surface)
     if (key.length === 0) return null
     const query = sourceQueryFor(key, display)
-    const { value } = await askSources(query.key, query.display)
+    const { value } = await askAllReadings(query.key, query.display)
     return withKey(key, value)
   }
 

@@ -32,9 +32,35 @@ function stripTrailingDot (text: string): string {
   return text
 }
 
+/**
+ * Word-tokenised text (`Kim Jong - un`, `Victoria ' s Secret`, `AT &amp ; T`,
+ * as in CoNLL files) back to how it is written in a post, so the training dump
+ * and serving produce the same keys.
+ */
+function rejoinTokenised (text: string): string {
+  return text
+    .replace(/&amp\s*;?/giu, '&').replace(/&quot\s*;?/giu, '"').replace(/&lt\s*;?/giu, '<').replace(/&gt\s*;?/giu, '>')
+    .replace(/\s+(?=['’.,!?:;)])/gu, '')
+    // `AT & T` -> `AT&T`, `H & M` -> `H&M`; `Tom & Jerry` keeps its spaces.
+    .replace(/(?<=(?:^|\s)\p{L}{1,2})\s*&\s*(?=\p{L}{1,2}(?:\s|$))/gu, '&')
+    .replace(/(?<=[\p{L}\p{N}])\s*[-‐]\s*(?=[\p{L}\p{N}])/gu, '-')
+    .replace(/(['’])\s+(?=(?:s|t|re|ll|ve|d|m)\b)/giu, '$1')
+    .replace(/(?<=(?:^|\s)\p{L})(['’])\s+(?=\p{L})/gu, '$1')
+}
+
+function foldCase (display: string): string {
+  return display
+    .normalize('NFD').replace(LATIN_COMBINING_MARKS, '').normalize('NFC')
+    .toLowerCase()
+    // Full case folding for the letters where lower-casing is not enough.
+    .replace(/ß/g, 'ss').replace(/ς/g, 'σ')
+    .replace(/[’‘`]/g, "'")
+    .normalize('NFKC')
+}
+
 /** Cleans a surface form without folding case; `key` is `display` case-folded. */
 export function normaliseEntity (surface: string): NormalisedEntity {
-  let text = surface.normalize('NFKC').replace(WHITESPACE_RUN, ' ').trim()
+  let text = rejoinTokenised(surface.normalize('NFKC').replace(WHITESPACE_RUN, ' ').replace(/_+/g, ' ').trim())
   text = text.replace(EDGE_PUNCTUATION, '')
   // Tweets tokenised upstream may carry the sigil as its own word ("# BellaHadid").
   const words = text.split(' ')
@@ -54,13 +80,31 @@ export function normaliseEntity (surface: string): NormalisedEntity {
   text = text.replace(POSSESSIVE, '')
   text = stripTrailingDot(text.replace(EDGE_PUNCTUATION, ''))
   const display = text.replace(WHITESPACE_RUN, ' ').trim()
-  const key = display
-    .normalize('NFD').replace(LATIN_COMBINING_MARKS, '').normalize('NFC')
-    .toLowerCase()
-    // Full case folding for the letters where lower-casing is not enough.
-    .replace(/ß/g, 'ss').replace(/ς/g, 'σ')
-    .normalize('NFKC')
-  return { key, display }
+  return { key: foldCase(display), display }
+}
+
+/**
+ * Fallback readings asked only when the form itself finds nothing: a run-on
+ * handle written without its `#`/`@` (`CondiRice`, `NBAFinals`) split at case
+ * changes, and a leading article dropped (`The Beatles`). Kept out of the key
+ * because splitting every mixed-case word would break `McDonald` or `iPhone`.
+ */
+export function entityVariants (entity: NormalisedEntity): NormalisedEntity[] {
+  const variants: NormalisedEntity[] = []
+  const seen = new Set([entity.key])
+  const add = (display: string): void => {
+    const cleaned = display.replace(WHITESPACE_RUN, ' ').trim()
+    const key = foldCase(cleaned)
+    if (key.length > 0 && !seen.has(key)) {
+      seen.add(key)
+      variants.push({ key, display: cleaned })
+    }
+  }
+  const split = entity.display.replace(CAMEL_BOUNDARY, ' ')
+  add(split)
+  add(entity.display.replace(/^the\s+/iu, ''))
+  add(split.replace(/^the\s+/iu, ''))
+  return variants
 }
 
 /** The cache key of a surface form: `#BellaHadid` -> `bella hadid`, `Trump's` -> `trump`. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AliasTable, cacheKeyFor, normaliseEntity, normaliseEntityKey } from '../../src/knowledge-cache/index.js'
+import { AliasTable, cacheKeyFor, entityVariants, normaliseEntity, normaliseEntityKey } from '../../src/knowledge-cache/index.js'
 
 test('surface forms of one entity normalise to one key', () => {
   const cases: Array<[string, string]> = [
@@ -52,4 +52,27 @@ test('aliases share one canonical id and cache key; the first registration wins'
   assert.equal(cacheKeyFor(normaliseEntityKey('@AcmeRockets'), table), cacheKeyFor('acme', table))
   assert.equal(cacheKeyFor('acme', table), 'id:acme-rockets')
   assert.equal(cacheKeyFor('unknown thing', table), 'k:unknown thing')
+})
+
+test('word-tokenised forms (CoNLL) get the keys of the forms written in posts', () => {
+  const cases: Array<[string, string]> = [
+    ['Kim Jong - un', 'kim jong-un'],
+    ["Victoria ' s Secret", "victoria's secret"],
+    ['Victoria’s Secret', "victoria's secret"],
+    ["Bill O ' Reilly", "bill o'reilly"],
+    ['AT &amp ; T', 'at&t'],
+    ['Tom &amp; Jerry', 'tom & jerry'],
+    ['Dr . Michael Schneider', 'dr. michael schneider'],
+    ['President # Obama', 'president obama'],
+    ['Kim_Kardashian', 'kim kardashian']
+  ]
+  for (const [surface, key] of cases) assert.equal(normaliseEntityKey(surface), key, surface)
+})
+
+test('fallback readings split run-on handles and drop a leading article, only as variants', () => {
+  assert.deepEqual(entityVariants(normaliseEntity('CondiRice')).map((variant) => variant.key), ['condi rice'])
+  assert.deepEqual(entityVariants(normaliseEntity('The Beatles')).map((variant) => variant.key), ['beatles'])
+  assert.deepEqual(entityVariants(normaliseEntity('TheRollingStones')).map((variant) => variant.key), ['the rolling stones', 'rolling stones'])
+  assert.deepEqual(entityVariants(normaliseEntity('Paris')), [])
+  assert.equal(normaliseEntityKey('CondiRice'), 'condirice')
 })
