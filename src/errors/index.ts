@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'GS_ERR_IMAGE_DECODE'
   | 'GS_ERR_SHUTDOWN'
   | 'GS_ERR_TIMEOUT'
+  | 'GS_ERR_API_INVALID'
+  | 'GS_ERR_SEARCH'
+  | 'GS_ERR_OVERLOADED'
 
 export interface GroundstreamErrorOptions {
   retriable?: boolean
