@@ -139,7 +139,10 @@ export function createWordnetSource (options: WordnetSourceOptions = {}): Knowle
       if (chosen === null) return null
       const title = chosen.words.find((word) => word.toLowerCase() === query.key) ?? chosen.words[0] ?? query.display
       const synonyms = chosen.words.filter((word) => word !== title).slice(0, 2)
-      const head = synonyms.length > 0 ? `${title} (${synonyms.join(', ')})` : title
+      // A capitalised mention read as a common noun (`Apple` as the fruit) says so, so stage 2 can weigh it.
+      const commonReading = wantsProperNoun && !/^\p{Lu}/u.test(title)
+      const qualifiers = commonReading ? ['common noun', ...synonyms] : synonyms
+      const head = qualifiers.length > 0 ? `${title} (${qualifiers.join(', ')})` : title
       return { canonicalId: `wordnet:n${String(chosen.offset).padStart(8, '0')}`, title, text: `${head}: ${definition(chosen.gloss)}.` }
     },
     memoryBytes (): number {
