@@ -23,7 +23,9 @@ export async function decodeImage (bytes: Uint8Array, config: ImageDecodeConfig)
   let width: number
   let height: number
   try {
-    const meta = await sharp(bytes, options).metadata()
+    // Header only: no pixel is decoded here, so the limit is checked by hand below
+    // (and again by libvips itself while decoding).
+    const meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata()
     width = meta.autoOrient?.width ?? meta.width ?? 0
     height = meta.autoOrient?.height ?? meta.pageHeight ?? meta.height ?? 0
   } catch (error) {

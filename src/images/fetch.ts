@@ -147,6 +147,12 @@ const CONTENT_TYPES: Record<string, ImageFormat> = {
   'image/tiff': 'tiff'
 }
 
+/** Stops reading a body we will not use; the abort error it then emits is expected, not a failure. */
+function discard (body: Dispatcher.ResponseData['body']): void {
+  body.once('error', () => undefined)
+  body.destroy()
+}
+
 async function readLimited (body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer | null> {
   const chunks: Buffer[] = []
   let total = 0
@@ -154,7 +160,7 @@ async function readLimited (body: Dispatcher.ResponseData['body'], maxBytes: num
     const buf = chunk as Buffer
     total += buf.length
     if (total > maxBytes) {
-      body.destroy()
+      discard(body)
       return null
     }
     chunks.push(buf)
@@ -238,13 +244,13 @@ export function createImageFetcher (config: ImageFetchConfig, deps: ImageFetcher
       if (contentType !== null && contentType !== 'application/octet-stream') {
         const declared = CONTENT_TYPES[contentType]
         if (declared === undefined || !allowedFormats.has(declared)) {
-          body.destroy()
+          discard(body)
           return refuse('refused_type', `content-type ${contentType} is not an accepted image type`)
         }
       }
       const length = Number(headers['content-length'])
       if (Number.isFinite(length) && length > config.maxBytes) {
-        body.destroy()
+        discard(body)
         return refuse('refused_size', `content-length ${length} exceeds ${config.maxBytes} bytes`)
       }
       let bytes: Buffer | null

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import sharp from 'sharp'
+import { decodeImage, ImageDecodeConfigSchema } from '../../src/images/index.js'
+import { corruptJpeg, fixture, pngBomb } from './helpers.js'
+
+const config = ImageDecodeConfigSchema.parse({})
+
+describe('image decoding', () => {
+  it('refuses a decompression bomb from its header, quickly and without decoding', async () => {
+    const bomb = pngBomb(60_000, 60_000)
+    assert.ok(bomb.length < 20_000, `the bomb is tiny on disk (${bomb.length} bytes)`)
+    const started = Date.now()
+    const result = await decodeImage(bomb, config)
+    assert.equal(result.ok, false)
+    if (!result.ok) {
+      assert.equal(result.status, 'refused_pixels')
+      assert.match(result.reason, /60000x60000/)
+    }
+    assert.ok(Date.now() - started < 1_000)
+  })
+
+  it('refuses images over a configured pixel limit', async () => {
+    const result = await decodeImage(await fixture('dog.jpg'), ImageDecodeConfigSchema.parse({ maxPixels: 100_000 }))
+    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'refused_pixels'])
+  })
+
+  it('reports a corrupt image as a decode error, not a crash', async () => {
+    const result = await decodeImage(corruptJpeg(), config)
+    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'decode_error'])
+    const truncated = (await fixture('dog.jpg')).subarray(0, 2_000)
+    const partial = await decodeImage(truncated, config)
+    assert.deepEqual([partial.ok, !partial.ok && partial.status], [false, 'decode_error'])
+  })
+
+  it('applies EXIF orientation', async () => {
+    // 60 wide, 20 high, tagged "rotate 90° clockwise": it is shown 20 wide, 60 high.
+    const raw = Buffer.alloc(60 * 20 * 3, 200)
+    const jpeg = await sharp(raw, { raw: { width: 60, height: 20, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()
+    const result = await decodeImage(jpeg, config)
+    assert.equal(result.ok, true)
+    if (result.ok) assert.deepEqual([result.image.width, result.image.height, result.image.originalWidth, result.image.originalHeight], [20, 60, 20, 60])
+  })
+
+  it('reduces an animation to its first frame', async () => {
+    const red = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#ff0000' } }).png().toBuffer()
+    const blue = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#0000ff' } }).png().toBuffer()
+    const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer()
+    const meta = await sharp(gif).metadata()
+    assert.equal(meta.pages, 2, 'the test image really is animated')
+    const result = await decodeImage(gif, config)
+    assert.equal(result.ok, true)
+    if (result.ok) {
+      assert.deepEqual([result.image.width, result.image.height], [32, 24])
+      assert.ok((result.image.data[0] as number) > 200 && (result.image.data[2] as number) < 50, 'first frame (red)')
+    }
+  })
+
+  it('keeps at most maxSide pixels per side and flattens transparency onto white', async () => {
+    const clear = await sharp({ create: { width: 2_000, height: 1_000, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer()
+    const result = await decodeImage(clear, ImageDecodeConfigSchema.parse({ maxSide: 640 }))
+    assert.equal(result.ok, true)
+    if (result.ok) {
+      assert.deepEqual([result.image.width, result.image.height, result.image.originalWidth], [640, 320, 2_000])
+      assert.equal(result.image.data.length, 640 * 320 * 3)
+      assert.equal(result.image.data[0], 255)
+    }
+  })
+})
