@@ -140,8 +140,14 @@ export class KafkaSource {
     if (this.paused === paused) return
     this.paused = paused
     const topics = [{ topic: this.options.config.topic }]
-    if (paused) this.consumer.pause(topics)
-    else this.consumer.resume(topics)
+    if (paused) {
+      this.consumer.pause(topics)
+      // Resume is driven by the pipeline, not by a batch: after a rebalance no
+      // batch may be left to notice that room came back.
+      void this.options.pipeline.waitForCapacity().then(() => { this.setPaused(false) })
+    } else {
+      this.consumer.resume(topics)
+    }
     this.events.paused(paused)
     this.options.logger.info({ inFlight: this.options.pipeline.inFlight }, paused ? 'pipeline full: consumption paused' : 'consumption resumed')
   }

@@ -1,0 +1,140 @@
+// The consumer against the real Kafka from scripts/services.sh, with rule-based
+// stages and an in-memory sink, so every expected outcome is known.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { pino } from 'pino'
+import { KafkaSource, connectKafkaClients } from '../../src/consumers/index.js'
+import { parseConfig } from '../../src/config/index.js'
+import { Pipeline } from '../../src/pipeline/index.js'
+import { DEAD_LETTER_HEADERS, KafkaDeadLetterSink } from '../../src/sinks/index.js'
+import { MemorySink, fakeStages, makePost } from '../pipeline/fakes.js'
+import { KAFKA_BROKERS, skipUnless, uniqueName, waitFor } from '../e2e/services.js'
+import { groupLag, produce, readTopic, testKafka } from '../e2e/kafka-helpers.js'
+
+const skip = skipUnless(KAFKA_BROKERS, 'KAFKA_BROKERS')
+const logger = pino({ level: 'silent' })
+
+function kafkaConfig (topic: string, extra: Record<string, unknown> = {}) {
+  return parseConfig({
+    kafka: { brokers: KAFKA_BROKERS.split(','), topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 4, maxRecordBytes: 64 * 1024, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, ...extra }
+  }).kafka
+}
+
+async function startConsumer (topic: string, sink: MemorySink, options: { maxInFlight?: number, extra?: Record<string, unknown>, onPaused?: (p: boolean) => void } = {}) {
+  const config = kafkaConfig(topic, options.extra)
+  const kafka = testKafka()
+  const { admin, producer } = await connectKafkaClients(kafka, config)
+  const pipeline = new Pipeline({
+    stages: fakeStages({ delayMs: 2 }),
+    sink,
+    deadLetters: new KafkaDeadLetterSink({ producer, topic: config.dlqTopic }),
+    maxBatchSize: 16,
+    maxWaitMs: 10,
+    queueCapacity: 2,
+    maxInFlight: options.maxInFlight ?? 256
+  })
+  const source = new KafkaSource({
+    kafka,
+    config,
+    pipeline,
+    deadLetters: new KafkaDeadLetterSink({ producer, topic: config.dlqTopic }),
+    logger,
+    commitIntervalMs: 200,
+    events: { consumed: () => {}, lag: () => {}, committed: () => {}, deadLettered: () => {}, paused: (p) => { options.onPaused?.(p) } }
+  })
+  await source.start()
+  return {
+    config,
+    admin,
+    kafka,
+    pipeline,
+    source,
+    async stop () {
+      await source.stop()
+      await pipeline.close()
+      await producer.disconnect()
+      await admin.disconnect()
+    }
+  }
+}
+
+test('good records are indexed, poison records go to the DLQ with reason and coordinates, offsets end committed', { skip, timeout: 120_000 }, async () => {
+  const topic = uniqueName('gs-test-consume')
+  const sink = new MemorySink()
+  const service = await startConsumer(topic, sink)
+  try {
+    const good = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify(makePost(i)) }))
+    const poison = [
+      { key: 'bad-json', value: '{"id": "broken", "text": ' },
+      { key: 'bad-types', value: JSON.stringify({ ...makePost(9001), text: 12 }) },
+      { key: 'huge', value: JSON.stringify(makePost(9002, { text: 'x'.repeat(19_000) })) + ' '.repeat(70 * 1024) }
+    ]
+    const records = [...good.slice(0, 60), poison[0], ...good.slice(60, 120), poison[1], ...good.slice(120), poison[2]]
+    await produce(service.kafka, topic, records as Array<{ key: string, value: string }>)
+
+    await waitFor('all good posts indexed', async () => sink.written.length >= 200, 60_000)
+    await waitFor('offsets committed to the end', async () => (await groupLag(service.admin, service.config.groupId, topic)).lag === 0, 30_000)
+    const ids = sink.written.map((w) => w.post.id)
+    assert.equal(new Set(ids).size, 200)
+    assert.equal(ids.length, 200, 'no post indexed twice in a clean run')
+
+    const dlq = await readTopic(service.kafka, service.config.dlqTopic, 3)
+    const byKey = new Map(dlq.map((r) => [r.key, r]))
+    assert.equal(byKey.get('bad-json')?.headers[DEAD_LETTER_HEADERS.reason], 'invalid_json')
+    assert.equal(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.reason], 'schema_violation')
+    assert.match(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.detail] ?? '', /^text: /)
+    assert.equal(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.postId], 'post-09001')
+    assert.equal(byKey.get('huge')?.headers[DEAD_LETTER_HEADERS.reason], 'oversized')
+    for (const record of dlq) {
+      assert.equal(record.headers[DEAD_LETTER_HEADERS.topic], topic)
+      assert.match(record.headers[DEAD_LETTER_HEADERS.partition] ?? '', /^[0-3]$/)
+      assert.match(record.headers[DEAD_LETTER_HEADERS.offset] ?? '', /^\d+$/)
+    }
+    assert.equal(byKey.get('bad-json')?.value?.toString(), '{"id": "broken", "text": ', 'the original value is kept for replay')
+  } finally {
+    await service.stop()
+  }
+})
+
+test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses nothing', { skip, timeout: 120_000 }, async () => {
+  const topic = uniqueName('gs-test-backpressure')
+  const sink = new MemorySink()
+  sink.delayMs = 60
+  const pauses: boolean[] = []
+  const service = await startConsumer(topic, sink, { maxInFlight: 32, onPaused: (p) => pauses.push(p) })
+  try {
+    let peak = 0
+    const sampler = setInterval(() => { peak = Math.max(peak, service.pipeline.inFlight) }, 5)
+    await produce(service.kafka, topic, Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify(makePost(i)) })))
+    await waitFor('all posts indexed', async () => sink.written.length >= 300, 90_000)
+    clearInterval(sampler)
+    assert.ok(peak <= 32, `in flight never above maxInFlight (peak ${peak})`)
+    assert.ok(pauses.includes(true) && pauses.at(-1) === false, `paused then resumed: ${pauses.join(',')}`)
+    await waitFor('offsets committed to the end', async () => (await groupLag(service.admin, service.config.groupId, topic)).lag === 0, 30_000)
+    assert.equal(new Set(sink.written.map((w) => w.post.id)).size, 300)
+  } finally {
+    await service.stop()
+  }
+})
+
+test('a second member joins mid-run: partitions move, nothing is lost, offsets end committed', { skip, timeout: 180_000 }, async () => {
+  const topic = uniqueName('gs-test-rebalance')
+  const sinkA = new MemorySink()
+  const sinkB = new MemorySink()
+  sinkA.delayMs = 20
+  sinkB.delayMs = 20
+  const a = await startConsumer(topic, sinkA)
+  let b: Awaited<ReturnType<typeof startConsumer>> | null = null
+  try {
+    await produce(a.kafka, topic, Array.from({ length: 1500 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify(makePost(i)) })))
+    await waitFor('first member under way', async () => sinkA.written.length > 100, 60_000)
+    b = await startConsumer(topic, sinkB)
+    const union = (): Set<string> => new Set([...sinkA.written, ...sinkB.written].map((w) => w.post.id))
+    await waitFor('every post indexed by one member or the other', async () => union().size >= 1500, 120_000)
+    await waitFor('offsets committed to the end', async () => (await groupLag(a.admin, a.config.groupId, topic)).lag === 0, 60_000)
+    assert.equal(union().size, 1500)
+  } finally {
+    await b?.stop()
+    await a.stop()
+  }
+})
