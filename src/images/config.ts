@@ -42,6 +42,8 @@ export const ImageDecodeConfigSchema = z.object({
 export const DetectorConfigSchema = z.object({
   /** Folder holding manifest.json and the ONNX file written by training/convert_detector.py. */
   modelDir: z.string().min(1).default('models/detector'),
+  /** How images are fitted to the detector's square input (see docs/images.md for the comparison). */
+  resize: z.enum(['stretch', 'letterbox']).default('letterbox'),
   minScore: probability.default(0.3),
   nmsIou: probability.default(0.5)
 }).strict()

@@ -100,8 +100,13 @@ async function loadDetector (config: DetectorConfig, threads: number): Promise<D
 }
 
 async function detect (model: DetectorModel, config: DetectorConfig, image: RgbImage): Promise<ImageRegion[]> {
-  // The detector was trained (and verified) on images stretched to a square, float 0..255.
-  const input = resizeBilinearRgb(image, model.size, model.size, false)
+  // Float 0..255 RGB. `stretch` is how @vladmandic/human feeds this model;
+  // `letterbox` keeps the aspect of wide or tall images (padding at right/bottom).
+  const letterbox = config.resize === 'letterbox'
+  const input = resizeBilinearRgb(image, model.size, model.size, letterbox)
+  const scale = letterbox ? Math.min(model.size / image.width, model.size / image.height) : 1
+  const spanX = letterbox ? Math.max(1, Math.round(image.width * scale)) : model.size
+  const spanY = letterbox ? Math.max(1, Math.round(image.height * scale)) : model.size
   const out = await run(model.session, { [model.inputName]: new ort.Tensor('float32', input, [1, model.size, model.size, 3]) }, 'detector')
   const det = out[model.outputName]?.data as Float32Array | undefined
   if (!det) throw new GroundstreamError('GS_ERR_INFERENCE', `detector gave no ${model.outputName}`)
@@ -110,10 +115,10 @@ async function detect (model: DetectorModel, config: DetectorConfig, image: RgbI
     const score = det[i + 4] as number
     const cls = det[i + 5] as number
     if (!(score >= config.minScore) || !Number.isInteger(cls) || cls < 0 || cls >= model.labels.length) continue
-    const x1 = clamp01((det[i] as number) / model.size)
-    const y1 = clamp01((det[i + 1] as number) / model.size)
-    const x2 = clamp01((det[i + 2] as number) / model.size)
-    const y2 = clamp01((det[i + 3] as number) / model.size)
+    const x1 = clamp01((det[i] as number) / spanX)
+    const y1 = clamp01((det[i + 1] as number) / spanY)
+    const x2 = clamp01((det[i + 2] as number) / spanX)
+    const y2 = clamp01((det[i + 3] as number) / spanY)
     if (x2 - x1 <= 0.005 || y2 - y1 <= 0.005) continue
     const label = model.labels[cls] as string
     candidates.push({ label, text: null, kind: 'object', score, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } })

@@ -56,7 +56,7 @@ export interface RegionScore {
   reason: string
 }
 
-const WEIGHTS = { compatibility: 0.45, textMatch: 0.3, similarity: 0.2, confidence: 0.05, area: 0.05 } as const
+const WEIGHTS = { compatibility: 0.4, textMatch: 0.3, similarity: 0.3, confidence: 0.05, area: 0.05 } as const
 
 const VEHICLES = new Set(['car', 'bus', 'truck', 'airplane', 'train', 'boat', 'motorcycle', 'bicycle'])
 const ANIMALS = new Set(['dog', 'cat', 'horse', 'bird', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe'])

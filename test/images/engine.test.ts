@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { analyseImage, createImageEngine, type ImageEngine } from '../../src/images/index.js'
+import { iou } from '../../src/images/boxes.js'
+import { fixture, renderSignScene, renderText, rgbOf, testConfig } from './helpers.js'
+
+describe('image engine (real models)', () => {
+  let engine: ImageEngine
+
+  before(async () => {
+    const config = testConfig()
+    engine = await createImageEngine({ detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: 1 })
+  })
+  after(async () => { await engine.dispose() })
+
+  it('finds the dog, bicycle and car in darknet\'s dog.jpg', async () => {
+    const regions = await engine.detectObjects(await rgbOf(await fixture('dog.jpg')))
+    const labels = regions.map((r) => r.label)
+    for (const label of ['dog', 'bicycle', 'car']) assert.ok(labels.includes(label), `${label} in ${labels.join(',')}`)
+    const dog = regions.find((r) => r.label === 'dog')!
+    // The dog sits in the lower left quarter of the photo.
+    assert.ok(dog.box.x < 0.3 && dog.box.y > 0.25 && dog.box.x + dog.box.w < 0.55, JSON.stringify(dog.box))
+    for (const r of regions) {
+      assert.equal(r.kind, 'object')
+      for (const v of [r.box.x, r.box.y, r.box.x + r.box.w, r.box.y + r.box.h]) assert.ok(v >= 0 && v <= 1)
+    }
+  })
+
+  it('finds the person in person.jpg and the horses in horses.jpg', async () => {
+    const person = await engine.detectObjects(await rgbOf(await fixture('person.jpg')))
+    assert.ok(person.some((r) => r.label === 'person' && r.score > 0.5), person.map((r) => r.label).join(','))
+    const horses = await engine.detectObjects(await rgbOf(await fixture('horses.jpg')))
+    assert.ok(horses.filter((r) => r.label === 'horse').length >= 3)
+  })
+
+  it('reads rendered words (OCR)', async () => {
+    const regions = await engine.readText(await rgbOf(await renderText(['Hello groundstream', 'Barcelona 2026'])))
+    assert.equal(regions.length, 2, JSON.stringify(regions))
+    assert.equal(regions[0]!.text!.replace(/\s/g, ''), 'Hellogroundstream')
+    assert.equal(regions[1]!.text!.replace(/\s/g, ''), 'Barcelona2026')
+    assert.ok(regions[0]!.box.y < regions[1]!.box.y)
+    for (const r of regions) assert.equal(r.kind, 'text')
+  })
+
+  it('reads a brand name on a sign next to a person', async () => {
+    const scene = await renderSignScene('STARBUCKS')
+    const regions = await engine.readText(await rgbOf(scene.bytes))
+    const sign = regions.find((r) => r.text?.includes('STARBUCKS'))
+    assert.ok(sign, JSON.stringify(regions))
+    assert.ok(iou(sign.box, scene.sign) > 0.3, `sign box ${JSON.stringify(sign.box)} vs ${JSON.stringify(scene.sign)}`)
+  })
+
+  it('embeds phrases so related ones are closer (the CLIP stand-in)', async () => {
+    const [obama, person, stop, starbucks, coffee] = await engine.embed(['Barack Obama', 'a person', 'a stop sign', 'Starbucks', 'coffee shop'])
+    const cos = (a: Float32Array, b: Float32Array): number => a.reduce((s, v, i) => s + v * (b[i] as number), 0)
+    assert.ok(Math.abs(cos(obama!, obama!) - 1) < 1e-4, 'unit length')
+    assert.ok(cos(obama!, person!) > cos(obama!, stop!))
+    assert.ok(cos(starbucks!, coffee!) > cos(starbucks!, person!))
+  })
+
+  it('analyses an image into top-K regions, a description and per-candidate similarity', async () => {
+    const scene = await renderSignScene('STARBUCKS')
+    const analysis = await analyseImage(engine, await rgbOf(scene.bytes), ['Starbucks', 'Barack Obama'], 18)
+    assert.ok(analysis.regions.length <= 18)
+    assert.ok(analysis.regions.some((r) => r.kind === 'object' && r.label === 'person'))
+    assert.match(analysis.description, /person/)
+    assert.match(analysis.description, /STARBUCKS/)
+    assert.equal(analysis.similarity.length, 2)
+    const sign = analysis.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
+    const starbucks = analysis.similarity[0]!
+    assert.equal(starbucks.indexOf(Math.max(...starbucks)), sign, 'Starbucks is most similar to the sign')
+  })
+})
