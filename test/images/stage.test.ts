@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.js'
+import type { PostWork } from '../../src/pipeline/types.js'
+import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
+import { chooseRegion } from '../../src/stages/grounding.js'
+import { corruptJpeg, fixture, pngBomb, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from './helpers.js'
+
+function work (id: string, text: string, imageUrls: string[], candidateTexts: string[]): PostWork {
+  const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: imageUrls }
+  const candidates: Candidate[] = candidateTexts.map((t) => {
+    const start = text.indexOf(t)
+    return { postId: id, text: t, start, end: start + t.length, wordStart: 0, wordEnd: 1, score: 0.9 }
+  })
+  return { post, source: { topic: 't', partition: 0, offset: '0' }, candidates, knowledge: candidates.map(() => null), image: NO_IMAGE, entities: [], timings: {} }
+}
+
+describe('image stage (worker pool, real models, loopback server)', () => {
+  let server: TestServer
+  let stage: ImageStage
+  const events: ImageDoneEvent[] = []
+
+  before(async () => {
+    server = await startServer()
+    const scene = await renderSignScene('STARBUCKS')
+    server.route('/scene.jpg', serveBytes(scene.bytes, 'image/jpeg'))
+    server.route('/dog.jpg', serveBytes(await fixture('dog.jpg'), 'image/jpeg'))
+    server.route('/bomb.png', serveBytes(pngBomb(), 'image/png'))
+    server.route('/corrupt.jpg', serveBytes(corruptJpeg(), 'image/jpeg'))
+    server.route('/hang.jpg', () => { /* never answers: the budget must cut it */ })
+    stage = createImageStage(testConfig({ perPostBudgetMs: 4_000, fetch: { requestTimeoutMs: 10_000 } }), { onImage: (e) => events.push(e) })
+    await stage.init()
+  })
+
+  after(async () => {
+    await stage.close()
+    await stage.close()
+    await server.close()
+  })
+
+  it('fills the image context, region order and similarity, and stage 2 can ground with them', async () => {
+    const item = work('p1', 'Coffee with Obama at Starbucks', [server.url('/scene.jpg')], ['Obama', 'Starbucks'])
+    const [out] = await stage.run([item])
+    assert.ok(out)
+    assert.equal(out.image.status, 'ok')
+    assert.equal(out.image.url, server.url('/scene.jpg'))
+    assert.deepEqual([out.image.width, out.image.height], [776, 276])
+    assert.match(out.image.description, /person/)
+    assert.match(out.image.description, /STARBUCKS/)
+    assert.ok(out.image.regions.length > 0 && out.image.regions.length <= 18)
+    assert.equal(out.regionOrder?.length, 2)
+    assert.equal(out.regionSimilarity?.length, 2)
+    const sign = out.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
+    assert.equal(out.regionOrder?.[1]?.[0], sign, 'the sign comes first in the Starbucks prompt')
+    // What stage 2 does: regions in prompt order, grounder on top.
+    const order = out.regionOrder![1]!
+    const regions = order.map((i) => out.image.regions[i]!)
+    const g = chooseRegion({ entityText: 'Starbucks', type: 'ORG', knowledge: null, regions, objScores: regions.map(() => 0), similarity: order.map((i) => out.regionSimilarity![1]![i]!) })
+    assert.equal(g?.label, 'text:STARBUCKS')
+    assert.ok(typeof out.timings.image === 'number')
+  })
+
+  it('skips posts without an image or without candidates entirely', async () => {
+    const before = server.hits.get('/dog.jpg') ?? 0
+    const noImage = work('p2', 'no picture', [], ['picture'])
+    const noCandidates = work('p3', 'nothing to ground', [server.url('/dog.jpg')], [])
+    const out = await stage.run([noImage, noCandidates])
+    assert.equal(out[0]!.image, NO_IMAGE)
+    assert.equal(out[1]!.image, NO_IMAGE)
+    assert.equal(server.hits.get('/dog.jpg') ?? 0, before, 'nothing was fetched')
+  })
+
+  it('records a clear, counted status for every refusal and keeps the batch going', async () => {
+    const seen = events.length
+    const batch = [
+      work('b1', 'dog', [server.url('/bomb.png')], ['dog']),
+      work('b2', 'dog', [server.url('/corrupt.jpg')], ['dog']),
+      work('b3', 'dog', ['http://169.254.169.254/latest/meta-data/'], ['dog']),
+      work('b4', 'dog', ['file:///etc/passwd'], ['dog']),
+      work('b5', 'my dog Rex', [server.url('/dog.jpg')], ['Rex'])
+    ]
+    const out = await stage.run(batch)
+    assert.deepEqual(out.map((w) => w.image.status), ['refused_pixels', 'decode_error', 'refused_address', 'refused_scheme', 'ok'])
+    assert.deepEqual(out.map((w) => w.post.id), ['b1', 'b2', 'b3', 'b4', 'b5'], 'one result per input, in order')
+    assert.ok(out[4]!.image.regions.some((r) => r.label === 'dog'))
+    const mine = events.slice(seen)
+    assert.equal(mine.length, 5)
+    assert.ok(mine.every((e) => e.status === 'ok' || (e.reason !== null && e.reason.length > 0)))
+    const stats = stage.stats()
+    assert.equal(stats.refused_pixels, 1)
+    assert.equal(stats.refused_address, 1)
+  })
+
+  it('never lets a slow image hold the batch beyond its budget', async () => {
+    const started = Date.now()
+    const out = await stage.run([work('s1', 'slow', [server.url('/hang.jpg')], ['slow']), work('s2', 'dog', [server.url('/dog.jpg')], ['dog'])])
+    const elapsed = Date.now() - started
+    assert.equal(out[0]!.image.status, 'timeout')
+    assert.equal(out[1]!.image.status, 'ok')
+    assert.ok(elapsed < 4_000 + 1_500, `took ${elapsed} ms`)
+  })
+
+  it('reports a disabled image path without fetching', async () => {
+    let fetched = 0
+    const fetcher: ImageFetcher = { fetch: async () => { fetched++; throw new Error('must not fetch') }, close: async () => {}, destroy: async () => {} }
+    const off = createImageStage(testConfig({ enabled: false }), { fetcher, analyser: { init: async () => {}, analyse: async () => { throw new Error('no') }, close: async () => {} } })
+    await off.init()
+    const [out] = await off.run([work('d1', 'dog', [server.url('/dog.jpg')], ['dog'])])
+    assert.equal(out!.image.status, 'disabled')
+    assert.equal(fetched, 0)
+    await off.close()
+  })
+})
