@@ -2,6 +2,7 @@
 // cache. Distinct keys of a batch are looked up once, with bounded
 // concurrency, under one deadline for the batch; whatever has not answered by
 // then is null for this batch (and still lands in the cache for the next).
+import { setMaxListeners } from 'node:events'
 import type { Knowledge } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import type { KnowledgeConfig } from './config.js'
@@ -48,15 +49,16 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
   async function joinBatch (batch: PostWork[]): Promise<void> {
     const active = cache
     const keys = new Map<string, string>()
-    for (const work of batch) {
-      for (const candidate of work.candidates) {
-        const key = normaliseEntityKey(candidate.text)
-        if (key.length > 0 && !keys.has(key)) keys.set(key, candidate.text)
-      }
-    }
+    const keyOf = batch.map((work) => work.candidates.map((candidate) => {
+      const key = normaliseEntityKey(candidate.text)
+      if (key.length > 0 && !keys.has(key)) keys.set(key, candidate.text)
+      return key
+    }))
     const found = new Map<string, Knowledge | null>()
     if (active !== undefined && keys.size > 0) {
       const controller = new AbortController()
+      // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
+      setMaxListeners(config.maxConcurrentLookups + 10, controller.signal)
       const deadline = setTimeout(() => controller.abort(), config.stageTimeoutMs)
       const queue = [...keys]
       const worker = async (): Promise<void> => {
@@ -71,9 +73,9 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
         clearTimeout(deadline)
       }
     }
-    for (const work of batch) {
-      work.knowledge = work.candidates.map((candidate) => found.get(normaliseEntityKey(candidate.text)) ?? null)
-    }
+    batch.forEach((work, index) => {
+      work.knowledge = (keyOf[index] ?? []).map((key) => found.get(key) ?? null)
+    })
   }
 
   return {

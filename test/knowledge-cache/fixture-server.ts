@@ -28,7 +28,23 @@ export interface FixtureServer {
   close (): Promise<void>
 }
 
-export async function startFixtureServer (): Promise<FixtureServer> {
+export interface FixtureServerOptions {
+  /** Answer every unknown title with a generated page (benchmarks), after this many ms. */
+  generateLatencyMs?: number
+}
+
+function generatedPage (title: string): string {
+  const name = title.replace(/_/g, ' ')
+  return JSON.stringify({
+    type: 'standard',
+    title: name,
+    titles: { canonical: title, normalized: name, display: name },
+    description: 'Generated fixture page',
+    extract: `${name} is a generated fixture page served by the groundstream benchmark's local stand-in for the summary API, about as long as a real lead paragraph summary tends to be in practice.`
+  })
+}
+
+export async function startFixtureServer (options: FixtureServerOptions = {}): Promise<FixtureServer> {
   const pages = new Map<string, string>()
   for (const file of readdirSync(FIXTURE_DIR)) {
     if (file.endsWith('.json')) pages.set(file.slice(0, -5), readFileSync(new URL(file, FIXTURE_DIR), 'utf8'))
@@ -70,6 +86,9 @@ export async function startFixtureServer (): Promise<FixtureServer> {
     // Titles redirect relatively, as the real API does; `Elsewhere` points off-origin.
     if (target !== undefined) return send(res, { status: 302, headers: { location: target }, body: '' })
     const page = pages.get(title)
+    if (page === undefined && options.generateLatencyMs !== undefined) {
+      return send(res, { status: 200, body: generatedPage(title), ...(options.generateLatencyMs > 0 ? { delayMs: options.generateLatencyMs } : {}) })
+    }
     if (page === undefined) return send(res, { status: 404, body: JSON.stringify({ type: 'https://mediawiki.org/wiki/HyperSwitch/errors/not_found', title: 'Not found.' }) })
     send(res, { status: 200, body: page })
   })
