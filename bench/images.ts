@@ -1,0 +1,133 @@
+// Image-path throughput, bounded so it finishes in about a minute on 2 cores:
+//   - fetch + decode from a loopback server, by concurrency
+//   - detector and OCR per image (the detector graph has a fixed batch of 1,
+//     so "batch" here is concurrency over worker threads)
+//   - embedder by batch size (phrases per run)
+//   - the whole image stage, by worker count, and its cost per post beside
+//     the text path (reports/bench-text-models.json, when present)
+//
+//   npm run build && node dist/bench/images.js [--images 24] [--out reports/bench-images.json]
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { NO_IMAGE, type Candidate } from '../src/contracts/index.js'
+import type { PostWork } from '../src/pipeline/types.js'
+import { createImageEngine, createImageFetcher, createImageStage, decodeImage } from '../src/images/index.js'
+import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from '../test/images/helpers.js'
+
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: '24' },
+    out: { type: 'string', default: 'reports/bench-images.json' }
+  }
+})
+const N = Math.max(4, Number(values.images))
+
+interface Row { what: string, setting: string, perSecond: number, msPerItem: number }
+const rows: Row[] = []
+
+async function timed (what: string, setting: string, items: number, fn: () => Promise<void>): Promise<void> {
+  const started = performance.now()
+  await fn()
+  const ms = performance.now() - started
+  const row = { what, setting, perSecond: (items * 1000) / ms, msPerItem: ms / items }
+  rows.push(row)
+  console.log(`${what.padEnd(22)} ${setting.padEnd(16)} ${row.perSecond.toFixed(1).padStart(8)} /s ${row.msPerItem.toFixed(1).padStart(8)} ms/item`)
+}
+
+async function pool<T> (items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await fn(item)
+    }
+  }))
+}
+
+function work (i: number, url: string): PostWork {
+  const text = `Coffee with Obama at Starbucks ${i}`
+  const candidates: Candidate[] = ['Obama', 'Starbucks'].map((t) => ({ postId: `b${i}`, text: t, start: text.indexOf(t), end: text.indexOf(t) + t.length, wordStart: 0, wordEnd: 1, score: 0.9 }))
+  return { post: { id: `b${i}`, text, created_at: '2026-11-21T08:00:00Z', image_urls: [url] }, source: { topic: 'bench', partition: 0, offset: String(i) }, candidates, knowledge: [null, null], image: NO_IMAGE, entities: [], timings: {} }
+}
+
+const server = await startServer()
+const photos = await Promise.all(['dog.jpg', 'person.jpg', 'horses.jpg'].map(fixture))
+const scene = (await renderSignScene('STARBUCKS')).bytes
+const words = await renderText(['Hello groundstream', 'OPEN 24 HOURS'])
+const corpus = [...photos, scene]
+corpus.forEach((bytes, i) => { server.route(`/img${i}.jpg`, serveBytes(bytes, 'image/jpeg')) })
+const urls = Array.from({ length: N }, (_, i) => server.url(`/img${i % corpus.length}.jpg`))
+const config = testConfig()
+
+for (const concurrency of [1, 4]) {
+  const fetcher = createImageFetcher(config.fetch)
+  await timed('fetch+decode', `concurrency ${concurrency}`, N, async () => {
+    await pool(urls, concurrency, async (url) => {
+      const got = await fetcher.fetch(url)
+      if (!got.ok) throw new Error(got.reason)
+      const decoded = await decodeImage(got.image.bytes, config.decode)
+      if (!decoded.ok) throw new Error(decoded.reason)
+    })
+  })
+  await fetcher.close()
+}
+
+const engine = await createImageEngine({ detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: 1 })
+const rgb = await Promise.all(corpus.map(rgbOf))
+const wordsRgb = await rgbOf(words)
+await engine.detectObjects(rgb[0]!) // warm-up
+await timed('detector', 'batch 1, 1 thread', N, async () => {
+  for (let i = 0; i < N; i++) await engine.detectObjects(rgb[i % rgb.length]!)
+})
+await timed('ocr (photos+signs)', '1 thread', N, async () => {
+  for (let i = 0; i < N; i++) await engine.readText(rgb[i % rgb.length]!)
+})
+await timed('ocr (2 text lines)', '1 thread', N, async () => {
+  for (let i = 0; i < N; i++) await engine.readText(wordsRgb)
+})
+for (const batch of [1, 8, 32]) {
+  const phrases = Array.from({ length: batch }, (_, i) => `phrase number ${i} about a person`)
+  const runs = Math.max(2, Math.floor(64 / batch))
+  await timed('embedder', `batch ${batch}`, runs * batch, async () => {
+    for (let r = 0; r < runs; r++) await engine.embed(phrases)
+  })
+}
+await engine.dispose()
+
+const stageRows: Array<{ workers: number, msPerPost: number }> = []
+for (const workers of [1, 2]) {
+  const stage = createImageStage(testConfig({ workers }), {})
+  await stage.init()
+  const items = urls.map((u, i) => work(i, u))
+  const started = performance.now()
+  for (let i = 0; i < items.length; i += 8) await stage.run(items.slice(i, i + 8))
+  const ms = (performance.now() - started) / items.length
+  stageRows.push({ workers, msPerPost: ms })
+  rows.push({ what: 'image stage', setting: `workers ${workers}, batch 8`, perSecond: 1000 / ms, msPerItem: ms })
+  console.log(`${'image stage'.padEnd(22)} ${`workers ${workers}`.padEnd(16)} ${(1000 / ms).toFixed(1).padStart(8)} /s ${ms.toFixed(1).padStart(8)} ms/item`)
+  await stage.close()
+}
+await server.close()
+
+let textPath: { msPerPost: number, source: string } | null = null
+const textReport = path.join('reports', 'bench-text-models.json')
+if (existsSync(textReport)) {
+  const report = JSON.parse(await readFile(textReport, 'utf8')) as { rows?: Array<{ path: string, batch: number, stage1: number, stage2: number }> }
+  const best = report.rows?.find((r) => r.path.includes('int8') && r.batch === 8)
+  // Two candidates per post, as in the image-stage bench above.
+  if (best) textPath = { msPerPost: 1000 / best.stage1 + 2 * (1000 / best.stage2), source: `${textReport} (int8, batch 8; stage 2 counted twice per post)` }
+}
+const imageMs = Math.min(...stageRows.map((r) => r.msPerPost))
+const result = {
+  machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model ?? ''}`,
+  images: N,
+  rows,
+  textPath,
+  imageVsText: textPath ? imageMs / textPath.msPerPost : null
+}
+if (textPath) console.log(`image path ${imageMs.toFixed(1)} ms/post vs text path ${textPath.msPerPost.toFixed(1)} ms/post: x${(imageMs / textPath.msPerPost).toFixed(1)}`)
+await mkdir(path.dirname(values.out), { recursive: true })
+await writeFile(values.out, JSON.stringify(result, null, 2) + '\n')
