@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { approximateTokenCounter, trimToBudget } from '../../src/knowledge-cache/index.js'
+import { approximateTokenCounter, loadTokenCounter, trimToBudget } from '../../src/knowledge-cache/index.js'
 
 test('trim keeps whole words within the budget and is deterministic', () => {
   const text = 'Bella Hadid is an American fashion model; she was named Model of the Year in 2016 by the British Fashion Council.'
@@ -24,4 +24,22 @@ test('the approximate counter errs long: punctuation and long words cost extra',
 test('a fake WordPiece counter is honoured', () => {
   const counter = { kind: 'wordpiece' as const, countWord: (word: string) => word.length }
   assert.equal(trimToBudget('ab cd ef', 4, counter), 'ab cd')
+})
+
+test('the WordPiece counter loads a local tokenizer.json and counts sub-tokens', async () => {
+  const counter = await loadTokenCounter(new URL('../../../test/fixtures/knowledge/tokenizer/tokenizer.json', import.meta.url).pathname)
+  assert.equal(counter.kind, 'wordpiece')
+  assert.equal(counter.countWord('Bella'), 1)
+  assert.equal(counter.countWord('Hadid'), 2)
+  assert.equal(counter.countWord('model,'), 2)
+  assert.equal(counter.countWord('zzz'), 1, 'an unknown word is one [UNK]')
+  assert.equal(trimToBudget('Bella Hadid is a fashionable model', 5, counter), 'Bella Hadid is a')
+})
+
+test('a missing tokenizer is a coded error naming the path', async () => {
+  await assert.rejects(loadTokenCounter('/nonexistent/tokenizer.json'), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'GS_ERR_MODEL_MISSING')
+    assert.match(error.message, /\/nonexistent\/tokenizer\.json/)
+    return true
+  })
 })
