@@ -67,3 +67,22 @@ describe('image decoding', () => {
     }
   })
 })
+
+describe('folder fetcher (offline evaluation)', () => {
+  it('reads images by the URL\'s file name and never leaves the folder', async () => {
+    const { createFolderFetcher } = await import('../../src/images/index.js')
+    const { FIXTURES } = await import('./helpers.js')
+    const f = createFolderFetcher(FIXTURES)
+    const ok = await f.fetch('http://images.local/dog.jpg')
+    assert.equal(ok.ok, true)
+    if (ok.ok) assert.equal(ok.image.format, 'jpeg')
+    const missing = await f.fetch('http://images.local/none.jpg')
+    assert.deepEqual([missing.ok, !missing.ok && missing.status], [false, 'fetch_error'])
+    for (const evil of ['http://x/..%2F..%2Fpackage.json', 'http://x/%2e%2e', 'http://x/']) {
+      const r = await f.fetch(evil)
+      assert.equal(r.ok, false, evil)
+    }
+    const notImage = await f.fetch('http://x/README.md')
+    assert.deepEqual([notImage.ok, !notImage.ok && notImage.status], [false, 'refused_type'])
+  })
+})
