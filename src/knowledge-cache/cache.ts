@@ -73,7 +73,7 @@ export interface KnowledgeCache {
   close (): Promise<void>
 }
 
-/** Seconds an all-sources-failed miss is remembered in process: long enough to shed load, short enough to recover. */
+/** How long an all-sources-failed miss is remembered in process: long enough to shed load, short enough to recover. */
 const ERROR_NEGATIVE_TTL_MS = 30_000
 
 function timeoutAfter (ms: number, make: () => Error): { promise: Promise<never>, cancel: () => void } {

@@ -31,6 +31,14 @@ interface CountryEntry {
   aliases: string[]
 }
 
+/**
+ * Three-letter codes that tweets use for countries (`PAK vs IND`). Not all
+ * codes: `BEN` (Benin), `CAN`, `AND`, `PER` or `GIN` would capture names and
+ * words that stage 1 proposes as candidates.
+ */
+const SPORTS_CODES: ReadonlySet<string> = new Set(['USA', 'PAK', 'IND', 'AUS', 'NZL', 'GBR', 'BGD', 'ZAF', 'ARG', 'BRA', 'DEU',
+  'FRA', 'ESP', 'ITA', 'NLD', 'PRT', 'JPN', 'CHN', 'KOR', 'MEX', 'RUS', 'UKR', 'SWE', 'IRL', 'AFG', 'LKA', 'NGA', 'EGY'])
+
 function listJoin (items: readonly string[]): string {
   return items.slice(0, 3).join(', ')
 }
@@ -71,7 +79,7 @@ export function createCountriesSource (options: CountriesSourceOptions = {}): Kn
       throw new GroundstreamError('GS_ERR_KNOWLEDGE_SOURCE', `cannot read country data at ${file}`, { cause: error, details: { path: file } })
     }
     for (const country of countries) {
-      const names = [country.name.common, country.name.official, country.cca3,
+      const names = [country.name.common, country.name.official, ...(SPORTS_CODES.has(country.cca3) ? [country.cca3] : []),
         ...(country.altSpellings ?? []).filter((alias) => alias.length > 2 || alias === country.cca2 && ['US', 'UK'].includes(alias)),
         ...Object.values(country.name.native ?? {}).flatMap((native) => [native.common, native.official])]
       const demonym = country.demonyms?.eng?.m
