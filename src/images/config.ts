@@ -86,6 +86,12 @@ export const ImagesConfigSchema = z.object({
   /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
   workers: z.number().int().min(1).max(64).default(1),
   intraOpThreads: z.number().int().min(0).max(256).default(1),
+  /**
+   * Decoded images allowed to wait for a worker (bounds memory: about 5 MB
+   * each at maxSide 1280). Waiting spends the post's budget, so in practice
+   * the budget, not this, decides which images of a large batch are analysed.
+   */
+  queueLimit: z.number().int().min(1).max(4_096).default(64),
   /** Regions offered to stage 2 (the paper found about 18 object slots best). */
   topK: z.number().int().min(1).max(64).default(18),
   fetch: ImageFetchConfigSchema.default(() => ImageFetchConfigSchema.parse({})),

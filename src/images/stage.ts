@@ -67,7 +67,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   const fetcher = deps.fetcher ?? createImageFetcher(config.fetch)
   const analyser = deps.analyser ?? createWorkerPool({
     workers: config.workers,
-    maxQueue: config.workers * 8,
+    maxQueue: config.queueLimit,
     init: {
       engine: { detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: config.intraOpThreads },
       topK: config.topK
@@ -94,7 +94,8 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     return {
       analysis,
       context: {
-        url: fetched.image.url,
+        // The post's own URL (not the last redirect hop), so documents join back to the post.
+        url,
         status: 'ok',
         width: image.originalWidth,
         height: image.originalHeight,
