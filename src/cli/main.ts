@@ -3,7 +3,8 @@
 // own module exporting `main(argv): Promise<number>` (the exit code).
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
-  eval: { module: './eval.js', summary: 'evaluate the models on a Twitter-GMNER-layout data set' }
+  eval: { module: './eval.js', summary: 'evaluate the models on a Twitter-GMNER-layout data set' },
+  serve: { module: './serve.js', summary: 'serve the search/tracking API and the entity viewer page' }
 } satisfies Record<string, { module: string, summary: string }>)
 
 type CommandName = keyof typeof COMMANDS

@@ -1,0 +1,110 @@
+// Configuration of the search API and viewer (`groundstream serve`): one
+// strict schema with every default and every limit that keeps one request
+// from hurting the cluster, parsed once from the environment and flags.
+import { z } from 'zod'
+import { GroundstreamError } from '../errors/index.js'
+
+export const ApiLimitsSchema = z.object({
+  /** Largest page of mentions or posts. */
+  maxPageSize: z.number().int().min(1).max(1000).default(100),
+  defaultPageSize: z.number().int().min(1).max(1000).default(20),
+  /** Longest time range a timeline, trending or co-occurrence query may cover. */
+  maxRangeDays: z.number().int().min(1).max(3650).default(90),
+  /** Most buckets a timeline may return. */
+  maxBuckets: z.number().int().min(10).max(10_000).default(1000),
+  /** Most entities a trending or co-occurrence answer may list. */
+  maxEntities: z.number().int().min(1).max(500).default(50),
+  /** Posts of an entity looked at for co-occurrence (most recent first). */
+  maxCooccurrencePosts: z.number().int().min(10).max(10_000).default(1000),
+  /** Longest free-text query, in characters. */
+  maxQueryChars: z.number().int().min(1).max(4096).default(256),
+  /** Whole-request budget: Elasticsearch's own timeout is set a little under it. */
+  requestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+  /** Elasticsearch searches in flight at once; past it requests get 503 at once. */
+  maxConcurrentSearches: z.number().int().min(1).max(1024).default(16),
+  /** Hits counted exactly before the total becomes a lower bound. */
+  trackTotalHitsUpTo: z.number().int().min(0).max(1_000_000).default(10_000)
+}).strict().superRefine((value, ctx) => {
+  if (value.defaultPageSize > value.maxPageSize) {
+    ctx.addIssue({ code: 'custom', path: ['defaultPageSize'], message: 'must be <= maxPageSize' })
+  }
+})
+
+export const ApiConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  elasticsearch: z.object({
+    url: z.string().url().default('http://127.0.0.1:9200'),
+    index: z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._*,-]*$/, 'lower-case index name or pattern').default('groundstream-entities'),
+    apiKey: z.string().min(1).optional(),
+    caFile: z.string().min(1).optional()
+  }).strict().prefault({}),
+  limits: ApiLimitsSchema.prefault({}),
+  /** Directory of the viewer page (index.html, app.js, style.css). */
+  staticDir: z.string().min(1).default('public'),
+  /** Local image files served under /media/ (demos, tests); off when absent. */
+  mediaDir: z.string().min(1).optional(),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+  }).strict().prefault({})
+}).strict()
+
+export type ApiConfig = z.infer<typeof ApiConfigSchema>
+export type ApiConfigInput = z.input<typeof ApiConfigSchema>
+export type ApiLimits = z.infer<typeof ApiLimitsSchema>
+
+const asNumber = (raw: string): unknown => (raw.trim() === '' ? raw : Number(raw))
+
+/** Environment variables `serve` reads, and where each lands. */
+export const API_ENV_VARS: Readonly<Record<string, readonly [string[], (raw: string) => unknown]>> = Object.freeze({
+  GS_API_HOST: [['host'], String],
+  GS_API_PORT: [['port'], asNumber],
+  GS_ELASTICSEARCH_URL: [['elasticsearch', 'url'], String],
+  GS_ELASTICSEARCH_INDEX: [['elasticsearch', 'index'], String],
+  GS_ELASTICSEARCH_API_KEY: [['elasticsearch', 'apiKey'], String],
+  GS_ELASTICSEARCH_CA_FILE: [['elasticsearch', 'caFile'], String],
+  GS_API_STATIC_DIR: [['staticDir'], String],
+  GS_API_MEDIA_DIR: [['mediaDir'], String],
+  GS_API_MAX_PAGE_SIZE: [['limits', 'maxPageSize'], asNumber],
+  GS_API_REQUEST_TIMEOUT_MS: [['limits', 'requestTimeoutMs'], asNumber],
+  GS_API_MAX_CONCURRENT_SEARCHES: [['limits', 'maxConcurrentSearches'], asNumber],
+  GS_LOG_LEVEL: [['log', 'level'], String]
+})
+
+function setPath (target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (typeof next !== 'object' || next === null) node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[path[path.length - 1] as string] = value
+}
+
+export function apiConfigFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, [path, coerce]] of Object.entries(API_ENV_VARS)) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') continue
+    setPath(out, path, coerce(raw))
+  }
+  return out
+}
+
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
+
+/** Validates the whole API config; every problem is listed in one GS_ERR_CONFIG error. */
+export function parseApiConfig (input: unknown): Readonly<ApiConfig> {
+  const result = ApiConfigSchema.safeParse(input ?? {})
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    throw new GroundstreamError('GS_ERR_CONFIG', `invalid API configuration:\n  ${problems.join('\n  ')}`, { details: { problems } })
+  }
+  return deepFreeze(result.data)
+}

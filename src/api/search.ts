@@ -1,0 +1,443 @@
+// The read side of the entity index: every query the API runs, built from
+// validated requests only (term/terms/range/bool/match, date_histogram,
+// terms, filter, cardinality, collapse: all in core Elasticsearch, no
+// scripts). Each search carries Elasticsearch's own timeout, a client-side
+// deadline, and a slot from a bounded pool, so a burst of requests queues
+// nothing on the cluster.
+import { errors, type Client } from '@elastic/elasticsearch'
+import type { EntityDocument, EntityType } from '../contracts/index.js'
+import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { normaliseEntityText } from '../sinks/index.js'
+import type { ApiLimits } from './config.js'
+import {
+  TIMELINE_INTERVALS,
+  invalid,
+  parseDurationMs,
+  type CooccurringRequest,
+  type FilterRequest,
+  type MentionsRequest,
+  type PostsRequest,
+  type TimelineRequest,
+  type TrendingRequest
+} from './requests.js'
+
+type Query = Record<string, unknown>
+
+const DAY_MS = 86_400_000
+
+export interface SearchOptions {
+  client: Client
+  index: string
+  limits: ApiLimits
+  now?: () => Date
+  /** Called once per failed Elasticsearch request, with a short kind. */
+  onError?: (kind: string) => void
+}
+
+export interface MentionHit extends EntityDocument {
+  _score?: number | null
+}
+
+export interface MentionsAnswer {
+  total: { value: number, relation: 'eq' | 'gte' }
+  mentions: MentionHit[]
+  next: string | null
+  timed_out: boolean
+}
+
+export interface TimelineAnswer {
+  interval: string
+  from: string
+  to: string
+  total: number
+  buckets: Array<{ time: string, count: number }>
+  timed_out: boolean
+}
+
+export interface EntitySummary {
+  entity: string
+  text: string | null
+  type: EntityType | null
+  canonical_id: string | null
+  canonical_title: string | null
+}
+
+export interface TrendingAnswer {
+  window: { from: string, to: string }
+  previous: { from: string, to: string }
+  entities: Array<EntitySummary & { current: number, previous: number, change: number, ratio: number }>
+  timed_out: boolean
+}
+
+export interface CooccurringAnswer {
+  posts_considered: number
+  entities: Array<EntitySummary & { posts: number, mentions: number }>
+  timed_out: boolean
+}
+
+export interface PostView {
+  post_id: string
+  text: string
+  created_at: string
+  author_handle: string | null
+  url: string | null
+  language: string | null
+  image: EntityDocument['image']
+  entities: Array<Pick<EntityDocument, 'id' | 'box'> & EntityDocument['entity']>
+}
+
+export interface PostsAnswer {
+  posts: PostView[]
+  next_before: string | null
+  timed_out: boolean
+}
+
+/** Maps an Elasticsearch client error onto the API's error codes. */
+export function classifySearchError (error: unknown): { kind: string, error: GroundstreamError } {
+  if (error instanceof GroundstreamError) return { kind: error.code, error }
+  if (error instanceof errors.ResponseError) {
+    const status = error.statusCode ?? 0
+    if (status === 400) {
+      return { kind: 'http_400', error: new GroundstreamError('GS_ERR_API_INVALID', `Elasticsearch rejected the query: ${errorMessage(error)}`, { cause: error }) }
+    }
+    if (status === 429) {
+      return { kind: 'http_429', error: new GroundstreamError('GS_ERR_OVERLOADED', 'Elasticsearch is busy (429); try again shortly', { cause: error, retriable: true }) }
+    }
+    return { kind: `http_${status}`, error: new GroundstreamError('GS_ERR_SEARCH', `Elasticsearch answered ${status}`, { cause: error, retriable: status >= 500 }) }
+  }
+  if (error instanceof errors.TimeoutError || (error instanceof Error && error.name === 'AbortError')) {
+    return { kind: 'timeout', error: new GroundstreamError('GS_ERR_TIMEOUT', 'the search took longer than the request budget', { cause: error, retriable: true }) }
+  }
+  if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError) {
+    return { kind: 'connection', error: new GroundstreamError('GS_ERR_SEARCH', 'cannot reach Elasticsearch', { cause: error, retriable: true }) }
+  }
+  return { kind: 'other', error: new GroundstreamError('GS_ERR_SEARCH', `search failed: ${errorMessage(error)}`, { cause: error }) }
+}
+
+const SORTS = Object.freeze({
+  recent: [{ 'post.created_at': 'desc' }, { id: 'asc' }],
+  relevance: [{ _score: 'desc' }, { 'post.created_at': 'desc' }, { id: 'asc' }],
+  score: [{ 'entity.score': 'desc' }, { 'post.created_at': 'desc' }, { id: 'asc' }]
+} as const)
+
+type SortName = keyof typeof SORTS
+
+/** search_after values travel as an opaque token that also names its sort. */
+export function encodeCursor (sort: SortName, values: unknown[]): string {
+  return Buffer.from(JSON.stringify({ s: sort, v: values })).toString('base64url')
+}
+
+export function decodeCursor (token: string, sort: SortName): Array<string | number> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
+  } catch {
+    throw invalid('cursor: not a cursor this API returned')
+  }
+  const value = parsed as { s?: unknown, v?: unknown }
+  if (typeof value !== 'object' || value === null || value.s !== sort || !Array.isArray(value.v) ||
+      value.v.length !== SORTS[sort].length || !value.v.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    throw invalid(`cursor: not a cursor for sort=${sort} (pass the same filters and sort as the first page)`)
+  }
+  return value.v as Array<string | number>
+}
+
+/** The bool filter shared by every endpoint. */
+export function buildFilter (request: FilterRequest): Query {
+  const filter: Query[] = []
+  const must: Query[] = []
+  const mustNot: Query[] = []
+  if (request.q !== undefined) {
+    must.push({
+      bool: {
+        should: [
+          { match: { 'entity.text': { query: request.q, operator: 'and', boost: 2 } } },
+          { match: { 'entity.canonical_title': { query: request.q, operator: 'and' } } }
+        ],
+        minimum_should_match: 1
+      }
+    })
+  }
+  if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
+  if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+  if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
+  if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
+  if (request.post_id !== undefined) filter.push({ terms: { post_id: request.post_id } })
+  if (request.from !== undefined || request.to !== undefined) {
+    filter.push({ range: { 'post.created_at': { ...(request.from === undefined ? {} : { gte: request.from.toISOString() }), ...(request.to === undefined ? {} : { lt: request.to.toISOString() }) } } })
+  }
+  if (request.has_box === true) filter.push({ exists: { field: 'box.x' } })
+  if (request.has_box === false) mustNot.push({ exists: { field: 'box.x' } })
+  if (request.min_score !== undefined) filter.push({ range: { 'entity.score': { gte: request.min_score } } })
+  return { bool: { filter, must, must_not: mustNot } }
+}
+
+interface TermsBucket { key: string | number, doc_count: number, [sub: string]: unknown }
+
+function firstKey (agg: unknown): string | null {
+  const buckets = (agg as { buckets?: TermsBucket[] } | undefined)?.buckets
+  const key = buckets?.[0]?.key
+  return key === undefined ? null : String(key)
+}
+
+const SUMMARY_AGGS = Object.freeze({
+  type: { terms: { field: 'entity.type', size: 1 } },
+  canonical: { terms: { field: 'entity.canonical_id', size: 1 } },
+  title: { terms: { field: 'entity.canonical_title.keyword', size: 1 } },
+  text: { terms: { field: 'entity.text.keyword', size: 1 } }
+})
+
+function summary (bucket: TermsBucket): EntitySummary {
+  return {
+    entity: String(bucket.key),
+    text: firstKey(bucket.text),
+    type: firstKey(bucket.type) as EntityType | null,
+    canonical_id: firstKey(bucket.canonical),
+    canonical_title: firstKey(bucket.title)
+  }
+}
+
+export class EntitySearch {
+  private readonly options: SearchOptions
+  private readonly limits: ApiLimits
+  private inFlight = 0
+
+  constructor (options: SearchOptions) {
+    this.options = options
+    this.limits = options.limits
+  }
+
+  private now (): Date {
+    return this.options.now?.() ?? new Date()
+  }
+
+  /** One bounded, time-limited search. */
+  private async search (body: Query, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    if (this.inFlight >= this.limits.maxConcurrentSearches) {
+      this.options.onError?.('overloaded')
+      throw new GroundstreamError('GS_ERR_OVERLOADED', `too many searches in flight (${this.limits.maxConcurrentSearches}); try again shortly`, { retriable: true })
+    }
+    this.inFlight++
+    const budget = this.limits.requestTimeoutMs
+    try {
+      const response = await this.options.client.search({
+        index: this.options.index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        timeout: `${Math.max(50, Math.floor(budget * 0.8))}ms`,
+        ...body
+      }, { requestTimeout: budget, maxRetries: 0, ...(signal === undefined ? {} : { signal }) })
+      return response as unknown as Record<string, unknown>
+    } catch (error) {
+      const classified = classifySearchError(error)
+      this.options.onError?.(classified.kind)
+      throw classified.error
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  /** Readiness: the cluster answers. The index may not exist yet (nothing indexed). */
+  async ready (signal?: AbortSignal): Promise<{ elasticsearch: boolean, index: boolean }> {
+    try {
+      const health = await this.options.client.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0, ...(signal === undefined ? {} : { signal }) })
+      const exists = await this.options.client.indices.exists({ index: this.options.index, allow_no_indices: false }, { requestTimeout: 3000, maxRetries: 0 })
+      return { elasticsearch: health.status !== 'red', index: exists }
+    } catch (error) {
+      this.options.onError?.(classifySearchError(error).kind)
+      return { elasticsearch: false, index: false }
+    }
+  }
+
+  async mentions (request: MentionsRequest, signal?: AbortSignal): Promise<MentionsAnswer> {
+    const sortName: SortName = request.sort ?? (request.q === undefined ? 'recent' : 'relevance')
+    const body: Query = {
+      query: buildFilter(request),
+      sort: SORTS[sortName],
+      size: request.size,
+      track_total_hits: this.limits.trackTotalHitsUpTo
+    }
+    if (request.cursor !== undefined) body.search_after = decodeCursor(request.cursor, sortName)
+    const response = await this.search(body, signal)
+    const hits = (response.hits as { total?: { value: number, relation: 'eq' | 'gte' }, hits: Array<{ _source: EntityDocument, _score?: number | null, sort?: unknown[] }> })
+    const mentions = hits.hits.map((hit) => ({ ...hit._source, _score: hit._score ?? null }))
+    const last = hits.hits[hits.hits.length - 1]
+    return {
+      total: hits.total ?? { value: mentions.length, relation: 'eq' },
+      mentions,
+      next: hits.hits.length === request.size && last?.sort !== undefined ? encodeCursor(sortName, last.sort) : null,
+      timed_out: response.timed_out === true
+    }
+  }
+
+  /** from/to defaulted and bounded by maxRangeDays. */
+  private range (from: Date | undefined, to: Date | undefined, defaultDays: number): { from: Date, to: Date } {
+    const end = to ?? this.now()
+    const start = from ?? new Date(end.getTime() - defaultDays * DAY_MS)
+    if (start.getTime() >= end.getTime()) throw invalid('from must be before to')
+    if (end.getTime() - start.getTime() > this.limits.maxRangeDays * DAY_MS) {
+      throw invalid(`the time range may span at most ${this.limits.maxRangeDays} days`)
+    }
+    return { from: start, to: end }
+  }
+
+  async timeline (request: TimelineRequest, signal?: AbortSignal): Promise<TimelineAnswer> {
+    const { from, to } = this.range(request.from, request.to, 7)
+    const span = to.getTime() - from.getTime()
+    let interval: string = request.interval
+    if (interval === 'auto') {
+      // The finest interval that keeps the answer to about 120 buckets.
+      interval = TIMELINE_INTERVALS.find((i) => span / parseDurationMs(i) <= Math.min(120, this.limits.maxBuckets)) ?? '7d'
+    }
+    const buckets = Math.ceil(span / parseDurationMs(interval))
+    if (buckets > this.limits.maxBuckets) {
+      throw invalid(`interval ${interval} over this range gives ${buckets} buckets; at most ${this.limits.maxBuckets} (use a coarser interval or a shorter range)`)
+    }
+    const response = await this.search({
+      query: buildFilter({ ...request, from, to }),
+      size: 0,
+      track_total_hits: true,
+      aggs: {
+        timeline: {
+          date_histogram: {
+            field: 'post.created_at',
+            fixed_interval: interval,
+            min_doc_count: 0,
+            // The query's range already bounds the data; extended_bounds adds the empty ends.
+            extended_bounds: { min: from.getTime(), max: to.getTime() - 1 }
+          }
+        }
+      }
+    }, signal)
+    const aggregations = response.aggregations as { timeline: { buckets: Array<{ key: number, doc_count: number }> } }
+    return {
+      interval,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      total: (response.hits as { total: { value: number } }).total.value,
+      buckets: aggregations.timeline.buckets.map((b) => ({ time: new Date(b.key).toISOString(), count: b.doc_count })),
+      timed_out: response.timed_out === true
+    }
+  }
+
+  async trending (request: TrendingRequest, signal?: AbortSignal): Promise<TrendingAnswer> {
+    const at = request.at ?? this.now()
+    const window = request.window
+    if (window * 2 > this.limits.maxRangeDays * DAY_MS) throw invalid(`window may be at most ${this.limits.maxRangeDays / 2} days`)
+    const currentFrom = new Date(at.getTime() - window)
+    const previousFrom = new Date(at.getTime() - 2 * window)
+    const candidates = Math.min(500, request.size * 10)
+    const response = await this.search({
+      query: buildFilter({ type: request.type, from: previousFrom, to: at }),
+      size: 0,
+      aggs: {
+        entities: {
+          terms: { field: 'entity.normalised', size: candidates, shard_size: candidates * 2, order: [{ current: 'desc' }, { _key: 'asc' }] },
+          aggs: {
+            current: { filter: { range: { 'post.created_at': { gte: currentFrom.toISOString(), lt: at.toISOString() } } } },
+            ...SUMMARY_AGGS
+          }
+        }
+      }
+    }, signal)
+    const buckets = (response.aggregations as { entities: { buckets: Array<TermsBucket & { current: { doc_count: number } }> } }).entities.buckets
+    const entities = buckets
+      .map((bucket) => {
+        const current = bucket.current.doc_count
+        const previous = bucket.doc_count - current
+        return { ...summary(bucket), current, previous, change: current - previous, ratio: (current + 1) / (previous + 1) }
+      })
+      .filter((e) => e.current >= request.min_count && e.change > 0)
+      .sort((a, b) => b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
+      .slice(0, request.size)
+    return {
+      window: { from: currentFrom.toISOString(), to: at.toISOString() },
+      previous: { from: previousFrom.toISOString(), to: currentFrom.toISOString() },
+      entities,
+      timed_out: response.timed_out === true
+    }
+  }
+
+  async cooccurring (request: CooccurringRequest, signal?: AbortSignal): Promise<CooccurringAnswer> {
+    const { from, to } = this.range(request.from, request.to, 30)
+    const subject = buildFilter({ entity: request.entity, canonical_id: request.canonical_id, from, to })
+    const first = await this.search({
+      query: subject,
+      size: 0,
+      aggs: {
+        posts: {
+          terms: { field: 'post_id', size: this.limits.maxCooccurrencePosts, order: { latest: 'desc' } },
+          aggs: { latest: { max: { field: 'post.created_at' } } }
+        }
+      }
+    }, signal)
+    const postIds = (first.aggregations as { posts: { buckets: TermsBucket[] } }).posts.buckets.map((b) => String(b.key))
+    if (postIds.length === 0) return { posts_considered: 0, entities: [], timed_out: first.timed_out === true }
+    const others = buildFilter({ post_id: postIds, type: request.type })
+    const bool = others.bool as { must_not: Query[] }
+    if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+    if (request.canonical_id !== undefined) bool.must_not.push({ terms: { 'entity.canonical_id': request.canonical_id } })
+    const second = await this.search({
+      query: others,
+      size: 0,
+      aggs: {
+        entities: {
+          terms: { field: 'entity.normalised', size: request.size, order: { posts: 'desc' } },
+          aggs: { posts: { cardinality: { field: 'post_id' } }, ...SUMMARY_AGGS }
+        }
+      }
+    }, signal)
+    const buckets = (second.aggregations as { entities: { buckets: Array<TermsBucket & { posts: { value: number } }> } }).entities.buckets
+    return {
+      posts_considered: postIds.length,
+      entities: buckets.map((bucket) => ({ ...summary(bucket), posts: bucket.posts.value, mentions: bucket.doc_count })),
+      timed_out: first.timed_out === true || second.timed_out === true
+    }
+  }
+
+  /** Recent posts that have a matching mention, each with all its mentions (the viewer's live list). */
+  async recentPosts (request: PostsRequest, signal?: AbortSignal): Promise<PostsAnswer> {
+    const filter = buildFilter({ ...request, to: request.before ?? request.to })
+    const first = await this.search({
+      query: filter,
+      collapse: { field: 'post_id' },
+      sort: [{ 'post.created_at': 'desc' }],
+      _source: ['post_id'],
+      size: request.size
+    }, signal)
+    const hits = (first.hits as { hits: Array<{ _source: { post_id: string }, sort?: unknown[] }> }).hits
+    const postIds = hits.map((h) => h._source.post_id)
+    if (postIds.length === 0) return { posts: [], next_before: null, timed_out: first.timed_out === true }
+    const second = await this.search({
+      query: { bool: { filter: [{ terms: { post_id: postIds } }] } },
+      sort: [{ 'entity.start': 'asc' }],
+      size: Math.min(10_000, postIds.length * 100)
+    }, signal)
+    const byPost = new Map<string, PostView>()
+    for (const hit of (second.hits as { hits: Array<{ _source: EntityDocument }> }).hits) {
+      const doc = hit._source
+      let view = byPost.get(doc.post_id)
+      if (view === undefined) {
+        view = {
+          post_id: doc.post_id,
+          text: doc.post.text,
+          created_at: doc.post.created_at,
+          author_handle: doc.post.author_handle,
+          url: doc.post.url,
+          language: doc.post.language,
+          image: doc.image,
+          entities: []
+        }
+        byPost.set(doc.post_id, view)
+      }
+      view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
+    }
+    const posts = postIds.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined)
+    const lastSort = hits[hits.length - 1]?.sort?.[0]
+    return {
+      posts,
+      next_before: hits.length === request.size && typeof lastSort === 'number' ? new Date(lastSort).toISOString() : null,
+      timed_out: first.timed_out === true || second.timed_out === true
+    }
+  }
+}

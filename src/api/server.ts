@@ -1,0 +1,195 @@
+// The HTTP face of the entity index: the search/tracking API under /api/v1,
+// health and metrics endpoints, the OpenAPI document, and the viewer page.
+// Everything it needs (Elasticsearch client, metrics registry, logger, clock)
+// is passed in; `close()` stops accepting, lets in-flight requests finish and
+// is idempotent.
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { extname, join, resolve } from 'node:path'
+import type { Client } from '@elastic/elasticsearch'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import { Counter, Histogram, type Registry } from 'prom-client'
+import { GroundstreamError, isGroundstreamError, type ErrorCode } from '../errors/index.js'
+import type { ApiConfig } from './config.js'
+import { parseRequest, requestSchemas } from './requests.js'
+import { EntitySearch } from './search.js'
+
+export interface ApiServerDeps {
+  client: Client
+  registry: Registry
+  logger?: Logger
+  now?: () => Date
+  /** Where openapi/ and the static dir are resolved from (the repository or image root). */
+  root?: string
+}
+
+export interface ApiServer {
+  readonly url: string
+  close (): Promise<void>
+}
+
+/** Every route the server answers; test/api checks the OpenAPI file documents exactly these. */
+export const API_ROUTES = Object.freeze([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.yaml',
+  '/api/v1/mentions',
+  '/api/v1/timeline',
+  '/api/v1/trending',
+  '/api/v1/cooccurring',
+  '/api/v1/posts'
+] as const)
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = Object.freeze({
+  GS_ERR_API_INVALID: 400,
+  GS_ERR_OVERLOADED: 503,
+  GS_ERR_TIMEOUT: 504,
+  GS_ERR_SEARCH: 502
+})
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon'
+})
+
+const VIEWER_CSP = "default-src 'self'; img-src 'self' http: https: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+
+interface ErrorBody { error: { code: string, message: string, problems?: unknown } }
+
+function errorBody (code: string, message: string, problems?: unknown): ErrorBody {
+  return { error: { code, message, ...(problems === undefined ? {} : { problems }) } }
+}
+
+/** Reads the viewer's files once: a fixed set of names, nothing resolved from the URL. */
+function loadStatic (dir: string): Map<string, { body: Buffer, type: string }> {
+  const files = new Map<string, { body: Buffer, type: string }>()
+  let names: string[] = []
+  try {
+    names = readdirSync(dir)
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `viewer directory ${dir} cannot be read`, { cause: error })
+  }
+  for (const name of names) {
+    const type = CONTENT_TYPES[extname(name).toLowerCase()]
+    const path = join(dir, name)
+    if (type === undefined || !statSync(path).isFile()) continue
+    files.set(name, { body: readFileSync(path), type })
+  }
+  if (!files.has('index.html')) throw new GroundstreamError('GS_ERR_CONFIG', `viewer directory ${dir} has no index.html`)
+  return files
+}
+
+export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiServerDeps): Promise<ApiServer> {
+  const root = deps.root ?? process.cwd()
+  const limits = config.limits
+  const schemas = requestSchemas(limits)
+  const registers = [deps.registry]
+  const requests = new Counter({ name: 'groundstream_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'], registers })
+  const duration = new Histogram({ name: 'groundstream_api_request_duration_seconds', help: 'API request duration by route', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })
+  const esErrors = new Counter({ name: 'groundstream_api_elasticsearch_errors_total', help: 'Failed API searches by kind (timeout, connection, http_4xx/5xx, overloaded)', labelNames: ['kind'], registers })
+  const search = new EntitySearch({
+    client: deps.client,
+    index: config.elasticsearch.index,
+    limits,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    onError: (kind) => { esErrors.inc({ kind }) }
+  })
+  const staticFiles = loadStatic(resolve(root, config.staticDir))
+  const openapi = readFileSync(resolve(root, 'openapi/groundstream-api.yaml'))
+  const mediaDir = config.mediaDir === undefined ? null : resolve(root, config.mediaDir)
+
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    requestTimeout: limits.requestTimeoutMs + 1000,
+    connectionTimeout: limits.requestTimeoutMs + 5000,
+    bodyLimit: 16 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    requests.inc({ route, status: String(reply.statusCode) })
+    duration.observe({ route }, reply.elapsedTime / 1000)
+  })
+
+  app.setErrorHandler((error: unknown, _request, reply) => {
+    if (isGroundstreamError(error)) {
+      const status = STATUS_BY_CODE[error.code] ?? 500
+      if (status === 503) void reply.header('retry-after', '1')
+      if (status >= 500) deps.logger?.warn({ err: error }, 'API request failed')
+      return reply.code(status).send(errorBody(error.code, error.message, error.details.problems))
+    }
+    const statusCode = (error as { statusCode?: number }).statusCode
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return reply.code(statusCode).send(errorBody('GS_ERR_API_INVALID', (error as Error).message))
+    }
+    deps.logger?.error({ err: error }, 'API request failed unexpectedly')
+    return reply.code(500).send(errorBody('GS_ERR_INTERNAL', 'internal error'))
+  })
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('GS_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)))
+
+  /** Aborts the searches of a request whose client went away. */
+  const abortOnClose = (request: FastifyRequest, reply: FastifyReply): AbortSignal => {
+    const controller = new AbortController()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
+    request.raw.once('aborted', () => { controller.abort() })
+    return controller.signal
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_request, reply) => {
+    const state = await search.ready()
+    return reply.code(state.elasticsearch ? 200 : 503).send({ status: state.elasticsearch ? 'ready' : 'unavailable', ...state, index_name: config.elasticsearch.index })
+  })
+  app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()))
+  app.get('/openapi.yaml', async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi))
+
+  app.get('/api/v1/mentions', async (request, reply) => search.mentions(parseRequest(schemas.mentions, request.query), abortOnClose(request, reply)))
+  app.get('/api/v1/timeline', async (request, reply) => search.timeline(parseRequest(schemas.timeline, request.query), abortOnClose(request, reply)))
+  app.get('/api/v1/trending', async (request, reply) => search.trending(parseRequest(schemas.trending, request.query), abortOnClose(request, reply)))
+  app.get('/api/v1/cooccurring', async (request, reply) => search.cooccurring(parseRequest(schemas.cooccurring, request.query), abortOnClose(request, reply)))
+  app.get('/api/v1/posts', async (request, reply) => search.recentPosts(parseRequest(schemas.posts, request.query), abortOnClose(request, reply)))
+
+  const sendStatic = (name: string, reply: FastifyReply): FastifyReply => {
+    const file = staticFiles.get(name)
+    if (file === undefined) return reply.code(404).send(errorBody('GS_ERR_NOT_FOUND', `no file ${name}`))
+    return reply.type(file.type).header('content-security-policy', VIEWER_CSP).header('cache-control', 'no-cache').send(file.body)
+  }
+  app.get('/', async (_request, reply) => sendStatic('index.html', reply))
+  app.get<{ Params: { name: string } }>('/static/:name', async (request, reply) => sendStatic(request.params.name, reply))
+  if (mediaDir !== null) {
+    app.get<{ Params: { name: string } }>('/media/:name', async (request, reply) => {
+      const name = request.params.name
+      const type = CONTENT_TYPES[extname(name).toLowerCase()]
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u.test(name) || type === undefined || !type.startsWith('image/')) {
+        return reply.code(404).send(errorBody('GS_ERR_NOT_FOUND', 'no such image'))
+      }
+      try {
+        return reply.type(type).header('cache-control', 'max-age=300').send(readFileSync(join(mediaDir, name)))
+      } catch {
+        return reply.code(404).send(errorBody('GS_ERR_NOT_FOUND', 'no such image'))
+      }
+    })
+  }
+
+  const address = await app.listen({ host: config.host, port: config.port })
+  let closing: Promise<void> | null = null
+  return {
+    url: address,
+    close () {
+      closing ??= app.close()
+      return closing
+    }
+  }
+}
