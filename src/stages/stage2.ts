@@ -18,6 +18,8 @@ export interface GroundingRequest {
   /** Regions in the order they were put in the prompt; `objScores[i]` belongs to `regions[i]`. */
   regions: readonly ImageRegion[]
   objScores: readonly number[]
+  /** Aligned with `regions`: the image stage's similarity of this candidate to each region. */
+  similarity?: readonly number[]
 }
 
 /** Chooses the region an entity is shown in, or null (the entity is not visible). */
@@ -37,13 +39,10 @@ export function regionLabel (region: ImageRegion): string {
   return region.kind === 'text' && region.text !== null ? region.text : region.label
 }
 
-/** Regions for one candidate's prompt: in the image path's order, at most K. */
-export function promptRegions (image: ImageContext, order: readonly number[] | undefined): ImageRegion[] {
+/** Indices of the regions in one candidate's prompt: in the image path's order, at most K. */
+export function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
   const indices = order ?? image.regions.map((_, i) => i)
-  return indices
-    .map((index) => image.regions[index])
-    .filter((region): region is ImageRegion => region !== undefined)
-    .slice(0, STAGE2_BUDGET.objects)
+  return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }
 
 export function createStage2 (models: TextModels, options: Stage2Options, ground: RegionGrounder, instrumentation?: StageInstrumentation): Stage {
@@ -53,12 +52,15 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const started = performance.now()
       const requests: TypeRequest[] = []
-      const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[] }> = []
+      const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
       for (const work of batch) {
         const words = splitWords(work.post.text)
         work.candidates.forEach((candidate, i) => {
           const knowledge = work.knowledge[i] ?? null
-          const regions = promptRegions(work.image, work.regionOrder?.[i])
+          const indices = promptRegionIndices(work.image, work.regionOrder?.[i])
+          const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
+          const similarityRow = work.regionSimilarity?.[i]
+          const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
           requests.push({
             entityWords: words.slice(candidate.wordStart, candidate.wordEnd).map((word) => word.text),
             sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
@@ -66,7 +68,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
             imageText: work.image.description,
             objectLabels: regions.map(regionLabel)
           })
-          owners.push({ work, candidate: i, regions })
+          owners.push({ work, candidate: i, regions, similarity })
         })
         work.entities = []
       }
@@ -87,7 +89,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
           knowledge,
           grounding: owner.regions.length === 0
             ? null
-            : ground({ entityText: candidate.text, type: result.label, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores })
+            : ground({ entityText: candidate.text, type: result.label, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
         }
         owner.work.entities.push(entity)
       })

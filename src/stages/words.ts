@@ -7,7 +7,7 @@ import type { Word } from '../contracts/index.js'
 // apostrophes or hyphenated parts kept together), or any other single
 // non-space character (punctuation, emoji). Tweets in the training data are
 // tokenised the same way: punctuation stands alone.
-const WORD_PATTERN = /(?:https?:\/\/|www\.)[^\s]+|[#@][\p{L}\p{N}\p{M}_]+|[\p{L}\p{N}\p{M}_]+(?:['’-][\p{L}\p{N}\p{M}_]+)*|\p{Extended_Pictographic}(?:\u200d\p{Extended_Pictographic}|[\u{fe0f}\u{1f3fb}-\u{1f3ff}])*|[^\s]/gu
+const WORD_PATTERN = /(?:https?:\/\/|www\.)[^\s]+|[#@][\p{L}\p{N}\p{M}_]+|[\p{L}\p{N}\p{M}_]+(?:['’-][\p{L}\p{N}\p{M}_]+)*|\p{Extended_Pictographic}(?:\u200d\p{Extended_Pictographic}|\u{fe0f}|\p{Emoji_Modifier})*|[^\s]/gu
 
 export function splitWords (text: string): Word[] {
   const words: Word[] = []

@@ -1,0 +1,96 @@
+// `groundstream eval`: scores the service's inference path on a data set in
+// the Twitter-GMNER layout and writes a JSON report.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { ENTITY_TYPES } from '../contracts/index.js'
+import { readSplit } from '../eval/dataset.js'
+import type { Score } from '../eval/metrics.js'
+import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
+import { existsSync } from 'node:fs'
+import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
+import { chooseRegion } from '../stages/grounding.js'
+
+const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
+                        [--limit N] [--batch-size N] [--report FILE]
+
+Scores span detection, MNER (span + type, per type) and GMNER (span + type +
+region; every region is None when no images are given) with the same stages
+the service runs.
+`
+
+function percent (value: number): string {
+  return (value * 100).toFixed(2).padStart(6)
+}
+
+function row (name: string, score: Score): string {
+  return `${name.padEnd(14)} ${percent(score.precision)} ${percent(score.recall)} ${percent(score.f1)}   ${String(score.tp).padStart(5)} ${String(score.predicted).padStart(6)} ${String(score.gold).padStart(5)}`
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
+      split: { type: 'string', default: 'dev' },
+      models: { type: 'string', default: 'models' },
+      precision: { type: 'string', default: 'int8' },
+      limit: { type: 'string' },
+      'batch-size': { type: 'string', default: '32' },
+      report: { type: 'string', default: path.join('reports', 'eval.json') },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help === true) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const config = TextModelsConfigSchema.parse({ modelsDir: values.models, precision: values.precision })
+  const batchSize = Number(values['batch-size'])
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`)
+  let tweets = await readSplit(values.data, values.split)
+  if (values.limit !== undefined) tweets = tweets.slice(0, Number(values.limit))
+
+  const stages = await createTextStages(config, { ground: chooseRegion })
+  try {
+    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models on ${stages.models.info.stage1.provider}\n`)
+    const result = await runEvaluation(tweets, [stages.stage1, stages.stage2], {
+      batchSize,
+      onProgress: (done, total) => process.stderr.write(`\r${done}/${total}`)
+    })
+    process.stderr.write('\n')
+    const { scores } = result
+    const trainFile = path.join(values.data, 'train.txt')
+    const unseen = values.split !== 'train' && existsSync(trainFile)
+      ? evaluateUnseen(result.documents, tweets.map((tweet) => tweet.text), seenSurfaces(await readSplit(values.data, 'train')))
+      : null
+    const lines = [
+      `${'metric'.padEnd(14)} ${'P'.padStart(6)} ${'R'.padStart(6)} ${'F1'.padStart(6)}   ${'tp'.padStart(5)} ${'pred'.padStart(6)} ${'gold'.padStart(5)}`,
+      row('span', scores.span),
+      row('MNER', scores.mner),
+      ...ENTITY_TYPES.map((type) => row(`  MNER ${type}`, scores.mnerByType[type])),
+      row('GMNER', scores.gmner),
+      ...(unseen === null ? [] : [row('MNER unseen', unseen.mner), row('span unseen', unseen.span)]),
+      `${result.postsPerSecond.toFixed(1)} posts/s end to end (${(result.durationMs / 1000).toFixed(1)} s)`
+    ]
+    process.stdout.write(`${lines.join('\n')}\n`)
+    const report = {
+      data: values.data,
+      split: values.split,
+      posts: tweets.length,
+      models: stages.models.info,
+      precision: config.precision,
+      scores,
+      unseenInTrain: unseen,
+      durationMs: result.durationMs,
+      postsPerSecond: result.postsPerSecond,
+      imagesUsed: false
+    }
+    await mkdir(path.dirname(values.report), { recursive: true })
+    await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
+    process.stderr.write(`report written to ${values.report}\n`)
+    return 0
+  } finally {
+    await stages.close()
+  }
+}
