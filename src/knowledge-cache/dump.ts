@@ -69,6 +69,107 @@ interface Coverage {
   byType: Record<string, { mentions: number, covered: number }>
 }
 
+export interface DumpOptions {
+  /** Folder with `<split>.txt` CoNLL files. */
+  data: string
+  out: string
+  splits: readonly string[]
+  cataloguePath?: string
+  sources?: readonly string[]
+  tokenizerPath?: string
+}
+
+export interface SplitCoverage {
+  mentions: number
+  covered: number
+  percent: number
+  bySource: Record<string, number>
+  byType: Record<string, string>
+}
+
+export interface DumpSummary {
+  out: string
+  surfaces: number
+  sources: readonly string[]
+  budget: number
+  counter: string
+  coverage: Record<string, SplitCoverage>
+}
+
+export async function dumpKnowledge (options: DumpOptions): Promise<DumpSummary> {
+  if (options.sources?.includes('wikipedia') === true) {
+    throw new GroundstreamError('GS_ERR_CONFIG', 'the training dump uses offline sources only (wikipedia answers change over time and need the network)')
+  }
+  const config = parseKnowledgeConfig({
+    ...(options.sources === undefined ? {} : { sources: options.sources }),
+    ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
+    ...(options.tokenizerPath === undefined ? {} : { tokenizerPath: options.tokenizerPath }),
+    lruMaxBytes: 512 * 1024 * 1024
+  })
+  const counter = config.tokenizerPath === undefined ? approximateTokenCounter : await loadTokenCounter(config.tokenizerPath)
+  const cache = createKnowledgeCache(config, { sources: createSources(config), tokenCounter: counter })
+  await cache.init()
+
+  const lines: string[] = []
+  const seen = new Set<string>()
+  const report: Record<string, Coverage> = {}
+  try {
+    for (const split of options.splits) {
+      const file = path.join(options.data, `${split}.txt`)
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (error) {
+        throw new GroundstreamError('GS_ERR_DATASET', `cannot read ${file}`, { cause: error, details: { path: file } })
+      }
+      const coverage: Coverage = { mentions: 0, covered: 0, bySource: {}, byType: {} }
+      report[split] = coverage
+      for (const mention of readConllMentions(text, split)) {
+        const knowledge = await cache.lookup(mention.surface)
+        const covered = knowledge !== null && knowledge.text.length > 0
+        coverage.mentions++
+        const typeTally = coverage.byType[mention.type] ??= { mentions: 0, covered: 0 }
+        typeTally.mentions++
+        if (covered) {
+          coverage.covered++
+          typeTally.covered++
+          coverage.bySource[knowledge.source] = (coverage.bySource[knowledge.source] ?? 0) + 1
+        }
+        if (seen.has(mention.surface)) continue
+        seen.add(mention.surface)
+        lines.push(JSON.stringify({
+          key: knowledge?.key ?? normaliseEntityKey(mention.surface),
+          surface: mention.surface,
+          text: knowledge?.text ?? '',
+          source: knowledge?.source ?? null,
+          canonicalId: knowledge?.canonicalId ?? null,
+          title: knowledge?.title ?? null
+        }))
+      }
+    }
+  } finally {
+    await cache.close()
+  }
+  await mkdir(path.dirname(options.out), { recursive: true })
+  await writeFile(options.out, lines.join('\n') + '\n')
+
+  const percent = (covered: number, total: number): string => (100 * covered / Math.max(1, total)).toFixed(1)
+  return {
+    out: options.out,
+    surfaces: lines.length,
+    sources: config.sources,
+    budget: config.promptTokenBudget,
+    counter: counter.kind,
+    coverage: Object.fromEntries(Object.entries(report).map(([split, coverage]) => [split, {
+      mentions: coverage.mentions,
+      covered: coverage.covered,
+      percent: Number(percent(coverage.covered, coverage.mentions)),
+      bySource: coverage.bySource,
+      byType: Object.fromEntries(Object.entries(coverage.byType).map(([type, tally]) => [type, `${tally.covered}/${tally.mentions} (${percent(tally.covered, tally.mentions)}%)`]))
+    }]))
+  }
+}
+
 async function main (argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -82,73 +183,14 @@ async function main (argv: string[]): Promise<void> {
     }
   })
   const sources = values.sources?.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
-  if (sources?.includes('wikipedia') === true) {
-    throw new GroundstreamError('GS_ERR_CONFIG', 'the training dump uses offline sources only (wikipedia answers change over time and need the network)')
-  }
-  const config = parseKnowledgeConfig({
+  const summary = await dumpKnowledge({
+    data: values.data,
+    out: values.out,
+    splits: values.splits.split(',').map((split) => split.trim()).filter((split) => split.length > 0),
     ...(sources === undefined ? {} : { sources }),
     ...(values.catalogue === undefined ? {} : { cataloguePath: values.catalogue }),
-    ...(values.tokenizer === undefined ? {} : { tokenizerPath: values.tokenizer }),
-    lruMaxBytes: 512 * 1024 * 1024
+    ...(values.tokenizer === undefined ? {} : { tokenizerPath: values.tokenizer })
   })
-  const counter = config.tokenizerPath === undefined ? approximateTokenCounter : await loadTokenCounter(config.tokenizerPath)
-  const cache = createKnowledgeCache(config, { sources: createSources(config), tokenCounter: counter })
-  await cache.init()
-
-  const lines: string[] = []
-  const seen = new Set<string>()
-  const report: Record<string, Coverage> = {}
-  for (const split of values.splits.split(',')) {
-    const file = path.join(values.data, `${split}.txt`)
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (error) {
-      throw new GroundstreamError('GS_ERR_DATASET', `cannot read ${file}`, { cause: error, details: { path: file } })
-    }
-    const coverage: Coverage = { mentions: 0, covered: 0, bySource: {}, byType: {} }
-    report[split] = coverage
-    for (const mention of readConllMentions(text, split)) {
-      const knowledge = await cache.lookup(mention.surface)
-      const covered = knowledge !== null && knowledge.text.length > 0
-      coverage.mentions++
-      const typeTally = coverage.byType[mention.type] ??= { mentions: 0, covered: 0 }
-      typeTally.mentions++
-      if (covered) {
-        coverage.covered++
-        typeTally.covered++
-        coverage.bySource[knowledge.source] = (coverage.bySource[knowledge.source] ?? 0) + 1
-      }
-      if (seen.has(mention.surface)) continue
-      seen.add(mention.surface)
-      lines.push(JSON.stringify({
-        key: knowledge?.key ?? normaliseEntityKey(mention.surface),
-        surface: mention.surface,
-        text: knowledge?.text ?? '',
-        source: knowledge?.source ?? null,
-        canonicalId: knowledge?.canonicalId ?? null,
-        title: knowledge?.title ?? null
-      }))
-    }
-  }
-  await mkdir(path.dirname(values.out), { recursive: true })
-  await writeFile(values.out, lines.join('\n') + '\n')
-  await cache.close()
-
-  const summary = {
-    out: values.out,
-    surfaces: lines.length,
-    sources: config.sources,
-    budget: config.promptTokenBudget,
-    counter: counter.kind,
-    coverage: Object.fromEntries(Object.entries(report).map(([split, coverage]) => [split, {
-      mentions: coverage.mentions,
-      covered: coverage.covered,
-      percent: Number((100 * coverage.covered / Math.max(1, coverage.mentions)).toFixed(1)),
-      bySource: coverage.bySource,
-      byType: Object.fromEntries(Object.entries(coverage.byType).map(([type, tally]) => [type, `${tally.covered}/${tally.mentions} (${(100 * tally.covered / Math.max(1, tally.mentions)).toFixed(1)}%)`]))
-    }]))
-  }
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
 }
 

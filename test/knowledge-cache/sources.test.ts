@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
+  EXAMPLE_CATALOGUE,
   createCataloguesFromExample,
   createCitiesSource,
   createCountriesSource,
@@ -69,4 +70,18 @@ test('catalogue: example file parses, aliases resolve, bad lines are all reporte
     assert.match(error.message, /x\.jsonl:2: not JSON; x\.jsonl:3: description/)
     return true
   })
+})
+
+test('the stage built from the default config joins real offline knowledge', async () => {
+  const { createKnowledgeStage, parseKnowledgeConfig } = await import('../../src/knowledge-cache/index.js')
+  const { work } = await import('./fakes.js')
+  const stage = createKnowledgeStage(parseKnowledgeConfig({ cataloguePath: EXAMPLE_CATALOGUE.pathname }))
+  await stage.init()
+  try {
+    const [item] = await stage.run([work('p1', ['#AcmeRockets', 'Paris', 'French', 'Girona', 'Qwertyzzz Blorp'])])
+    assert.deepEqual(item?.knowledge.map((knowledge) => knowledge?.source ?? null), ['catalogue', 'wordnet', 'countries', 'cities', null])
+    assert.equal(item?.knowledge[0]?.canonicalId, 'acme-rockets')
+  } finally {
+    await stage.close()
+  }
 })

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { dumpKnowledge, readConllMentions } from '../../src/knowledge-cache/index.js'
+
+const CONLL = new URL('../../../test/fixtures/knowledge/conll/', import.meta.url).pathname
+const CATALOGUE = new URL('../../../data/catalogue.example.jsonl', import.meta.url).pathname
+
+test('CoNLL mentions: B/I runs joined by spaces, a stray I- starts a span, blank lines and IMGID end tweets', async () => {
+  const mentions = readConllMentions(await readFile(path.join(CONLL, 'train.txt'), 'utf8'), 'train')
+  assert.deepEqual(mentions.map((mention) => [mention.surface, mention.type]), [
+    ['Paris', 'LOC'], ['AcmeRockets', 'ORG'], ['Kim Jong - un', 'PER'], ['Obama', 'PER'], ['St . Louis', 'LOC'],
+    ['Zzyzx', 'OTHER'], ['Quorbl', 'PER'], ['Paris', 'LOC']
+  ])
+})
+
+test('the dump writes one line per surface through the serving cache and reports coverage', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gs-kc-dump-'))
+  try {
+    const out = path.join(dir, 'knowledge', 'gmner.jsonl')
+    const summary = await dumpKnowledge({ data: CONLL, out, splits: ['train', 'dev'], cataloguePath: CATALOGUE })
+    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, string | null>)
+    assert.equal(lines.length, 9, 'Paris appears twice but is written once')
+    const bySurface = new Map(lines.map((line) => [line.surface, line]))
+    assert.equal(bySurface.get('AcmeRockets')?.source, 'catalogue', 'run-on handle found through its split reading')
+    assert.equal(bySurface.get('Kim Jong - un')?.key, 'kim jong-un')
+    assert.equal(bySurface.get('St . Louis')?.key, 'st. louis')
+    assert.match(bySurface.get('Obama')?.text ?? '', /President/)
+    assert.equal(bySurface.get('Zzyzx')?.text, '')
+    assert.equal(bySurface.get("Victoria ' s Secret")?.key, "victoria's secret")
+    assert.equal(summary.coverage.train?.mentions, 8)
+    assert.equal(summary.coverage.dev?.mentions, 2)
+    assert.ok((summary.coverage.train?.covered ?? 0) >= 4)
+    assert.deepEqual(summary.sources, ['catalogue', 'countries', 'wordnet', 'cities'])
+    await assert.rejects(dumpKnowledge({ data: CONLL, out, splits: ['train'], sources: ['wikipedia'] }), /offline sources only/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
