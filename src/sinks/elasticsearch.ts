@@ -66,12 +66,17 @@ export class ElasticsearchSink implements Sink {
     this.options = options
   }
 
-  /** Puts the index template; waits for Elasticsearch like a bulk request would. */
+  /** Puts the index template and creates the index; waits for Elasticsearch like a bulk request would. */
   async init (signal?: AbortSignal): Promise<void> {
     const template = entityIndexTemplate(this.options.index)
     await this.withRetry(async () => {
       try {
         await this.options.client.indices.putIndexTemplate({ name: template.name, ...template.body }, { signal })
+        // Created up front so searches work before the first document lands.
+        const exists = await this.options.client.indices.exists({ index: this.options.index }, { signal })
+        if (!exists) {
+          await this.options.client.indices.create({ index: this.options.index }, { signal, ignore: [400] })
+        }
       } catch (error) {
         const classified = classifyElasticsearchError(error)
         this.options.onError?.(classified.kind, error)

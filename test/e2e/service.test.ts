@@ -1,0 +1,253 @@
+// The service as a process against the real Kafka and Elasticsearch from
+// scripts/services.sh, with the real text-model stages (fp32, so batch
+// composition cannot move a borderline score): exact documents, crash and
+// restart, an Elasticsearch outage, poison records. Expected documents come
+// from running the same stages in-process over the same posts (file mode).
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Client } from '@elastic/elasticsearch'
+import type { Admin, Kafka } from 'kafkajs'
+import { pino } from 'pino'
+import { runService } from '../../src/cli/run.js'
+import { parseConfig } from '../../src/config/index.js'
+import { PostSchema, type PostInput } from '../../src/contracts/index.js'
+import { newPostWork } from '../../src/consumers/index.js'
+import { DEAD_LETTER_HEADERS, toEntityDocuments } from '../../src/sinks/index.js'
+import { fakeStages } from '../pipeline/fakes.js'
+import { ELASTICSEARCH_URL, KAFKA_BROKERS, uniqueName, waitFor } from './services.js'
+import { createTopics, groupLag, produce, readTopic, testKafka } from './kafka-helpers.js'
+import { e2ePost } from './posts.js'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const MAIN = join(ROOT, 'dist/src/cli/main.js')
+const FAKE_SERVICE = join(ROOT, 'dist/test/e2e/fixtures/fake-stage-service.js')
+const skip = KAFKA_BROKERS === '' || ELASTICSEARCH_URL === '' ? 'KAFKA_BROKERS/ELASTICSEARCH_URL not set (npm test starts the services)' : false
+const work = mkdtempSync(join(tmpdir(), 'gs-e2e-'))
+const TEXT_MODELS = { precision: 'fp32' as const }
+
+let kafka: Kafka
+let admin: Admin
+let es: Client
+
+before(async () => {
+  if (skip !== false) return
+  kafka = testKafka('gs-e2e')
+  admin = kafka.admin()
+  await admin.connect()
+  es = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
+})
+
+after(async () => {
+  if (skip !== false) return
+  await admin.disconnect()
+  await es.close()
+})
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => { resolve(port) })
+    })
+  })
+}
+
+/** Document ids the real stages produce for these posts, run in-process over a JSONL file. */
+async function expectedRealIds (posts: PostInput[], name: string): Promise<Set<string>> {
+  const input = join(work, `${name}.jsonl`)
+  const output = join(work, `${name}.expected.jsonl`)
+  writeFileSync(input, posts.map((p) => JSON.stringify(p)).join('\n') + '\n')
+  const config = parseConfig({ files: { input, output, deadLetters: join(work, `${name}.dlq.jsonl`) }, textModels: TEXT_MODELS, knowledge: { enabled: false }, pipeline: { maxBatchSize: 32 } })
+  await runService(config, { logger: pino({ level: 'silent' }) })
+  const lines = readFileSync(output, 'utf8').split('\n').filter((line) => line !== '')
+  return new Set(lines.map((line) => (JSON.parse(line) as { id: string }).id))
+}
+
+async function expectedFakeIds (posts: PostInput[]): Promise<Set<string>> {
+  let batch = posts.map((p, i) => newPostWork(PostSchema.parse(p), { topic: 'x', partition: 0, offset: String(i) }))
+  for (const stage of fakeStages()) batch = await stage.run(batch)
+  return new Set(batch.flatMap((w) => toEntityDocuments(w, { stage1: '', stage2: '' }, '').map((d) => d.id)))
+}
+
+/**
+ * Crash and outage tests are only meaningful when there are documents to
+ * write; the rule-based stages stand in (and say so) if the models at hand
+ * find no entity at all in these entity-rich posts.
+ */
+async function expectedIds (posts: PostInput[], name: string): Promise<{ expected: Set<string>, fake: boolean }> {
+  const real = await expectedRealIds(posts, name)
+  if (real.size > 0) return { expected: real, fake: false }
+  process.stderr.write(`# ${name}: the models found no entity in ${posts.length} posts; using the rule-based stages\n`)
+  return { expected: await expectedFakeIds(posts), fake: true }
+}
+
+interface Service {
+  child: ChildProcess
+  log: string[]
+  exited: Promise<number | null>
+  metricsUrl: string
+}
+
+async function startService (name: string, options: { fake?: boolean, pipeline?: Record<string, unknown>, elasticsearch?: Record<string, unknown> } = {}): Promise<Service> {
+  const port = await freePort()
+  const configFile = join(work, `${name}.config.json`)
+  writeFileSync(configFile, JSON.stringify({
+    kafka: { brokers: KAFKA_BROKERS.split(','), topic: name, dlqTopic: `${name}.dlq`, groupId: `${name}-group`, topicPartitions: 4, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxRecordBytes: 64 * 1024 },
+    elasticsearch: { url: ELASTICSEARCH_URL, index: name, retryInitialMs: 100, retryMaxMs: 1_000, ...options.elasticsearch },
+    pipeline: { maxBatchSize: 32, maxWaitMs: 20, maxInFlight: 256, ...options.pipeline },
+    metrics: { port },
+    log: { level: 'info' },
+    textModels: TEXT_MODELS,
+    knowledge: { enabled: false },
+    shutdown: { timeoutMs: 30_000 }
+  }))
+  const script = options.fake === true ? FAKE_SERVICE : MAIN
+  const args = options.fake === true ? [script] : [script, 'run', '--config', configFile]
+  const env: Record<string, string | undefined> = { ...process.env, GS_CONFIG: configFile }
+  for (const key of Object.keys(env)) if (key.startsWith('GS_') && key !== 'GS_CONFIG') delete env[key]
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const log: string[] = []
+  child.stderr?.on('data', (chunk: Buffer) => { log.push(...chunk.toString().split('\n').filter((l) => l !== '')) })
+  child.stdout?.on('data', (chunk: Buffer) => { log.push(...chunk.toString().split('\n').filter((l) => l !== '')) })
+  const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => { resolve(code) }) })
+  await waitFor(`${name} service consuming`, async () => {
+    if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}:\n${log.slice(-20).join('\n')}`)
+    return log.some((line) => line.includes('"msg":"consuming"'))
+  }, 120_000, 100)
+  return { child, log, exited, metricsUrl: `http://127.0.0.1:${port}/metrics` }
+}
+
+async function stopService (service: Service): Promise<number | null> {
+  if (service.child.exitCode !== null) return service.child.exitCode
+  service.child.kill('SIGTERM')
+  return await service.exited
+}
+
+async function indexedIds (index: string): Promise<string[]> {
+  if (!(await es.indices.exists({ index }))) return []
+  await es.indices.refresh({ index })
+  const ids: string[] = []
+  let response = await es.search({ index, size: 5000, _source: false, sort: ['_doc'], scroll: '30s', query: { match_all: {} } })
+  while (response.hits.hits.length > 0) {
+    ids.push(...response.hits.hits.map((hit) => hit._id as string))
+    response = await es.scroll({ scroll_id: response._scroll_id as string, scroll: '30s' })
+  }
+  await es.clearScroll({ scroll_id: response._scroll_id as string }).catch(() => {})
+  return ids
+}
+
+async function metric (service: Service, name: string): Promise<number | null> {
+  const text = await (await fetch(service.metricsUrl)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line === undefined ? null : Number(line.split(' ')[1])
+}
+
+async function cleanup (name: string): Promise<void> {
+  await es.indices.delete({ index: name, ignore_unavailable: true }).catch(() => {})
+  await es.indices.deleteIndexTemplate({ name: `${name}-template` }).catch(() => {})
+  await admin.deleteTopics({ topics: [name, `${name}.dlq`] }).catch(() => {})
+}
+
+test('end to end with the real models: exactly the expected documents, poison dead-lettered, offsets committed, clean SIGTERM', { skip, timeout: 300_000 }, async () => {
+  const name = uniqueName('gs-e2e-exact')
+  const posts = Array.from({ length: 300 }, (_, i) => e2ePost(i))
+  const expected = await expectedRealIds(posts, name)
+  await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
+  const records = posts.map((p) => ({ key: p.id, value: JSON.stringify(p) }))
+  records.splice(50, 0, { key: 'poison-json', value: '{"id": "p", "text": "cut' })
+  records.splice(150, 0, { key: 'poison-types', value: JSON.stringify({ ...posts[0], id: 'poison-types', created_at: 17 }) })
+  records.splice(250, 0, { key: 'poison-huge', value: JSON.stringify({ ...posts[0], id: 'poison-huge', text: 'y'.repeat(19_000) }) + ' '.repeat(80 * 1024) })
+  await produce(kafka, name, records)
+  const service = await startService(name)
+  try {
+    await waitFor('all offsets committed', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 180_000)
+    const ids = await indexedIds(name)
+    assert.equal(ids.length, expected.size, `documents in Elasticsearch (${ids.length}) vs expected (${expected.size})`)
+    assert.deepEqual(new Set(ids), expected)
+    const dlq = await readTopic(kafka, `${name}.dlq`, 3)
+    assert.deepEqual(dlq.map((r) => r.headers[DEAD_LETTER_HEADERS.reason]).sort(), ['invalid_json', 'oversized', 'schema_violation'])
+    assert.equal(await metric(service, 'groundstream_posts_total{outcome="indexed"}'), 300)
+    assert.equal(await stopService(service), 0, `clean exit on SIGTERM:\n${service.log.slice(-10).join('\n')}`)
+    assert.ok(service.log.some((l) => l.includes('shutting down')))
+  } finally {
+    await stopService(service)
+    await cleanup(name)
+  }
+})
+
+test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { skip, timeout: 400_000 }, async () => {
+  const name = uniqueName('gs-e2e-kill')
+  const posts = Array.from({ length: 2000 }, (_, i) => e2ePost(i))
+  const { expected, fake } = await expectedIds(posts, name)
+  await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
+  await produce(kafka, name, posts.map((p) => ({ key: p.id, value: JSON.stringify(p) })))
+  const first = await startService(name, { fake })
+  let killedAt: { committed: number, end: number }
+  try {
+    killedAt = await waitFor('some but not all offsets committed', async () => {
+      const state = await groupLag(admin, `${name}-group`, name)
+      return state.committed > 0 && state.lag > 0 ? state : null
+    }, 180_000, 50)
+    first.child.kill('SIGKILL')
+    await first.exited
+  } finally {
+    first.child.kill('SIGKILL')
+  }
+  const afterKill = await groupLag(admin, `${name}-group`, name)
+  assert.ok(afterKill.lag > 0, `killed mid-run (committed ${afterKill.committed} of ${afterKill.end})`)
+  const second = await startService(name, { fake })
+  try {
+    await waitFor('all offsets committed after restart', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
+    const ids = await indexedIds(name)
+    assert.equal(ids.length, expected.size, `no duplicates and nothing missing: ${ids.length} documents, expected ${expected.size} (killed at ${killedAt.committed}/${killedAt.end})${fake ? ' (rule-based stages)' : ''}`)
+    assert.deepEqual(new Set(ids), expected)
+  } finally {
+    await stopService(second)
+    await cleanup(name)
+  }
+})
+
+test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it catches up when Elasticsearch returns', { skip, timeout: 600_000 }, async () => {
+  const name = uniqueName('gs-e2e-outage')
+  const posts = Array.from({ length: 900 }, (_, i) => e2ePost(i))
+  const { expected, fake } = await expectedIds(posts, name)
+  await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
+  const service = await startService(name, { fake, pipeline: { maxInFlight: 64, maxBatchSize: 16 } })
+  const services = join(ROOT, 'scripts/services.sh')
+  try {
+    await produce(kafka, name, posts.slice(0, 300).map((p) => ({ key: p.id, value: JSON.stringify(p) })))
+    await waitFor('first 300 committed', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 120_000)
+
+    execFileSync('bash', [services, 'stop', 'elasticsearch'], { stdio: 'ignore' })
+    await produce(kafka, name, posts.slice(300).map((p) => ({ key: p.id, value: JSON.stringify(p) })))
+    await waitFor('consumer paused for backpressure', async () => (await metric(service, 'groundstream_consumer_paused')) === 1, 120_000)
+    const inFlight = await metric(service, 'groundstream_in_flight_posts')
+    assert.ok(inFlight !== null && inFlight <= 64, `in flight bounded: ${inFlight}`)
+    const during = await groupLag(admin, `${name}-group`, name)
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const later = await groupLag(admin, `${name}-group`, name)
+    assert.ok(later.lag > 0, 'offsets do not run ahead of what is indexed')
+    assert.ok(later.committed - during.committed <= 64, 'at most the posts already in flight can complete')
+    assert.ok(((await metric(service, 'groundstream_sink_retries_total')) ?? 0) > 0, 'the sink is retrying')
+  } finally {
+    execFileSync('bash', [services, 'start', 'elasticsearch'], { stdio: 'ignore' })
+  }
+  try {
+    await waitFor('caught up after Elasticsearch returned', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
+    const ids = await indexedIds(name)
+    assert.equal(ids.length, expected.size, `${ids.length} documents, expected ${expected.size}${fake ? ' (rule-based stages)' : ''}`)
+    assert.deepEqual(new Set(ids), expected)
+    assert.equal(await metric(service, 'groundstream_consumer_paused'), 0)
+    assert.equal(await stopService(service), 0)
+  } finally {
+    await stopService(service)
+    await cleanup(name)
+  }
+})
