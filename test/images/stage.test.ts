@@ -60,6 +60,21 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     assert.ok(typeof out.timings.image === 'number')
   })
 
+  it('keeps inference off the event loop', async () => {
+    // A 10 ms ticker keeps ticking while workers run the models. Were detector
+    // and OCR (over 100 ms per image) on this thread, most ticks would be lost.
+    // Counting ticks, not the worst gap, keeps a lone GC pause from failing it.
+    const items = [0, 1, 2].map((i) => work(`e${i}`, 'Coffee with Obama at Starbucks', [server.url('/scene.jpg')], ['Obama', 'Starbucks']))
+    let ticks = 0
+    const ticker = setInterval(() => { ticks++ }, 10)
+    const started = performance.now()
+    const out = await stage.run(items)
+    const elapsed = performance.now() - started
+    clearInterval(ticker)
+    assert.ok(out.every((w) => w.image.status === 'ok'))
+    assert.ok(ticks >= 0.5 * (elapsed / 10), `${ticks} ticks in ${elapsed.toFixed(0)} ms`)
+  })
+
   it('skips posts without an image or without candidates entirely', async () => {
     const before = server.hits.get('/dog.jpg') ?? 0
     const noImage = work('p2', 'no picture', [], ['picture'])
