@@ -152,14 +152,15 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
   async function askSources (key: string, display: string): Promise<{ value: CachedKnowledge | null, failed: boolean }> {
     let failed = false
     for (const source of sources) {
-      const started = clock.now()
+      // Latency is wall time even when TTLs run on an injected clock.
+      const started = performance.now()
       const controller = new AbortController()
       const timeout = timeoutAfter(config.sourceTimeoutMs, () => new GroundstreamError('GS_ERR_KNOWLEDGE_TIMEOUT', `knowledge source ${source.name} timed out after ${config.sourceTimeoutMs} ms`, { retriable: true }))
       timeout.promise.catch((error: unknown) => controller.abort(error))
       try {
         // The race, not the signal alone, is what bounds a source that ignores its signal.
         const answer = await Promise.race([source.lookup({ key, display, signal: controller.signal }), timeout.promise])
-        events.sourceFetch?.({ source: source.name, outcome: answer === null ? 'miss' : 'hit', durationMs: clock.now() - started })
+        events.sourceFetch?.({ source: source.name, outcome: answer === null ? 'miss' : 'hit', durationMs: performance.now() - started })
         if (answer !== null && answer.text.trim().length > 0) {
           const text = trimToBudget(answer.text, config.promptTokenBudget, counter)
           return { value: { canonicalId: answer.canonicalId, title: answer.title, text, source: source.name }, failed }
@@ -168,8 +169,9 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
         failed = true
         const code = isGroundstreamError(error) ? error.code : 'GS_ERR_KNOWLEDGE_SOURCE'
         const outcome = code === 'GS_ERR_KNOWLEDGE_TIMEOUT' ? 'timeout' : 'error'
-        events.sourceFetch?.({ source: source.name, outcome, durationMs: clock.now() - started, errorCode: code })
-        deps.logger?.warn({ source: source.name, key, code, err: errorMessage(error) }, 'knowledge source failed')
+        events.sourceFetch?.({ source: source.name, outcome, durationMs: performance.now() - started, errorCode: code })
+        // An open breaker fails every lookup by design; the metric counts those, a log line each would flood.
+        if (code !== 'GS_ERR_CIRCUIT_OPEN') deps.logger?.warn({ source: source.name, key, code, err: errorMessage(error) }, 'knowledge source failed')
       } finally {
         timeout.cancel()
         controller.abort()

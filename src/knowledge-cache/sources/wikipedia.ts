@@ -122,7 +122,7 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
   /** One HTTP exchange: an answer, null (not known), a redirect target, or a thrown error. */
   async function fetchOnce (url: URL, signal: AbortSignal, attempt: number): Promise<SourceAnswer | null | URL> {
     await bucket.take(signal)
-    const started = clock.now()
+    const started = performance.now()
     let response: Dispatcher.ResponseData
     try {
       response = await dispatcher.request({
@@ -138,7 +138,7 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
         bodyTimeout: config.requestTimeoutMs
       })
     } catch (error) {
-      instrumentation.httpAttempt?.({ source: 'wikipedia', status: 0, durationMs: clock.now() - started, attempt })
+      instrumentation.httpAttempt?.({ source: 'wikipedia', status: 0, durationMs: performance.now() - started, attempt })
       throw wrapTransportError(error, signal)
     }
     const { statusCode, headers } = response
@@ -146,10 +146,10 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
     try {
       text = await readBody(response.body)
     } catch (error) {
-      instrumentation.httpAttempt?.({ source: 'wikipedia', status: statusCode, durationMs: clock.now() - started, attempt })
+      instrumentation.httpAttempt?.({ source: 'wikipedia', status: statusCode, durationMs: performance.now() - started, attempt })
       throw isGroundstreamError(error) ? error : wrapTransportError(error, signal)
     }
-    instrumentation.httpAttempt?.({ source: 'wikipedia', status: statusCode, durationMs: clock.now() - started, attempt })
+    instrumentation.httpAttempt?.({ source: 'wikipedia', status: statusCode, durationMs: performance.now() - started, attempt })
     if (statusCode === 200) {
       let body: SummaryBody
       try {
