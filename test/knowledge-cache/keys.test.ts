@@ -76,3 +76,11 @@ test('fallback readings split run-on handles and drop a leading article, only as
   assert.deepEqual(entityVariants(normaliseEntity('Paris')), [])
   assert.equal(normaliseEntityKey('CondiRice'), 'condirice')
 })
+
+test('the shared key vectors (for ports such as training/) match this implementation', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const file = new URL('../../../test/fixtures/knowledge/key-vectors.json', import.meta.url)
+  const { vectors } = JSON.parse(await readFile(file, 'utf8')) as { vectors: Array<{ surface: string, key: string, display: string }> }
+  assert.ok(vectors.length >= 30)
+  for (const vector of vectors) assert.deepEqual(normaliseEntity(vector.surface), { key: vector.key, display: vector.display }, vector.surface)
+})
