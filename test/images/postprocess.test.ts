@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { ImageRegion } from '../../src/contracts/index.js'
+import { iou, nonMaxSuppression } from '../../src/images/boxes.js'
+import { ctcDecode, dbBoxes } from '../../src/images/engine.js'
+import { describeImage, selectRegions } from '../../src/images/analyse.js'
+import { orderBySimilarity } from '../../src/images/stage.js'
+import { ImagesConfigSchema } from '../../src/images/index.js'
+
+const region = (label: string, score: number, x: number, kind: 'object' | 'text' = 'object', text: string | null = null): ImageRegion =>
+  ({ label, text, kind, score, box: { x, y: 0.1, w: 0.2, h: 0.2 } })
+
+describe('post-processing (hand-built inputs)', () => {
+  it('DB boxes: one box per blob, low-probability blobs dropped, boxes unclipped', () => {
+    const w = 40
+    const h = 20
+    const prob = new Float32Array(w * h)
+    for (let y = 5; y < 10; y++) for (let x = 4; x < 20; x++) prob[y * w + x] = 0.9 // a text kernel
+    for (let y = 12; y < 16; y++) for (let x = 25; x < 35; x++) prob[y * w + x] = 0.4 // weak blob
+    prob[0] = 0.95 // a speck
+    const boxes = dbBoxes(prob, w, h, { binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5 })
+    assert.equal(boxes.length, 1)
+    const b = boxes[0]!
+    const d = (16 * 5 * 1.5) / (2 * (16 + 5))
+    assert.ok(Math.abs(b.x0 - (4 - d)) < 1e-6 && Math.abs(b.x1 - (20 + d)) < 1e-6)
+    assert.ok(Math.abs(b.y0 - (5 - d)) < 1e-6 && Math.abs(b.y1 - (10 + d)) < 1e-6)
+    assert.ok(Math.abs(b.score - 0.9) < 1e-6)
+  })
+
+  it('CTC: collapses repeats, drops blanks, keeps doubled letters split by a blank, maps the last class to a space', () => {
+    const dict = ['a', 'b', 'l', 'o']
+    const classes = dict.length + 2
+    const path = [3, 3, 0, 3, 4, 5, 2, 0, 0] // l l _ l o ␠ b _ _
+    const probs = new Float32Array(path.length * classes)
+    path.forEach((c, t) => { probs[t * classes + c] = 0.9 })
+    const { text, score } = ctcDecode(probs, path.length, classes, 0, dict)
+    assert.equal(text, 'llo b')
+    assert.ok(Math.abs(score - 0.9) < 1e-6)
+  })
+
+  it('NMS is class-agnostic and keeps the better of overlapping boxes', () => {
+    const car = region('car', 0.6, 0.1)
+    const truck = region('truck', 0.4, 0.11)
+    const dog = region('dog', 0.5, 0.6)
+    assert.ok(iou(car.box, truck.box) > 0.8)
+    assert.deepEqual(nonMaxSuppression([truck, dog, car], 0.5).map((r) => r.label), ['car', 'dog'])
+  })
+
+  it('selects at most K regions with text first, and describes them briefly', () => {
+    const objects = Array.from({ length: 20 }, (_, i) => region(i % 2 === 0 ? 'person' : 'dog', 0.9 - i * 0.01, i / 40))
+    const texts = [region('text', 0.99, 0.5, 'text', 'STARBUCKS'), region('text', 0.8, 0.6, 'text', 'OPEN')]
+    const chosen = selectRegions(objects, texts, 18)
+    assert.equal(chosen.length, 18)
+    assert.deepEqual(chosen.slice(0, 2).map((r) => r.text), ['STARBUCKS', 'OPEN'])
+    assert.equal(chosen[2]!.score, 0.9)
+    assert.equal(describeImage(chosen), '8 people, 8 dogs; text: STARBUCKS OPEN')
+    assert.equal(describeImage([]), '')
+  })
+
+  it('orders regions per candidate by similarity, stable on ties', () => {
+    assert.deepEqual(orderBySimilarity([[0.1, 0.9, 0.5], [0.3, 0.3, 0.3]], 3, 3), [[1, 2, 0], [0, 1, 2], [0, 1, 2]])
+  })
+
+  it('config rejects unknown keys and bad CIDRs, and fills every default', () => {
+    assert.throws(() => ImagesConfigSchema.parse({ fetch: { allowCidr: ['10.0.0.0/8'] } }))
+    assert.throws(() => ImagesConfigSchema.parse({ fetch: { allowCidrs: ['10.0.0.0/40'] } }))
+    assert.throws(() => ImagesConfigSchema.parse({ topk: 18 }))
+    const c = ImagesConfigSchema.parse({})
+    assert.equal(c.topK, 18)
+    assert.deepEqual(c.fetch.allowCidrs, [])
+    assert.equal(c.detector.resize, 'letterbox')
+    assert.equal(c.grounding.useObjectHead, false)
+  })
+})
