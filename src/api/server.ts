@@ -108,7 +108,9 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   const mediaDir = config.mediaDir === undefined ? null : resolve(root, config.mediaDir)
 
   const app = Fastify({
-    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    // Fastify's per-request log lines would drown the logs in probe traffic:
+    // groundstream_api_requests_total counts requests, failures are logged below.
+    logger: false,
     requestTimeout: limits.requestTimeoutMs + 1000,
     connectionTimeout: limits.requestTimeoutMs + 5000,
     bodyLimit: 16 * 1024,
