@@ -7,15 +7,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
+import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
 import * as core from 'kubernetes-models/v1'
 import * as apps from 'kubernetes-models/apps/v1'
 import * as policy from 'kubernetes-models/policy/v1'
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1'
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
+import { API_ROUTES, createApiServer, parseApiConfig } from '../../src/api/index.js'
 import { parseConfig } from '../../src/config/index.js'
 import { startMetricsServer } from '../../src/metrics/index.js'
-import { get, loadYaml, loadYamlDocuments, repoPath, type YamlObject } from './helpers.js'
+import { ROOT, get, loadYaml, loadYamlDocuments, repoPath, type YamlObject } from './helpers.js'
 
 type Validator = new (data: never) => { validate (): void }
 
@@ -176,5 +178,25 @@ test('processor probes hit endpoints the real metrics server answers', async () 
     }
   } finally {
     await server.close()
+  }
+})
+
+test('API probes hit endpoints the real API server answers', async () => {
+  // No Elasticsearch behind it: liveness must still be 200, readiness 503 (not 404).
+  const client = new Client({ node: 'http://127.0.0.1:9', maxRetries: 0, requestTimeout: 500 })
+  const config = parseApiConfig({ host: '127.0.0.1', port: 0, elasticsearch: { url: 'http://127.0.0.1:9' } })
+  const server = await createApiServer(config, { client, registry: new Registry(), root: ROOT })
+  try {
+    const c = container(find('Deployment', 'groundstream-api'))
+    const port = (c.ports as YamlObject[]).find((p) => p.name === 'http')?.containerPort
+    assert.equal(String(port), get(find('ConfigMap', 'groundstream-config'), 'data', 'GS_API_PORT'))
+    const live = get(c, 'livenessProbe', 'httpGet', 'path') as string
+    const ready = get(c, 'readinessProbe', 'httpGet', 'path') as string
+    assert.ok((API_ROUTES as readonly string[]).includes(live) && (API_ROUTES as readonly string[]).includes(ready))
+    assert.equal((await fetch(`${server.url}${live}`)).status, 200)
+    assert.equal((await fetch(`${server.url}${ready}`)).status, 503)
+  } finally {
+    await server.close()
+    await client.close()
   }
 })
