@@ -189,6 +189,18 @@ function pipelineDashboard () {
       prom('histogram_quantile(0.99, sum by (le) (rate(groundstream_sink_batch_duration_seconds_bucket[$__rate_interval])))', 'p99')
     ], { unit: 's', w: 8 }),
 
+    row('Search API'),
+    timeseries('API requests by route and status', [
+      prom('sum by (route, status) (rate(groundstream_api_requests_total{route=~"/api/.*"}[$__rate_interval]))', '{{route}} {{status}}')
+    ], { unit: 'reqps', w: 8 }),
+    timeseries('API latency p50 / p99 by route', [
+      prom('histogram_quantile(0.5, sum by (route, le) (rate(groundstream_api_request_duration_seconds_bucket{route=~"/api/.*"}[$__rate_interval])))', '{{route}} p50'),
+      prom('histogram_quantile(0.99, sum by (route, le) (rate(groundstream_api_request_duration_seconds_bucket{route=~"/api/.*"}[$__rate_interval])))', '{{route}} p99')
+    ], { unit: 's', w: 8 }),
+    timeseries('API search failures by kind', [
+      prom('sum by (kind) (rate(groundstream_api_elasticsearch_errors_total[$__rate_interval]))', '{{kind}}')
+    ], { unit: 'ops', w: 8, description: 'timeout: past the request budget; overloaded: in-flight cap or Elasticsearch 429; connection/http_5xx: cluster trouble.' }),
+
     row('Process'),
     timeseries('Models loaded', [
       prom('max by (stage, version, provider) (groundstream_model_info)', '{{stage}} {{version}} ({{provider}})')

@@ -8,11 +8,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
+import { createApiServer, parseApiConfig } from '../../src/api/index.js'
 import { parseConfig } from '../../src/config/index.js'
 import { registerKnowledgeMetrics } from '../../src/knowledge-cache/index.js'
 import { createMetrics, startMetricsServer } from '../../src/metrics/index.js'
-import { get, loadYaml, repoPath, type YamlObject } from '../deploy/helpers.js'
+import { ROOT, get, loadYaml, repoPath, type YamlObject } from '../deploy/helpers.js'
 
 /** Series names (with _bucket/_sum/_count for histograms) and their label names, from exposition text. */
 function parseExposition (text: string): Map<string, Set<string>> {
@@ -68,6 +70,25 @@ async function scrapeService (): Promise<Map<string, Set<string>>> {
   }
 }
 
+/**
+ * The search API's own /metrics (`groundstream serve`), after one answered and
+ * one failed search (no Elasticsearch behind it), so its labelled series exist.
+ */
+async function scrapeApi (): Promise<Map<string, Set<string>>> {
+  const client = new Client({ node: 'http://127.0.0.1:9', maxRetries: 0, requestTimeout: 500 })
+  const server = await createApiServer(parseApiConfig({ host: '127.0.0.1', port: 0 }), { client, registry: new Registry(), root: ROOT })
+  try {
+    assert.equal((await fetch(`${server.url}/api/v1/mentions?size=0`)).status, 400)
+    assert.equal((await fetch(`${server.url}/api/v1/mentions`)).status, 502)
+    const response = await fetch(`${server.url}/metrics`)
+    assert.equal(response.status, 200)
+    return parseExposition(await response.text())
+  } finally {
+    await server.close()
+    await client.close()
+  }
+}
+
 interface Query { where: string, expr: string }
 
 function alertQueries (): Query[] {
@@ -108,7 +129,7 @@ function selectors (expr: string): Array<{ name: string, labels: string[] }> {
 }
 
 test('dashboards and alert rules query only metrics the service exports', async () => {
-  const exported = await scrapeService()
+  const exported = new Map([...await scrapeService(), ...await scrapeApi()])
   const queries = [...alertQueries(), ...dashboardQueries()]
   assert.ok(queries.length > 40, `expected many queries, found ${queries.length}`)
   const missing: string[] = []
