@@ -1,7 +1,6 @@
 // Image-path throughput, bounded so it finishes in about a minute on 2 cores:
 //   - fetch + decode from a loopback server, by concurrency
-//   - detector and OCR per image (the detector graph has a fixed batch of 1,
-//     so "batch" here is concurrency over worker threads)
+//   - detector by batch size, OCR per image
 //   - embedder by batch size (phrases per run)
 //   - the whole image stage, by worker count, and its cost per post beside
 //     the text path (reports/bench-text-models.json, when present)
@@ -79,9 +78,11 @@ const engine = await createImageEngine({ detector: config.detector, ocr: config.
 const rgb = await Promise.all(corpus.map(rgbOf))
 const wordsRgb = await rgbOf(words)
 await engine.detectObjects(rgb[0]!) // warm-up
-await timed('detector', 'batch 1, 1 thread', N, async () => {
-  for (let i = 0; i < N; i++) await engine.detectObjects(rgb[i % rgb.length]!)
-})
+for (const batch of [1, 4, 8]) {
+  await timed('detector', `batch ${batch}, 1 thread`, Math.ceil(N / batch) * batch, async () => {
+    for (let i = 0; i < N; i += batch) await engine.detectObjectsBatch(Array.from({ length: batch }, (_, j) => rgb[(i + j) % rgb.length]!))
+  })
+}
 await timed('ocr (photos+signs)', '1 thread', N, async () => {
   for (let i = 0; i < N; i++) await engine.readText(rgb[i % rgb.length]!)
 })

@@ -12,6 +12,7 @@ import { GroundstreamError, wrapError } from '../errors/index.js'
 import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
 import { cropResizeRgb, resizeBilinearRgb } from './raster.js'
 import { nonMaxSuppression } from './boxes.js'
+import { decodeCenterNet } from './centernet.js'
 
 /** Decoded RGB pixels, 3 bytes per pixel, row-major. */
 export interface RgbImage {
@@ -29,6 +30,8 @@ export interface EngineConfig {
 
 export interface ImageEngine {
   detectObjects (image: RgbImage): Promise<ImageRegion[]>
+  /** One detector run over several images (the graph takes any batch size). */
+  detectObjectsBatch (images: readonly RgbImage[]): Promise<ImageRegion[][]>
   readText (image: RgbImage): Promise<ImageRegion[]>
   /** L2-normalised sentence embeddings (empty array when the embedder is disabled). */
   embed (texts: readonly string[]): Promise<Float32Array[]>
@@ -80,7 +83,8 @@ async function run (session: ort.InferenceSession, feeds: Record<string, ort.Ten
 interface DetectorModel {
   session: ort.InferenceSession
   inputName: string
-  outputName: string
+  keypointsName: string
+  whName: string
   size: number
   labels: string[]
 }
@@ -91,39 +95,49 @@ async function loadDetector (config: DetectorConfig, threads: number): Promise<D
   const file = manifest.file
   const labels = manifest.labels
   const input = manifest.input as { name?: unknown, size?: unknown } | undefined
-  const outputs = manifest.outputs as { detections?: unknown } | undefined
-  if (typeof file !== 'string' || !Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.detections !== 'string') {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks file, labels, input or outputs`, { details: { path: manifestFile } })
+  const outputs = manifest.outputs as { keypoints?: unknown, wh?: unknown } | undefined
+  if (typeof file !== 'string' || !Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.keypoints !== 'string' || typeof outputs.wh !== 'string') {
+    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks file, labels, input or outputs (keypoints, wh)`, { details: { path: manifestFile } })
   }
   const session = await openSession(path.join(config.modelDir, file), 'detector model', threads)
-  return { session, inputName: input.name, outputName: outputs.detections, size: input.size, labels: labels.map(String) }
+  return { session, inputName: input.name, keypointsName: outputs.keypoints, whName: outputs.wh, size: input.size, labels: labels.map(String) }
 }
 
-async function detect (model: DetectorModel, config: DetectorConfig, image: RgbImage): Promise<ImageRegion[]> {
+async function detect (model: DetectorModel, config: DetectorConfig, images: readonly RgbImage[]): Promise<ImageRegion[][]> {
+  if (images.length === 0) return []
   // Float 0..255 RGB. `stretch` is how @vladmandic/human feeds this model;
   // `letterbox` keeps the aspect of wide or tall images (padding at right/bottom).
   const letterbox = config.resize === 'letterbox'
-  const input = resizeBilinearRgb(image, model.size, model.size, letterbox)
-  const scale = letterbox ? Math.min(model.size / image.width, model.size / image.height) : 1
-  const spanX = letterbox ? Math.max(1, Math.round(image.width * scale)) : model.size
-  const spanY = letterbox ? Math.max(1, Math.round(image.height * scale)) : model.size
-  const out = await run(model.session, { [model.inputName]: new ort.Tensor('float32', input, [1, model.size, model.size, 3]) }, 'detector')
-  const det = out[model.outputName]?.data as Float32Array | undefined
-  if (!det) throw new GroundstreamError('GS_ERR_INFERENCE', `detector gave no ${model.outputName}`)
-  const candidates: ImageRegion[] = []
-  for (let i = 0; i + 6 <= det.length; i += 6) {
-    const score = det[i + 4] as number
-    const cls = det[i + 5] as number
-    if (!(score >= config.minScore) || !Number.isInteger(cls) || cls < 0 || cls >= model.labels.length) continue
-    const x1 = clamp01((det[i] as number) / spanX)
-    const y1 = clamp01((det[i + 1] as number) / spanY)
-    const x2 = clamp01((det[i + 2] as number) / spanX)
-    const y2 = clamp01((det[i + 3] as number) / spanY)
-    if (x2 - x1 <= 0.005 || y2 - y1 <= 0.005) continue
-    const label = model.labels[cls] as string
-    candidates.push({ label, text: null, kind: 'object', score, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } })
-  }
-  return nonMaxSuppression(candidates, config.nmsIou)
+  const size = model.size
+  const plane = size * size * 3
+  const input = new Float32Array(images.length * plane)
+  const spans = images.map((image, i) => {
+    input.set(resizeBilinearRgb(image, size, size, letterbox), i * plane)
+    const scale = letterbox ? Math.min(size / image.width, size / image.height) : 1
+    return {
+      x: letterbox ? Math.max(1, Math.round(image.width * scale)) : size,
+      y: letterbox ? Math.max(1, Math.round(image.height * scale)) : size
+    }
+  })
+  const out = await run(model.session, { [model.inputName]: new ort.Tensor('float32', input, [images.length, size, size, 3]) }, 'detector')
+  const keypoints = out[model.keypointsName] as ort.Tensor | undefined
+  const wh = out[model.whName] as ort.Tensor | undefined
+  if (!keypoints || !wh) throw new GroundstreamError('GS_ERR_INFERENCE', `detector gave no ${model.keypointsName} or ${model.whName}`)
+  const [, grid, , classes] = keypoints.dims as [number, number, number, number]
+  const shape = { grid, classes, stride: size / grid }
+  return spans.map((span, b) => {
+    const candidates: ImageRegion[] = []
+    for (const d of decodeCenterNet(keypoints.data as Float32Array, wh.data as Float32Array, b, shape, config.minScore)) {
+      if (d.cls >= model.labels.length) continue
+      const x1 = clamp01(d.x1 / span.x)
+      const y1 = clamp01(d.y1 / span.y)
+      const x2 = clamp01(d.x2 / span.x)
+      const y2 = clamp01(d.y2 / span.y)
+      if (x2 - x1 <= 0.005 || y2 - y1 <= 0.005) continue
+      candidates.push({ label: model.labels[d.cls] as string, text: null, kind: 'object', score: d.score, box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } })
+    }
+    return nonMaxSuppression(candidates, config.nmsIou)
+  })
 }
 
 function clamp01 (v: number): number {
@@ -362,7 +376,8 @@ export async function createImageEngine (config: EngineConfig): Promise<ImageEng
   let disposed = false
   return Object.freeze({
     embedderEnabled: embedder !== null,
-    detectObjects: async (image: RgbImage) => await detect(detector, config.detector, image),
+    detectObjects: async (image: RgbImage) => (await detect(detector, config.detector, [image]))[0] as ImageRegion[],
+    detectObjectsBatch: async (images: readonly RgbImage[]) => await detect(detector, config.detector, images),
     readText: async (image: RgbImage) => ocrModel === null ? [] : await ocr(ocrModel, config.ocr, image),
     embed: async (texts: readonly string[]) => embedder === null ? [] : await embed(embedder, texts),
     async dispose (): Promise<void> {
