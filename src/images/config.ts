@@ -9,7 +9,7 @@ const positiveMs = (max: number) => z.number().int().min(1).max(max)
 const probability = z.number().min(0).max(1)
 
 export const ImageFetchConfigSchema = z.object({
-  /** Whole-request limit for one hop (connect, headers and body). */
+  /** Limit for one fetch, redirects included (connect, headers and body of every hop). */
   requestTimeoutMs: positiveMs(120_000).default(5_000),
   connectTimeoutMs: positiveMs(60_000).default(2_000),
   /** Bodies larger than this are aborted mid-stream (and refused up front when Content-Length says so). */

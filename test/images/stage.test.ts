@@ -126,3 +126,15 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     await off.close()
   })
 })
+
+describe('image stage start-up', () => {
+  it('fails init with a coded error that names a missing model file', async () => {
+    const stage = createImageStage(testConfig({ detector: { modelDir: '/nonexistent/detector' } }), {})
+    await assert.rejects(stage.init(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'GS_ERR_MODEL_MISSING')
+      assert.match(error.message, /\/nonexistent\/detector\/manifest\.json/)
+      return true
+    })
+    await stage.close()
+  })
+})
