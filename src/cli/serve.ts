@@ -10,15 +10,20 @@ import { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
+import { loadDemoIndex, writeDemoImages } from '../api/demo.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 
 const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
-                         [--media-dir DIR]
+                         [--media-dir DIR] [--demo]
 
 Serves the search/tracking API (/api/v1/..., OpenAPI at /openapi.yaml), the
 viewer page (/), /healthz, /readyz and /metrics. Environment: GS_API_HOST,
 GS_API_PORT, GS_ELASTICSEARCH_URL, GS_ELASTICSEARCH_INDEX,
 GS_ELASTICSEARCH_API_KEY, GS_ELASTICSEARCH_CA_FILE, GS_API_MEDIA_DIR.
+
+--demo fills the index groundstream-demo (or --index) with demo posts dated
+the last two hours, and serves their images, to try the viewer and API
+without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
 `
 
 /** The repository (or image) root: dist/src/cli/serve.js is three levels down. */
@@ -35,6 +40,7 @@ export async function main (argv: string[]): Promise<number> {
         elasticsearch: { type: 'string' },
         index: { type: 'string' },
         'media-dir': { type: 'string' },
+        demo: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true
@@ -48,16 +54,20 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
+  const demo = flags.demo === true
+  const demoImages = demo ? await writeDemoImages() : null
   const fromEnv = apiConfigFromEnv(process.env) as { elasticsearch?: Record<string, unknown> } & Record<string, unknown>
+  const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
+  const mediaDir = demoImages?.dir ?? flags['media-dir']
   const config = parseApiConfig({
     ...fromEnv,
     ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
-    ...(flags['media-dir'] === undefined ? {} : { mediaDir: flags['media-dir'] }),
+    ...(mediaDir === undefined ? {} : { mediaDir }),
     elasticsearch: {
       ...(fromEnv.elasticsearch ?? {}),
       ...(flags.elasticsearch === undefined ? {} : { url: flags.elasticsearch }),
-      ...(flags.index === undefined ? {} : { index: flags.index })
+      ...(index === undefined ? {} : { index })
     }
   })
   const logger = pino({ level: config.log.level }, pino.destination(2))
@@ -78,6 +88,11 @@ export async function main (argv: string[]): Promise<number> {
   })
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
+  if (demo) {
+    // Relative image URLs: the page resolves them against whatever host serves it.
+    const docs = await loadDemoIndex(client, config.elasticsearch.index, '/media', new Date())
+    logger.info({ index: config.elasticsearch.index, documents: docs.length }, 'demo documents indexed')
+  }
   const server = await createApiServer(config, { client, registry, logger: logger.child({ module: 'api' }), root: ROOT })
   logger.info({ url: server.url, index: config.elasticsearch.index }, 'search API and viewer listening')
 
@@ -99,5 +114,6 @@ export async function main (argv: string[]): Promise<number> {
   } catch (error) {
     logger.error({ err: error }, 'closing the Elasticsearch client failed')
   }
+  demoImages?.remove()
   return 0
 }

@@ -1,146 +1,25 @@
-// Project-made test data for the API and viewer tests: entity documents built
-// with the sink's own id and normalisation functions, indexed into a fresh
-// index under the sink's real index template, and small PNG images (drawn
-// with sharp) whose boxes the documents point at.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Client } from '@elastic/elasticsearch'
-import sharp from 'sharp'
-import type { EntityDocument, EntityType, NormalisedBox } from '../../src/contracts/index.js'
-import { documentId, entityIndexTemplate, normaliseEntityText } from '../../src/sinks/index.js'
+// The API and viewer tests' fixture: the demo data of src/api/demo.ts with
+// its posts placed before a fixed instant T0, in a fresh test index.
+import type { Client } from '@elastic/elasticsearch'
+import { DEMO_POSTS, demoDocuments, dropDemoIndex, loadDemoIndex, writeDemoImages } from '../../src/api/demo.js'
+import type { EntityDocument } from '../../src/contracts/index.js'
 
 /** All fixture posts lie in the two hours before this instant. */
 export const T0 = new Date('2026-01-10T12:00:00.000Z')
-const MIN = 60_000
 
-export interface FixtureMention {
-  text: string
-  type: EntityType
-  score?: number
-  canonical?: [string, string]
-  box?: NormalisedBox & { label?: string }
-}
-
-export interface FixturePost {
-  id: string
-  minutesBefore: number
-  text: string
-  mentions: FixtureMention[]
-  image?: string
-  handle?: string
-}
-
-const ACME: [string, string] = ['Q-acme', 'Acme Corporation']
-const PARIS: [string, string] = ['Q90', 'Paris']
-
-/**
- * The story the tests check:
- * - acme: 6 mentions in the last hour, 1 in the hour before (trending);
- * - paris: 3 and 3 (flat); old news: 0 and 3 (falling);
- * - acme shares 4 posts with paris and 2 with alice smith;
- * - two posts carry images with boxes (acme logo, alice smith; the eiffel tower).
- */
-export const FIXTURE_POSTS: readonly FixturePost[] = Object.freeze([
-  { id: 'p01', minutesBefore: 5, text: 'Acme opens a new store in Paris today', handle: 'citynews', image: 'storefront.png', mentions: [{ text: 'Acme', type: 'ORG', score: 0.97, canonical: ACME, box: { x: 0.08, y: 0.2, w: 0.38, h: 0.3, label: 'logo' } }, { text: 'Paris', type: 'LOC', score: 0.93, canonical: PARIS }] },
-  { id: 'p02', minutesBefore: 12, text: 'Alice Smith joins Acme as CEO', handle: 'bizwire', image: 'portrait.png', mentions: [{ text: 'Alice Smith', type: 'PER', score: 0.95, box: { x: 0.55, y: 0.15, w: 0.3, h: 0.7, label: 'person' } }, { text: 'Acme', type: 'ORG', score: 0.91, canonical: ACME, box: { x: 0.05, y: 0.7, w: 0.35, h: 0.2, label: 'logo' } }] },
-  { id: 'p03', minutesBefore: 20, text: 'Shares of #Acme jump after the Paris launch', handle: 'markets', mentions: [{ text: '#Acme', type: 'ORG', score: 0.88, canonical: ACME }, { text: 'Paris', type: 'LOC', score: 0.9, canonical: PARIS }] },
-  { id: 'p04', minutesBefore: 31, text: 'ACME and Alice Smith on the evening news', handle: 'tvguide', mentions: [{ text: 'ACME', type: 'ORG', score: 0.62, canonical: ACME }, { text: 'Alice Smith', type: 'PER', score: 0.9 }] },
-  { id: 'p05', minutesBefore: 44, text: 'Acme hiring in Paris and Lyon', handle: 'jobs', mentions: [{ text: 'Acme', type: 'ORG', score: 0.93, canonical: ACME }, { text: 'Paris', type: 'LOC', score: 0.92, canonical: PARIS }, { text: 'Lyon', type: 'LOC', score: 0.9 }] },
-  { id: 'p06', minutesBefore: 55, text: 'Why everyone talks about Acme', handle: 'blogger', mentions: [{ text: 'Acme', type: 'ORG', score: 0.85, canonical: ACME }] },
-  { id: 'p07', minutesBefore: 58, text: 'The Eiffel Tower at night', handle: 'travel', image: 'tower.png', mentions: [{ text: 'Eiffel Tower', type: 'LOC', score: 0.96, box: { x: 0.35, y: 0.05, w: 0.3, h: 0.9, label: 'tower' } }] },
-  { id: 'p08', minutesBefore: 70, text: 'Old News about the merger', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.55 }] },
-  { id: 'p09', minutesBefore: 80, text: 'Old News again from Paris', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.6 }, { text: 'Paris', type: 'LOC', score: 0.9, canonical: PARIS }] },
-  { id: 'p10', minutesBefore: 95, text: 'Old News, Paris, and a first Acme rumour', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.58 }, { text: 'Paris', type: 'LOC', score: 0.91, canonical: PARIS }, { text: 'Acme', type: 'ORG', score: 0.8, canonical: ACME }] },
-  { id: 'p11', minutesBefore: 110, text: 'Weekend in Paris', handle: 'travel', mentions: [{ text: 'Paris', type: 'LOC', score: 0.94, canonical: PARIS }] }
-])
+export const FIXTURE_POSTS = DEMO_POSTS
 
 export function fixtureDocuments (mediaBaseUrl: string): EntityDocument[] {
-  const docs: EntityDocument[] = []
-  for (const post of FIXTURE_POSTS) {
-    const createdAt = new Date(T0.getTime() - post.minutesBefore * MIN).toISOString()
-    const seen = new Map<string, number>()
-    for (const mention of post.mentions) {
-      const from = seen.get(mention.text) ?? 0
-      const start = post.text.indexOf(mention.text, from)
-      if (start < 0) throw new Error(`fixture ${post.id}: "${mention.text}" not in its text`)
-      const end = start + mention.text.length
-      seen.set(mention.text, end)
-      docs.push({
-        id: documentId(post.id, start, end),
-        post_id: post.id,
-        entity: {
-          text: mention.text,
-          normalised: normaliseEntityText(mention.text),
-          type: mention.type,
-          score: mention.score ?? 0.9,
-          span_score: 0.9,
-          start,
-          end,
-          canonical_id: mention.canonical?.[0] ?? null,
-          canonical_title: mention.canonical?.[1] ?? null,
-          knowledge_source: mention.canonical === undefined ? null : 'catalogue'
-        },
-        box: mention.box === undefined
-          ? null
-          : { x: mention.box.x, y: mention.box.y, w: mention.box.w, h: mention.box.h, label: mention.box.label ?? 'object', score: 0.8, reason: `matched ${mention.box.label ?? 'object'}` },
-        image: post.image === undefined
-          ? { url: null, width: null, height: null, status: 'none' }
-          : { url: `${mediaBaseUrl}/${post.image}`, width: 640, height: 400, status: 'ok' },
-        post: {
-          text: post.text,
-          created_at: createdAt,
-          author_id: post.handle ?? null,
-          author_handle: post.handle ?? null,
-          language: 'en',
-          url: null,
-          source: 'fixture'
-        },
-        models: { stage1: 'fixture', stage2: 'fixture' },
-        processed_at: T0.toISOString()
-      })
-    }
-  }
-  return docs
+  return demoDocuments(mediaBaseUrl, T0)
 }
 
 export function elasticsearchUrl (): string | null {
   return process.env.ELASTICSEARCH_URL ?? process.env.GS_ELASTICSEARCH_URL ?? null
 }
 
-/** A fresh index under the sink's template, filled with the fixture documents. */
 export async function createFixtureIndex (client: Client, index: string, mediaBaseUrl: string): Promise<EntityDocument[]> {
-  const template = entityIndexTemplate(index)
-  await client.indices.putIndexTemplate({ name: template.name, ...template.body })
-  await client.indices.delete({ index, ignore_unavailable: true })
-  const docs = fixtureDocuments(mediaBaseUrl)
-  const response = await client.bulk({ refresh: 'wait_for', operations: docs.flatMap((doc) => [{ index: { _index: index, _id: doc.id } }, doc]) })
-  if (response.errors) throw new Error(`fixture bulk failed: ${JSON.stringify(response.items.find((i) => i.index?.error !== undefined))}`)
-  return docs
+  return await loadDemoIndex(client, index, mediaBaseUrl, T0)
 }
 
-export async function dropFixtureIndex (client: Client, index: string): Promise<void> {
-  await client.indices.delete({ index, ignore_unavailable: true })
-  await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch((error: unknown) => {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error
-  })
-}
-
-const SHAPES: Readonly<Record<string, string>> = Object.freeze({
-  // A storefront with a sign where the "logo" box is.
-  'storefront.png': '<rect width="640" height="400" fill="#dbe4ee"/><rect x="40" y="60" width="560" height="320" fill="#adb5bd"/><rect x="51" y="80" width="243" height="120" rx="10" fill="#1864ab"/><rect x="330" y="230" width="120" height="150" fill="#495057"/>',
-  // A person on the right, a logo badge bottom left.
-  'portrait.png': '<rect width="640" height="400" fill="#f1f3f5"/><circle cx="448" cy="130" r="60" fill="#e8590c"/><rect x="372" y="190" width="152" height="260" rx="40" fill="#d9480f"/><rect x="38" y="285" width="220" height="70" rx="8" fill="#1864ab"/>',
-  // A tower in the middle.
-  'tower.png': '<rect width="640" height="400" fill="#1c2541"/><polygon points="320,25 250,380 390,380" fill="#ced4da"/><rect x="280" y="250" width="80" height="10" fill="#868e96"/>'
-})
-
-/** Writes the fixture images into a temporary directory, removed by the returned function. */
-export async function writeFixtureImages (): Promise<{ dir: string, remove: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gs-media-'))
-  for (const [name, shapes] of Object.entries(SHAPES)) {
-    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400">${shapes}</svg>`)
-    await sharp(svg).png().toFile(join(dir, name))
-  }
-  return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }) } }
-}
+export const dropFixtureIndex = dropDemoIndex
+export const writeFixtureImages = writeDemoImages

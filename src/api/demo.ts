@@ -1,0 +1,144 @@
+// Demo data for the viewer and API (`groundstream serve --demo`) and the
+// fixture of their tests: eleven posts over two hours with a story (one
+// entity rising, one flat, one falling, co-occurrences, three images with
+// boxes), turned into entity documents with the sink's own id and
+// normalisation functions and indexed under the sink's real index template,
+// plus the small PNG images (drawn with sharp) the boxes point at.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Client } from '@elastic/elasticsearch'
+import type { EntityDocument, EntityType, NormalisedBox } from '../contracts/index.js'
+import { documentId, entityIndexTemplate, normaliseEntityText } from '../sinks/index.js'
+
+const MIN = 60_000
+
+export interface DemoMention {
+  text: string
+  type: EntityType
+  score?: number
+  canonical?: [string, string]
+  box?: NormalisedBox & { label?: string }
+}
+
+export interface DemoPost {
+  id: string
+  minutesBefore: number
+  text: string
+  mentions: DemoMention[]
+  image?: string
+  handle?: string
+}
+
+const ACME: [string, string] = ['Q-acme', 'Acme Corporation']
+const PARIS: [string, string] = ['Q90', 'Paris']
+
+/**
+ * The story the tests check:
+ * - acme: 6 mentions in the last hour, 1 in the hour before (trending);
+ * - paris: 3 and 3 (flat); old news: 0 and 3 (falling);
+ * - acme shares 4 posts with paris and 2 with alice smith;
+ * - two posts carry images with boxes (acme logo, alice smith; the eiffel tower).
+ */
+export const DEMO_POSTS: readonly DemoPost[] = Object.freeze([
+  { id: 'p01', minutesBefore: 5, text: 'Acme opens a new store in Paris today', handle: 'citynews', image: 'storefront.png', mentions: [{ text: 'Acme', type: 'ORG', score: 0.97, canonical: ACME, box: { x: 0.08, y: 0.2, w: 0.38, h: 0.3, label: 'logo' } }, { text: 'Paris', type: 'LOC', score: 0.93, canonical: PARIS }] },
+  { id: 'p02', minutesBefore: 12, text: 'Alice Smith joins Acme as CEO', handle: 'bizwire', image: 'portrait.png', mentions: [{ text: 'Alice Smith', type: 'PER', score: 0.95, box: { x: 0.55, y: 0.15, w: 0.3, h: 0.7, label: 'person' } }, { text: 'Acme', type: 'ORG', score: 0.91, canonical: ACME, box: { x: 0.05, y: 0.7, w: 0.35, h: 0.2, label: 'logo' } }] },
+  { id: 'p03', minutesBefore: 20, text: 'Shares of #Acme jump after the Paris launch', handle: 'markets', mentions: [{ text: '#Acme', type: 'ORG', score: 0.88, canonical: ACME }, { text: 'Paris', type: 'LOC', score: 0.9, canonical: PARIS }] },
+  { id: 'p04', minutesBefore: 31, text: 'ACME and Alice Smith on the evening news', handle: 'tvguide', mentions: [{ text: 'ACME', type: 'ORG', score: 0.62, canonical: ACME }, { text: 'Alice Smith', type: 'PER', score: 0.9 }] },
+  { id: 'p05', minutesBefore: 44, text: 'Acme hiring in Paris and Lyon', handle: 'jobs', mentions: [{ text: 'Acme', type: 'ORG', score: 0.93, canonical: ACME }, { text: 'Paris', type: 'LOC', score: 0.92, canonical: PARIS }, { text: 'Lyon', type: 'LOC', score: 0.9 }] },
+  { id: 'p06', minutesBefore: 55, text: 'Why everyone talks about Acme', handle: 'blogger', mentions: [{ text: 'Acme', type: 'ORG', score: 0.85, canonical: ACME }] },
+  { id: 'p07', minutesBefore: 58, text: 'The Eiffel Tower at night', handle: 'travel', image: 'tower.png', mentions: [{ text: 'Eiffel Tower', type: 'LOC', score: 0.96, box: { x: 0.35, y: 0.05, w: 0.3, h: 0.9, label: 'tower' } }] },
+  { id: 'p08', minutesBefore: 70, text: 'Old News about the merger', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.55 }] },
+  { id: 'p09', minutesBefore: 80, text: 'Old News again from Paris', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.6 }, { text: 'Paris', type: 'LOC', score: 0.9, canonical: PARIS }] },
+  { id: 'p10', minutesBefore: 95, text: 'Old News, Paris, and a first Acme rumour', handle: 'archive', mentions: [{ text: 'Old News', type: 'OTHER', score: 0.58 }, { text: 'Paris', type: 'LOC', score: 0.91, canonical: PARIS }, { text: 'Acme', type: 'ORG', score: 0.8, canonical: ACME }] },
+  { id: 'p11', minutesBefore: 110, text: 'Weekend in Paris', handle: 'travel', mentions: [{ text: 'Paris', type: 'LOC', score: 0.94, canonical: PARIS }] }
+])
+
+/** The demo documents, with every post placed relative to `t0` (the newest is 5 minutes before it). */
+export function demoDocuments (mediaBaseUrl: string, t0: Date): EntityDocument[] {
+  const docs: EntityDocument[] = []
+  for (const post of DEMO_POSTS) {
+    const createdAt = new Date(t0.getTime() - post.minutesBefore * MIN).toISOString()
+    const seen = new Map<string, number>()
+    for (const mention of post.mentions) {
+      const from = seen.get(mention.text) ?? 0
+      const start = post.text.indexOf(mention.text, from)
+      if (start < 0) throw new Error(`demo post ${post.id}: "${mention.text}" not in its text`)
+      const end = start + mention.text.length
+      seen.set(mention.text, end)
+      docs.push({
+        id: documentId(post.id, start, end),
+        post_id: post.id,
+        entity: {
+          text: mention.text,
+          normalised: normaliseEntityText(mention.text),
+          type: mention.type,
+          score: mention.score ?? 0.9,
+          span_score: 0.9,
+          start,
+          end,
+          canonical_id: mention.canonical?.[0] ?? null,
+          canonical_title: mention.canonical?.[1] ?? null,
+          knowledge_source: mention.canonical === undefined ? null : 'catalogue'
+        },
+        box: mention.box === undefined
+          ? null
+          : { x: mention.box.x, y: mention.box.y, w: mention.box.w, h: mention.box.h, label: mention.box.label ?? 'object', score: 0.8, reason: `matched ${mention.box.label ?? 'object'}` },
+        image: post.image === undefined
+          ? { url: null, width: null, height: null, status: 'none' }
+          : { url: `${mediaBaseUrl}/${post.image}`, width: 640, height: 400, status: 'ok' },
+        post: {
+          text: post.text,
+          created_at: createdAt,
+          author_id: post.handle ?? null,
+          author_handle: post.handle ?? null,
+          language: 'en',
+          url: null,
+          source: 'demo'
+        },
+        models: { stage1: 'demo', stage2: 'demo' },
+        processed_at: t0.toISOString()
+      })
+    }
+  }
+  return docs
+}
+
+/** Replaces `index` with a fresh one under the sink's template, filled with the demo documents. */
+export async function loadDemoIndex (client: Client, index: string, mediaBaseUrl: string, t0: Date): Promise<EntityDocument[]> {
+  const template = entityIndexTemplate(index)
+  await client.indices.putIndexTemplate({ name: template.name, ...template.body })
+  await client.indices.delete({ index, ignore_unavailable: true })
+  const docs = demoDocuments(mediaBaseUrl, t0)
+  const response = await client.bulk({ refresh: 'wait_for', operations: docs.flatMap((doc) => [{ index: { _index: index, _id: doc.id } }, doc]) })
+  if (response.errors) throw new Error(`demo bulk indexing failed: ${JSON.stringify(response.items.find((i) => i.index?.error !== undefined))}`)
+  return docs
+}
+
+export async function dropDemoIndex (client: Client, index: string): Promise<void> {
+  await client.indices.delete({ index, ignore_unavailable: true })
+  await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch((error: unknown) => {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error
+  })
+}
+
+const SHAPES: Readonly<Record<string, string>> = Object.freeze({
+  // A storefront with a sign where the "logo" box is.
+  'storefront.png': '<rect width="640" height="400" fill="#dbe4ee"/><rect x="40" y="60" width="560" height="320" fill="#adb5bd"/><rect x="51" y="80" width="243" height="120" rx="10" fill="#1864ab"/><rect x="330" y="230" width="120" height="150" fill="#495057"/>',
+  // A person on the right, a logo badge bottom left.
+  'portrait.png': '<rect width="640" height="400" fill="#f1f3f5"/><circle cx="448" cy="130" r="60" fill="#e8590c"/><rect x="372" y="190" width="152" height="260" rx="40" fill="#d9480f"/><rect x="38" y="285" width="220" height="70" rx="8" fill="#1864ab"/>',
+  // A tower in the middle.
+  'tower.png': '<rect width="640" height="400" fill="#1c2541"/><polygon points="320,25 250,380 390,380" fill="#ced4da"/><rect x="280" y="250" width="80" height="10" fill="#868e96"/>'
+})
+
+/** Writes the demo images into a temporary directory, removed by the returned function. */
+export async function writeDemoImages (): Promise<{ dir: string, remove: () => void }> {
+  // sharp loads only here: plain `serve` never draws images.
+  const { default: sharp } = await import('sharp')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-media-'))
+  for (const [name, shapes] of Object.entries(SHAPES)) {
+    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400">${shapes}</svg>`)
+    await sharp(svg).png().toFile(join(dir, name))
+  }
+  return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }) } }
+}
