@@ -126,6 +126,9 @@ describe('image fetcher', () => {
     }
     const redirected = await f.fetch(server.url('/to-name'))
     assert.deepEqual([redirected.ok, !redirected.ok && redirected.status], [false, 'refused_address'], 'a redirect to a name that resolves to a forbidden address')
+    // The same lookup guards TLS connections.
+    const tls = await f.fetch(`https://rebind.test:${server.port}/dog.jpg`)
+    assert.deepEqual([tls.ok, !tls.ok && tls.status], [false, 'refused_address'], 'https to a forbidden address')
     const missing = await f.fetch(`http://nowhere.test:${server.port}/dog.jpg`)
     assert.deepEqual([missing.ok, !missing.ok && missing.status], [false, 'fetch_error'])
   })
