@@ -20,6 +20,7 @@ import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetr
 import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
+import { createImageStage, createRegionGrounder } from '../images/index.js'
 
 const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--limit N]
                        [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
@@ -121,35 +122,21 @@ class SummaryCollector {
   }
 }
 
-interface BuiltStages {
+export interface BuiltStages {
   stages: Stage[]
   models: ModelVersions
   close: () => Promise<void>
 }
 
-/** Grounding without an image path: with no regions there is nothing to point at. */
-const NO_REGION: RegionGrounder = () => null
-
-async function optionalExport<T> (specifier: string, name: string): Promise<T | undefined> {
-  try {
-    const loaded = await import(specifier) as Record<string, unknown>
-    return loaded[name] as T | undefined
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined
-    throw error
-  }
-}
-
-/** stage1 → knowledge → image → stage2, each present when its module provides it and its config enables it. */
-async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
+/** stage1 → knowledge → image → stage2, each present when its config enables it. */
+export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
   const closers: Array<() => Promise<void>> = []
-  // The image module owns grounding once it provides one; until then no regions exist to ground to.
-  const imageSpecifier = '../images/index.js'
-  const createImageStage = config.images.enabled
-    ? await optionalExport<(config: AppConfig['images'], deps: Record<string, unknown>) => Stage | Promise<Stage>>(imageSpecifier, 'createImageStage')
-    : undefined
-  const grounder = await optionalExport<RegionGrounder>(imageSpecifier, 'chooseRegion') ??
-    await optionalExport<RegionGrounder>('../stages/index.js', 'chooseRegion') ?? NO_REGION
+  // Stage 2's object head is not used for grounding until its training says it is trained.
+  const grounder: RegionGrounder = createRegionGrounder({
+    threshold: config.images.grounding.threshold,
+    useObjectHead: false,
+    objHeadWeight: config.images.grounding.objHeadWeight
+  })
   const text = await createTextStages(config.textModels, { ground: grounder })
   closers.push(() => text.close())
   const stages: Stage[] = [text.stage1]
@@ -161,12 +148,10 @@ async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceM
     stages.push(knowledge)
     closers.push(() => knowledge.close())
   }
-  if (createImageStage !== undefined) {
-    const image = await createImageStage(config.images, { logger: logger.child({ module: 'images' }) })
+  if (config.images.enabled) {
+    const image = createImageStage(config.images, { logger: logger.child({ module: 'images' }) })
     stages.push(image)
     closers.push(() => image.close())
-  } else if (config.images.enabled) {
-    logger.info('image stage not available in this build; posts go on without image context')
   }
   stages.push(text.stage2)
   await Promise.all(stages.map((stage) => stage.init()))
