@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Installs the operator tools the API/deploy/observability tests need, when
 # missing: promtool (Debian `prometheus`), Chromium (Debian `chromium`, driven
-# by playwright-core for the viewer tests) and docker-compose (offline
-# validation of deploy/compose.yaml). Idempotent; run as root (CI) or with sudo.
+# by playwright-core for the viewer tests), docker-compose (offline
+# validation of deploy/compose.yaml), and kubernetes-validate from PyPI in
+# .cache/ops-venv (strict schema validation of the Kubernetes manifests).
+# Idempotent; the apt part runs as root (CI) or with sudo.
 #
 #   bash scripts/setup-ops-tools.sh
 set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+KUBERNETES_VALIDATE_VERSION=1.37.0
+OPS_VENV="$ROOT/.cache/ops-venv"
+
+if [[ ! -x "$OPS_VENV/bin/kubernetes-validate" ]]; then
+  echo "[ops-tools] installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $OPS_VENV" >&2
+  python3 -m venv "$OPS_VENV"
+  "$OPS_VENV/bin/pip" install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+fi
 
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

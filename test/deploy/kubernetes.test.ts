@@ -6,7 +6,9 @@
 // own config parser.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
 import * as core from 'kubernetes-models/v1'
@@ -17,7 +19,7 @@ import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.c
 import { API_ROUTES, createApiServer, parseApiConfig } from '../../src/api/index.js'
 import { parseConfig } from '../../src/config/index.js'
 import { startMetricsServer } from '../../src/metrics/index.js'
-import { ROOT, get, loadYaml, loadYamlDocuments, repoPath, type YamlObject } from './helpers.js'
+import { ROOT, get, loadYaml, loadYamlDocuments, repoPath, requireTool, run, type YamlObject } from './helpers.js'
 
 type Validator = new (data: never) => { validate (): void }
 
@@ -70,6 +72,28 @@ test('every manifest validates against its Kubernetes or CRD schema', () => {
     assert.ok(Model !== undefined, `${file}: no schema for ${String(doc.apiVersion)} ${String(doc.kind)}`)
     assert.doesNotThrow(() => { new Model(doc as never).validate() }, `${file}: ${String(doc.kind)} ${String(get(doc, 'metadata', 'name'))}`)
     assert.equal(get(doc, 'metadata', 'namespace') ?? 'groundstream', 'groundstream', `${file}: namespace`)
+  }
+})
+
+test('core objects pass strict validation (no unknown or misspelt fields) with kubernetes-validate', (t) => {
+  const tool = requireTool(t, 'kubernetes-validate', [repoPath('.cache/ops-venv/bin/kubernetes-validate')])
+  if (tool === null) return
+  const files = FILES.map((file) => `deploy/kubernetes/${file}`)
+  const result = run(tool, ['--strict', '--kubernetes-version', '1.30', ...files])
+  assert.equal(result.status, 0, result.output)
+  // Custom resources have no schema there; the kubernetes-models test above covers them.
+  const passed = result.output.match(/ passed for resource /gu)?.length ?? 0
+  assert.equal(passed, manifests().filter(({ doc }) => !['keda.sh/v1alpha1', 'monitoring.coreos.com/v1'].includes(doc.apiVersion as string)).length, result.output)
+  // And it is live: a misspelt probe field fails.
+  const dir = mkdtempSync(join(tmpdir(), 'gs-k8s-'))
+  try {
+    const misspelt = readFileSync(repoPath('deploy/kubernetes/deployment-api.yaml'), 'utf8').replace('livenessProbe:', 'livenesProbe:')
+    writeFileSync(join(dir, 'broken.yaml'), misspelt)
+    const broken = run(tool, ['--strict', '--kubernetes-version', '1.30', join(dir, 'broken.yaml')])
+    assert.notEqual(broken.status, 0)
+    assert.match(broken.output, /livenesProbe/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 
