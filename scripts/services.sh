@@ -25,7 +25,24 @@ ES_PORT="${GS_ES_PORT:-19200}"
 ES_TRANSPORT_PORT="${GS_ES_TRANSPORT_PORT:-19300}"
 ES_HEAP="${GS_ES_HEAP:-1g}"
 ES_USER="${GS_ES_USER:-gs-elastic}"
-ES_DIR="$SERVICES_DIR/elasticsearch"
+# Elasticsearch runs as an unprivileged user, who must be able to reach its
+# folder: when a parent of .services/ is closed to others (a checkout under
+# /root, say), its files live under /var/tmp instead.
+traversable_by_others () {
+  local dir="$1"
+  while [[ "$dir" != / && -n "$dir" ]]; do
+    if [[ -e "$dir" ]] && [[ "$(stat -c %A "$dir" | cut -c10)" != x && "$(stat -c %A "$dir" | cut -c10)" != t ]]; then return 1; fi
+    dir="$(dirname "$dir")"
+  done
+  return 0
+}
+if [[ -n "${GS_ES_DIR:-}" ]]; then
+  ES_DIR="$GS_ES_DIR"
+elif [[ "$(id -u)" == 0 ]] && ! traversable_by_others "$SERVICES_DIR"; then
+  ES_DIR="/var/tmp/groundstream-services-$(printf '%s' "$SERVICES_DIR" | sha1sum | cut -c1-10)/elasticsearch"
+else
+  ES_DIR="$SERVICES_DIR/elasticsearch"
+fi
 ES_HOME="$ES_DIR/elasticsearch-$ES_VERSION"
 
 REDIS_PORT="${GS_REDIS_PORT:-16379}"

@@ -76,6 +76,8 @@ function percentile (sorted: readonly number[], q: number): number {
   return sorted[index] as number
 }
 
+const MAX_LATENCY_SAMPLES = 100_000
+
 /** Keeps the numbers the summary prints and forwards every event to the metrics adapter. */
 class SummaryCollector {
   readonly stages: Record<string, StageSummary> = {}
@@ -106,7 +108,13 @@ class SummaryCollector {
       postDone: (event) => {
         metrics.pipeline.postDone(event)
         this.postsDone++
-        if (this.latencies.length < 1_000_000) this.latencies.push(event.pipelineMs)
+        // A bounded sample for the summary's percentiles (the histogram has the full picture).
+        if (this.latencies.length < MAX_LATENCY_SAMPLES) {
+          this.latencies.push(event.pipelineMs)
+        } else {
+          const slot = Math.floor(Math.random() * this.postsDone)
+          if (slot < MAX_LATENCY_SAMPLES) this.latencies[slot] = event.pipelineMs
+        }
       },
       queueDepth: (queue, depth) => { metrics.pipeline.queueDepth(queue, depth) },
       deadLettered: (reason, count) => {
@@ -329,6 +337,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
         pipeline,
         deadLetters,
         logger: logger.child({ module: 'consumer' }),
+        shutdownDrainMs: Math.floor(config.shutdown.timeoutMs / 2),
         events: {
           ...metrics.consumer,
           deadLettered: (reason, count) => {

@@ -39,6 +39,8 @@ export interface KafkaSourceOptions {
   events?: ConsumerEvents
   /** Least time between two offset commits of one partition while its batch is in flight. */
   commitIntervalMs?: number
+  /** On shutdown, how long a partition waits for its in-flight posts before committing what finished. */
+  shutdownDrainMs?: number
 }
 
 /** Creates the input and dead-letter topics when they are missing. */
@@ -84,7 +86,7 @@ export class KafkaSource {
     const { config, logger } = this.options
     const { consumer } = this
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      logger.info({ assignment: event.payload.memberAssignment, generation: event.payload.groupId }, 'joined consumer group')
+      logger.info({ groupId: event.payload.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group')
     })
     consumer.on(consumer.events.CRASH, (event) => {
       const error = wrapError('GS_ERR_KAFKA', 'consumer crashed', event.payload.error, event.payload.restart)
@@ -231,7 +233,7 @@ export class KafkaSource {
     let deadline = Number.POSITIVE_INFINITY
     while (watermark.pendingCount > 0 && pipeline.error === null) {
       if (!active() && deadline === Number.POSITIVE_INFINITY) {
-        deadline = Date.now() + (this.stopping ? Math.max(config.revokeDrainMs, 1) * 4 : config.revokeDrainMs)
+        deadline = Date.now() + (this.stopping ? (this.options.shutdownDrainMs ?? config.revokeDrainMs) : config.revokeDrainMs)
       }
       if (Date.now() >= deadline) break
       await this.progress(1000)
