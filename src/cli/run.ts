@@ -22,13 +22,14 @@ import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink 
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
 import { createImageStage, createRegionGrounder } from '../images/index.js'
 
-const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--limit N]
+const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
                        [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
 
 With no Kafka brokers configured (GS_KAFKA_BROKERS or kafka.brokers in the
 config file) this runs the embedded default: the posts in --input (default
 samples/posts.jsonl) go through the whole pipeline and entity documents are
-written to --output (default out/entities.jsonl). With brokers it consumes
+written to --output (default out/entities.jsonl), rejected lines to
+--dead-letters (default out/dead-letters.jsonl). With brokers it consumes
 the Kafka topic and indexes into Elasticsearch (GS_ELASTICSEARCH_URL) until
 SIGTERM or SIGINT.
 `
@@ -420,7 +421,7 @@ export async function main (argv: string[]): Promise<number> {
         config: { type: 'string' },
         input: { type: 'string' },
         output: { type: 'string' },
-        limit: { type: 'string' },
+        'dead-letters': { type: 'string' },
         'batch-size': { type: 'string' },
         'batch-wait-ms': { type: 'string' },
         'no-progress': { type: 'boolean' },
@@ -440,6 +441,7 @@ export async function main (argv: string[]): Promise<number> {
   const overrides: Record<string, Record<string, unknown>> = { files: {}, pipeline: {} }
   if (values.input !== undefined) (overrides.files as Record<string, unknown>).input = values.input
   if (values.output !== undefined) (overrides.files as Record<string, unknown>).output = values.output
+  if (values['dead-letters'] !== undefined) (overrides.files as Record<string, unknown>).deadLetters = values['dead-letters']
   if (values['batch-size'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxBatchSize = Number(values['batch-size'])
   if (values['batch-wait-ms'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxWaitMs = Number(values['batch-wait-ms'])
   let config: Readonly<AppConfig>
@@ -447,10 +449,6 @@ export async function main (argv: string[]): Promise<number> {
     config = loadConfig({ env: process.env, ...(values.config === undefined ? {} : { file: values.config }), overrides })
   } catch (error) {
     process.stderr.write(`groundstream run: ${errorMessage(error)}\n`)
-    return 2
-  }
-  if (values.limit !== undefined) {
-    process.stderr.write('groundstream run: --limit is not supported; trim the input file instead\n')
     return 2
   }
   const isFile = config.kafka.brokers.length === 0

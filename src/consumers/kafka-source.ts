@@ -7,7 +7,7 @@
 // stops admitting, gives in-flight posts a bounded time to finish, commits
 // what finished, and returns; the rest is read again by the next owner, and
 // deterministic document ids make that replay an overwrite.
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { KafkaConfig } from '../config/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
@@ -251,7 +251,7 @@ export class KafkaSource {
 /** Connects an admin and a producer for the dead-letter topic; the caller disconnects them. */
 export async function connectKafkaClients (kafka: Kafka, config: KafkaConfig): Promise<{ admin: Admin, producer: Producer }> {
   const admin = kafka.admin()
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false })
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner })
   try {
     await admin.connect()
     if (config.createTopics) await ensureTopics(admin, config)

@@ -1,0 +1,38 @@
+// The embedded default as a user runs it: the CLI over the bundled sample
+// posts, entity documents to a JSONL file, a summary with per-stage timings.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const MODELS_PRESENT = existsSync(join(ROOT, 'models/stage1/manifest.json')) && existsSync(join(ROOT, 'models/stage2/manifest.json'))
+
+test('groundstream run with no services: samples in, entity documents out, bad lines dead-lettered, summary printed', { skip: MODELS_PRESENT ? false : 'no models in models/', timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-embedded-'))
+  const output = join(dir, 'entities.jsonl')
+  const env: Record<string, string | undefined> = { ...process.env, GS_INPUT: undefined, GS_OUTPUT: undefined }
+  for (const key of Object.keys(env)) if (key.startsWith('GS_') || key === 'KAFKA_BROKERS') delete env[key]
+  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'run', '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--no-progress'], { cwd: ROOT, env, timeout: 170_000 })
+  assert.match(stdout, /embedded run finished/)
+  assert.match(stdout, /posts read\s+48 \(44 valid\)/)
+  assert.match(stdout, /posts indexed\s+44/)
+  assert.match(stdout, /dead-lettered\s+invalid_json=1, schema_violation=3/)
+  for (const stage of ['stage1', 'stage2', 'sink']) assert.match(stdout, new RegExp(`\\n\\s+${stage}\\s+\\d+ batches`))
+  const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id: string, post_id: string, entity: { start: number, end: number, text: string } })
+  const reported = Number(/entity documents\s+(\d+)/.exec(stdout)?.[1])
+  assert.equal(documents.length, reported)
+  assert.equal(new Set(documents.map((d) => d.id)).size, documents.length, 'document ids are unique')
+  const posts = new Map(readFileSync(join(ROOT, 'samples/posts.jsonl'), 'utf8').split('\n').flatMap((line) => {
+    try { const p = JSON.parse(line) as { id: string, text: string }; return [[p.id, p.text] as const] } catch { return [] }
+  }))
+  for (const doc of documents) {
+    assert.equal(posts.get(doc.post_id)?.slice(doc.entity.start, doc.entity.end), doc.entity.text, 'offsets point at the mention in the post text')
+  }
+  const deadLetters = readFileSync(join(dir, 'dead.jsonl'), 'utf8').split('\n').filter((l) => l !== '')
+  assert.equal(deadLetters.length, 4)
+})
