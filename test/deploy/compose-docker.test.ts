@@ -44,6 +44,8 @@ test('the Dockerfile copies paths that exist and runs the CLI the package declar
   assert.equal(entry.length, 2, 'cpu and gpu targets')
   for (const path of entry) assert.equal(path, pkg.bin.groundstream)
   for (const target of ['build', 'cpu', 'gpu']) assert.match(dockerfile, new RegExp(`^FROM \\S+ AS ${target}$`, 'mu'))
-  // The models the default config loads are in the image, never downloaded.
-  for (const model of ['models/stage1/model.int8.onnx', 'models/stage2/model.int8.onnx']) assert.ok(existsSync(repoPath(model)), model)
+  // The committed models (int8 + tokenizers + manifests) go into the image; fp32 exports stay out.
+  assert.ok(existsSync(repoPath('models')))
+  const ignore = readFileSync(repoPath('deploy/Dockerfile.dockerignore'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'))
+  assert.deepEqual(ignore.filter((l) => l.includes('models')), ['!models/**', 'models/**/*.fp32.onnx'])
 })
