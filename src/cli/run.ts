@@ -15,7 +15,7 @@ import { loadConfig, type AppConfig } from '../config/index.js'
 import type { ModelVersions } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { KafkaSource, connectKafkaClients, countJsonlLines, runJsonlSource, type JsonlSourceResult } from '../consumers/index.js'
-import { createKnowledgeStage } from '../knowledge-cache/index.js'
+import { createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
 import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetrics } from '../metrics/index.js'
 import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
@@ -152,6 +152,8 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
   if (config.knowledge.enabled) {
     const knowledge = createKnowledgeStage(config.knowledge, {
       ...(redis === null ? {} : { redis }),
+      // Cache tiers, sources and breakers on the service registry (dashboards and alerts query them).
+      instrumentation: registerKnowledgeMetrics(metrics.registry, `${config.metrics.prefix}knowledge_`),
       logger: logger.child({ module: 'knowledge' })
     })
     stages.push(knowledge)
