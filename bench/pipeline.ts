@@ -1,12 +1,14 @@
 // Pipeline benchmark, in one run: model-only throughput of the configured
 // stages (batches run back to back, nothing else) against the pipelined
 // runner with micro-batching and a sink, at several batch sizes and waits.
-// Reports sustained posts/s at saturation and its ratio to model-only
+// With KAFKA_BROKERS set the posts go through a real topic and the consumer
+// group. Reports sustained posts/s at saturation and its ratio to model-only
 // throughput (the pipeline's overhead, or gain from overlapping stages), and
 // p50/p99 latency both at saturation and at a paced 50% load, where latency
 // is what the batching policy costs rather than queueing.
 //
-//   npm run bench:pipeline            (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink)
+//   eval "$(scripts/services.sh env)"; npm run bench:pipeline
+//   (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink; KAFKA_BROKERS set: through Kafka)
 //   GS_BENCH_POSTS=2000 GS_BENCH_CONFIGS=8:5,32:20,64:50 npm run bench:pipeline
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Client } from '@elastic/elasticsearch'
@@ -18,7 +20,10 @@ import { PostSchema } from '../src/contracts/index.js'
 import { newPostWork } from '../src/consumers/index.js'
 import { createMetrics } from '../src/metrics/index.js'
 import { NO_EVENTS, Pipeline, sleep, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
-import { ElasticsearchSink } from '../src/sinks/index.js'
+import { ElasticsearchSink, KafkaDeadLetterSink } from '../src/sinks/index.js'
+import { KafkaSource, connectKafkaClients } from '../src/consumers/index.js'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
+import { parseConfig } from '../src/config/index.js'
 import { e2ePost } from '../test/e2e/posts.js'
 
 const POSTS = Number(process.env.GS_BENCH_POSTS ?? '1000')
@@ -86,6 +91,70 @@ async function pipelined (stages: readonly Stage[], sink: Sink, setting: { maxBa
   return { postsPerSecond: POSTS / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
 }
 
+/**
+ * The whole path: posts produced to a Kafka topic, consumed by the consumer
+ * group, through the pipeline into the sink. Saturated: N posts produced up
+ * front, throughput from the first batch formed to the last post indexed.
+ * Paced: N more produced at `rate` with created_at = send time, so latency is
+ * end to end from the post's timestamp.
+ */
+async function throughKafka (stages: readonly Stage[], sink: Sink, setting: { maxBatchSize: number, maxWaitMs: number }, rateOf: (saturated: number) => number): Promise<{ saturated: RunResult, paced: RunResult, rate: number }> {
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',')
+  const topic = `gs-bench-${setting.maxBatchSize}-${setting.maxWaitMs}-${Date.now()}`
+  const kafkaConfig = parseConfig({ kafka: { brokers, topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 4 } }).kafka
+  const kafka = new Kafka({ clientId: 'gs-bench', brokers, logLevel: logLevel.NOTHING })
+  const { admin, producer } = await connectKafkaClients(kafka, kafkaConfig)
+  const benchProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await benchProducer.connect()
+  let done = 0
+  let firstBatchAt = Number.NaN
+  let lastDoneAt = 0
+  let latencies: number[] = []
+  const pipeline = new Pipeline({
+    stages,
+    sink,
+    deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }),
+    ...setting,
+    queueCapacity: 2,
+    maxInFlight: Math.max(setting.maxBatchSize * 4, 64),
+    events: {
+      ...NO_EVENTS,
+      batchFormed: () => { if (Number.isNaN(firstBatchAt)) firstBatchAt = performance.now() },
+      postDone: (event) => { done++; lastDoneAt = performance.now(); latencies.push(event.endToEndMs) }
+    }
+  })
+  pipeline.start()
+  const source = new KafkaSource({ kafka, config: kafkaConfig, pipeline, deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }), logger })
+  const send = async (works: PostWork[]): Promise<void> => {
+    await benchProducer.send({ topic, messages: works.map((w) => ({ key: w.post.id, value: JSON.stringify({ ...w.post, created_at: new Date().toISOString() }) })) })
+  }
+  try {
+    const first = makeWorks(POSTS, 0)
+    for (let i = 0; i < first.length; i += 500) await send(first.slice(i, i + 500))
+    await source.start()
+    while (done < POSTS) await sleep(20)
+    const saturated: RunResult = { postsPerSecond: POSTS / ((lastDoneAt - firstBatchAt) / 1000), p50: Number.NaN, p99: Number.NaN }
+    const rate = rateOf(saturated.postsPerSecond)
+    latencies = []
+    const second = makeWorks(POSTS, POSTS)
+    const started = performance.now()
+    const startDone = done
+    for (let i = 0; i < second.length;) {
+      const due = Math.min(second.length, Math.floor(((performance.now() - started) / 1000) * rate) + 1)
+      if (due > i) { await send(second.slice(i, due)); i = due } else await sleep(2)
+    }
+    while (done < startDone + POSTS) await sleep(20)
+    return { saturated, paced: { postsPerSecond: rate, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }, rate }
+  } finally {
+    await source.stop()
+    await pipeline.close()
+    await benchProducer.disconnect()
+    await producer.disconnect()
+    await admin.deleteTopics({ topics: [topic, kafkaConfig.dlqTopic] }).catch(() => {})
+    await admin.disconnect()
+  }
+}
+
 const config = loadConfig({ env: process.env })
 const logger = pino({ level: 'warn' }, pino.destination(2))
 const built = await buildStages(config, logger, createMetrics({ registry: new Registry() }), null)
@@ -103,34 +172,48 @@ process.stderr.write(`bench: ${POSTS} posts per run, stages ${stageNames}, sink 
 // Warm-up: sessions, worker, caches.
 await modelOnly(built.stages, 16).catch(() => 0)
 
+const viaKafka = (process.env.KAFKA_BROKERS ?? '') !== ''
 const rows = []
 let offset = POSTS
 for (const setting of CONFIGS) {
   const model = await modelOnly(built.stages, setting.maxBatchSize)
-  const saturated = await pipelined(built.stages, sink, setting, null, offset)
-  offset += POSTS
-  const paced = await pipelined(built.stages, sink, setting, saturated.postsPerSecond * 0.5, offset)
-  offset += POSTS
+  let saturated: RunResult
+  let paced: RunResult
+  let pacedRate: number
+  if (viaKafka) {
+    const result = await throughKafka(built.stages, sink, setting, (rate) => Math.min(rate, model) * 0.5)
+    saturated = result.saturated
+    paced = result.paced
+    pacedRate = result.rate
+  } else {
+    saturated = await pipelined(built.stages, sink, setting, null, offset)
+    offset += POSTS
+    pacedRate = Math.min(saturated.postsPerSecond, model) * 0.5
+    paced = await pipelined(built.stages, sink, setting, pacedRate, offset)
+    offset += POSTS
+  }
   const row = {
     ...setting,
     modelOnlyPostsPerSecond: model,
     pipelinePostsPerSecond: saturated.postsPerSecond,
     ratio: saturated.postsPerSecond / model,
     saturatedLatencyMs: { p50: saturated.p50, p99: saturated.p99 },
-    pacedRate: saturated.postsPerSecond * 0.5,
+    pacedRate,
     pacedLatencyMs: { p50: paced.p50, p99: paced.p99 }
   }
   rows.push(row)
   process.stderr.write(`  batch ${setting.maxBatchSize}/${setting.maxWaitMs} ms done\n`)
 }
 
+const path = viaKafka ? 'Kafka → consumer → pipeline → sink; paced latency from created_at' : 'in-process pipeline → sink; latency from admission'
 const header = '| batch | wait ms | model-only posts/s | pipeline posts/s | ratio | p50 / p99 ms (saturated) | paced posts/s | p50 / p99 ms (paced) |'
+const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : 'n/a')
 const lines = [header, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
 for (const r of rows) {
-  lines.push(`| ${r.maxBatchSize} | ${r.maxWaitMs} | ${r.modelOnlyPostsPerSecond.toFixed(1)} | ${r.pipelinePostsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.saturatedLatencyMs.p50.toFixed(0)} / ${r.saturatedLatencyMs.p99.toFixed(0)} | ${r.pacedRate.toFixed(1)} | ${r.pacedLatencyMs.p50.toFixed(0)} / ${r.pacedLatencyMs.p99.toFixed(0)} |`)
+  lines.push(`| ${r.maxBatchSize} | ${r.maxWaitMs} | ${r.modelOnlyPostsPerSecond.toFixed(1)} | ${r.pipelinePostsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)} | ${ms(r.saturatedLatencyMs.p50)} / ${ms(r.saturatedLatencyMs.p99)} | ${r.pacedRate.toFixed(1)} | ${ms(r.pacedLatencyMs.p50)} / ${ms(r.pacedLatencyMs.p99)} |`)
 }
-process.stdout.write(`\nPipeline benchmark (${POSTS} posts/run; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
+process.stdout.write(`\nPipeline benchmark (${POSTS} posts/run; ${path}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
 mkdirSync('reports', { recursive: true })
-writeFileSync('reports/bench-pipeline.json', JSON.stringify({ posts: POSTS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows }, null, 2))
+writeFileSync('reports/bench-pipeline.json', JSON.stringify({ posts: POSTS, path, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows }, null, 2))
 await built.close()
 await client?.close()
