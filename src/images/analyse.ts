@@ -60,7 +60,28 @@ function cosine (a: Float32Array, b: Float32Array): number {
 }
 
 export async function analyseImage (engine: ImageEngine, image: RgbImage, queries: readonly string[], topK: number): Promise<Analysis> {
-  const objects = await engine.detectObjects(image)
+  return await analyseWithObjects(engine, image, await engine.detectObjects(image), queries, topK)
+}
+
+/**
+ * Runs the detector once over several images, then OCR and similarity per
+ * image, handing each result over as soon as it is ready (so the first image
+ * of a batch does not wait for the OCR of the others).
+ */
+export async function analyseImages (
+  engine: ImageEngine,
+  jobs: ReadonlyArray<{ image: RgbImage, queries: readonly string[] }>,
+  topK: number,
+  onResult: (index: number, analysis: Analysis) => void
+): Promise<void> {
+  const objects = await engine.detectObjectsBatch(jobs.map((j) => j.image))
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i] as { image: RgbImage, queries: readonly string[] }
+    onResult(i, await analyseWithObjects(engine, job.image, objects[i] ?? [], job.queries, topK))
+  }
+}
+
+async function analyseWithObjects (engine: ImageEngine, image: RgbImage, objects: ImageRegion[], queries: readonly string[], topK: number): Promise<Analysis> {
   const texts = await engine.readText(image)
   const regions = selectRegions(objects, texts, topK)
   const description = describeImage(regions)

@@ -368,11 +368,27 @@ async function embed (model: EmbedderModel, texts: readonly string[]): Promise<F
 
 export async function createImageEngine (config: EngineConfig): Promise<ImageEngine> {
   const threads = config.intraOpThreads
-  const [detector, ocrModel, embedder] = await Promise.all([
+  // Settle every load before deciding: a session still being created when the
+  // worker is torn down aborts the process inside onnxruntime's native code.
+  const [detectorResult, ocrResult, embedderResult] = await Promise.allSettled([
     loadDetector(config.detector, threads),
     config.ocr.enabled ? loadOcr(config.ocr, threads) : Promise.resolve(null),
     config.embedder.enabled ? loadEmbedder(config.embedder, threads) : Promise.resolve(null)
   ])
+  const failed = [detectorResult, ocrResult, embedderResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed !== undefined) {
+    const loaded = [
+      detectorResult.status === 'fulfilled' ? detectorResult.value.session : null,
+      ocrResult.status === 'fulfilled' ? ocrResult.value?.det : null,
+      ocrResult.status === 'fulfilled' ? ocrResult.value?.rec : null,
+      embedderResult.status === 'fulfilled' ? embedderResult.value?.session : null
+    ].filter((x): x is ort.InferenceSession => x !== null && x !== undefined)
+    await Promise.allSettled(loaded.map(async (session) => { await session.release() }))
+    throw failed.reason
+  }
+  const detector = (detectorResult as PromiseFulfilledResult<DetectorModel>).value
+  const ocrModel = (ocrResult as PromiseFulfilledResult<OcrModel | null>).value
+  const embedder = (embedderResult as PromiseFulfilledResult<EmbedderModel | null>).value
   let disposed = false
   return Object.freeze({
     embedderEnabled: embedder !== null,

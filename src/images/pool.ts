@@ -27,7 +27,8 @@ interface Job {
 
 interface Slot {
   worker: Worker
-  job: Job | null
+  /** Jobs sent to this worker and not yet answered (one detector batch). */
+  jobs: Job[]
   ready: boolean
   /** Loaded its models once; only such a worker is replaced when it dies. */
   wasReady: boolean
@@ -37,6 +38,8 @@ export interface PoolOptions {
   workers: number
   /** Jobs allowed to wait for a worker; more are refused at once. */
   maxQueue: number
+  /** Images a worker takes at once (one detector batch). */
+  batch: number
   init: WorkerInit
   /** Only for tests: a different worker script. */
   workerUrl?: URL
@@ -60,7 +63,7 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
 
   function spawn (): Promise<Slot> {
     const worker = new Worker(url, { workerData: options.init })
-    const slot: Slot = { worker, job: null, ready: false, wasReady: false }
+    const slot: Slot = { worker, jobs: [], ready: false, wasReady: false }
     return new Promise<Slot>((resolve, reject) => {
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
@@ -71,13 +74,13 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
           return
         }
         if (reply.type === 'init_error') {
+          // The worker exits by itself after this reply.
           reject(new GroundstreamError(reply.code as ErrorCode, `image worker failed to load models: ${reply.message}`))
-          void worker.terminate()
           return
         }
-        const job = slot.job
-        slot.job = null
-        if (job !== null && job.id === reply.id) {
+        const index = slot.jobs.findIndex((j) => j.id === reply.id)
+        if (index >= 0) {
+          const job = slot.jobs.splice(index, 1)[0] as Job
           settle(job)
           if (reply.type === 'result') job.resolve(reply.analysis)
           else job.reject(new GroundstreamError(reply.code as ErrorCode, reply.message))
@@ -85,18 +88,14 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
         pump()
       })
       worker.on('error', (error) => {
-        const job = slot.job
-        slot.job = null
         slot.ready = false
-        if (job) { settle(job); job.reject(new GroundstreamError('GS_ERR_INFERENCE', `image worker crashed: ${error.message}`, { cause: error })) }
+        for (const job of slot.jobs.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_INFERENCE', `image worker crashed: ${error.message}`, { cause: error })) }
         reject(error)
       })
       worker.on('exit', () => {
         const index = slots.indexOf(slot)
         if (index >= 0) slots.splice(index, 1)
-        const job = slot.job
-        slot.job = null
-        if (job) { settle(job); job.reject(new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker exited')) }
+        for (const job of slot.jobs.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker exited')) }
         // Replace a worker that died while the pool is open.
         if (!closed && slot.wasReady) {
           spawn().then((s) => { slots.push(s); pump() }, () => undefined)
@@ -107,14 +106,14 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
 
   function pump (): void {
     for (const slot of slots) {
-      if (!slot.ready || slot.job !== null) continue
-      const job = queue.shift()
-      if (!job) return
-      slot.job = job
-      // Copy into a fresh buffer: the decoder's buffer may share a pooled ArrayBuffer.
-      const data = new Uint8Array(job.image.data)
-      const request: AnalyseRequest = { type: 'analyse', id: job.id, data, width: job.image.width, height: job.image.height, queries: job.queries }
-      slot.worker.postMessage(request, [data.buffer])
+      if (!slot.ready || slot.jobs.length > 0) continue
+      const batch = queue.splice(0, options.batch)
+      if (batch.length === 0) return
+      slot.jobs = batch
+      // Copy into fresh buffers: the decoder's buffer may share a pooled ArrayBuffer.
+      const jobs = batch.map((job) => ({ id: job.id, data: new Uint8Array(job.image.data), width: job.image.width, height: job.image.height, queries: job.queries }))
+      const request: AnalyseRequest = { type: 'analyse', jobs }
+      slot.worker.postMessage(request, jobs.map((j) => j.data.buffer as ArrayBuffer))
     }
   }
 

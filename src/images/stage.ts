@@ -68,6 +68,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   const analyser = deps.analyser ?? createWorkerPool({
     workers: config.workers,
     maxQueue: config.queueLimit,
+    batch: config.workerBatch,
     init: {
       engine: { detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: config.intraOpThreads },
       topK: config.topK

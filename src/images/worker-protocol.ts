@@ -7,13 +7,18 @@ export interface WorkerInit {
   topK: number
 }
 
-export interface AnalyseRequest {
-  type: 'analyse'
+export interface AnalyseJob {
   id: number
   data: Uint8Array
   width: number
   height: number
   queries: string[]
+}
+
+/** Several images at once: the detector runs over them as one batch. */
+export interface AnalyseRequest {
+  type: 'analyse'
+  jobs: AnalyseJob[]
 }
 
 export type WorkerReply =

@@ -2,7 +2,7 @@
 // detector, OCR and embedder live here, off the partition's event loop.
 import { parentPort, workerData } from 'node:worker_threads'
 import { isGroundstreamError, errorMessage } from '../errors/index.js'
-import { analyseImage } from './analyse.js'
+import { analyseImages } from './analyse.js'
 import { createImageEngine, type ImageEngine } from './engine.js'
 import type { AnalyseRequest, WorkerInit, WorkerReply } from './worker-protocol.js'
 
@@ -20,6 +20,8 @@ createImageEngine(init.engine).then((e) => {
   post({ type: 'ready' })
 }, (error: unknown) => {
   post({ type: 'init_error', code: isGroundstreamError(error) ? error.code : 'GS_ERR_MODEL_INVALID', message: errorMessage(error) })
+  // Leave on our own once nothing is loading: terminate() from outside can hit onnxruntime mid-call.
+  port.close()
 })
 
 port.on('message', (message: AnalyseRequest | { type: 'close' }) => {
@@ -30,11 +32,17 @@ port.on('message', (message: AnalyseRequest | { type: 'close' }) => {
   }
   const current = engine
   if (current === null) {
-    post({ type: 'error', id: message.id, code: 'GS_ERR_WORKER_CLOSED', message: 'engine not loaded' })
+    for (const job of message.jobs) post({ type: 'error', id: job.id, code: 'GS_ERR_WORKER_CLOSED', message: 'engine not loaded' })
     return
   }
-  analyseImage(current, { data: message.data, width: message.width, height: message.height }, message.queries, init.topK).then(
-    (analysis) => { post({ type: 'result', id: message.id, analysis }) },
-    (error: unknown) => { post({ type: 'error', id: message.id, code: isGroundstreamError(error) ? error.code : 'GS_ERR_INFERENCE', message: errorMessage(error) }) }
-  )
+  const jobs = message.jobs.map((job) => ({ image: { data: job.data, width: job.width, height: job.height }, queries: job.queries }))
+  const answered = new Set<number>()
+  analyseImages(current, jobs, init.topK, (i, analysis) => {
+    const id = (message.jobs[i] as { id: number }).id
+    answered.add(id)
+    post({ type: 'result', id, analysis })
+  }).catch((error: unknown) => {
+    const code = isGroundstreamError(error) ? error.code : 'GS_ERR_INFERENCE'
+    for (const job of message.jobs) if (!answered.has(job.id)) post({ type: 'error', id: job.id, code, message: errorMessage(error) })
+  })
 })

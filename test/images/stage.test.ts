@@ -75,6 +75,21 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     assert.ok(ticks >= 0.5 * (elapsed / 10), `${ticks} ticks in ${elapsed.toFixed(0)} ms`)
   })
 
+  it('keeps each image\'s analysis with its own post when a worker takes several at once', async () => {
+    const urls = ['/dog.jpg', '/scene.jpg', '/dog.jpg', '/scene.jpg', '/dog.jpg']
+    const out = await stage.run(urls.map((u, i) => work(`m${i}`, 'Rex and Starbucks', [server.url(u)], ['Rex', 'Starbucks'])))
+    out.forEach((w, i) => {
+      assert.equal(w.image.status, 'ok')
+      if (urls[i] === '/dog.jpg') {
+        assert.ok(w.image.regions.some((r) => r.label === 'dog'), `post ${i}`)
+        assert.equal(w.image.width, 416)
+      } else {
+        assert.match(w.image.description, /STARBUCKS/, `post ${i}`)
+        assert.equal(w.image.width, 776)
+      }
+    })
+  })
+
   it('skips posts without an image or without candidates entirely', async () => {
     const before = server.hits.get('/dog.jpg') ?? 0
     const noImage = work('p2', 'no picture', [], ['picture'])
