@@ -270,8 +270,8 @@ function entitiesDashboard () {
     ], { w: 24, h: 10 }),
     row('Grounding and images'),
     esPanel('piechart', 'Mentions with an image box', [
-      { query: `${FILTER} AND _exists_:box.x`, alias: 'with box', metrics: COUNT, bucketAggs: [] },
-      { query: `${FILTER} AND NOT _exists_:box.x`, alias: 'no box', metrics: COUNT, bucketAggs: [] }
+      { query: `${FILTER} AND _exists_:box.x`, alias: 'with box', metrics: COUNT, bucketAggs: [dateHistogram('2')] },
+      { query: `${FILTER} AND NOT _exists_:box.x`, alias: 'no box', metrics: COUNT, bucketAggs: [dateHistogram('2')] }
     ], { w: 8, options: { reduceOptions: { calcs: ['sum'], values: false }, pieType: 'donut' } }),
     esPanel('barchart', 'Image outcome by status (refusals by reason)', [
       { query: 'NOT image.status:none', metrics: COUNT, bucketAggs: [terms('2', 'image.status', 12)] }
@@ -294,7 +294,20 @@ function entitiesDashboard () {
     refresh: '1m',
     templating: [
       { name: 'type', label: 'Type', type: 'custom', query: 'PER,LOC,ORG,OTHER', includeAll: true, multi: true, allValue: '*', current: { selected: true, text: ['All'], value: ['$__all'] }, options: [] },
-      { name: 'entity', label: 'Entity (normalised, * for all)', type: 'textbox', query: '*', current: { text: '*', value: '*' } }
+      {
+        name: 'entity',
+        label: 'Entity',
+        type: 'query',
+        datasource: ES,
+        // The 200 most mentioned entities; multi-values are sent as ("a" OR "b").
+        query: '{"find": "terms", "field": "entity.normalised", "size": 200, "query": "entity.type:($type)"}',
+        definition: 'terms entity.normalised',
+        refresh: 2,
+        includeAll: true,
+        multi: true,
+        allValue: '*',
+        current: { selected: true, text: ['All'], value: ['$__all'] }
+      }
     ]
   })
 }
