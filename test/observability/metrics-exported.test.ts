@@ -14,6 +14,7 @@ import { createApiServer, parseApiConfig } from '../../src/api/index.js'
 import { parseConfig } from '../../src/config/index.js'
 import { registerKnowledgeMetrics } from '../../src/knowledge-cache/index.js'
 import { createMetrics, startMetricsServer } from '../../src/metrics/index.js'
+import { entityIndexTemplate } from '../../src/sinks/index.js'
 import { ROOT, get, loadYaml, repoPath, type YamlObject } from '../deploy/helpers.js'
 
 /** Series names (with _bucket/_sum/_count for histograms) and their label names, from exposition text. */
@@ -178,4 +179,51 @@ test('dashboards reference the provisioned datasources and have unique panel ids
   }
   const es = (provisioned.datasources as YamlObject[]).find((d) => d.type === 'elasticsearch')
   assert.equal(get(es, 'jsonData', 'timeField'), 'post.created_at')
+})
+
+/** Every field path of the index mapping, with multi-field sub-fields (entity.text.keyword). */
+function mappedFields (): Map<string, string> {
+  const out = new Map<string, string>()
+  const mappings = get(entityIndexTemplate('x').body, 'template', 'mappings', 'properties') as Record<string, YamlObject>
+  const walk = (properties: Record<string, YamlObject>, prefix: string): void => {
+    for (const [name, spec] of Object.entries(properties)) {
+      const path = `${prefix}${name}`
+      if (spec.properties !== undefined) walk(spec.properties as Record<string, YamlObject>, `${path}.`)
+      else out.set(path, String(spec.type))
+      for (const [sub, subSpec] of Object.entries((spec.fields ?? {}) as Record<string, YamlObject>)) out.set(`${path}.${sub}`, String(subSpec.type))
+    }
+  }
+  walk(mappings, '')
+  return out
+}
+
+test('the entity dashboard queries fields the index mapping has, aggregating only keyword/date/numeric ones', () => {
+  const fields = mappedFields()
+  const dashboard = JSON.parse(readFileSync(repoPath('grafana/dashboards/groundstream-entities.json'), 'utf8')) as YamlObject
+  const used: Array<{ field: string, aggregated: boolean, where: string }> = []
+  for (const panel of dashboard.panels as YamlObject[]) {
+    for (const target of (panel.targets ?? []) as YamlObject[]) {
+      const where = String(panel.title)
+      used.push({ field: String(target.timeField), aggregated: true, where })
+      for (const agg of [...((target.bucketAggs ?? []) as YamlObject[]), ...((target.metrics ?? []) as YamlObject[])]) {
+        if (typeof agg.field === 'string') used.push({ field: agg.field, aggregated: true, where })
+      }
+      for (const match of String(target.query ?? '').matchAll(/(?:_exists_:)?([a-z_]+(?:\.[a-z_]+)+)/gu)) used.push({ field: match[1] as string, aggregated: false, where })
+    }
+  }
+  for (const variable of get(dashboard, 'templating', 'list') as YamlObject[]) {
+    if (get(variable, 'datasource', 'type') !== 'elasticsearch') continue
+    const query = JSON.parse(String(variable.query)) as { field: string }
+    used.push({ field: query.field, aggregated: true, where: `$${String(variable.name)}` })
+  }
+  assert.ok(used.length > 20)
+  for (const { field, aggregated, where } of used) {
+    const type = fields.get(field)
+    assert.ok(type !== undefined, `${where}: ${field} is not in the index mapping`)
+    if (aggregated) assert.ok(['keyword', 'date', 'float', 'integer'].includes(type), `${where}: ${field} is ${type}, not aggregatable`)
+  }
+  const datasource = loadYaml(repoPath('grafana/provisioning/datasources/datasources.yaml'))
+  const es = (datasource.datasources as YamlObject[]).find((d) => d.type === 'elasticsearch')
+  assert.equal(fields.get(String(get(es, 'jsonData', 'timeField'))), 'date')
+  assert.equal(fields.get(String(get(es, 'jsonData', 'logMessageField'))), 'text')
 })
