@@ -160,7 +160,10 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
     closers.push(() => knowledge.close())
   }
   if (config.images.enabled) {
-    const image = createImageStage(config.images, { logger: logger.child({ module: 'images' }) })
+    const image = createImageStage(config.images, {
+      logger: logger.child({ module: 'images' }),
+      onImage: (event) => { metrics.image(event) }
+    })
     stages.push(image)
     closers.push(() => image.close())
   }

@@ -18,6 +18,8 @@ export interface ServiceMetrics {
   elasticsearchError (kind: string): void
   sinkRetry (): void
   modelInfo (labels: { stage: string, version: string, provider: string }): void
+  /** One post's image handled by the image stage (fetched and analysed, refused, or failed). */
+  image (event: { status: string, durationMs: number, regions: number }): void
   /** Read at scrape time. */
   inFlight (read: () => number): void
 }
@@ -52,6 +54,9 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
   const esErrors = new Counter({ name: `${p}elasticsearch_errors_total`, help: 'Failed Elasticsearch requests or items, by kind', labelNames: ['kind'], registers })
   const sinkRetries = new Counter({ name: `${p}sink_retries_total`, help: 'Sink write retries', registers })
   const models = new Gauge({ name: `${p}model_info`, help: 'Loaded model sessions', labelNames: ['stage', 'version', 'provider'], registers })
+  const images = new Counter({ name: `${p}images_total`, help: 'Post images handled by the image stage, by status', labelNames: ['status'], registers })
+  const imageDuration = new Histogram({ name: `${p}image_duration_seconds`, help: 'Fetch, decode and analysis of one post image', labelNames: ['status'], buckets: LATENCY_BUCKETS, registers })
+  const imageRegions = new Histogram({ name: `${p}image_regions`, help: 'Regions offered to stage 2 per analysed image', buckets: [0, 1, 2, 4, 8, 12, 18, 32], registers })
   let readInFlight: () => number = () => 0
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const inFlightGauge = new Gauge({
@@ -95,6 +100,11 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
     elasticsearchError (kind: string) { esErrors.inc({ kind }) },
     sinkRetry () { sinkRetries.inc() },
     modelInfo (labels: { stage: string, version: string, provider: string }) { models.set(labels, 1) },
+    image (event: { status: string, durationMs: number, regions: number }) {
+      images.inc({ status: event.status })
+      imageDuration.observe({ status: event.status }, event.durationMs / 1000)
+      if (event.status === 'ok') imageRegions.observe(event.regions)
+    },
     inFlight (read: () => number) { readInFlight = read }
   })
 }

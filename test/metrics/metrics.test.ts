@@ -19,6 +19,8 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
   metrics.elasticsearchError('http_429')
   metrics.modelInfo({ stage: 'stage1', version: 'v1', provider: 'cpu' })
   metrics.inFlight(() => 5)
+  metrics.image({ status: 'ok', durationMs: 120, regions: 6 })
+  metrics.image({ status: 'refused_address', durationMs: 1, regions: 0 })
 
   const server = await startMetricsServer({ registry, host: '127.0.0.1', port: 0 })
   try {
@@ -40,6 +42,8 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
     assert.match(text, /groundstream_model_info\{stage="stage1",version="v1",provider="cpu"\} 1/)
     assert.match(text, /groundstream_in_flight_posts 5/)
     assert.match(text, /groundstream_queue_depth\{queue="stage2"\} 2/)
+    assert.match(text, /groundstream_images_total\{status="refused_address"\} 1/)
+    assert.match(text, /groundstream_image_regions_sum 6/)
     assert.equal((await fetch(server.url.replace('/metrics', '/nope'))).status, 404)
   } finally {
     await server.close()
