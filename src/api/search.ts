@@ -237,12 +237,22 @@ export class EntitySearch {
     }
   }
 
-  /** Readiness: the cluster answers. The index may not exist yet (nothing indexed). */
+  /**
+   * Readiness: an empty search on the index answers. It needs only the read
+   * privilege the API key has anyway (cluster health would need monitor).
+   * The index may not exist yet (nothing indexed): ready, with index false.
+   */
   async ready (signal?: AbortSignal): Promise<{ elasticsearch: boolean, index: boolean }> {
     try {
-      const health = await this.options.client.cluster.health({ timeout: '2s' }, { requestTimeout: 3000, maxRetries: 0, ...(signal === undefined ? {} : { signal }) })
-      const exists = await this.options.client.indices.exists({ index: this.options.index, allow_no_indices: false }, { requestTimeout: 3000, maxRetries: 0 })
-      return { elasticsearch: health.status !== 'red', index: exists }
+      const response = await this.options.client.search({
+        index: this.options.index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: 0,
+        track_total_hits: false,
+        timeout: '2s'
+      }, { requestTimeout: 3000, maxRetries: 0, ...(signal === undefined ? {} : { signal }) })
+      return { elasticsearch: true, index: response._shards.total > 0 }
     } catch (error) {
       this.options.onError?.(classifySearchError(error).kind)
       return { elasticsearch: false, index: false }
