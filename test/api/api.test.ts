@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
 import { parse as parseYaml } from 'yaml'
+import { Validator } from '@seriousme/openapi-schema-validator'
 import { API_ROUTES, createApiServer, parseApiConfig, requestSchemas } from '../../src/api/index.js'
 import { ROOT, repoPath } from '../deploy/helpers.js'
 import { readFileSync } from 'node:fs'
@@ -230,6 +231,7 @@ test('health, readiness, metrics and the OpenAPI document are served', async (t)
   const ready = await h.get('/readyz')
   assert.equal(ready.status, 200)
   assert.equal(ready.body.index, true)
+  assert.equal((await h.get('/api/v1/mentions?size=1')).status, 200)
   const metrics = await fetch(`${h.server.url}/metrics`)
   const text = await metrics.text()
   assert.match(text, /groundstream_api_requests_total\{route="\/api\/v1\/mentions",status="200"\} \d+/)
@@ -237,6 +239,15 @@ test('health, readiness, metrics and the OpenAPI document are served', async (t)
   const openapi = await fetch(`${h.server.url}/openapi.yaml`)
   assert.equal(openapi.status, 200)
   assert.match(await openapi.text(), /^openapi: 3\.1\.0/)
+})
+
+test('the OpenAPI document is valid OpenAPI 3.1', async () => {
+  const validator = new Validator()
+  const result = await validator.validate(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8'))
+  assert.deepEqual(result, { valid: true })
+  assert.equal(validator.version, '3.1')
+  const broken = await new Validator().validate(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8').replace('in: query', 'in: querystring'))
+  assert.equal(broken.valid, false, 'the validator is live')
 })
 
 test('the OpenAPI document lists exactly the served routes and accepted parameters', () => {
