@@ -2,7 +2,7 @@
 //   - fetch + decode from a loopback server, by concurrency
 //   - detector by batch size, OCR per image
 //   - embedder by batch size (phrases per run)
-//   - the whole image stage, by worker count, and its cost per post beside
+//   - the whole image stage, by worker count and worker batch, and its cost per post beside
 //     the text path (reports/bench-text-models.json, when present)
 //
 //   npm run build && node dist/bench/images.js [--images 24] [--out reports/bench-images.json]
@@ -98,17 +98,18 @@ for (const batch of [1, 8, 32]) {
 }
 await engine.dispose()
 
-const stageRows: Array<{ workers: number, msPerPost: number }> = []
-for (const workers of [1, 2]) {
-  const stage = createImageStage(testConfig({ workers }), {})
+const stageRows: Array<{ workers: number, workerBatch: number, msPerPost: number }> = []
+for (const [workers, workerBatch] of [[1, 1], [1, 4], [2, 1], [2, 4]] as const) {
+  const stage = createImageStage(testConfig({ workers, workerBatch }), {})
   await stage.init()
   const items = urls.map((u, i) => work(i, u))
   const started = performance.now()
   for (let i = 0; i < items.length; i += 8) await stage.run(items.slice(i, i + 8))
   const ms = (performance.now() - started) / items.length
-  stageRows.push({ workers, msPerPost: ms })
-  rows.push({ what: 'image stage', setting: `workers ${workers}, batch 8`, perSecond: 1000 / ms, msPerItem: ms })
-  console.log(`${'image stage'.padEnd(22)} ${`workers ${workers}`.padEnd(16)} ${(1000 / ms).toFixed(1).padStart(8)} /s ${ms.toFixed(1).padStart(8)} ms/item`)
+  stageRows.push({ workers, workerBatch, msPerPost: ms })
+  const setting = `workers ${workers}, batch ${workerBatch}`
+  rows.push({ what: 'image stage', setting, perSecond: 1000 / ms, msPerItem: ms })
+  console.log(`${'image stage'.padEnd(22)} ${setting.padEnd(16)} ${(1000 / ms).toFixed(1).padStart(8)} /s ${ms.toFixed(1).padStart(8)} ms/item`)
   await stage.close()
 }
 await server.close()

@@ -92,8 +92,8 @@ export const ImagesConfigSchema = z.object({
    * the budget, not this, decides which images of a large batch are analysed.
    */
   queueLimit: z.number().int().min(1).max(4_096).default(64),
-  /** Images a worker takes from the queue at once; the detector runs over them as one batch. */
-  workerBatch: z.number().int().min(1).max(32).default(4),
+  /** Images a worker takes from the queue at once; the detector runs over them as one batch (no gain on CPU, see docs/images.md). */
+  workerBatch: z.number().int().min(1).max(32).default(1),
   /** Regions offered to stage 2 (the paper found about 18 object slots best). */
   topK: z.number().int().min(1).max(64).default(18),
   fetch: ImageFetchConfigSchema.default(() => ImageFetchConfigSchema.parse({})),

@@ -28,7 +28,8 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     server.route('/bomb.png', serveBytes(pngBomb(), 'image/png'))
     server.route('/corrupt.jpg', serveBytes(corruptJpeg(), 'image/jpeg'))
     server.route('/hang.jpg', () => { /* never answers: the budget must cut it */ })
-    stage = createImageStage(testConfig({ perPostBudgetMs: 4_000, fetch: { requestTimeoutMs: 10_000 } }), { onImage: (e) => events.push(e) })
+    // workerBatch 3: the worker takes several images at once, so batching is exercised.
+    stage = createImageStage(testConfig({ perPostBudgetMs: 4_000, workerBatch: 3, fetch: { requestTimeoutMs: 10_000 } }), { onImage: (e) => events.push(e) })
     await stage.init()
   })
 
