@@ -16,8 +16,8 @@ import * as apps from 'kubernetes-models/apps/v1'
 import * as policy from 'kubernetes-models/policy/v1'
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1'
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
-import { API_ROUTES, createApiServer, parseApiConfig } from '../../src/api/index.js'
-import { parseConfig } from '../../src/config/index.js'
+import { API_ENV_VARS, API_ROUTES, createApiServer, parseApiConfig } from '../../src/api/index.js'
+import { ENV_VARS, parseConfig } from '../../src/config/index.js'
 import { startMetricsServer } from '../../src/metrics/index.js'
 import { ROOT, get, loadYaml, loadYamlDocuments, repoPath, requireTool, run, type YamlObject } from './helpers.js'
 
@@ -223,4 +223,32 @@ test('API probes hit endpoints the real API server answers', async () => {
     await server.close()
     await client.close()
   }
+})
+
+/**
+ * Set in the manifests for the processor's Kafka SASL/TLS and Elasticsearch
+ * API key, which its config (src/config) does not read yet; the search API
+ * reads the Elasticsearch ones. Remove a name here once src/config reads it.
+ */
+const NOT_YET_READ_BY_PROCESSOR = new Set(['GS_KAFKA_SSL', 'GS_KAFKA_SASL_MECHANISM', 'GS_KAFKA_SASL_USERNAME', 'GS_KAFKA_SASL_PASSWORD', 'GS_KAFKA_SSL_CA_FILE'])
+
+test('every GS_* variable the manifests and compose set is one the service reads', () => {
+  const known = new Set([...Object.keys(ENV_VARS), ...Object.keys(API_ENV_VARS), 'GS_CONFIG', ...NOT_YET_READ_BY_PROCESSOR])
+  const names: Array<[string, string]> = []
+  for (const key of Object.keys(get(find('ConfigMap', 'groundstream-config'), 'data') as object)) names.push(['configmap', key])
+  for (const key of Object.keys(get(find('Secret', 'groundstream-credentials'), 'stringData') as object)) names.push(['secret', key])
+  for (const file of ['deployment-cpu.yaml', 'deployment-gpu.yaml', 'deployment-api.yaml']) {
+    const d = find('Deployment', file === 'deployment-api.yaml' ? 'groundstream-api' : 'groundstream-processor', file)
+    for (const env of (container(d).env ?? []) as YamlObject[]) names.push([file, String(env.name)])
+  }
+  const compose = loadYaml(repoPath('deploy/compose.yaml'))
+  for (const [service, spec] of Object.entries(compose.services as Record<string, YamlObject>)) {
+    if (!service.startsWith('groundstream')) continue
+    for (const key of Object.keys((spec.environment ?? {}) as object)) names.push([`compose ${service}`, key])
+  }
+  const gs = names.filter(([, name]) => name.startsWith('GS_'))
+  assert.ok(gs.length > 15)
+  assert.deepEqual(gs.filter(([, name]) => !known.has(name)), [])
+  // The allow-list only holds names the service really lacks.
+  for (const name of NOT_YET_READ_BY_PROCESSOR) assert.ok(!Object.hasOwn(ENV_VARS, name), `${name} is read now: drop it from NOT_YET_READ_BY_PROCESSOR`)
 })
