@@ -36,7 +36,12 @@ export const ImageDecodeConfigSchema = z.object({
   /** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
   maxPixels: z.number().int().min(1_024).max(1_000_000_000).default(40_000_000),
   /** Longest side kept in memory after decoding; models letterbox from this. */
-  maxSide: z.number().int().min(64).max(8_192).default(1_280)
+  maxSide: z.number().int().min(64).max(8_192).default(1_280),
+  /**
+   * Decodes at once. A large PNG near maxPixels takes ~4 bytes a pixel while
+   * decoding, so this, times maxPixels, bounds the decoder's memory.
+   */
+  concurrency: z.number().int().min(1).max(64).default(2)
 }).strict()
 
 export const DetectorConfigSchema = z.object({

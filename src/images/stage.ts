@@ -57,6 +57,24 @@ export function orderBySimilarity (similarity: readonly number[][], regionCount:
   })
 }
 
+function createSemaphore (limit: number): { run<T> (fn: () => Promise<T>): Promise<T> } {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return {
+    async run<T> (fn: () => Promise<T>): Promise<T> {
+      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
+      else active++
+      try {
+        return await fn()
+      } finally {
+        const next = waiting.shift()
+        if (next) next()
+        else active--
+      }
+    }
+  }
+}
+
 class Outcome extends Error {
   constructor (readonly status: ImageStatus, readonly reason: string, readonly width: number | null = null, readonly height: number | null = null) {
     super(reason)
@@ -75,12 +93,13 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     }
   })
   const counts: Partial<Record<ImageStatus, number>> = {}
+  const decodeSlots = createSemaphore(config.decode.concurrency)
   let closed = false
 
   async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<{ context: ImageContext, analysis: Analysis }> {
     const fetched = await fetcher.fetch(url, signal)
     if (!fetched.ok) throw new Outcome(fetched.status, fetched.reason)
-    const decoded = await decodeImage(fetched.image.bytes, config.decode)
+    const decoded = await decodeSlots.run(async () => await decodeImage(fetched.image.bytes, config.decode))
     if (!decoded.ok) throw new Outcome(decoded.status, decoded.reason)
     const { image } = decoded
     if (signal.aborted) throw new Outcome('timeout', 'budget exhausted after decoding', image.originalWidth, image.originalHeight)
