@@ -4,9 +4,10 @@
 // and a summary); with brokers (and an Elasticsearch URL) it consumes Kafka
 // and indexes into Elasticsearch until SIGTERM/SIGINT. Every client is made
 // here and passed down; shutdown runs in reverse order of startup.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch'
-import { Kafka, logLevel as kafkaLogLevel, type Admin, type Producer, type logCreator } from 'kafkajs'
+import { Kafka, logLevel as kafkaLogLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions, type logCreator } from 'kafkajs'
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { SingleBar } from 'cli-progress'
@@ -197,6 +198,21 @@ function kafkaLogger (logger: Logger): logCreator {
   }
 }
 
+function readSecretFile (path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `cannot read ${setting} ${path}: ${errorMessage(error)}`, { cause: error })
+  }
+}
+
+/** kafkajs TLS/SASL options from the config (deploy/kubernetes sets them from the Secret). */
+function kafkaSecurity (kafka: AppConfig['kafka']): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const ssl = kafka.ssl ? (kafka.sslCaFile === undefined ? true : { ca: [readSecretFile(kafka.sslCaFile, 'kafka.sslCaFile')] }) : undefined
+  // The schema's mechanisms are exactly kafkajs's password-based ones.
+  return { ...(ssl === undefined ? {} : { ssl }), ...(kafka.sasl === undefined ? {} : { sasl: { ...kafka.sasl } as SASLOptions }) }
+}
+
 /** Runs the service until the input ends (file mode) or a signal arrives (Kafka mode). */
 export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps = {}): Promise<RunSummary> {
   const started = performance.now()
@@ -256,6 +272,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       kafka = new Kafka({
         clientId: config.kafka.clientId,
         brokers: [...config.kafka.brokers],
+        ...kafkaSecurity(config.kafka),
         logCreator: kafkaLogger(logger),
         retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 }
       })
@@ -268,6 +285,8 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     if (sinkKind === 'elasticsearch') {
       const client = new ElasticsearchClient({
         node: config.elasticsearch.url,
+        ...(config.elasticsearch.apiKey === undefined ? {} : { auth: { apiKey: config.elasticsearch.apiKey } }),
+        ...(config.elasticsearch.caFile === undefined ? {} : { tls: { ca: readSecretFile(config.elasticsearch.caFile, 'elasticsearch.caFile') } }),
         maxRetries: 0,
         requestTimeout: config.elasticsearch.requestTimeoutMs
       })

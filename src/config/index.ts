@@ -32,7 +32,15 @@ export const KafkaConfigSchema = z.object({
   /** How long a revoked partition's in-flight posts may finish so their offsets can still be committed. */
   revokeDrainMs: millis(120_000).default(5_000),
   /** Where to start when the group has no committed offset. */
-  fromBeginning: z.boolean().default(true)
+  fromBeginning: z.boolean().default(true),
+  /** TLS to the brokers; sslCaFile (PEM) replaces the system CAs. */
+  ssl: z.boolean().default(false),
+  sslCaFile: z.string().min(1).optional(),
+  sasl: z.object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string().min(1),
+    password: z.string().min(1)
+  }).strict().optional()
 }).strict()
 
 export const ElasticsearchConfigSchema = z.object({
@@ -45,7 +53,11 @@ export const ElasticsearchConfigSchema = z.object({
   retryMaxMs: millis(600_000).default(10_000),
   /** Retriable failures are retried this many times, then the sink reports itself down (0 = retry until shutdown). */
   maxRetries: z.number().int().min(0).max(1_000_000).default(0),
-  refresh: z.enum(['false', 'wait_for', 'true']).default('false')
+  refresh: z.enum(['false', 'wait_for', 'true']).default('false'),
+  /** Base64 `id:key`, sent as `Authorization: ApiKey`. */
+  apiKey: z.string().min(1).optional(),
+  /** PEM CA for an HTTPS cluster. */
+  caFile: z.string().min(1).optional()
 }).strict()
 
 export const PipelineConfigSchema = z.object({
@@ -137,9 +149,16 @@ export const ENV_VARS: Readonly<Record<string, readonly [string[], Coerce]>> = O
   GS_KAFKA_SESSION_TIMEOUT_MS: [['kafka', 'sessionTimeoutMs'], asNumber],
   GS_KAFKA_HEARTBEAT_INTERVAL_MS: [['kafka', 'heartbeatIntervalMs'], asNumber],
   GS_KAFKA_MAX_RECORD_BYTES: [['kafka', 'maxRecordBytes'], asNumber],
+  GS_KAFKA_SSL: [['kafka', 'ssl'], asBoolean],
+  GS_KAFKA_SSL_CA_FILE: [['kafka', 'sslCaFile'], asString],
+  GS_KAFKA_SASL_MECHANISM: [['kafka', 'sasl', 'mechanism'], asString],
+  GS_KAFKA_SASL_USERNAME: [['kafka', 'sasl', 'username'], asString],
+  GS_KAFKA_SASL_PASSWORD: [['kafka', 'sasl', 'password'], asString],
   GS_ELASTICSEARCH_URL: [['elasticsearch', 'url'], asString],
   GS_ELASTICSEARCH_INDEX: [['elasticsearch', 'index'], asString],
   GS_ELASTICSEARCH_RETRY_MAX_MS: [['elasticsearch', 'retryMaxMs'], asNumber],
+  GS_ELASTICSEARCH_API_KEY: [['elasticsearch', 'apiKey'], asString],
+  GS_ELASTICSEARCH_CA_FILE: [['elasticsearch', 'caFile'], asString],
   GS_BATCH_SIZE: [['pipeline', 'maxBatchSize'], asNumber],
   GS_BATCH_WAIT_MS: [['pipeline', 'maxWaitMs'], asNumber],
   GS_MAX_IN_FLIGHT: [['pipeline', 'maxInFlight'], asNumber],
