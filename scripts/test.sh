@@ -2,10 +2,11 @@
 # The whole test suite (`npm test`, and CI through .ci/run):
 #   1. install npm dependencies when missing or stale
 #   2. build (tsc) and lint (eslint), failing on any error
-#   3. start Kafka, Elasticsearch and Redis with scripts/services.sh (the ones
+#   3. install the operator tools the deploy/observability tests use
+#   4. start Kafka, Elasticsearch and Redis with scripts/services.sh (the ones
 #      this script started are stopped again on exit, whatever happens)
-#   4. run every TypeScript test: node --test dist/test/
-#   5. run the training tests with the training venv's pytest when it exists
+#   5. run every TypeScript test: node --test dist/test/
+#   6. run the training tests with the training venv's pytest when it exists
 # Exits non-zero if any step fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,13 @@ npx tsc -p tsconfig.json
 step "lint"
 # Local virtual environments (ignored by git) hold third-party JS that is not ours to lint.
 npx eslint . --ignore-pattern '.venv*/'
+
+step "operator tools"
+# promtool, chromium, docker-compose and kubernetes-validate for the API,
+# deploy and observability tests; idempotent, quick once installed.
+if [[ -f scripts/setup-ops-tools.sh ]]; then
+  bash scripts/setup-ops-tools.sh
+fi
 
 step "services"
 started=()

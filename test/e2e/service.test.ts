@@ -1,6 +1,6 @@
 // The service as a process against the real Kafka and Elasticsearch from
-// scripts/services.sh, with the real text-model stages (fp32, so batch
-// composition cannot move a borderline score): exact documents, crash and
+// scripts/services.sh, with the real text-model stages (fp32 where exported,
+// else int8 one post per batch, so batch composition cannot move a score): exact documents, crash and
 // restart, an Elasticsearch outage, poison records. Expected documents come
 // from running the same stages in-process over the same posts (file mode).
 import { after, before, test } from 'node:test'
@@ -31,7 +31,12 @@ const MODELS = join(ROOT, 'models')
 const MODELS_PRESENT = existsSync(join(MODELS, 'stage1/manifest.json')) && existsSync(join(MODELS, 'stage2/manifest.json'))
 const skip = KAFKA_BROKERS === '' || ELASTICSEARCH_URL === '' ? 'KAFKA_BROKERS/ELASTICSEARCH_URL not set (npm test starts the services)' : false
 const work = mkdtempSync(join(tmpdir(), 'gs-e2e-'))
-const TEXT_MODELS = { precision: 'fp32' as const }
+// fp32 exports stay local (only int8 is committed). int8 quantises activations
+// over the whole batch, so a post's result can depend on its batch-mates:
+// without fp32, both the expected run and the service take one post per batch.
+const FP32 = existsSync(join(ROOT, 'models/stage1/model.fp32.onnx')) && existsSync(join(ROOT, 'models/stage2/model.fp32.onnx'))
+const TEXT_MODELS = { precision: FP32 ? 'fp32' as const : 'int8' as const }
+const REAL_BATCH = FP32 ? 32 : 1
 
 let kafka: Kafka
 let admin: Admin
@@ -66,7 +71,7 @@ async function expectedRealIds (posts: PostInput[], name: string): Promise<Set<s
   const input = join(work, `${name}.jsonl`)
   const output = join(work, `${name}.expected.jsonl`)
   writeFileSync(input, posts.map((p) => JSON.stringify(p)).join('\n') + '\n')
-  const config = parseConfig({ files: { input, output, deadLetters: join(work, `${name}.dlq.jsonl`) }, textModels: TEXT_MODELS, knowledge: { enabled: false }, pipeline: { maxBatchSize: 32 } })
+  const config = parseConfig({ files: { input, output, deadLetters: join(work, `${name}.dlq.jsonl`) }, textModels: TEXT_MODELS, knowledge: { enabled: false }, pipeline: { maxBatchSize: REAL_BATCH } })
   await runService(config, { logger: pino({ level: 'silent' }) })
   const lines = readFileSync(output, 'utf8').split('\n').filter((line) => line !== '')
   return new Set(lines.map((line) => (JSON.parse(line) as { id: string }).id))
@@ -107,7 +112,7 @@ async function startService (name: string, options: { fake?: boolean, pipeline?:
   writeFileSync(configFile, JSON.stringify({
     kafka: { brokers: KAFKA_BROKERS.split(','), topic: name, dlqTopic: `${name}.dlq`, groupId: `${name}-group`, topicPartitions: 4, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxRecordBytes: 64 * 1024 },
     elasticsearch: { url: ELASTICSEARCH_URL, index: name, retryInitialMs: 100, retryMaxMs: 1_000, ...options.elasticsearch },
-    pipeline: { maxBatchSize: 32, maxWaitMs: 20, maxInFlight: 256, ...options.pipeline },
+    pipeline: { maxBatchSize: options.fake === true ? 32 : REAL_BATCH, maxWaitMs: 20, maxInFlight: 256, ...options.pipeline },
     metrics: { port },
     log: { level: 'info' },
     textModels: TEXT_MODELS,
@@ -225,7 +230,7 @@ test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it cat
   const posts = Array.from({ length: 900 }, (_, i) => e2ePost(i))
   const { expected, fake } = await expectedIds(posts, name)
   await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
-  const service = await startService(name, { fake, pipeline: { maxInFlight: 64, maxBatchSize: 16 } })
+  const service = await startService(name, { fake, pipeline: { maxInFlight: 64, ...(fake ? { maxBatchSize: 16 } : {}) } })
   const services = join(ROOT, 'scripts/services.sh')
   try {
     await produce(kafka, name, posts.slice(0, 300).map((p) => ({ key: p.id, value: JSON.stringify(p) })))
