@@ -1,6 +1,6 @@
 // `groundstream eval`: scores the service's inference path on a data set in
 // the Twitter-GMNER layout and writes a JSON report.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ENTITY_TYPES } from '../contracts/index.js'
@@ -8,16 +8,29 @@ import { readSplit } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
 import { existsSync } from 'node:fs'
+import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConfigSchema } from '../images/index.js'
+import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
+import type { Stage } from '../pipeline/types.js'
 import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
-import { chooseRegion } from '../stages/grounding.js'
 
 const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
+                        [--knowledge auto|on|off] [--images DIR]
                         [--limit N] [--batch-size N] [--report FILE]
 
-Scores span detection, MNER (span + type, per type) and GMNER (span + type +
-region; every region is None when no images are given) with the same stages
-the service runs.
+Scores span detection, MNER (span + type, per type, and for entities unseen in
+the training split) and GMNER (span + type + region) with the same stages the
+service runs.
+
+  --knowledge  join offline knowledge into stage-2 prompts; auto (default)
+               does so when the stage-2 model was trained with knowledge
+  --images     folder of the data set's images (<IMGID>.jpg); without it every
+               predicted region is None
 `
+
+async function trainedWithKnowledge (modelsDir: string): Promise<boolean> {
+  const manifest = JSON.parse(await readFile(path.join(modelsDir, 'stage2', 'manifest.json'), 'utf8')) as { training?: { knowledge_entries?: number } }
+  return (manifest.training?.knowledge_entries ?? 0) > 0
+}
 
 function percent (value: number): string {
   return (value * 100).toFixed(2).padStart(6)
@@ -38,6 +51,8 @@ export async function main (argv: string[]): Promise<number> {
       limit: { type: 'string' },
       'batch-size': { type: 'string', default: '32' },
       report: { type: 'string', default: path.join('reports', 'eval.json') },
+      knowledge: { type: 'string', default: 'auto' },
+      images: { type: 'string' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -51,11 +66,21 @@ export async function main (argv: string[]): Promise<number> {
   let tweets = await readSplit(values.data, values.split)
   if (values.limit !== undefined) tweets = tweets.slice(0, Number(values.limit))
 
-  const stages = await createTextStages(config, { ground: chooseRegion })
+  if (!['auto', 'on', 'off'].includes(values.knowledge)) throw new Error(`--knowledge must be auto, on or off, got ${values.knowledge}`)
+  const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(values.models))
+  const imagesConfig = ImagesConfigSchema.parse({})
+  const ground = createRegionGrounder({ threshold: imagesConfig.grounding.threshold, useObjectHead: false, objHeadWeight: imagesConfig.grounding.objHeadWeight })
+  const stages = await createTextStages(config, { ground })
+  const pipeline: Stage[] = [stages.stage1]
+  if (useKnowledge) pipeline.push(createKnowledgeStage(parseKnowledgeConfig({})))
+  if (values.images !== undefined) pipeline.push(createImageStage(imagesConfig, { fetcher: createFolderFetcher(values.images) }))
+  pipeline.push(stages.stage2)
   try {
-    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models on ${stages.models.info.stage1.provider}\n`)
-    const result = await runEvaluation(tweets, [stages.stage1, stages.stage2], {
+    await Promise.all(pipeline.map((stage) => stage.init()))
+    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models on ${stages.models.info.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
+    const result = await runEvaluation(tweets, pipeline, {
       batchSize,
+      withImages: values.images !== undefined,
       onProgress: (done, total) => process.stderr.write(`\r${done}/${total}`)
     })
     process.stderr.write('\n')
@@ -84,13 +109,14 @@ export async function main (argv: string[]): Promise<number> {
       unseenInTrain: unseen,
       durationMs: result.durationMs,
       postsPerSecond: result.postsPerSecond,
-      imagesUsed: false
+      knowledgeUsed: useKnowledge,
+      imagesFolder: values.images ?? null
     }
     await mkdir(path.dirname(values.report), { recursive: true })
     await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
     process.stderr.write(`report written to ${values.report}\n`)
     return 0
   } finally {
-    await stages.close()
+    await Promise.all(pipeline.map((stage) => stage.close()))
   }
 }

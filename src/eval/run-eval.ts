@@ -7,6 +7,7 @@ import { evaluate, type DocumentPair, type EvaluationScores, type PixelBox, type
 
 export interface EvalRunOptions {
   batchSize: number
+  withImages?: boolean
   onProgress?: (done: number, total: number) => void
 }
 
@@ -19,8 +20,14 @@ export interface EvalRun {
 
 const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
 
-export function tweetToWork (tweet: DatasetTweet, index: number): PostWork {
-  const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: [] }
+/**
+ * A data-set tweet as the service would receive it. With `withImage`, the
+ * post links `https://images.invalid/<IMGID>.jpg`, which the eval command's
+ * folder fetcher maps to a file of the images folder (no network involved).
+ */
+export function tweetToWork (tweet: DatasetTweet, index: number, withImage = false): PostWork {
+  const imageUrls = withImage ? [`https://images.invalid/${encodeURIComponent(tweet.imageId)}.jpg`] : []
+  const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: imageUrls }
   return {
     post,
     source: { topic: 'eval', partition: 0, offset: String(index) },
@@ -56,7 +63,7 @@ export async function runEvaluation (tweets: readonly DatasetTweet[], stages: re
   const documents: DocumentPair[] = []
   for (let i = 0; i < tweets.length; i += options.batchSize) {
     const slice = tweets.slice(i, i + options.batchSize)
-    let batch = slice.map((tweet, j) => tweetToWork(tweet, i + j))
+    let batch = slice.map((tweet, j) => tweetToWork(tweet, i + j, options.withImages === true))
     for (const stage of stages) batch = await stage.run(batch)
     batch.forEach((work, j) => documents.push(workToPrediction(work, slice[j] as DatasetTweet)))
     options.onProgress?.(Math.min(i + options.batchSize, tweets.length), tweets.length)
