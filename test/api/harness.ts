@@ -45,6 +45,8 @@ export async function startHarness (url: string, overrides: ApiConfigInput = {})
     docs = await createFixtureIndex(client, index, `${server.url}/media`)
   } catch (error) {
     await server.close()
+    await dropFixtureIndex(client, index)
+    await client.close()
     media.remove()
     throw error
   }
