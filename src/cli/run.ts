@@ -362,7 +362,8 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
         pipeline,
         deadLetters,
         logger: logger.child({ module: 'consumer' }),
-        shutdownDrainMs: Math.floor(config.shutdown.timeoutMs / 2),
+        // Shutdown budget: 40% for partitions to finish and commit, 30% for the pipeline, the rest to close.
+        shutdownDrainMs: Math.floor(config.shutdown.timeoutMs * 0.4),
         events: {
           ...metrics.consumer,
           deadLettered: (reason, count) => {
@@ -383,7 +384,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       logger.info({ reason, inFlight: pipeline.inFlight }, 'shutting down: stop fetching, drain, commit')
       // Stopping the consumer lets each partition finish and commit its in-flight posts.
       await source.stop()
-      const drained = await pipeline.drain(Math.max(1000, config.shutdown.timeoutMs / 2))
+      const drained = await pipeline.drain(Math.max(1000, Math.floor(config.shutdown.timeoutMs * 0.3)))
       if (!drained) logger.warn({ inFlight: pipeline.inFlight }, 'posts still in flight at shutdown; they will be read again')
     }
   } catch (error) {
