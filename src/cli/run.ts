@@ -147,44 +147,51 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
     useObjectHead: false,
     objHeadWeight: config.images.grounding.objHeadWeight
   })
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close()
+      } catch (error) {
+        logger.error({ err: error }, 'closing a stage failed')
+      }
+    }
+  }
   const text = await createTextStages(config.textModels, { ground: grounder })
   closers.push(() => text.close())
   const stages: Stage[] = [text.stage1]
-  if (config.knowledge.enabled) {
-    const knowledge = createKnowledgeStage(config.knowledge, {
-      ...(redis === null ? {} : { redis }),
-      // Cache tiers, sources and breakers on the service registry (dashboards and alerts query them).
-      instrumentation: registerKnowledgeMetrics(metrics.registry, `${config.metrics.prefix}knowledge_`),
-      logger: logger.child({ module: 'knowledge' })
-    })
-    stages.push(knowledge)
-    closers.push(() => knowledge.close())
+  try {
+    if (config.knowledge.enabled) {
+      const knowledge = createKnowledgeStage(config.knowledge, {
+        ...(redis === null ? {} : { redis }),
+        // Cache tiers, sources and breakers on the service registry (dashboards and alerts query them).
+        instrumentation: registerKnowledgeMetrics(metrics.registry, `${config.metrics.prefix}knowledge_`),
+        logger: logger.child({ module: 'knowledge' })
+      })
+      stages.push(knowledge)
+      closers.push(() => knowledge.close())
+    }
+    if (config.images.enabled) {
+      const image = createImageStage(config.images, {
+        logger: logger.child({ module: 'images' }),
+        onImage: (event) => { metrics.image(event) }
+      })
+      stages.push(image)
+      closers.push(() => image.close())
+    }
+    stages.push(text.stage2)
+    await Promise.all(stages.map((stage) => stage.init()))
+  } catch (error) {
+    // A half-built set of stages still holds workers and sessions: release them.
+    await closeAll()
+    throw error
   }
-  if (config.images.enabled) {
-    const image = createImageStage(config.images, {
-      logger: logger.child({ module: 'images' }),
-      onImage: (event) => { metrics.image(event) }
-    })
-    stages.push(image)
-    closers.push(() => image.close())
-  }
-  stages.push(text.stage2)
-  await Promise.all(stages.map((stage) => stage.init()))
   const info = text.models.info
   metrics.modelInfo({ stage: 'stage1', version: info.stage1.version, provider: info.stage1.provider })
   metrics.modelInfo({ stage: 'stage2', version: info.stage2.version, provider: info.stage2.provider })
   return {
     stages,
     models: { stage1: info.stage1.version, stage2: info.stage2.version },
-    close: async () => {
-      for (const close of closers.reverse()) {
-        try {
-          await close()
-        } catch (error) {
-          logger.error({ err: error }, 'closing a stage failed')
-        }
-      }
-    }
+    close: closeAll
   }
 }
 
