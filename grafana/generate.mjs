@@ -176,6 +176,22 @@ function pipelineDashboard () {
       prom('max by (source) (groundstream_knowledge_breaker_open)', 'breaker open {{source}}')
     ], { w: 8 }),
 
+    row('Images'),
+    timeseries('Image refusals and failures by reason', [
+      prom('sum by (status) (rate(groundstream_images_total{status!="ok"}[$__rate_interval]))', '{{status}}')
+    ], { unit: 'ops', w: 6, stack: true, description: 'refused_scheme / refused_address (SSRF guard), refused_size / refused_type / refused_pixels (limits), timeout, fetch_error, decode_error.' }),
+    timeseries('Image outcome share', [
+      prom('sum by (status) (rate(groundstream_images_total[$__rate_interval])) / ignoring(status) group_left sum(rate(groundstream_images_total[$__rate_interval]))', '{{status}}')
+    ], { unit: 'percentunit', w: 6, stack: true, min: 0 }),
+    timeseries('Image fetch + analysis p50 / p99', [
+      prom('histogram_quantile(0.5, sum by (le) (rate(groundstream_image_duration_seconds_bucket{status="ok"}[$__rate_interval])))', 'p50 (ok)'),
+      prom('histogram_quantile(0.99, sum by (le) (rate(groundstream_image_duration_seconds_bucket{status="ok"}[$__rate_interval])))', 'p99 (ok)')
+    ], { unit: 's', w: 6 }),
+    timeseries('Regions offered to stage 2 per image', [
+      prom('sum(rate(groundstream_image_regions_sum[$__rate_interval])) / sum(rate(groundstream_image_regions_count[$__rate_interval]))', 'mean'),
+      prom('histogram_quantile(0.9, sum by (le) (rate(groundstream_image_regions_bucket[$__rate_interval])))', 'p90')
+    ], { unit: 'short', w: 6 }),
+
     row('Errors'),
     timeseries('Dead letters by reason', [
       prom('sum by (reason) (rate(groundstream_dead_letters_total[$__rate_interval]))', '{{reason}}')
