@@ -36,26 +36,26 @@ def pad(rows: list[list[int]]) -> torch.Tensor:
     return out
 
 
-def stage1_batches(encs, batch_size):
+def batches(encs, batch_size, with_indices):
+    """Length-sorted batches of padded (ids, mask, shapes[, mask_index, obj_index]) tensors."""
     order = sorted(range(len(encs)), key=lambda i: len(encs[i].input_ids))
     for b in range(0, len(order), batch_size):
         idx = order[b: b + batch_size]
-        ids = pad([encs[i].input_ids for i in idx])
-        shp = pad([encs[i].shape_ids for i in idx])
-        mask = pad([[1] * len(encs[i].input_ids) for i in idx])
-        yield idx, (ids, mask, shp)
+        inputs = (pad([encs[i].input_ids for i in idx]),
+                  pad([[1] * len(encs[i].input_ids) for i in idx]),
+                  pad([encs[i].shape_ids for i in idx]))
+        if with_indices:
+            inputs += (torch.tensor([encs[i].mask_index for i in idx], dtype=torch.long),
+                       torch.tensor([encs[i].obj_index for i in idx], dtype=torch.long))
+        yield idx, inputs
+
+
+def stage1_batches(encs, batch_size):
+    return batches(encs, batch_size, with_indices=False)
 
 
 def stage2_batches(encs, batch_size):
-    order = sorted(range(len(encs)), key=lambda i: len(encs[i].input_ids))
-    for b in range(0, len(order), batch_size):
-        idx = order[b: b + batch_size]
-        ids = pad([encs[i].input_ids for i in idx])
-        shp = pad([encs[i].shape_ids for i in idx])
-        mask = pad([[1] * len(encs[i].input_ids) for i in idx])
-        mi = torch.tensor([encs[i].mask_index for i in idx], dtype=torch.long)
-        oi = torch.tensor([encs[i].obj_index for i in idx], dtype=torch.long)
-        yield idx, (ids, mask, shp, mi, oi)
+    return batches(encs, batch_size, with_indices=True)
 
 
 @torch.inference_mode()
