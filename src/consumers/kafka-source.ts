@@ -141,14 +141,21 @@ export class KafkaSource {
   private setPaused (paused: boolean): void {
     if (this.paused === paused) return
     this.paused = paused
+    // Once stopping, the consumer may already be disconnected; there is nothing left to pause or resume.
+    if (this.stopping) return
     const topics = [{ topic: this.options.config.topic }]
-    if (paused) {
-      this.consumer.pause(topics)
-      // Resume is driven by the pipeline, not by a batch: after a rebalance no
-      // batch may be left to notice that room came back.
-      void this.options.pipeline.waitForCapacity().then(() => { this.setPaused(false) })
-    } else {
-      this.consumer.resume(topics)
+    try {
+      if (paused) {
+        this.consumer.pause(topics)
+        // Resume is driven by the pipeline, not by a batch: after a rebalance no
+        // batch may be left to notice that room came back.
+        void this.options.pipeline.waitForCapacity().then(() => { this.setPaused(false) })
+      } else {
+        this.consumer.resume(topics)
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error, paused }, 'could not change the consumer pause state')
+      return
     }
     this.events.paused(paused)
     this.options.logger.info({ inFlight: this.options.pipeline.inFlight }, paused ? 'pipeline full: consumption paused' : 'consumption resumed')
