@@ -149,3 +149,25 @@ def iou(a: Box, b: Box) -> float:
     inter = ix * iy
     ua = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - inter
     return inter / ua if ua > 0 else 0.0
+
+
+def merge_sigils(tweet: Tweet, rng=None, p: float = 1.0) -> Tweet:
+    """Joins a lone `#`/`@` word with the word after it (`#` `Paris` -> `#Paris`), as the server's word
+    splitter does for raw posts. The joined word takes the tag of the `#`/`@` if that is inside an entity,
+    else the tag of the following word. With rng, each occurrence is joined with probability p."""
+    words, tags = [], []
+    i = 0
+    n = len(tweet.words)
+    while i < n:
+        w = tweet.words[i]
+        if (w in ("#", "@") and i + 1 < n and (tweet.words[i + 1][:1].isalnum() or tweet.words[i + 1][:1] == "_")
+                and (rng is None or rng.random() < p)):
+            tag = tweet.tags[i] if tweet.tags[i] != "O" else tweet.tags[i + 1]
+            words.append(w + tweet.words[i + 1])
+            tags.append(tag)
+            i += 2
+            continue
+        words.append(w)
+        tags.append(tweet.tags[i])
+        i += 1
+    return Tweet(tweet.imgid, words, repair_bio(tags), tweet.width, tweet.height, tweet.boxes)

@@ -391,10 +391,10 @@ def main(argv=None):
     ap.add_argument("--work", default=None, help="checkpoints/logs dir (default training/runs/<time>)")
     ap.add_argument("--knowledge-jsonl", default=None)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--epochs1", type=int, default=3)
-    ap.add_argument("--epochs2", type=int, default=2)
+    ap.add_argument("--epochs1", type=int, default=2)
+    ap.add_argument("--epochs2", type=int, default=1)
     ap.add_argument("--fold-epochs", type=int, default=1)
-    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr1", type=float, default=8e-5)
     ap.add_argument("--lr2", type=float, default=8e-5)
@@ -403,6 +403,12 @@ def main(argv=None):
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N training tweets (0 = all)")
     ap.add_argument("--max-dev", type=int, default=0)
     ap.add_argument("--version", default=None)
+    ap.add_argument("--s2-frac", type=float, default=1.0, help="train stage 2 on this random fraction of its examples")
+    ap.add_argument("--skip-torch-s2-eval", action="store_true",
+                    help="skip the torch dev eval of the stage-2 teacher (the onnx export scores it anyway)")
+    ap.add_argument("--sigil-merge", type=float, default=0.5,
+                    help="probability of joining a lone #/@ word with the next word in training (server-style words)")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: skip TYT students that would not finish by then")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     import transformers
@@ -420,7 +426,7 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
     tyt = not args.no_tyt
-    version = args.version or time.strftime("%Y%m%d.%H%M") + ("-quick" if args.quick else "") + ("-tyt" if tyt else "")
+    version = args.version or time.strftime("%Y%m%d.%H%M") + ("-quick" if args.quick else "")
     log(f"args {vars(args)}; work {work}")
 
     train = D.load_split(data_dir, "train")
@@ -429,29 +435,68 @@ def main(argv=None):
         train = train[: args.max_train]
     if args.max_dev:
         dev = dev[: args.max_dev]
+    if args.sigil_merge > 0:
+        mrng = np.random.default_rng(args.seed + 7)
+        train = [D.merge_sigils(t, mrng, args.sigil_merge) for t in train]
+    dev_server = [D.merge_sigils(t) for t in dev]  # dev as the server's word splitter would see it
     log(f"train {len(train)} tweets / {sum(len(t.spans()) for t in train)} entities; "
         f"dev {len(dev)} / {sum(len(t.spans()) for t in dev)}")
     wt = WordTokenizer()
     kn = load_knowledge(args.knowledge_jsonl)
     log(f"knowledge entries: {len(kn)}")
+    prev = json.loads((work / "results.json").read_text()) if (work / "results.json").exists() else {}
     results = {"args": vars(args)}
     timings = {}
 
     def save_results():
         (work / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 
+    def cached(path, cls):
+        if path.exists():
+            m = cls()
+            m.load_state_dict(torch.load(path, weights_only=True))
+            m.eval()
+            log(f"loaded {path.name} (resume)")
+            return m
+        return None
+
+    def fits(seconds):
+        if not args.deadline:
+            return True
+        hh, mm = map(int, args.deadline.split(":"))
+        now = time.gmtime()
+        left = (hh * 60 + mm) * 60 - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec)
+        log(f"deadline check: need ~{seconds:.0f}s, {left}s left before {args.deadline} UTC")
+        return seconds <= left
+
+    def finish(status):
+        results["status"] = status
+        results["timings_s"] = timings
+        results["total_s"] = round(time.time() - T0)
+        save_results()
+        log(f"{status}. done: total duration {time.time() - T0:.0f}s ({(time.time() - T0) / 60:.1f} min); "
+            f"results {work / 'results.json'}")
+
     tr1 = s1_features(wt, train)
     dv1 = s1_features(wt, dev)
+    dv1_server = s1_features(wt, dev_server)
     dev_gold_spans = [[(s, e) for s, e, _ in t.spans()] for t in dev]
 
     def s1_dev(model):
         spans = s1_decode(dv1, s1_probs(model, dv1))
-        return spans, span_prf([[(s, e) for s, e, _ in sp] for sp in spans], dev_gold_spans)
+        m = span_prf([[(s, e) for s, e, _ in sp] for sp in spans], dev_gold_spans)
+        sv = s1_decode(dv1_server, s1_probs(model, dv1_server))
+        m["server_words_f1"] = span_prf([[(s, e) for s, e, _ in sp] for sp in sv],
+                                        [[(s, e) for s, e, _ in t.spans()] for t in dev_server])["f1"]
+        return spans, m
 
     # --- stage 1 teacher (or the only model with --no-tyt)
     t = time.time()
-    s1_teacher = train_stage1(tr1, args, args.epochs1, args.seed, tag="s1-teacher")
+    s1_teacher = cached(work / "s1_teacher.pt", Stage1Model) or train_stage1(tr1, args, args.epochs1, args.seed,
+                                                                             tag="s1-teacher")
     timings["s1_teacher_s"] = round(time.time() - t)
+    if timings["s1_teacher_s"] < 60 and (work / "s1_teacher.pt").exists():  # resumed: keep a realistic estimate
+        timings["s1_teacher_s"] = int(prev.get("timings_s", {}).get("s1_teacher_s", 1200))
     torch.save(s1_teacher.state_dict(), work / "s1_teacher.pt")
     dev_spans_t, m = s1_dev(s1_teacher)
     results["s1_teacher_dev_span"] = m
@@ -465,6 +510,13 @@ def main(argv=None):
     folds = [perm[i:: args.folds] for i in range(args.folds)]
     none_examples = []  # (tweet idx, s, e)
     kfold_spans = []
+    kcache = work / "kfold.json"
+    if kcache.exists():
+        kc = json.loads(kcache.read_text())
+        none_examples = [tuple(x) for x in kc["none"]]
+        kfold_spans = kc["spans"]
+        folds = []
+        log("k-fold NONE examples loaded from cache")
     for k, held in enumerate(folds):
         held_set = set(held.tolist())
         sub = [tr1[i] for i in range(len(train)) if i not in held_set]
@@ -478,6 +530,7 @@ def main(argv=None):
                 if (s, e) not in gold:
                     none_examples.append((int(i), s, e))
         del mk
+    kcache.write_text(json.dumps({"none": none_examples, "spans": kfold_spans}))
     tp = sum(x["tp"] for x in kfold_spans)
     kf = {"tp": tp, "pred": sum(x["pred"] for x in kfold_spans), "gold": sum(x["gold"] for x in kfold_spans)}
     results["kfold"] = {"folds": args.folds, "none_examples": len(none_examples), **kf}
@@ -487,16 +540,26 @@ def main(argv=None):
 
     tr2 = [s2_feature(wt, train[i], s, e, TYPE_IDX[typ], kn) for i in range(len(train)) for s, e, typ in train[i].spans()]
     tr2 += [s2_feature(wt, train[i], s, e, TYPE_IDX["NONE"], kn) for i, s, e in none_examples]
+    if args.s2_frac < 1.0:
+        keep = np.random.default_rng(args.seed + 11).permutation(len(tr2))[: int(round(len(tr2) * args.s2_frac))]
+        tr2 = [tr2[i] for i in sorted(keep)]
     log(f"stage-2 training examples: {len(tr2)} (mean length {np.mean([len(f['ids']) for f in tr2]):.1f})")
 
     # --- stage 2 teacher
     t = time.time()
-    s2_teacher = train_stage2(tr2, args, args.epochs2, args.seed, tag="s2-teacher")
+    s2_teacher = cached(work / "s2_teacher.pt", Stage2Model) or train_stage2(tr2, args, args.epochs2, args.seed,
+                                                                             tag="s2-teacher")
     timings["s2_teacher_s"] = round(time.time() - t)
     torch.save(s2_teacher.state_dict(), work / "s2_teacher.pt")
-    results["s2_teacher_on_s1_teacher"] = eval_end_to_end(wt, s2_teacher, dev, dev_spans_t, kn)
-    results["s2_teacher_gold_typing_acc"] = eval_gold_typing(wt, s2_teacher, dev, kn)
-    log(f"stage-2 teacher: end-to-end MNER {brief(results['s2_teacher_on_s1_teacher'])}; "
+    if args.skip_torch_s2_eval:  # the onnx fp32 scores at export give the same figures
+        results["s2_teacher_on_s1_teacher"] = {"f1": None, "note": "see onnx_dev fp32"}
+        results["s2_teacher_gold_typing_acc"] = None
+        save_results()
+        log("stage-2 teacher trained; torch dev eval skipped (onnx fp32 eval at export)")
+    else:
+        results["s2_teacher_on_s1_teacher"] = eval_end_to_end(wt, s2_teacher, dev, dev_spans_t, kn)
+        results["s2_teacher_gold_typing_acc"] = eval_gold_typing(wt, s2_teacher, dev, kn)
+        log(f"stage-2 teacher: end-to-end MNER {brief(results['s2_teacher_on_s1_teacher'])}; "
         f"gold-span typing acc {results['s2_teacher_gold_typing_acc']:.4f}")
     save_results()
 
@@ -509,9 +572,10 @@ def main(argv=None):
                 "kfold": args.folds if stage == "stage2" else None,
                 "fold_epochs": args.fold_epochs if stage == "stage2" else None,
                 "knowledge_jsonl": args.knowledge_jsonl, "knowledge_entries": len(kn),
+                "sigil_merge": args.sigil_merge, "s2_frac": args.s2_frac if stage == "stage2" else None,
                 "torch": torch.__version__, "pipeline_timings_s": timings}
 
-    def export_all(s1_state, s2_state, student, s1_ep_dur, s2_ep_dur, s1_dev_scores, s2_dev_scores):
+    def export_all(s1_state, s2_state, students, s1_ep_dur, s2_ep_dur, s1_dev_scores, s2_dev_scores):
         log("exporting ONNX + int8 ...")
         fp32_dir = work / "export"
         ni1, no1 = export_stage(Stage1Model, s1_state, "stage1", out / "stage1", fp32_dir / "stage1")
@@ -520,10 +584,10 @@ def main(argv=None):
         results["onnx_dev"] = od
         log(f"onnx dev: fp32 span {od['fp32']['span']['f1']:.4f} mner {od['fp32']['mner']['f1']:.4f}; "
             f"int8 span {od['int8']['span']['f1']:.4f} mner {od['int8']['mner']['f1']:.4f}")
-        write_manifest(out / "stage1", "stage1", version, ni1, no1, training_info("stage1", args.epochs1, student, s1_ep_dur),
+        write_manifest(out / "stage1", "stage1", version, ni1, no1, training_info("stage1", args.epochs1, students[0], s1_ep_dur),
                        {"torch_fp32": s1_dev_scores, "onnx_fp32_span": od["fp32"]["span"],
                         "onnx_int8_span": od["int8"]["span"], "dev_tweets": len(dev)})
-        write_manifest(out / "stage2", "stage2", version, ni2, no2, training_info("stage2", args.epochs2, student, s2_ep_dur),
+        write_manifest(out / "stage2", "stage2", version, ni2, no2, training_info("stage2", args.epochs2, students[1], s2_ep_dur),
                        {**s2_dev_scores, "onnx_fp32": {"mner": brief(od["fp32"]["mner"]),
                                                        "gold_span_typing_acc": od["fp32"]["gold_span_typing_acc"]},
                         "onnx_int8": {"mner": brief(od["int8"]["mner"]),
@@ -534,58 +598,81 @@ def main(argv=None):
         log(f"exported to {out}")
 
     s1_scores_t = brief(results["s1_teacher_dev_span"])
-    s2_scores_t = {"mner_end_to_end_torch": brief(results["s2_teacher_on_s1_teacher"]),
+    s2_scores_t = {"mner_end_to_end_torch": (brief(results["s2_teacher_on_s1_teacher"])
+                                             if results["s2_teacher_on_s1_teacher"].get("f1") is not None else None),
                    "gold_span_typing_acc_torch": results["s2_teacher_gold_typing_acc"]}
     if not tyt:
-        export_all(s1_teacher.state_dict(), s2_teacher.state_dict(), False, timings["s1_teacher_s"],
+        export_all(s1_teacher.state_dict(), s2_teacher.state_dict(), (False, False), timings["s1_teacher_s"],
                    timings["s2_teacher_s"], s1_scores_t, s2_scores_t)
-    else:
-        # interim export of the teachers so a usable model exists while the students train
-        export_all(s1_teacher.state_dict(), s2_teacher.state_dict(), False, timings["s1_teacher_s"],
+        return finish("complete (TYT off)")
+
+    # --- Trust-Your-Teacher students (a student may already exist in --work, e.g. from gmner.side_s1_student)
+    s1_student = cached(work / "s1_student.pt", Stage1Model)
+    s2_student = cached(work / "s2_student.pt", Stage2Model)
+    est_s1 = timings["s1_teacher_s"] * 1.2 + 120
+    est_s2 = timings["s2_teacher_s"] * 1.35 + 300
+    est_export = 600
+    train_s1 = s1_student is None and fits(est_s1 + est_export)
+    train_s2 = s2_student is None and fits((est_s1 if train_s1 else 0) + est_s2 + est_export)
+    if train_s1 or train_s2:  # interim export of the teachers so a usable model exists while students train
+        export_all(s1_teacher.state_dict(), s2_teacher.state_dict(), (False, False), timings["s1_teacher_s"],
                    timings["s2_teacher_s"], s1_scores_t, s2_scores_t)
-        # --- stage 1 student
+    if train_s1:
         t = time.time()
         tprobs = s1_probs(s1_teacher, tr1)
         s1_student = train_stage1(tr1, args, args.epochs1, args.seed, teacher=tprobs, tag="s1-student")
         timings["s1_student_s"] = round(time.time() - t)
         torch.save(s1_student.state_dict(), work / "s1_student.pt")
-        dev_spans_s, m = s1_dev(s1_student)
+    elif s1_student is not None:
+        side = work / "side_s1_student.json"
+        if side.exists():
+            timings["s1_student_s"] = json.loads(side.read_text()).get("duration_s")
+    dev_spans_final = dev_spans_t
+    if s1_student is not None:
+        dev_spans_final, m = s1_dev(s1_student)
         results["s1_student_dev_span"] = m
         log(f"stage-1 student dev span {brief(m)} (teacher {results['s1_teacher_dev_span']['f1']:.4f})")
         save_results()
-        # --- stage 2 student
+    else:
+        log("stage-1 TYT student skipped (deadline)")
+    if train_s2 and fits(est_s2 + est_export):
         t = time.time()
         tp2 = s2_probs(s2_teacher, tr2)
         s2_student = train_stage2(tr2, args, args.epochs2, args.seed, teacher=tp2, tag="s2-student")
         timings["s2_student_s"] = round(time.time() - t)
         torch.save(s2_student.state_dict(), work / "s2_student.pt")
-        results["s2_student_on_s1_student"] = eval_end_to_end(wt, s2_student, dev, dev_spans_s, kn)
-        results["s2_teacher_on_s1_student"] = eval_end_to_end(wt, s2_teacher, dev, dev_spans_s, kn)
+    tyt_cmp = {"stage1_span_f1": {"teacher_no_tyt": results["s1_teacher_dev_span"]["f1"],
+                                  "student_tyt": results.get("s1_student_dev_span", {}).get("f1")}}
+    if s2_student is not None:
+        results["s2_student_on_final_s1"] = eval_end_to_end(wt, s2_student, dev, dev_spans_final, kn)
+        results["s2_teacher_on_final_s1"] = eval_end_to_end(wt, s2_teacher, dev, dev_spans_final, kn)
         results["s2_student_gold_typing_acc"] = eval_gold_typing(wt, s2_student, dev, kn)
-        log(f"stage-2 student: end-to-end MNER {brief(results['s2_student_on_s1_student'])}; "
-            f"teacher on same spans {results['s2_teacher_on_s1_student']['f1']:.4f}; gold typing acc "
+        if results.get("s2_teacher_gold_typing_acc") is None:
+            results["s2_teacher_gold_typing_acc"] = eval_gold_typing(wt, s2_teacher, dev, kn)
+        log(f"stage-2 student: end-to-end MNER {brief(results['s2_student_on_final_s1'])}; "
+            f"teacher on same spans {results['s2_teacher_on_final_s1']['f1']:.4f}; gold typing acc "
             f"{results['s2_student_gold_typing_acc']:.4f} (teacher {results['s2_teacher_gold_typing_acc']:.4f})")
-        save_results()
-        tyt_cmp = {
-            "stage1_span_f1": {"teacher_no_tyt": results["s1_teacher_dev_span"]["f1"],
-                               "student_tyt": results["s1_student_dev_span"]["f1"]},
-            "stage2_mner_f1_on_student_stage1_spans": {"teacher_no_tyt": results["s2_teacher_on_s1_student"]["f1"],
-                                                        "student_tyt": results["s2_student_on_s1_student"]["f1"]},
-            "stage2_gold_typing_acc": {"teacher_no_tyt": results["s2_teacher_gold_typing_acc"],
-                                       "student_tyt": results["s2_student_gold_typing_acc"]},
-            "pipeline_mner_f1": {"no_tyt (teacher+teacher)": results["s2_teacher_on_s1_teacher"]["f1"],
-                                 "tyt (student+student)": results["s2_student_on_s1_student"]["f1"]},
-        }
-        results["tyt_comparison"] = tyt_cmp
-        export_all(s1_student.state_dict(), s2_student.state_dict(), True, timings["s1_student_s"],
-                   timings["s2_student_s"], {**brief(results["s1_student_dev_span"]),
-                                             "tyt_comparison": tyt_cmp["stage1_span_f1"]},
-                   {"mner_end_to_end_torch": brief(results["s2_student_on_s1_student"]),
-                    "gold_span_typing_acc_torch": results["s2_student_gold_typing_acc"], "tyt_comparison": tyt_cmp})
-    results["timings_s"] = timings
-    results["total_s"] = round(time.time() - T0)
+        tyt_cmp["stage2_mner_f1_on_same_stage1_spans"] = {"teacher_no_tyt": results["s2_teacher_on_final_s1"]["f1"],
+                                                          "student_tyt": results["s2_student_on_final_s1"]["f1"]}
+        tyt_cmp["stage2_gold_typing_acc"] = {"teacher_no_tyt": results["s2_teacher_gold_typing_acc"],
+                                             "student_tyt": results["s2_student_gold_typing_acc"]}
+    else:
+        log("stage-2 TYT student skipped (deadline)")
+        tyt_cmp["stage2"] = "not trained: CPU time ran out before the deadline"
+    results["tyt_comparison"] = tyt_cmp
     save_results()
-    log(f"done: total duration {time.time() - T0:.0f}s ({(time.time() - T0) / 60:.1f} min); results {work / 'results.json'}")
+    f1 = s1_student if s1_student is not None else s1_teacher
+    f2 = s2_student if s2_student is not None else s2_teacher
+    s1_sc = {**brief(results["s1_student_dev_span"] if s1_student is not None else results["s1_teacher_dev_span"]),
+             "tyt_comparison": tyt_cmp}
+    s2_sc = ({"mner_end_to_end_torch": brief(results["s2_student_on_final_s1"]),
+              "gold_span_typing_acc_torch": results["s2_student_gold_typing_acc"]} if s2_student is not None
+             else dict(s2_scores_t))
+    s2_sc["tyt_comparison"] = tyt_cmp
+    export_all(f1.state_dict(), f2.state_dict(), (s1_student is not None, s2_student is not None),
+               timings.get("s1_student_s") if s1_student is not None else timings["s1_teacher_s"],
+               timings.get("s2_student_s") if s2_student is not None else timings["s2_teacher_s"], s1_sc, s2_sc)
+    finish("complete" if s1_student is not None and s2_student is not None else "complete, some TYT students skipped")
 
 
 if __name__ == "__main__":

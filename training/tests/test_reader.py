@@ -39,3 +39,14 @@ def test_iou():
     assert iou(a, a) == 1.0
     assert abs(iou(a, Box("b", 5, 0, 15, 10)) - 50 / 150) < 1e-9
     assert iou(a, Box("c", 20, 20, 30, 30)) == 0.0
+
+
+def test_merge_sigils_joins_like_the_server_splitter():
+    from gmner.data import Tweet, merge_sigils
+
+    t = Tweet("1", ["RT", "@", "zorbex", ":", "#", "Veltmoor", "rocks", "@"], ["O", "O", "O", "O", "O", "B-LOC", "O", "O"])
+    m = merge_sigils(t)
+    assert m.words == ["RT", "@zorbex", ":", "#Veltmoor", "rocks", "@"]
+    assert m.spans() == [(3, 4, "LOC")]
+    t2 = Tweet("2", ["#", "Quillon", "Labs"], ["B-ORG", "I-ORG", "I-ORG"])
+    assert merge_sigils(t2).spans() == [(0, 2, "ORG")]
