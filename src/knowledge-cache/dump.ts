@@ -6,6 +6,7 @@
 //   node dist/src/knowledge-cache/dump.js --data ../shared/data/twitter-gmner \
 //     --out .cache/knowledge/gmner.jsonl [--splits train,dev] [--catalogue FILE]
 //     [--sources catalogue,countries,wordnet,cities] [--tokenizer models/stage1/tokenizer.json]
+//     [--surfaces FILE]   (more surface forms, one per line: stage-1 false positives)
 //
 // Output lines: {"key","surface","text","source","canonicalId","title"}; one per
 // distinct surface form. Tweets are never written out, only entity strings.
@@ -77,6 +78,12 @@ export interface DumpOptions {
   cataloguePath?: string
   sources?: readonly string[]
   tokenizerPath?: string
+  /**
+   * More surface forms to dump after the gold mentions, such as the stage-1
+   * false positives that become NONE examples: without them only gold entities
+   * would carry knowledge in training, and knowledge would leak the label.
+   */
+  extraSurfaces?: readonly string[]
 }
 
 export interface SplitCoverage {
@@ -122,33 +129,41 @@ export async function dumpKnowledge (options: DumpOptions): Promise<DumpSummary>
       } catch (error) {
         throw new GroundstreamError('GS_ERR_DATASET', `cannot read ${file}`, { cause: error, details: { path: file } })
       }
-      const coverage: Coverage = { mentions: 0, covered: 0, bySource: {}, byType: {} }
-      report[split] = coverage
+      report[split] = { mentions: 0, covered: 0, bySource: {}, byType: {} }
       for (const mention of readConllMentions(text, split)) {
-        const knowledge = await cache.lookup(mention.surface)
-        const covered = knowledge !== null && knowledge.text.length > 0
-        coverage.mentions++
-        const typeTally = coverage.byType[mention.type] ??= { mentions: 0, covered: 0 }
-        typeTally.mentions++
-        if (covered) {
-          coverage.covered++
-          typeTally.covered++
-          coverage.bySource[knowledge.source] = (coverage.bySource[knowledge.source] ?? 0) + 1
-        }
-        if (seen.has(mention.surface)) continue
-        seen.add(mention.surface)
-        lines.push(JSON.stringify({
-          key: knowledge?.key ?? normaliseEntityKey(mention.surface),
-          surface: mention.surface,
-          text: knowledge?.text ?? '',
-          source: knowledge?.source ?? null,
-          canonicalId: knowledge?.canonicalId ?? null,
-          title: knowledge?.title ?? null
-        }))
+        await dumpMention(mention)
       }
+    }
+    if (options.extraSurfaces !== undefined) {
+      report.extra = { mentions: 0, covered: 0, bySource: {}, byType: {} }
+      for (const surface of options.extraSurfaces) await dumpMention({ split: 'extra', surface, type: 'NONE' })
     }
   } finally {
     await cache.close()
+  }
+
+  async function dumpMention (mention: GoldMention): Promise<void> {
+    const coverage = report[mention.split] as Coverage
+    const knowledge = await cache.lookup(mention.surface)
+    const covered = knowledge !== null && knowledge.text.length > 0
+    coverage.mentions++
+    const typeTally = coverage.byType[mention.type] ??= { mentions: 0, covered: 0 }
+    typeTally.mentions++
+    if (covered) {
+      coverage.covered++
+      typeTally.covered++
+      coverage.bySource[knowledge.source] = (coverage.bySource[knowledge.source] ?? 0) + 1
+    }
+    if (seen.has(mention.surface)) return
+    seen.add(mention.surface)
+    lines.push(JSON.stringify({
+      key: knowledge?.key ?? normaliseEntityKey(mention.surface),
+      surface: mention.surface,
+      text: knowledge?.text ?? '',
+      source: knowledge?.source ?? null,
+      canonicalId: knowledge?.canonicalId ?? null,
+      title: knowledge?.title ?? null
+    }))
   }
   await mkdir(path.dirname(options.out), { recursive: true })
   await writeFile(options.out, lines.join('\n') + '\n')
@@ -179,9 +194,13 @@ async function main (argv: string[]): Promise<void> {
       splits: { type: 'string', default: 'train,dev' },
       catalogue: { type: 'string' },
       sources: { type: 'string' },
-      tokenizer: { type: 'string' }
+      tokenizer: { type: 'string' },
+      surfaces: { type: 'string' }
     }
   })
+  const extraSurfaces = values.surfaces === undefined
+    ? undefined
+    : (await readFile(values.surfaces, 'utf8')).split('\n').map((line) => line.trim()).filter((line) => line.length > 0)
   const sources = values.sources?.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
   const summary = await dumpKnowledge({
     data: values.data,
@@ -189,7 +208,8 @@ async function main (argv: string[]): Promise<void> {
     splits: values.splits.split(',').map((split) => split.trim()).filter((split) => split.length > 0),
     ...(sources === undefined ? {} : { sources }),
     ...(values.catalogue === undefined ? {} : { cataloguePath: values.catalogue }),
-    ...(values.tokenizer === undefined ? {} : { tokenizerPath: values.tokenizer })
+    ...(values.tokenizer === undefined ? {} : { tokenizerPath: values.tokenizer }),
+    ...(extraSurfaces === undefined ? {} : { extraSurfaces })
   })
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
 }

@@ -39,3 +39,19 @@ test('the dump writes one line per surface through the serving cache and reports
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('extra surfaces (stage-1 false positives) are dumped after the gold ones and counted apart', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gs-kc-dump-'))
+  try {
+    const out = path.join(dir, 'gmner.jsonl')
+    const summary = await dumpKnowledge({ data: CONLL, out, splits: ['train'], cataloguePath: CATALOGUE, extraSurfaces: ['France', 'Paris', 'Blorptown'] })
+    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, string | null>)
+    const surfaces = lines.map((line) => line.surface)
+    assert.deepEqual(surfaces.slice(-2), ['France', 'Blorptown'], 'Paris was already written for the gold mention')
+    assert.equal(summary.coverage.extra?.mentions, 3)
+    assert.equal(summary.coverage.extra?.covered, 2)
+    assert.match(lines.find((line) => line.surface === 'France')?.text ?? '', /country/i)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
