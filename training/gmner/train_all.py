@@ -185,6 +185,10 @@ def load_knowledge(path):
                 line = line.strip()
                 if line:
                     o = json.loads(line)
+                    # The dump's key comes from the serving normaliser, which this port only
+                    # approximates; the surface form is what training looks entities up by.
+                    if o.get("surface"):
+                        kn.setdefault(normalise_key(o["surface"]), o["text"])
                     kn.setdefault(normalise_key(o["key"]), o["text"])
     return kn
 
