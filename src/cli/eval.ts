@@ -15,6 +15,7 @@ import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
 
 const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--knowledge auto|on|off] [--images DIR]
+                        [--min-span-score P] [--min-type-score P]
                         [--limit N] [--batch-size N] [--report FILE]
 
 Scores span detection, MNER (span + type, per type, and for entities unseen in
@@ -53,6 +54,8 @@ export async function main (argv: string[]): Promise<number> {
       report: { type: 'string', default: path.join('reports', 'eval.json') },
       knowledge: { type: 'string', default: 'auto' },
       images: { type: 'string' },
+      'min-span-score': { type: 'string' },
+      'min-type-score': { type: 'string' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -60,7 +63,12 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  const config = TextModelsConfigSchema.parse({ modelsDir: values.models, precision: values.precision })
+  const config = TextModelsConfigSchema.parse({
+    modelsDir: values.models,
+    precision: values.precision,
+    ...(values['min-span-score'] === undefined ? {} : { minSpanScore: Number(values['min-span-score']) }),
+    ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) })
+  })
   const batchSize = Number(values['batch-size'])
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`)
   let tweets = await readSplit(values.data, values.split)
@@ -81,9 +89,9 @@ export async function main (argv: string[]): Promise<number> {
     const result = await runEvaluation(tweets, pipeline, {
       batchSize,
       withImages: values.images !== undefined,
-      onProgress: (done, total) => process.stderr.write(`\r${done}/${total}`)
+      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) }
     })
-    process.stderr.write('\n')
+    if (process.stderr.isTTY) process.stderr.write('\n')
     const { scores } = result
     const trainFile = path.join(values.data, 'train.txt')
     const unseen = values.split !== 'train' && existsSync(trainFile)
