@@ -14,7 +14,8 @@ import numpy as np
 import regex
 
 from gmner.encoding import WordTokenizer, encode_stage1, encode_stage2
-from gmner.onnx_infer import session, softmax, stage1_logits, stage1_spans, stage2_run
+from gmner.metrics import decode_bio
+from gmner.onnx_infer import session, softmax, stage1_logits, stage2_run
 from gmner.shapes import word_shape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,34 @@ def split_words(text: str):
     return out
 
 
+def stage1_windows(wt, words, max_length):
+    """Port of stage1Windows in src/stages/encoding.ts: consecutive word windows that fit max_length."""
+    room = max_length - 2
+    windows, start, used = [], 0, 0
+    for i, w in enumerate(words):
+        size = min(len(wt.word_ids(w)), room)
+        if used + size > room and i > start:
+            windows.append((start, i))
+            start, used = i, 0
+        used += size
+    if start < len(words):
+        windows.append((start, len(words)))
+    return windows
+
+
+def windowed_spans(sess, wt, words, max_length):
+    """Server-style stage-1 prediction of one post: every window run alone (batch of 1, no padding)."""
+    labels, probs = [0] * len(words), [[1.0, 0.0, 0.0] for _ in words]
+    for a, b in stage1_windows(wt, words, max_length):
+        (enc, logits), = stage1_logits(sess, wt, [words[a:b]], batch_size=1)
+        p = softmax(logits)
+        for k, fi in enumerate(enc.first_index):
+            if fi >= 0:
+                labels[a + k] = int(np.argmax(logits[fi]))
+                probs[a + k] = p[fi].tolist()
+    return decode_bio(labels, probs)
+
+
 def r6(x):
     return [round(float(v), 6) for v in np.asarray(x).ravel()]
 
@@ -76,7 +105,7 @@ def main():
     fp32_2 = models / "stage2" / "model.fp32.onnx"
 
     word_lists = [[w["text"] for w in split_words(s)] for s in SENTENCES]
-    spans_int8 = stage1_spans(s1_int8, wt, word_lists)
+    spans_int8 = [windowed_spans(s1_int8, wt, ws, m1["max_length"]) for ws in word_lists]
 
     sentences = []
     for si, (text, words) in enumerate(zip(SENTENCES, word_lists)):
@@ -115,7 +144,7 @@ def main():
                              "obj_index": e.obj_index, "length": len(e.input_ids)})
     tl, osc = stage2_run(s2_int8, wt, [{"entity_words": p["entity_words"], "sentence_words": word_lists[p["sentence"]],
                                          "knowledge": p.get("knowledge"), "image_text": p.get("image_text"),
-                                         "objects": p.get("objects")} for p in prompt_cases])
+                                         "objects": p.get("objects")} for p in prompt_cases], batch_size=1)
     for p, t, o in zip(prompt_cases, tl, osc):
         n = sum(1 for i in p["obj_index"] if i)
         p["int8"] = {"type_logits": r6(t), "type": m2["labels"][int(np.argmax(t))], "obj_scores": r6(o[:n])}
@@ -126,7 +155,7 @@ def main():
         for s, e, _ in sp:
             cands.append({"entity_words": words[s:e], "sentence_words": words})
             owners.append((si, s, e))
-    tl, _ = stage2_run(s2_int8, wt, cands) if cands else (np.zeros((0, 5)), None)
+    tl, _ = stage2_run(s2_int8, wt, cands, batch_size=1) if cands else (np.zeros((0, 5)), None)
     by_sentence = {i: [] for i in range(len(SENTENCES))}
     for (si, s, e), t in zip(owners, tl):
         p = softmax(t)
@@ -144,18 +173,22 @@ def main():
         s1_fp32 = session(fp32_1)
         s2_fp32 = session(fp32_2)
         for si in (0, 4):
-            (enc, logits), = stage1_logits(s1_fp32, wt, [word_lists[si]])
+            (enc, logits), = stage1_logits(s1_fp32, wt, [word_lists[si]], batch_size=1)
             raw[f"s{si}"] = {"stage1_logits": [r6(row) for row in logits]}
         t, o = stage2_run(s2_fp32, wt, [{"entity_words": prompt_cases[2]["entity_words"],
                                          "sentence_words": word_lists[5], "image_text": "CAFÉ DE FLORE",
-                                         "objects": ["person", "cup", "chair"]}])
+                                         "objects": ["person", "cup", "chair"]}], batch_size=1)
         raw["prompt_case_2"] = {"type_logits": r6(t[0]), "obj_scores": r6(o[0][:3])}
 
     out = {
         "about": "Shared model-contract vectors (docs/model-contract.md). Invented sentences. Written by "
                  "training/make_contract_vectors.py; do not edit by hand. Word offsets are given in code points "
                  "(start/end) and UTF-16 units (start_utf16/end_utf16). Float values are rounded to 6 decimals; "
-                 "compare logits with a tolerance (int8 ~1e-3 across CPUs, fp32 ~1e-4).",
+                 "compare logits with a tolerance (int8 ~1e-3 across CPUs, fp32 ~1e-4). Every model output here was computed "
+                 "with a batch of ONE sequence and no padding (long posts: one run per stage-1 window, windows as in "
+                 "stage1Windows): int8 dynamic quantisation scales activations per tensor, so int8 outputs shift "
+                 "with batch composition and padding (word probabilities by up to a few 1e-2); compare int8 "
+                 "results at batch size 1.",
         "tokenizer": "models/stage1/tokenizer.json",
         "special_ids": {"cls": wt.cls_id, "sep": wt.sep_id, "pad": wt.pad_id, "unk": wt.unk_id, "mask": wt.mask_id,
                         "obj": wt.obj_id},
