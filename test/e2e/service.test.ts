@@ -16,17 +16,14 @@ import type { Admin, Kafka } from 'kafkajs'
 import { pino } from 'pino'
 import { runService } from '../../src/cli/run.js'
 import { parseConfig } from '../../src/config/index.js'
-import { PostSchema, type PostInput } from '../../src/contracts/index.js'
-import { newPostWork } from '../../src/consumers/index.js'
-import { DEAD_LETTER_HEADERS, toEntityDocuments } from '../../src/sinks/index.js'
-import { fakeStages } from '../pipeline/fakes.js'
+import type { PostInput } from '../../src/contracts/index.js'
+import { DEAD_LETTER_HEADERS } from '../../src/sinks/index.js'
 import { ELASTICSEARCH_URL, KAFKA_BROKERS, uniqueName, waitFor } from './services.js'
 import { createTopics, groupLag, produce, readTopic, testKafka } from './kafka-helpers.js'
 import { e2ePost } from './posts.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = join(ROOT, 'dist/src/cli/main.js')
-const FAKE_SERVICE = join(ROOT, 'dist/test/e2e/fixtures/fake-stage-service.js')
 const MODELS = join(ROOT, 'models')
 const MODELS_PRESENT = existsSync(join(MODELS, 'stage1/manifest.json')) && existsSync(join(MODELS, 'stage2/manifest.json'))
 const skip = KAFKA_BROKERS === '' || ELASTICSEARCH_URL === '' ? 'KAFKA_BROKERS/ELASTICSEARCH_URL not set (npm test starts the services)' : false
@@ -77,26 +74,15 @@ async function expectedRealIds (posts: PostInput[], name: string): Promise<Set<s
   return new Set(lines.map((line) => (JSON.parse(line) as { id: string }).id))
 }
 
-async function expectedFakeIds (posts: PostInput[]): Promise<Set<string>> {
-  let batch = posts.map((p, i) => newPostWork(PostSchema.parse(p), { topic: 'x', partition: 0, offset: String(i) }))
-  for (const stage of fakeStages()) batch = await stage.run(batch)
-  return new Set(batch.flatMap((w) => toEntityDocuments(w, { stage1: '', stage2: '' }, '').map((d) => d.id)))
-}
-
 /**
  * Crash and outage tests are only meaningful when there are documents to
- * write; the rule-based stages stand in (and say so) if the models at hand
- * find no entity at all in these entity-rich posts.
+ * write: the committed models must find entities in these entity-rich posts.
  */
-async function expectedIds (posts: PostInput[], name: string): Promise<{ expected: Set<string>, fake: boolean }> {
-  if (!MODELS_PRESENT) {
-    process.stderr.write(`# ${name}: no models in ${MODELS}; using the rule-based stages\n`)
-    return { expected: await expectedFakeIds(posts), fake: true }
-  }
+async function expectedIds (posts: PostInput[], name: string): Promise<Set<string>> {
+  assert.ok(MODELS_PRESENT, `no models in ${MODELS}`)
   const real = await expectedRealIds(posts, name)
-  if (real.size > 0) return { expected: real, fake: false }
-  process.stderr.write(`# ${name}: the models found no entity in ${posts.length} posts; using the rule-based stages\n`)
-  return { expected: await expectedFakeIds(posts), fake: true }
+  assert.ok(real.size > 0, `the models found no entity in ${posts.length} entity-rich posts`)
+  return real
 }
 
 interface Service {
@@ -106,21 +92,20 @@ interface Service {
   metricsUrl: string
 }
 
-async function startService (name: string, options: { fake?: boolean, pipeline?: Record<string, unknown>, elasticsearch?: Record<string, unknown> } = {}): Promise<Service> {
+async function startService (name: string, options: { pipeline?: Record<string, unknown>, elasticsearch?: Record<string, unknown> } = {}): Promise<Service> {
   const port = await freePort()
   const configFile = join(work, `${name}.config.json`)
   writeFileSync(configFile, JSON.stringify({
     kafka: { brokers: KAFKA_BROKERS.split(','), topic: name, dlqTopic: `${name}.dlq`, groupId: `${name}-group`, topicPartitions: 4, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxRecordBytes: 64 * 1024 },
     elasticsearch: { url: ELASTICSEARCH_URL, index: name, retryInitialMs: 100, retryMaxMs: 1_000, ...options.elasticsearch },
-    pipeline: { maxBatchSize: options.fake === true ? 32 : REAL_BATCH, maxWaitMs: 20, maxInFlight: 256, ...options.pipeline },
+    pipeline: { maxBatchSize: REAL_BATCH, maxWaitMs: 20, maxInFlight: 256, ...options.pipeline },
     metrics: { port },
     log: { level: 'info' },
     textModels: TEXT_MODELS,
     knowledge: { enabled: false },
     shutdown: { timeoutMs: 30_000 }
   }))
-  const script = options.fake === true ? FAKE_SERVICE : MAIN
-  const args = options.fake === true ? [script] : [script, 'run', '--config', configFile]
+  const args = [MAIN, 'run', '--config', configFile]
   const env: Record<string, string | undefined> = { ...process.env, GS_CONFIG: configFile }
   for (const key of Object.keys(env)) if (key.startsWith('GS_') && key !== 'GS_CONFIG') delete env[key]
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -196,10 +181,10 @@ test('end to end with the real models: exactly the expected documents, poison de
 test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { skip, timeout: 400_000 }, async () => {
   const name = uniqueName('gs-e2e-kill')
   const posts = Array.from({ length: 2000 }, (_, i) => e2ePost(i))
-  const { expected, fake } = await expectedIds(posts, name)
+  const expected = await expectedIds(posts, name)
   await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
   await produce(kafka, name, posts.map((p) => ({ key: p.id, value: JSON.stringify(p) })))
-  const first = await startService(name, { fake })
+  const first = await startService(name)
   let killedAt: { committed: number, end: number }
   try {
     killedAt = await waitFor('some but not all offsets committed', async () => {
@@ -213,11 +198,11 @@ test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { sk
   }
   const afterKill = await groupLag(admin, `${name}-group`, name)
   assert.ok(afterKill.lag > 0, `killed mid-run (committed ${afterKill.committed} of ${afterKill.end})`)
-  const second = await startService(name, { fake })
+  const second = await startService(name)
   try {
     await waitFor('all offsets committed after restart', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
     const ids = await indexedIds(name)
-    assert.equal(ids.length, expected.size, `no duplicates and nothing missing: ${ids.length} documents, expected ${expected.size} (killed at ${killedAt.committed}/${killedAt.end})${fake ? ' (rule-based stages)' : ''}`)
+    assert.equal(ids.length, expected.size, `no duplicates and nothing missing: ${ids.length} documents, expected ${expected.size} (killed at ${killedAt.committed}/${killedAt.end})`)
     assert.deepEqual(new Set(ids), expected)
   } finally {
     await stopService(second)
@@ -228,9 +213,9 @@ test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { sk
 test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it catches up when Elasticsearch returns', { skip, timeout: 600_000 }, async () => {
   const name = uniqueName('gs-e2e-outage')
   const posts = Array.from({ length: 900 }, (_, i) => e2ePost(i))
-  const { expected, fake } = await expectedIds(posts, name)
+  const expected = await expectedIds(posts, name)
   await createTopics(admin, [{ topic: name, partitions: 4 }, { topic: `${name}.dlq`, partitions: 1 }])
-  const service = await startService(name, { fake, pipeline: { maxInFlight: 64, ...(fake ? { maxBatchSize: 16 } : {}) } })
+  const service = await startService(name, { pipeline: { maxInFlight: 64 } })
   const services = join(ROOT, 'scripts/services.sh')
   try {
     await produce(kafka, name, posts.slice(0, 300).map((p) => ({ key: p.id, value: JSON.stringify(p) })))
@@ -253,7 +238,7 @@ test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it cat
   try {
     await waitFor('caught up after Elasticsearch returned', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
     const ids = await indexedIds(name)
-    assert.equal(ids.length, expected.size, `${ids.length} documents, expected ${expected.size}${fake ? ' (rule-based stages)' : ''}`)
+    assert.equal(ids.length, expected.size, `${ids.length} documents, expected ${expected.size}`)
     assert.deepEqual(new Set(ids), expected)
     assert.equal(await metric(service, 'groundstream_consumer_paused'), 0)
     assert.equal(await stopService(service), 0)
