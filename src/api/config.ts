@@ -2,7 +2,7 @@
 // strict schema with every default and every limit that keeps one request
 // from hurting the cluster, parsed once from the environment and flags.
 import { z } from 'zod'
-import { GroundstreamError } from '../errors/index.js'
+import { asNumber, configFromEnvTable, parseStrict, type EnvTable } from '../config/index.js'
 
 export const ApiLimitsSchema = z.object({
   /** Largest page of mentions or posts. */
@@ -53,10 +53,9 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>
 export type ApiConfigInput = z.input<typeof ApiConfigSchema>
 export type ApiLimits = z.infer<typeof ApiLimitsSchema>
 
-const asNumber = (raw: string): unknown => (raw.trim() === '' ? raw : Number(raw))
 
 /** Environment variables `serve` reads, and where each lands. */
-export const API_ENV_VARS: Readonly<Record<string, readonly [string[], (raw: string) => unknown]>> = Object.freeze({
+export const API_ENV_VARS: EnvTable = Object.freeze({
   GS_API_HOST: [['host'], String],
   GS_API_PORT: [['port'], asNumber],
   GS_ELASTICSEARCH_URL: [['elasticsearch', 'url'], String],
@@ -71,40 +70,11 @@ export const API_ENV_VARS: Readonly<Record<string, readonly [string[], (raw: str
   GS_LOG_LEVEL: [['log', 'level'], String]
 })
 
-function setPath (target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target
-  for (const key of path.slice(0, -1)) {
-    const next = node[key]
-    if (typeof next !== 'object' || next === null) node[key] = {}
-    node = node[key] as Record<string, unknown>
-  }
-  node[path[path.length - 1] as string] = value
-}
-
 export function apiConfigFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [name, [path, coerce]] of Object.entries(API_ENV_VARS)) {
-    const raw = env[name]
-    if (raw === undefined || raw === '') continue
-    setPath(out, path, coerce(raw))
-  }
-  return out
-}
-
-function deepFreeze<T> (value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
+  return configFromEnvTable(API_ENV_VARS, env)
 }
 
 /** Validates the whole API config; every problem is listed in one GS_ERR_CONFIG error. */
 export function parseApiConfig (input: unknown): Readonly<ApiConfig> {
-  const result = ApiConfigSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    throw new GroundstreamError('GS_ERR_CONFIG', `invalid API configuration:\n  ${problems.join('\n  ')}`, { details: { problems } })
-  }
-  return deepFreeze(result.data)
+  return parseStrict(ApiConfigSchema, input, 'API configuration')
 }

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { asBoolean, asList, asNumber, asString, configFromEnvTable, isPlainObject, parseStrict, type EnvTable } from './parse.js'
+
+export { asBoolean, asList, asNumber, asString, configFromEnvTable, deepFreeze, parseStrict, type Coerce, type EnvTable } from './parse.js'
 import { TextModelsConfigSchema } from '../stages/config.js'
 import { KnowledgeConfigSchema } from '../knowledge-cache/index.js'
 import { ImagesConfigSchema } from '../images/index.js'
@@ -132,14 +135,8 @@ export type PipelineConfig = z.infer<typeof PipelineConfigSchema>
 export type FilesConfig = z.infer<typeof FilesConfigSchema>
 export type MetricsConfig = z.infer<typeof MetricsConfigSchema>
 
-type Coerce = (raw: string) => unknown
-const asList: Coerce = (raw) => raw.split(',').map((part) => part.trim()).filter((part) => part.length > 0)
-const asNumber: Coerce = (raw) => (raw.trim() === '' ? raw : Number(raw))
-const asBoolean: Coerce = (raw) => (/^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : raw)
-const asString: Coerce = (raw) => raw
-
 /** Environment variables the service reads, and where each lands in the config. */
-export const ENV_VARS: Readonly<Record<string, readonly [string[], Coerce]>> = Object.freeze({
+export const ENV_VARS: EnvTable = Object.freeze({
   GS_KAFKA_BROKERS: [['kafka', 'brokers'], asList],
   GS_KAFKA_CLIENT_ID: [['kafka', 'clientId'], asString],
   GS_KAFKA_GROUP_ID: [['kafka', 'groupId'], asString],
@@ -174,20 +171,6 @@ export const ENV_VARS: Readonly<Record<string, readonly [string[], Coerce]>> = O
   GS_IMAGES_ENABLED: [['images', 'enabled'], asBoolean]
 })
 
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function setPath (target: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = target
-  for (const key of path.slice(0, -1)) {
-    const next = node[key]
-    if (!isPlainObject(next)) node[key] = {}
-    node = node[key] as Record<string, unknown>
-  }
-  node[path[path.length - 1] as string] = value
-}
-
 /** Later sources win key by key; arrays are replaced, not merged. */
 export function mergeConfig (...layers: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -202,33 +185,12 @@ export function mergeConfig (...layers: unknown[]): Record<string, unknown> {
 }
 
 export function configFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [name, [path, coerce]] of Object.entries(ENV_VARS)) {
-    const raw = env[name]
-    if (raw === undefined || raw === '') continue
-    setPath(out, path, coerce(raw))
-  }
-  return out
-}
-
-function deepFreeze<T> (value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
+  return configFromEnvTable(ENV_VARS, env)
 }
 
 /** Validates a whole config; every problem is listed in one GS_ERR_CONFIG error. */
 export function parseConfig (input: unknown): Readonly<AppConfig> {
-  const result = AppConfigSchema.safeParse(input ?? {})
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    throw new GroundstreamError('GS_ERR_CONFIG', `invalid configuration:\n  ${problems.join('\n  ')}`, {
-      details: { problems }
-    })
-  }
-  return deepFreeze(result.data)
+  return parseStrict(AppConfigSchema, input, 'configuration')
 }
 
 export interface LoadConfigOptions {
