@@ -67,6 +67,13 @@ step "TypeScript tests"
 node_rc=0
 node --test --test-concurrency=1 dist/test/ || node_rc=$?
 
+step "training environment"
+# CI runs the Python training tests too; a fresh machine gets the environment
+# from PyPI here. Locally it is created by scripts/setup-training.sh when wanted.
+if [[ "${CI:-}" == true ]]; then
+  bash scripts/setup-training.sh
+fi
+
 step "training tests"
 py_rc=0
 if [[ -x .venv-training/bin/python ]]; then
