@@ -104,33 +104,20 @@ def s1_features(wt, tweets):
     return feats
 
 
-def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1"):
-    """teacher: optional list (aligned with feats) of [T,3] prob arrays over sequence positions."""
-    set_seed(seed)
-    model = Stage1Model()
+def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag):
+    """The shared training loop: length-bucketed batches, AdamW with warm-up/decay, clipping.
+    batch_loss(model, batch_indices) -> scalar loss."""
     rng = np.random.default_rng(seed)
     lengths = [len(f["ids"]) for f in feats]
     nb = math.ceil(len(feats) / args.batch_size)
-    opt, sched = make_optimizer(model, args.lr1, args.lr_head, nb * epochs)
+    opt, sched = make_optimizer(model, lr_encoder, args.lr_head, nb * epochs)
     for ep in range(epochs):
         model.train()
         t_ep = time.time()
         tot = 0.0
         batches = bucketed_batches(lengths, args.batch_size, rng)
         for bi, b in enumerate(batches):
-            ids = pad([feats[i]["ids"] for i in b])
-            shp = pad([feats[i]["shapes"] for i in b])
-            lab = pad([feats[i]["labels"] for i in b], -100)
-            mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-            logits = model(ids, mask, shp)
-            sel = lab != -100
-            if teacher is None:
-                loss = F.cross_entropy(logits[sel], lab[sel])
-            else:
-                tp = torch.zeros(logits.shape, dtype=torch.float32)
-                for j, i in enumerate(b):
-                    tp[j, : teacher[i].shape[0]] = torch.from_numpy(teacher[i])
-                loss = tyt_loss(logits[sel], lab[sel], tp[sel])
+            loss = batch_loss(model, b)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -143,6 +130,28 @@ def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1"):
         log(f"{tag}: epoch {ep + 1}/{epochs} loss {tot / len(batches):.4f} ({time.time() - t_ep:.0f}s)")
     model.eval()
     return model
+
+
+def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1"):
+    """teacher: optional list (aligned with feats) of [T,3] prob arrays over sequence positions."""
+    set_seed(seed)
+    model = Stage1Model()
+
+    def batch_loss(model, b):
+        ids = pad([feats[i]["ids"] for i in b])
+        shp = pad([feats[i]["shapes"] for i in b])
+        lab = pad([feats[i]["labels"] for i in b], -100)
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
+        logits = model(ids, mask, shp)
+        sel = lab != -100
+        if teacher is None:
+            return F.cross_entropy(logits[sel], lab[sel])
+        tp = torch.zeros(logits.shape, dtype=torch.float32)
+        for j, i in enumerate(b):
+            tp[j, : teacher[i].shape[0]] = torch.from_numpy(teacher[i])
+        return tyt_loss(logits[sel], lab[sel], tp[sel])
+
+    return train_loop(model, feats, args, epochs, seed, args.lr1, batch_loss, tag)
 
 
 @torch.no_grad()
@@ -203,39 +212,20 @@ def s2_feature(wt, tweet, s, e, label, kn):
 def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2"):
     set_seed(seed)
     model = Stage2Model()
-    rng = np.random.default_rng(seed)
-    lengths = [len(f["ids"]) for f in feats]
-    nb = math.ceil(len(feats) / args.batch_size)
-    opt, sched = make_optimizer(model, args.lr2, args.lr_head, nb * epochs)
-    for ep in range(epochs):
-        model.train()
-        t_ep = time.time()
-        tot = 0.0
-        batches = bucketed_batches(lengths, args.batch_size, rng)
-        for bi, b in enumerate(batches):
-            ids = pad([feats[i]["ids"] for i in b])
-            shp = pad([feats[i]["shapes"] for i in b])
-            mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-            mi = torch.tensor([feats[i]["mask_index"] for i in b])
-            oi = torch.tensor([feats[i]["obj_index"] for i in b])
-            lab = torch.tensor([feats[i]["label"] for i in b])
-            logits, _ = model(ids, mask, shp, mi, oi)
-            if teacher is None:
-                loss = F.cross_entropy(logits, lab)
-            else:
-                loss = tyt_loss(logits, lab, torch.from_numpy(np.stack([teacher[i] for i in b])))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            tot += loss.item()
-            if bi == 19 and ep == 0:
-                log(f"{tag}: 20 batches in {time.time() - t_ep:.1f}s -> epoch estimate "
-                    f"{(time.time() - t_ep) / 20 * len(batches):.0f}s")
-        log(f"{tag}: epoch {ep + 1}/{epochs} loss {tot / len(batches):.4f} ({time.time() - t_ep:.0f}s)")
-    model.eval()
-    return model
+
+    def batch_loss(model, b):
+        ids = pad([feats[i]["ids"] for i in b])
+        shp = pad([feats[i]["shapes"] for i in b])
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
+        mi = torch.tensor([feats[i]["mask_index"] for i in b])
+        oi = torch.tensor([feats[i]["obj_index"] for i in b])
+        lab = torch.tensor([feats[i]["label"] for i in b])
+        logits, _ = model(ids, mask, shp, mi, oi)
+        if teacher is None:
+            return F.cross_entropy(logits, lab)
+        return tyt_loss(logits, lab, torch.from_numpy(np.stack([teacher[i] for i in b])))
+
+    return train_loop(model, feats, args, epochs, seed, args.lr2, batch_loss, tag)
 
 
 @torch.no_grad()
