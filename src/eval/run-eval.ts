@@ -1,6 +1,6 @@
 // Runs the service's own stages over a labelled split and scores them.
 import type { EntityType, Post } from '../contracts/index.js'
-import { NO_IMAGE } from '../contracts/index.js'
+import { newPostWork } from '../consumers/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import type { DatasetTweet } from './dataset.js'
 import { evaluate, type DocumentPair, type EvaluationScores, type PixelBox, type PredictedEntity } from './metrics.js'
@@ -28,15 +28,7 @@ const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
 export function tweetToWork (tweet: DatasetTweet, index: number, withImage = false): PostWork {
   const imageUrls = withImage ? [`https://images.invalid/${encodeURIComponent(tweet.imageId)}.jpg`] : []
   const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: imageUrls }
-  return {
-    post,
-    source: { topic: 'eval', partition: 0, offset: String(index) },
-    candidates: [],
-    knowledge: [],
-    image: NO_IMAGE,
-    entities: [],
-    timings: {}
-  }
+  return newPostWork(post, { topic: 'eval', partition: 0, offset: String(index) })
 }
 
 function toPixels (box: { x: number, y: number, w: number, h: number }, size: { width: number, height: number } | null): PixelBox | null {

@@ -63,6 +63,7 @@ export async function createWorkerTextModels (config: TextModelsConfig): Promise
   let closing: Promise<void> | null = null
   function close (): Promise<void> {
     closing ??= (async () => {
+      // A worker that dies while releasing its sessions is terminated below all the same.
       if (failure === null) await call<null>({ method: 'close' }).catch(() => undefined)
       await worker.terminate()
     })()

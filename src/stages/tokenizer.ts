@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { PreTrainedTokenizer } from '@huggingface/transformers'
-import { GroundstreamError, wrapError } from '../errors/index.js'
+import { GroundstreamError, isGroundstreamError, wrapError } from '../errors/index.js'
 
 export interface WordTokenizer {
   readonly clsId: number
@@ -52,7 +52,12 @@ function requireTokenId (tokenizer: PreTrainedTokenizer, token: string, file: st
 export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<WordTokenizer> {
   const tokenizerJson = await readJson(tokenizerJsonPath)
   const configPath = path.join(path.dirname(tokenizerJsonPath), 'tokenizer_config.json')
-  const config = await readJson(configPath).catch(() => ({}))
+  // tokenizer_config.json is optional (the defaults below cover BERT), but a
+  // present one that does not parse is an error, not a silent default.
+  const config = await readJson(configPath).catch((error: unknown) => {
+    if (isGroundstreamError(error, 'GS_ERR_MODEL_MISSING')) return {}
+    throw error
+  })
   const tokenizerConfig = {
     unk_token: '[UNK]',
     sep_token: '[SEP]',

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import path from 'node:path'
-import { NO_IMAGE, type Post } from '../../src/contracts/index.js'
+import type { Post } from '../../src/contracts/index.js'
+import { newPostWork } from '../../src/consumers/index.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createTextModels, createTextStages, TextModelsConfigSchema, type TextStages } from '../../src/stages/index.js'
@@ -11,7 +12,7 @@ const MODELS_DIR = path.join(import.meta.dirname, '..', '..', '..', 'models')
 
 function work (text: string, id = 'p1'): PostWork {
   const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: [] }
-  return { post, source: { topic: 't', partition: 0, offset: '0' }, candidates: [], knowledge: [], image: NO_IMAGE, entities: [], timings: {} }
+  return newPostWork(post, { topic: 't', partition: 0, offset: '0' })
 }
 
 let stages: TextStages
