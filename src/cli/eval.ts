@@ -77,7 +77,7 @@ export async function main (argv: string[]): Promise<number> {
   if (!['auto', 'on', 'off'].includes(values.knowledge)) throw new Error(`--knowledge must be auto, on or off, got ${values.knowledge}`)
   const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(values.models))
   const imagesConfig = ImagesConfigSchema.parse({})
-  const ground = createRegionGrounder({ threshold: imagesConfig.grounding.threshold, useObjectHead: false, objHeadWeight: imagesConfig.grounding.objHeadWeight })
+  const ground = createRegionGrounder(imagesConfig.grounding)
   const stages = await createTextStages(config, { ground })
   const pipeline: Stage[] = [stages.stage1]
   if (useKnowledge) pipeline.push(createKnowledgeStage(parseKnowledgeConfig({})))

@@ -142,11 +142,7 @@ export interface BuiltStages {
 export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
   const closers: Array<() => Promise<void>> = []
   // Stage 2's object head is not used for grounding until its training says it is trained.
-  const grounder: RegionGrounder = createRegionGrounder({
-    threshold: config.images.grounding.threshold,
-    useObjectHead: false,
-    objHeadWeight: config.images.grounding.objHeadWeight
-  })
+  const grounder: RegionGrounder = createRegionGrounder(config.images.grounding)
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
       try {
