@@ -141,7 +141,7 @@ export interface BuiltStages {
 /** stage1 → knowledge → image → stage2, each present when its config enables it. */
 export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
   const closers: Array<() => Promise<void>> = []
-  // Stage 2's object head is not used for grounding until its training says it is trained.
+  // Stage 2's object head is untrained today; images.grounding.useObjectHead (default false) turns it on.
   const grounder: RegionGrounder = createRegionGrounder(config.images.grounding)
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
