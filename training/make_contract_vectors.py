@@ -184,11 +184,10 @@ def main():
         "about": "Shared model-contract vectors (docs/model-contract.md). Invented sentences. Written by "
                  "training/make_contract_vectors.py; do not edit by hand. Word offsets are given in code points "
                  "(start/end) and UTF-16 units (start_utf16/end_utf16). Float values are rounded to 6 decimals; "
-                 "compare logits with a tolerance (int8 ~1e-3 across CPUs, fp32 ~1e-4). Every model output here was computed "
-                 "with a batch of ONE sequence and no padding (long posts: one run per stage-1 window, windows as in "
-                 "stage1Windows): int8 dynamic quantisation scales activations per tensor, so int8 outputs shift "
-                 "with batch composition and padding (word probabilities by up to a few 1e-2); compare int8 "
-                 "results at batch size 1.",
+                 "compare logits with a tolerance (int8 ~1e-3 across CPUs, fp32 ~1e-4). Model outputs were computed "
+                 "one sequence per run (long posts: one run per stage-1 window, windows as in stage1Windows); the "
+                 "int8 models are batch-invariant (per-row activation quantisation, gmner/quantize.py), so any "
+                 "batching gives the same outputs.",
         "tokenizer": "models/stage1/tokenizer.json",
         "special_ids": {"cls": wt.cls_id, "sep": wt.sep_id, "pad": wt.pad_id, "unk": wt.unk_id, "mask": wt.mask_id,
                         "obj": wt.obj_id},

@@ -1,6 +1,6 @@
 // The service as a process against the real Kafka and Elasticsearch from
 // scripts/services.sh, with the real text-model stages (fp32 where exported,
-// else int8 one post per batch, so batch composition cannot move a score): exact documents, crash and
+// else int8; both batch-invariant): exact documents, crash and
 // restart, an Elasticsearch outage, poison records. Expected documents come
 // from running the same stages in-process over the same posts (file mode).
 import { after, before, test } from 'node:test'
@@ -28,12 +28,12 @@ const MODELS = join(ROOT, 'models')
 const MODELS_PRESENT = existsSync(join(MODELS, 'stage1/manifest.json')) && existsSync(join(MODELS, 'stage2/manifest.json'))
 const skip = KAFKA_BROKERS === '' || ELASTICSEARCH_URL === '' ? 'KAFKA_BROKERS/ELASTICSEARCH_URL not set (npm test starts the services)' : false
 const work = mkdtempSync(join(tmpdir(), 'gs-e2e-'))
-// fp32 exports stay local (only int8 is committed). int8 quantises activations
-// over the whole batch, so a post's result can depend on its batch-mates:
-// without fp32, both the expected run and the service take one post per batch.
+// fp32 exports stay local (only int8 is committed). Both precisions are
+// batch-invariant (test/stages/batch-invariance.test.ts), so the expected run
+// and the service both use the real batch size.
 const FP32 = existsSync(join(ROOT, 'models/stage1/model.fp32.onnx')) && existsSync(join(ROOT, 'models/stage2/model.fp32.onnx'))
 const TEXT_MODELS = { precision: FP32 ? 'fp32' as const : 'int8' as const }
-const REAL_BATCH = FP32 ? 32 : 1
+const REAL_BATCH = 32
 
 let kafka: Kafka
 let admin: Admin

@@ -52,9 +52,9 @@ let fp32: TextModels | null = null
 
 before(async () => {
   tokenizer = await loadWordTokenizer(path.join(ROOT, 'models', 'stage1', 'tokenizer.json'))
-  // int8 quantises activations over the whole batch (padding included): the
-  // vectors were computed one sequence per run, so the comparison must be too.
-  int8 = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: path.join(ROOT, 'models'), maxSequencesPerRun: 1 }), { inProcess: true })
+  // The int8 models are batch-invariant (test/stages/batch-invariance.test.ts),
+  // so the service's default batching is compared with one-sequence vectors.
+  int8 = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: path.join(ROOT, 'models') }), { inProcess: true })
   try {
     fp32 = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: path.join(ROOT, 'models'), precision: 'fp32' }), { inProcess: true })
   } catch {
