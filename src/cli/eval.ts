@@ -4,9 +4,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ENTITY_TYPES } from '../contracts/index.js'
-import { readSplit } from '../eval/dataset.js'
+import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
+import { sweep, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
 import { existsSync } from 'node:fs'
 import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConfigSchema } from '../images/index.js'
 import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
@@ -15,8 +16,8 @@ import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
 
 const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--knowledge auto|on|off] [--images DIR]
-                        [--min-span-score P] [--min-type-score P]
-                        [--limit N] [--batch-size N] [--report FILE]
+                        [--min-span-score P] [--max-none-score P] [--min-type-score P]
+                        [--sweep] [--limit N] [--batch-size N] [--report FILE]
 
 Scores span detection, MNER (span + type, per type, and for entities unseen in
 the training split) and GMNER (span + type + region) with the same stages the
@@ -26,6 +27,9 @@ service runs.
                does so when the stage-2 model was trained with knowledge
   --images     folder of the data set's images (<IMGID>.jpg); without it every
                predicted region is None
+  --sweep      run once with every candidate kept, then score a grid of the
+               three thresholds and print the best points (choose them on dev,
+               never on test)
 `
 
 async function trainedWithKnowledge (modelsDir: string): Promise<boolean> {
@@ -56,6 +60,8 @@ export async function main (argv: string[]): Promise<number> {
       images: { type: 'string' },
       'min-span-score': { type: 'string' },
       'min-type-score': { type: 'string' },
+      'max-none-score': { type: 'string' },
+      sweep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     }
   })
@@ -67,8 +73,11 @@ export async function main (argv: string[]): Promise<number> {
     modelsDir: values.models,
     precision: values.precision,
     ...(values['min-span-score'] === undefined ? {} : { minSpanScore: Number(values['min-span-score']) }),
-    ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) })
+    ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) }),
+    ...(values['max-none-score'] === undefined ? {} : { maxNoneScore: Number(values['max-none-score']) }),
+    ...(values.sweep ? { minSpanScore: 0, minTypeScore: 0, maxNoneScore: 1 } : {})
   })
+  const recorded: RecordedPost[] = []
   const batchSize = Number(values['batch-size'])
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`)
   let tweets = await readSplit(values.data, values.split)
@@ -89,7 +98,8 @@ export async function main (argv: string[]): Promise<number> {
     const result = await runEvaluation(tweets, pipeline, {
       batchSize,
       withImages: values.images !== undefined,
-      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) }
+      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) },
+      ...(values.sweep ? { onBatch: (batch, slice) => batch.forEach((work, i) => recorded.push({ work, tweet: slice[i] as DatasetTweet })) } : {})
     })
     if (process.stderr.isTTY) process.stderr.write('\n')
     const { scores } = result
@@ -107,6 +117,14 @@ export async function main (argv: string[]): Promise<number> {
       `${result.postsPerSecond.toFixed(1)} posts/s end to end (${(result.durationMs / 1000).toFixed(1)} s)`
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
+    const sweepPoints = values.sweep ? sweep(recorded) : null
+    if (sweepPoints !== null) {
+      const defaults = TextModelsConfigSchema.parse({})
+      const current = sweepPoints.find((point) => point.minSpanScore === defaults.minSpanScore && point.maxNoneScore === defaults.maxNoneScore && point.minTypeScore === defaults.minTypeScore)
+      const describe = (point: SweepPoint): string => `span>=${point.minSpanScore.toFixed(2)} none<${point.maxNoneScore.toFixed(2)} type>=${point.minTypeScore.toFixed(2)}  MNER ${percent(point.scores.mner.f1)} (P ${percent(point.scores.mner.precision)} R ${percent(point.scores.mner.recall)})  ${ENTITY_TYPES.map((type) => `${type} ${percent(point.scores.mnerByType[type].f1)}`).join(' ')}`
+      process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first:\n${sweepPoints.slice(0, 8).map(describe).join('\n')}\n`)
+      if (current !== undefined) process.stdout.write(`shipped defaults: ${describe(current)}\n`)
+    }
     const report = {
       data: values.data,
       split: values.split,
@@ -118,7 +136,9 @@ export async function main (argv: string[]): Promise<number> {
       durationMs: result.durationMs,
       postsPerSecond: result.postsPerSecond,
       knowledgeUsed: useKnowledge,
-      imagesFolder: values.images ?? null
+      imagesFolder: values.images ?? null,
+      thresholds: values.sweep ? null : { minSpanScore: config.minSpanScore, maxNoneScore: config.maxNoneScore, minTypeScore: config.minTypeScore },
+      sweep: sweepPoints?.slice(0, 50).map(({ scores: pointScores, ...thresholds }) => ({ ...thresholds, mner: pointScores.mner, mnerByType: pointScores.mnerByType, span: pointScores.span })) ?? null
     }
     await mkdir(path.dirname(values.report), { recursive: true })
     await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)

@@ -143,6 +143,8 @@ export interface RecognisedEntity {
   candidate: Candidate
   type: EntityType
   typeScore: number
+  /** Stage 2's softmax over PER, LOC, ORG, OTHER, NONE, when its model typed the candidate. */
+  typeScores?: readonly number[]
   knowledge: Knowledge | null
   grounding: Grounding | null
 }

@@ -9,6 +9,8 @@ export interface EvalRunOptions {
   batchSize: number
   withImages?: boolean
   onProgress?: (done: number, total: number) => void
+  /** Sees each processed batch with its tweets (the threshold sweep records them). */
+  onBatch?: (batch: readonly PostWork[], tweets: readonly DatasetTweet[]) => void
 }
 
 export interface EvalRun {
@@ -58,6 +60,7 @@ export async function runEvaluation (tweets: readonly DatasetTweet[], stages: re
     let batch = slice.map((tweet, j) => tweetToWork(tweet, i + j, options.withImages === true))
     for (const stage of stages) batch = await stage.run(batch)
     batch.forEach((work, j) => documents.push(workToPrediction(work, slice[j] as DatasetTweet)))
+    options.onBatch?.(batch, slice)
     options.onProgress?.(Math.min(i + options.batchSize, tweets.length), tweets.length)
   }
   const durationMs = performance.now() - started

@@ -17,7 +17,9 @@ export const TextModelsConfigSchema = z.object({
   maxSequencesPerRun: z.number().int().min(1).max(4096).default(64),
   /** Stage-1 spans below this score are not passed to stage 2. */
   minSpanScore: z.number().min(0).max(1).default(0.3),
-  /** Stage-2 predictions of NONE, or typed below this score, are dropped. */
+  /** Stage-2 candidates whose NONE probability reaches this are not entities. */
+  maxNoneScore: z.number().min(0).max(1).default(0.5),
+  /** Stage-2 mentions whose best type is less probable than this are dropped. */
   minTypeScore: z.number().min(0).max(1).default(0.5)
 }).strict()
 

@@ -58,7 +58,7 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
     } satisfies Stage)
   }
   const stage1 = withRelease(createStage1(models, { minSpanScore: config.minSpanScore }, deps.instrumentation))
-  const stage2 = withRelease(createStage2(models, { minTypeScore: config.minTypeScore }, deps.ground, deps.instrumentation))
+  const stage2 = withRelease(createStage2(models, { minTypeScore: config.minTypeScore, maxNoneScore: config.maxNoneScore }, deps.ground, deps.instrumentation))
   return {
     stage1,
     stage2,

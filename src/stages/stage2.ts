@@ -1,14 +1,13 @@
 // Stage 2: type each candidate from its knowledge-enriched SCANNER prompt and
 // ground it to a region of the post's image (or None).
-import { ENTITY_TYPES, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
+import { type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import { STAGE2_BUDGET } from './encoding.js'
+import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
 
-export interface Stage2Options {
-  minTypeScore: number
-}
+export type Stage2Options = TypeDecisionOptions
 
 export interface GroundingRequest {
   entityText: string
@@ -75,21 +74,20 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
       const results: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
       results.forEach((result, i) => {
         const owner = owners[i] as typeof owners[number]
-        if (result.label === 'NONE') return
-        const typeIndex = ENTITY_TYPES.indexOf(result.label)
-        const typeScore = result.scores[typeIndex] ?? 0
-        if (typeScore < options.minTypeScore) return
+        const decision = decideType(result.scores, options)
+        if (decision === null) return
         const candidate = owner.work.candidates[owner.candidate]
         if (candidate === undefined) return
         const knowledge = owner.work.knowledge[owner.candidate] ?? null
         const entity: RecognisedEntity = {
           candidate,
-          type: result.label,
-          typeScore,
+          type: decision.type,
+          typeScore: decision.score,
+          typeScores: result.scores,
           knowledge,
           grounding: owner.regions.length === 0
             ? null
-            : ground({ entityText: candidate.text, type: result.label, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
+            : ground({ entityText: candidate.text, type: decision.type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
         }
         owner.work.entities.push(entity)
       })

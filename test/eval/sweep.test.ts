@@ -1,0 +1,51 @@
+// The threshold sweep re-applies the service's rules to recorded probabilities.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { newPostWork } from '../../src/consumers/index.js'
+import type { Candidate } from '../../src/contracts/index.js'
+import type { DatasetTweet } from '../../src/eval/dataset.js'
+import { redecide, sweep } from '../../src/eval/sweep.js'
+
+const text = 'Nike opens in Paris'
+const tweet: DatasetTweet = {
+  imageId: 'x',
+  words: text.split(' '),
+  tags: ['B-ORG', 'O', 'O', 'B-LOC'],
+  text,
+  wordStarts: [0, 5, 11, 14],
+  entities: [
+    { start: 0, end: 4, type: 'ORG', boxes: [], text: 'Nike', wordStart: 0, wordEnd: 1 },
+    { start: 14, end: 19, type: 'LOC', boxes: [], text: 'Paris', wordStart: 3, wordEnd: 4 }
+  ],
+  imageSize: null
+}
+
+function recorded (): { work: ReturnType<typeof newPostWork>, tweet: DatasetTweet } {
+  const work = newPostWork({ id: 'p', text, created_at: '2026-11-30T00:00:00Z', image_urls: [] }, { topic: 't', partition: 0, offset: '0' })
+  const nike: Candidate = { postId: 'p', text: 'Nike', start: 0, end: 4, wordStart: 0, wordEnd: 1, score: 0.9 }
+  const paris: Candidate = { postId: 'p', text: 'Paris', start: 14, end: 19, wordStart: 3, wordEnd: 4, score: 0.4 }
+  work.candidates = [nike, paris]
+  work.knowledge = [null, null]
+  work.entities = [
+    // ORG is right but the model is unsure whether Nike is an entity at all
+    { candidate: nike, type: 'ORG', typeScore: 0.4, typeScores: [0.05, 0.05, 0.4, 0.05, 0.45], knowledge: null, grounding: null },
+    { candidate: paris, type: 'LOC', typeScore: 0.8, typeScores: [0.05, 0.8, 0.05, 0.05, 0.05], knowledge: null, grounding: null }
+  ]
+  return { work, tweet }
+}
+
+test('redecide applies the span, NONE and type thresholds', () => {
+  const strict = redecide(recorded(), { minSpanScore: 0.5, maxNoneScore: 0.4, minTypeScore: 0.3 })
+  assert.deepEqual(strict.predicted, [], 'Nike: NONE 0.45 >= 0.4; Paris: span 0.4 < 0.5')
+  assert.deepEqual(strict.candidates, [{ start: 0, end: 4 }])
+  const lenient = redecide(recorded(), { minSpanScore: 0.3, maxNoneScore: 0.5, minTypeScore: 0.3 })
+  assert.deepEqual(lenient.predicted.map((entity) => entity.type), ['ORG', 'LOC'])
+})
+
+test('sweep ranks grid points by MNER F1', () => {
+  const points = sweep([recorded()], { minSpanScore: [0.3, 0.5], maxNoneScore: [0.4, 0.5], minTypeScore: [0.3] })
+  assert.equal(points.length, 4)
+  assert.deepEqual([points[0]?.minSpanScore, points[0]?.maxNoneScore], [0.3, 0.5])
+  assert.equal(points[0]?.scores.mner.f1, 1)
+  assert.equal(points.at(-1)?.scores.mner.f1, 0)
+})
