@@ -171,3 +171,65 @@ def merge_sigils(tweet: Tweet, rng=None, p: float = 1.0) -> Tweet:
         tags.append(tweet.tags[i])
         i += 1
     return Tweet(tweet.imgid, words, repair_bio(tags), tweet.width, tweet.height, tweet.boxes)
+
+
+# ----------------------------------------------------------------------------- extra social-media NER corpora
+
+DEFAULT_EXT_DIR = (REPO_ROOT / ".." / "shared" / "data" / "ext-ner").resolve()
+
+# How each extra corpus's types map onto Twitter-GMNER's. WNUT-17 group/corporation are organisations;
+# product and creative-work are what Twitter-GMNER calls OTHER. (See shared/data/ext-ner/README.md.)
+EXT_TYPE_MAP = {
+    "btc": {"PER": "PER", "LOC": "LOC", "ORG": "ORG"},
+    "wnut17": {"person": "PER", "location": "LOC", "group": "ORG", "corporation": "ORG",
+               "product": "OTHER", "creative-work": "OTHER"},
+}
+EXT_FILES = {"btc": "btc/btc.train", "wnut17": "wnut17/wnut17train.conll"}
+
+
+def read_ext_conll(path: str | os.PathLike, corpus: str) -> list[Tweet]:
+    """Reads an extra corpus (`token<TAB>tag`, blank line between documents; a line with no tag is O) and maps
+    its types to Twitter-GMNER's. Twitter-GMNER never tags @handles, #hashtags or URLs, so words starting with
+    `@`, `#` or `http` are set to O here too (the service finds handles and hashtags by rule, not by stage 1)."""
+    mapping = EXT_TYPE_MAP[corpus]
+    tweets: list[Tweet] = []
+    words: list[str] = []
+    tags: list[str] = []
+    doc = 0
+
+    def flush():
+        nonlocal words, tags, doc
+        if words:
+            tweets.append(Tweet(f"{corpus}-{doc}", words, repair_bio(tags)))
+            doc += 1
+        words, tags = [], []
+
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                flush()
+                continue
+            parts = line.split("\t")
+            word = parts[0]
+            tag = parts[1].strip() if len(parts) > 1 and parts[1].strip() else "O"
+            if tag != "O":
+                prefix, typ = tag[:2], tag[2:]
+                if prefix not in ("B-", "I-") or typ not in mapping:
+                    raise ValueError(f"{path}: bad tag {tag!r} in line {line!r}")
+                tag = prefix + mapping[typ]
+            if word.startswith(("@", "#", "http")):
+                tag = "O"
+            words.append(word)
+            tags.append(tag)
+    flush()
+    return tweets
+
+
+def load_ext(names: list[str], ext_dir: str | os.PathLike = DEFAULT_EXT_DIR) -> list[Tweet]:
+    out: list[Tweet] = []
+    for name in names:
+        if name not in EXT_FILES:
+            raise ValueError(f"unknown extra corpus {name!r} (known: {', '.join(EXT_FILES)})")
+        out += read_ext_conll(Path(ext_dir) / EXT_FILES[name], name)
+    return out

@@ -274,7 +274,7 @@ def eval_gold_typing(wt, model2, dev, kn):
 # ----------------------------------------------------------------------------- export
 
 def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path):
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from .quantize import quantize_batch_invariant
 
     model = model_cls(attn="eager")
     model.load_state_dict(state)
@@ -304,7 +304,7 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path):
     torch.onnx.export(model, inputs, str(fp32), input_names=names_in, output_names=names_out,
                       dynamic_axes=dyn, opset_version=17, do_constant_folding=True)
     int8 = out_dir / "model.int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    quantize_batch_invariant(fp32, int8)  # 8-bit weights, per-row int8 activations: batch-invariant
     # tokenizer.json without its fixed padding/truncation: the contract pads and truncates itself
     tj = json.loads((encoder_dir() / "tokenizer.json").read_text(encoding="utf-8"))
     tj["padding"] = None
@@ -403,6 +403,10 @@ def main(argv=None):
     ap.add_argument("--sigil-merge", type=float, default=0.5,
                     help="probability of joining a lone #/@ word with the next word in training (server-style words)")
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: skip TYT students that would not finish by then")
+    ap.add_argument("--extra-data", default="", help="comma-separated extra corpora from --ext-dir: btc,wnut17")
+    ap.add_argument("--extra-for", choices=("s1", "s2", "both"), default="s1",
+                    help="which stage trains on the extra corpora (the k-fold NONE examples never use them)")
+    ap.add_argument("--ext-dir", default=str(D.DEFAULT_EXT_DIR))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     import transformers
@@ -433,6 +437,10 @@ def main(argv=None):
         mrng = np.random.default_rng(args.seed + 7)
         train = [D.merge_sigils(t, mrng, args.sigil_merge) for t in train]
     dev_server = [D.merge_sigils(t) for t in dev]  # dev as the server's word splitter would see it
+    extra = D.load_ext([n for n in args.extra_data.split(",") if n], args.ext_dir) if args.extra_data else []
+    if extra:
+        log(f"extra corpora {args.extra_data} for {args.extra_for}: {len(extra)} tweets / "
+            f"{sum(len(t.spans()) for t in extra)} entities")
     log(f"train {len(train)} tweets / {sum(len(t.spans()) for t in train)} entities; "
         f"dev {len(dev)} / {sum(len(t.spans()) for t in dev)}")
     wt = WordTokenizer()
@@ -472,6 +480,7 @@ def main(argv=None):
             f"results {work / 'results.json'}")
 
     tr1 = s1_features(wt, train)
+    tr1_extra = s1_features(wt, extra) if extra and args.extra_for in ("s1", "both") else []
     dv1 = s1_features(wt, dev)
     dv1_server = s1_features(wt, dev_server)
     dev_gold_spans = [[(s, e) for s, e, _ in t.spans()] for t in dev]
@@ -486,8 +495,8 @@ def main(argv=None):
 
     # --- stage 1 teacher (or the only model with --no-tyt)
     t = time.time()
-    s1_teacher = cached(work / "s1_teacher.pt", Stage1Model) or train_stage1(tr1, args, args.epochs1, args.seed,
-                                                                             tag="s1-teacher")
+    s1_teacher = cached(work / "s1_teacher.pt", Stage1Model) or train_stage1(tr1 + tr1_extra, args, args.epochs1,
+                                                                             args.seed, tag="s1-teacher")
     timings["s1_teacher_s"] = round(time.time() - t)
     if timings["s1_teacher_s"] < 60 and (work / "s1_teacher.pt").exists():  # resumed: keep a realistic estimate
         timings["s1_teacher_s"] = int(prev.get("timings_s", {}).get("s1_teacher_s", 1200))
@@ -534,6 +543,8 @@ def main(argv=None):
 
     tr2 = [s2_feature(wt, train[i], s, e, TYPE_IDX[typ], kn) for i in range(len(train)) for s, e, typ in train[i].spans()]
     tr2 += [s2_feature(wt, train[i], s, e, TYPE_IDX["NONE"], kn) for i, s, e in none_examples]
+    if extra and args.extra_for in ("s2", "both"):
+        tr2 += [s2_feature(wt, t, s, e, TYPE_IDX[typ], kn) for t in extra for s, e, typ in t.spans()]
     if args.s2_frac < 1.0:
         keep = np.random.default_rng(args.seed + 11).permutation(len(tr2))[: int(round(len(tr2) * args.s2_frac))]
         tr2 = [tr2[i] for i in sorted(keep)]
@@ -566,7 +577,8 @@ def main(argv=None):
                 "kfold": args.folds if stage == "stage2" else None,
                 "fold_epochs": args.fold_epochs if stage == "stage2" else None,
                 "knowledge_jsonl": args.knowledge_jsonl, "knowledge_entries": len(kn),
-                "sigil_merge": args.sigil_merge, "s2_frac": args.s2_frac if stage == "stage2" else None,
+                "sigil_merge": args.sigil_merge, "extra_data": args.extra_data or None,
+                "extra_for": args.extra_for if args.extra_data else None, "extra_tweets": len(extra), "s2_frac": args.s2_frac if stage == "stage2" else None,
                 "torch": torch.__version__, "pipeline_timings_s": timings}
 
     def export_all(s1_state, s2_state, students, s1_ep_dur, s2_ep_dur, s1_dev_scores, s2_dev_scores):
@@ -613,8 +625,8 @@ def main(argv=None):
                    timings["s2_teacher_s"], s1_scores_t, s2_scores_t)
     if train_s1:
         t = time.time()
-        tprobs = s1_probs(s1_teacher, tr1)
-        s1_student = train_stage1(tr1, args, args.epochs1, args.seed, teacher=tprobs, tag="s1-student")
+        tprobs = s1_probs(s1_teacher, tr1 + tr1_extra)
+        s1_student = train_stage1(tr1 + tr1_extra, args, args.epochs1, args.seed, teacher=tprobs, tag="s1-student")
         timings["s1_student_s"] = round(time.time() - t)
         torch.save(s1_student.state_dict(), work / "s1_student.pt")
     elif s1_student is not None:

@@ -50,3 +50,27 @@ def test_merge_sigils_joins_like_the_server_splitter():
     assert m.spans() == [(3, 4, "LOC")]
     t2 = Tweet("2", ["#", "Quillon", "Labs"], ["B-ORG", "I-ORG", "I-ORG"])
     assert merge_sigils(t2).spans() == [(0, 2, "ORG")]
+
+
+EXT = Path(__file__).resolve().parent / "fixtures" / "ext"
+
+
+def test_extra_corpora_map_types_and_never_tag_handles_or_hashtags():
+    from gmner.data import load_ext, read_ext_conll
+
+    btc = read_ext_conll(EXT / "btc" / "btc.train", "btc")
+    assert [t.spans() for t in btc] == [[(0, 2, "PER"), (3, 5, "ORG"), (6, 8, "LOC")], []]
+    wnut = read_ext_conll(EXT / "wnut17" / "wnut17train.conll", "wnut17")
+    # product / creative-work -> OTHER, corporation / group -> ORG, a missing tag is O, URLs never entities
+    assert [t.spans() for t in wnut] == [[(0, 2, "OTHER"), (4, 5, "ORG")], [(1, 3, "ORG"), (4, 5, "OTHER")]]
+    assert len(load_ext(["btc", "wnut17"], EXT)) == 4
+
+
+def test_extra_corpora_reject_unknown_tags(tmp_path):
+    import pytest
+    from gmner.data import read_ext_conll
+
+    bad = tmp_path / "bad.conll"
+    bad.write_text("Acme\tB-company\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad tag"):
+        read_ext_conll(bad, "wnut17")

@@ -1,0 +1,58 @@
+"""The batch-invariant int8 export, on a tiny graph: per-row activation quantisation (MatMulNBits) gives a row the
+same result whatever its batch-mates, while dynamic int8 (one activation scale per batch) does not."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+from gmner.quantize import dequantize_dynamic, quantize_batch_invariant
+
+
+def tiny_model(path):
+    rng = np.random.default_rng(0)
+    w1 = numpy_helper.from_array(rng.normal(size=(64, 64)).astype(np.float32), "w1")
+    w2 = numpy_helper.from_array(rng.normal(size=(64, 8)).astype(np.float32), "w2")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"]), helper.make_node("Relu", ["h"], ["r"]),
+         helper.make_node("MatMul", ["r", "w2"], ["y"])],
+        "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])], [w1, w2])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+def run(path, x):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(["y"], {"x": x})[0]
+
+
+def test_per_row_quantisation_is_batch_invariant_and_dynamic_is_not(tmp_path):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32, nbits, dyn = tmp_path / "fp32.onnx", tmp_path / "nbits.onnx", tmp_path / "dyn.onnx"
+    tiny_model(fp32)
+    quantize_batch_invariant(fp32, nbits)
+    quantize_dynamic(str(fp32), str(dyn), weight_type=QuantType.QInt8)
+    rng = np.random.default_rng(1)
+    post = rng.normal(size=(1, 64)).astype(np.float32)
+    loud = (rng.normal(size=(2, 64)) * 40).astype(np.float32)  # batch-mates with a much larger range
+    batch = np.concatenate([post, loud])
+    assert np.array_equal(run(nbits, post)[0], run(nbits, batch)[0])
+    assert not np.allclose(run(dyn, post)[0], run(dyn, batch)[0], atol=1e-3)
+    # and it still computes the float model's function
+    ref = run(fp32, post)[0]
+    assert np.abs(run(nbits, post)[0] - ref).max() < 0.05 * np.abs(ref).max()
+
+
+def test_dequantize_recovers_the_int8_weights_as_float(tmp_path):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32, dyn, back = tmp_path / "fp32.onnx", tmp_path / "dyn.onnx", tmp_path / "back.onnx"
+    tiny_model(fp32)
+    quantize_dynamic(str(fp32), str(dyn), weight_type=QuantType.QInt8)
+    assert dequantize_dynamic(dyn, back) == 2
+    ops = [n.op_type for n in onnx.load(str(back)).graph.node]
+    assert ops.count("MatMul") == 2 and "MatMulInteger" not in ops and "DynamicQuantizeLinear" not in ops
+    x = np.random.default_rng(2).normal(size=(4, 64)).astype(np.float32)
+    ref = run(fp32, x)
+    assert np.abs(run(back, x) - ref).max() < 0.02 * np.abs(ref).max()  # only weight rounding remains
