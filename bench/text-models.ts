@@ -5,6 +5,8 @@
 //
 //   npm run build && node dist/bench/text-models.js [--data DIR] [--posts 256]
 //        [--batch-sizes 1,8,32] [--seconds 2] [--checkpoints training/runs/X] [--no-reference]
+//        [--baseline DIR]   another models folder (e.g. the previous release's int8, see
+//                           scripts/baseline-models.sh) measured interleaved with the shipped one
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -150,6 +152,7 @@ async function main (): Promise<void> {
       threads: { type: 'string', default: '2' },
       checkpoints: { type: 'string' },
       'no-reference': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       report: { type: 'string', default: path.join('reports', 'bench-text-models.json') }
     }
   })
@@ -189,18 +192,23 @@ async function main (): Promise<void> {
     console.log('PyTorch reference skipped (no checkpoints in training/runs or no .venv-training; run scripts/train.sh)')
   }
 
+  const measure = async (modelsDir: string, precision: 'int8' | 'fp32', batch: number, label: string): Promise<void> => {
+    const config = TextModelsConfigSchema.parse({ modelsDir, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' })
+    const models = await createTextModels(config, { inProcess: true })
+    try {
+      const stage1 = await rate(() => models.detectSpans(inputs.stage1), inputs.stage1.length, seconds)
+      const stage2 = inputs.stage2.length === 0 ? NaN : await rate(() => models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds)
+      rows.push({ path: label, batch, stage1, stage2 })
+      if (reference !== null && label.endsWith(precision) && batch === batchSizes[batchSizes.length - 1]) agreements[precision] = await agreement(models, inputs, reference)
+    } finally {
+      await models.close()
+    }
+  }
   for (const precision of precisions) {
     for (const batch of batchSizes) {
-      const config = TextModelsConfigSchema.parse({ modelsDir: values.models, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' })
-      const models = await createTextModels(config, { inProcess: true })
-      try {
-        const stage1 = await rate(() => models.detectSpans(inputs.stage1), inputs.stage1.length, seconds)
-        const stage2 = inputs.stage2.length === 0 ? NaN : await rate(() => models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds)
-        rows.push({ path: `onnxruntime-node ${precision}`, batch, stage1, stage2 })
-        if (reference !== null && batch === batchSizes[batchSizes.length - 1]) agreements[precision] = await agreement(models, inputs, reference)
-      } finally {
-        await models.close()
-      }
+      // The baseline is measured right after the shipped models at each batch size, so both see the same load.
+      await measure(values.models, precision, batch, `onnxruntime-node ${precision}`)
+      if (values.baseline !== undefined && precision === 'int8') await measure(values.baseline, 'int8', batch, 'baseline int8')
     }
   }
 
@@ -210,6 +218,17 @@ async function main (): Promise<void> {
     const torch = rows.find((other) => other.path.startsWith('pytorch') && other.batch === row.batch)
     const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined || !Number.isFinite(theirs) ? '-' : `${(ours / theirs).toFixed(2)}x`)
     console.log(`${row.path.padEnd(28)} ${String(row.batch).padStart(5)} ${row.stage1.toFixed(1).padStart(10)} ${row.stage2.toFixed(1).padStart(10)} ${ratio(row.stage1, torch?.stage1).padStart(12)} ${ratio(row.stage2, torch?.stage2).padStart(12)}`)
+  }
+  const baselineRows = rows.filter((row) => row.path === 'baseline int8')
+  if (baselineRows.length > 0) {
+    console.log(`\nshipped int8 / baseline int8 (${values.baseline ?? ''}), same batch, measured back to back`)
+    for (const base of baselineRows) {
+      const ours = rows.find((row) => row.path === 'onnxruntime-node int8' && row.batch === base.batch)
+      if (ours === undefined) continue
+      const series = 1 / (1 / ours.stage1 + 1.6 / ours.stage2)
+      const baseSeries = 1 / (1 / base.stage1 + 1.6 / base.stage2)
+      console.log(`batch ${String(base.batch).padStart(3)}: stage 1 ${(ours.stage1 / base.stage1).toFixed(2)}x, stage 2 ${(ours.stage2 / base.stage2).toFixed(2)}x, both stages in series at 1.6 candidates/post ${(series / baseSeries).toFixed(2)}x`)
+    }
   }
   if (Object.keys(agreements).length > 0) {
     console.log('\nagreement with PyTorch on the same inputs')
