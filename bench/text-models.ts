@@ -4,7 +4,7 @@
 // path and PyTorch (same spans and types, probabilities within tolerance).
 //
 //   npm run build && node dist/bench/text-models.js [--data DIR] [--posts 256]
-//        [--batch-sizes 1,8,32] [--seconds 2] [--checkpoints training/runs/X] [--no-reference]
+//        [--batch-sizes 1,8,32] [--seconds 2] [--repeats 3] [--checkpoints training/runs/X] [--no-reference]
 //        [--baseline DIR]   another models folder (e.g. the previous release's int8, see
 //                           scripts/baseline-models.sh) measured interleaved with the shipped one
 import { spawn } from 'node:child_process'
@@ -149,6 +149,7 @@ async function main (): Promise<void> {
       posts: { type: 'string', default: '256' },
       'batch-sizes': { type: 'string', default: '1,8,32' },
       seconds: { type: 'string', default: '2' },
+      repeats: { type: 'string', default: '3' },
       threads: { type: 'string', default: '2' },
       checkpoints: { type: 'string' },
       'no-reference': { type: 'boolean', default: false },
@@ -158,6 +159,7 @@ async function main (): Promise<void> {
   })
   const batchSizes = values['batch-sizes'].split(',').map(Number)
   const seconds = Number(values.seconds)
+  const repeats = Number(values.repeats)
   const threads = Number(values.threads)
   const inputs = await loadInputs(values.data, Number(values.posts))
   console.log(`inputs: ${inputs.source}; ${inputs.stage1.length} stage-1 posts, ${inputs.stage2.length} stage-2 candidates; ${threads} intra-op threads`)
@@ -192,23 +194,32 @@ async function main (): Promise<void> {
     console.log('PyTorch reference skipped (no checkpoints in training/runs or no .venv-training; run scripts/train.sh)')
   }
 
-  const measure = async (modelsDir: string, precision: 'int8' | 'fp32', batch: number, label: string): Promise<void> => {
-    const config = TextModelsConfigSchema.parse({ modelsDir, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' })
-    const models = await createTextModels(config, { inProcess: true })
-    try {
-      const stage1 = await rate(() => models.detectSpans(inputs.stage1), inputs.stage1.length, seconds)
-      const stage2 = inputs.stage2.length === 0 ? NaN : await rate(() => models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds)
-      rows.push({ path: label, batch, stage1, stage2 })
-      if (reference !== null && label.endsWith(precision) && batch === batchSizes[batchSizes.length - 1]) agreements[precision] = await agreement(models, inputs, reference)
-    } finally {
-      await models.close()
-    }
+  const open = async (modelsDir: string, precision: 'int8' | 'fp32', batch: number): Promise<TextModels> =>
+    await createTextModels(TextModelsConfigSchema.parse({ modelsDir, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' }), { inProcess: true })
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((x, y) => x - y)
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN
   }
   for (const precision of precisions) {
     for (const batch of batchSizes) {
-      // The baseline is measured right after the shipped models at each batch size, so both see the same load.
-      await measure(values.models, precision, batch, `onnxruntime-node ${precision}`)
-      if (values.baseline !== undefined && precision === 'int8') await measure(values.baseline, 'int8', batch, 'baseline int8')
+      // The shipped models and the baseline are open together and measured in alternation,
+      // `repeats` times each, so both see the same load; medians are reported.
+      const paths = [{ label: `onnxruntime-node ${precision}`, dir: values.models }]
+      if (values.baseline !== undefined && precision === 'int8') paths.push({ label: 'baseline int8', dir: values.baseline })
+      const opened = await Promise.all(paths.map(async (entry) => ({ ...entry, models: await open(entry.dir, precision, batch), s1: [] as number[], s2: [] as number[] })))
+      try {
+        for (let r = 0; r < repeats; r++) {
+          for (const entry of opened) {
+            entry.s1.push(await rate(() => entry.models.detectSpans(inputs.stage1), inputs.stage1.length, seconds))
+            entry.s2.push(inputs.stage2.length === 0 ? NaN : await rate(() => entry.models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds))
+          }
+        }
+        for (const entry of opened) rows.push({ path: entry.label, batch, stage1: median(entry.s1), stage2: median(entry.s2) })
+        const shipped = opened[0]
+        if (reference !== null && shipped !== undefined && batch === batchSizes[batchSizes.length - 1]) agreements[precision] = await agreement(shipped.models, inputs, reference)
+      } finally {
+        await Promise.all(opened.map(async (entry) => { await entry.models.close() }))
+      }
     }
   }
 
@@ -221,7 +232,7 @@ async function main (): Promise<void> {
   }
   const baselineRows = rows.filter((row) => row.path === 'baseline int8')
   if (baselineRows.length > 0) {
-    console.log(`\nshipped int8 / baseline int8 (${values.baseline ?? ''}), same batch, measured back to back`)
+    console.log(`\nshipped int8 / baseline int8 (${values.baseline ?? ''}), same batch, medians of ${repeats} alternating runs`)
     for (const base of baselineRows) {
       const ours = rows.find((row) => row.path === 'onnxruntime-node int8' && row.batch === base.batch)
       if (ours === undefined) continue

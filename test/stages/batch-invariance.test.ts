@@ -1,7 +1,7 @@
 // A post's spans, types and scores must not depend on what it is batched
 // with: a replayed post (after a crash or a rebalance) has to give the same
-// mentions. The shipped int8 models quantise activations per row
-// (MatMulNBits, accuracy level 4), so this holds exactly on CPU; the old
+// mentions. The shipped int8 models quantise activations with fixed,
+// calibrated scales (static QDQ), so this holds exactly on CPU; the old
 // dynamic int8 (one activation scale per batch) changed 51 of 400 dev posts
 // between batch 1 and batch 32 and fails this test.
 import assert from 'node:assert/strict'

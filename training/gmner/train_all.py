@@ -273,8 +273,8 @@ def eval_gold_typing(wt, model2, dev, kn):
 
 # ----------------------------------------------------------------------------- export
 
-def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path):
-    from .quantize import quantize_batch_invariant
+def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path, data_dir: Path | None = None):
+    from .quantize import calibration_feeds, quantize_batch_invariant
 
     model = model_cls(attn="eager")
     model.load_state_dict(state)
@@ -304,7 +304,7 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path):
     torch.onnx.export(model, inputs, str(fp32), input_names=names_in, output_names=names_out,
                       dynamic_axes=dyn, opset_version=17, do_constant_folding=True)
     int8 = out_dir / "model.int8.onnx"
-    quantize_batch_invariant(fp32, int8)  # 8-bit weights, per-row int8 activations: batch-invariant
+    quantize_batch_invariant(fp32, int8, calibration_feeds(stage, data_dir))  # fixed activation scales: batch-invariant
     # tokenizer.json without its fixed padding/truncation: the contract pads and truncates itself
     tj = json.loads((encoder_dir() / "tokenizer.json").read_text(encoding="utf-8"))
     tj["padding"] = None
@@ -584,8 +584,8 @@ def main(argv=None):
     def export_all(s1_state, s2_state, students, s1_ep_dur, s2_ep_dur, s1_dev_scores, s2_dev_scores):
         log("exporting ONNX + int8 ...")
         fp32_dir = work / "export"
-        ni1, no1 = export_stage(Stage1Model, s1_state, "stage1", out / "stage1", fp32_dir / "stage1")
-        ni2, no2 = export_stage(Stage2Model, s2_state, "stage2", out / "stage2", fp32_dir / "stage2")
+        ni1, no1 = export_stage(Stage1Model, s1_state, "stage1", out / "stage1", fp32_dir / "stage1", data_dir)
+        ni2, no2 = export_stage(Stage2Model, s2_state, "stage2", out / "stage2", fp32_dir / "stage2", data_dir)
         od = onnx_dev_scores(wt, out, dev, kn)
         results["onnx_dev"] = od
         log(f"onnx dev: fp32 span {od['fp32']['span']['f1']:.4f} mner {od['fp32']['mner']['f1']:.4f}; "

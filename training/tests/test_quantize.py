@@ -1,4 +1,4 @@
-"""The batch-invariant int8 export, on a tiny graph: per-row activation quantisation (MatMulNBits) gives a row the
+"""The batch-invariant int8 export, on a tiny graph: fixed, calibrated activation scales (static QDQ) give a row the
 same result whatever its batch-mates, while dynamic int8 (one activation scale per batch) does not."""
 import numpy as np
 import onnx
@@ -26,22 +26,23 @@ def run(path, x):
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(["y"], {"x": x})[0]
 
 
-def test_per_row_quantisation_is_batch_invariant_and_dynamic_is_not(tmp_path):
+def test_static_quantisation_is_batch_invariant_and_dynamic_is_not(tmp_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fp32, nbits, dyn = tmp_path / "fp32.onnx", tmp_path / "nbits.onnx", tmp_path / "dyn.onnx"
+    fp32, static, dyn = tmp_path / "fp32.onnx", tmp_path / "static.onnx", tmp_path / "dyn.onnx"
     tiny_model(fp32)
-    quantize_batch_invariant(fp32, nbits)
-    quantize_dynamic(str(fp32), str(dyn), weight_type=QuantType.QInt8)
     rng = np.random.default_rng(1)
+    calibration = [{"x": rng.normal(size=(8, 64)).astype(np.float32)} for _ in range(4)]
+    quantize_batch_invariant(fp32, static, calibration)
+    quantize_dynamic(str(fp32), str(dyn), weight_type=QuantType.QInt8)
     post = rng.normal(size=(1, 64)).astype(np.float32)
     loud = (rng.normal(size=(2, 64)) * 40).astype(np.float32)  # batch-mates with a much larger range
     batch = np.concatenate([post, loud])
-    assert np.array_equal(run(nbits, post)[0], run(nbits, batch)[0])
+    assert np.array_equal(run(static, post)[0], run(static, batch)[0])
     assert not np.allclose(run(dyn, post)[0], run(dyn, batch)[0], atol=1e-3)
     # and it still computes the float model's function
     ref = run(fp32, post)[0]
-    assert np.abs(run(nbits, post)[0] - ref).max() < 0.05 * np.abs(ref).max()
+    assert np.abs(run(static, post)[0] - ref).max() < 0.1 * np.abs(ref).max()
 
 
 def test_dequantize_recovers_the_int8_weights_as_float(tmp_path):
