@@ -302,6 +302,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
         retryMaxMs: config.elasticsearch.retryMaxMs,
         maxRetries: config.elasticsearch.maxRetries,
         refresh: config.elasticsearch.refresh,
+        maxBulkBytes: config.elasticsearch.maxBulkBytes,
         onError: (kind) => { metrics.elasticsearchError(kind) },
         onRetry: ({ attempt, delayMs, error }) => {
           metrics.sinkRetry()
@@ -334,6 +335,11 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       maxWaitMs: config.pipeline.maxWaitMs,
       queueCapacity: config.pipeline.queueCapacity,
       maxInFlight: config.pipeline.maxInFlight,
+      limits: {
+        maxAnalysedChars: config.pipeline.maxAnalysedChars,
+        maxCandidates: config.pipeline.maxCandidatesPerPost,
+        maxMentions: config.pipeline.maxMentionsPerPost
+      },
       events: collector.events(metrics)
     })
     metrics.inFlight(() => pipeline.inFlight)

@@ -176,7 +176,14 @@ export interface EntityDocument {
     status: ImageStatus
   }
   post: {
+    /** The analysed prefix of the post text (pipeline.maxAnalysedChars); entity offsets point into it. */
     text: string
+    /** Length of the whole post text, in UTF-16 code units. */
+    text_length: number
+    /** True when a per-post cap cut something: text not analysed, candidates or mentions dropped. */
+    truncated: boolean
+    /** Which caps cut something: 'chars', 'candidates', 'mentions'. */
+    truncated_by: string[]
     created_at: string
     author_id: string | null
     author_handle: string | null

@@ -1,5 +1,7 @@
-// The Elasticsearch sink: an index template put on init, then one bulk
-// request per micro-batch. Connection errors, timeouts, 429 and 5xx (for the
+// The Elasticsearch sink: an index template put on init, then bulk requests
+// of at most maxBulkBytes each per micro-batch. A request refused as a whole
+// (413 and other non-retriable 4xx) is split in halves until the refusal comes
+// down to one document, so one oversized post never sinks its neighbours. Connection errors, timeouts, 429 and 5xx (for the
 // whole request or single items) are retried with exponential backoff and
 // jitter; other item failures are final and reported so the post is
 // dead-lettered. With no retry budget the sink waits out an outage until the
@@ -25,7 +27,13 @@ export interface ElasticsearchSinkOptions {
   onError?: (kind: string, error: unknown) => void
   onRetry?: (info: { attempt: number, delayMs: number, error: unknown }) => void
   now?: () => Date
+  /** Largest bulk request body in bytes (default 10 MiB, well under Elasticsearch's 100 MB http.max_content_length). */
+  maxBulkBytes?: number
+  /** Called with the body size of each bulk request sent. */
+  onBulk?: (bytes: number, documents: number) => void
 }
+
+export const DEFAULT_MAX_BULK_BYTES = 10 * 1024 * 1024
 
 /** Turns a client error into a coded one; retriable when waiting could help. */
 export function classifyElasticsearchError (error: unknown): { kind: string, error: GroundstreamError } {
@@ -51,6 +59,8 @@ interface PendingDoc {
   item: number
   id: string
   body: unknown
+  /** Action line plus document line, in bytes, as the bulk body carries them. */
+  bytes: number
 }
 
 interface BulkItemResult {
@@ -58,12 +68,32 @@ interface BulkItemResult {
   error?: { type?: string, reason?: string | null } | null
 }
 
+/** Bulk request bodies at most maxBytes each, in order. */
+export function chunkByBytes<T extends { bytes: number }> (docs: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = []
+  let current: T[] = []
+  let size = 0
+  for (const doc of docs) {
+    if (current.length > 0 && size + doc.bytes > maxBytes) {
+      chunks.push(current)
+      current = []
+      size = 0
+    }
+    current.push(doc)
+    size += doc.bytes
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
 export class ElasticsearchSink implements Sink {
   readonly name = 'sink'
   private readonly options: ElasticsearchSinkOptions
+  private readonly maxBulkBytes: number
 
   constructor (options: ElasticsearchSinkOptions) {
     this.options = options
+    this.maxBulkBytes = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES
   }
 
   /** Puts the index template and creates the index; waits for Elasticsearch like a bulk request would. */
@@ -88,57 +118,79 @@ export class ElasticsearchSink implements Sink {
   async write (items: readonly PostWork[], signal: AbortSignal): Promise<SinkOutcome[]> {
     const processedAt = (this.options.now?.() ?? new Date()).toISOString()
     const outcomes: SinkOutcome[] = items.map(() => ({ ok: true, documents: 0 }))
-    let remaining: PendingDoc[] = []
+    const rejectItem = (item: number, reason: string, detail: string): void => {
+      if (outcomes[item]?.ok === true) outcomes[item] = { ok: false, reason, detail }
+    }
+    const docs: PendingDoc[] = []
     items.forEach((work, item) => {
       for (const doc of toEntityDocuments(work, this.options.models, processedAt)) {
-        remaining.push({ item, id: doc.id, body: doc })
+        const bytes = Buffer.byteLength(JSON.stringify(this.action(doc.id))) + Buffer.byteLength(JSON.stringify(doc)) + 2
+        // A document no request may carry sinks its own post, and only that one.
+        if (bytes > this.maxBulkBytes) {
+          rejectItem(item, 'document_too_large', `a mention document of post ${work.post.id} is ${bytes} bytes, more than elasticsearch.maxBulkBytes (${this.maxBulkBytes})`)
+          continue
+        }
+        docs.push({ item, id: doc.id, body: doc, bytes })
       }
     })
-    const rejectItem = (item: number, reason: string, detail: string): void => {
-      outcomes[item] = { ok: false, reason, detail }
-    }
+    // Requests still to send, in order; each at most maxBulkBytes.
+    let queue = chunkByBytes(docs, this.maxBulkBytes)
     await this.withRetry(async () => {
-      remaining = remaining.filter((doc) => outcomes[doc.item]?.ok === true)
-      if (remaining.length === 0) return
-      const operations: unknown[] = []
-      for (const doc of remaining) operations.push({ index: { _index: this.options.index, _id: doc.id } }, doc.body)
-      let response
-      try {
-        response = await this.options.client.bulk({ operations, refresh: this.options.refresh ?? 'false' }, { signal })
-      } catch (error) {
-        const classified = classifyElasticsearchError(error)
-        this.options.onError?.(classified.kind, error)
-        if (!classified.error.retriable) {
-          for (const doc of remaining) rejectItem(doc.item, classified.kind, classified.error.message)
-          remaining = []
-          return
+      const retryLater: PendingDoc[] = []
+      while (queue.length > 0) {
+        const chunk = (queue.shift() as PendingDoc[]).filter((doc) => outcomes[doc.item]?.ok === true)
+        if (chunk.length === 0) continue
+        const operations: unknown[] = []
+        for (const doc of chunk) operations.push(this.action(doc.id), doc.body)
+        this.options.onBulk?.(chunk.reduce((sum, doc) => sum + doc.bytes, 0), chunk.length)
+        let response
+        try {
+          response = await this.options.client.bulk({ operations, refresh: this.options.refresh ?? 'false' }, { signal })
+        } catch (error) {
+          const classified = classifyElasticsearchError(error)
+          this.options.onError?.(classified.kind, error)
+          if (classified.error.retriable) {
+            queue = [chunk, ...queue, ...chunkByBytes(retryLater, this.maxBulkBytes)]
+            throw classified.error
+          }
+          // The whole request was refused (413 Request Entity Too Large, 400...): halve it until
+          // the refusal comes down to one document, so only that document's post is rejected.
+          if (chunk.length > 1) {
+            const half = Math.ceil(chunk.length / 2)
+            queue.unshift(chunk.slice(0, half), chunk.slice(half))
+          } else {
+            rejectItem((chunk[0] as PendingDoc).item, classified.kind, classified.error.message)
+          }
+          continue
         }
-        throw classified.error
+        response.items.forEach((entry, i) => {
+          const doc = chunk[i] as PendingDoc
+          const result = (entry.index ?? Object.values(entry)[0]) as BulkItemResult | undefined
+          const status = result?.status ?? 0
+          if (status >= 200 && status < 300) {
+            const outcome = outcomes[doc.item]
+            if (outcome?.ok === true) outcome.documents++
+            return
+          }
+          const kind = `item_${status}`
+          this.options.onError?.(kind, result?.error)
+          if (status === 429 || status >= 500 || status === 0) {
+            retryLater.push(doc)
+          } else {
+            rejectItem(doc.item, result?.error?.type ?? kind, result?.error?.reason ?? `status ${status}`)
+          }
+        })
       }
-      const retry: PendingDoc[] = []
-      response.items.forEach((entry, i) => {
-        const doc = remaining[i] as PendingDoc
-        const result = (entry.index ?? Object.values(entry)[0]) as BulkItemResult | undefined
-        const status = result?.status ?? 0
-        if (status >= 200 && status < 300) {
-          const outcome = outcomes[doc.item]
-          if (outcome?.ok === true) outcome.documents++
-          return
-        }
-        const kind = `item_${status}`
-        this.options.onError?.(kind, result?.error)
-        if (status === 429 || status >= 500 || status === 0) {
-          retry.push(doc)
-        } else {
-          rejectItem(doc.item, result?.error?.type ?? kind, result?.error?.reason ?? `status ${status}`)
-        }
-      })
-      remaining = retry
-      if (remaining.length > 0) {
-        throw new GroundstreamError('GS_ERR_SINK', `${remaining.length} documents were not indexed (busy or unavailable)`, { retriable: true })
+      if (retryLater.length > 0) {
+        queue = chunkByBytes(retryLater, this.maxBulkBytes)
+        throw new GroundstreamError('GS_ERR_SINK', `${retryLater.length} documents were not indexed (busy or unavailable)`, { retriable: true })
       }
     }, signal)
     return outcomes
+  }
+
+  private action (id: string): unknown {
+    return { index: { _index: this.options.index, _id: id } }
   }
 
   async close (): Promise<void> {

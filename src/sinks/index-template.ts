@@ -52,6 +52,9 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
             post: {
               properties: {
                 text: { type: 'text' },
+                text_length: { type: 'integer' },
+                truncated: { type: 'boolean' },
+                truncated_by: keyword,
                 created_at: { type: 'date' },
                 author_id: keyword,
                 author_handle: keyword,
