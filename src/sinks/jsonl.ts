@@ -1,5 +1,6 @@
 // JSONL file sinks for the embedded default: entity documents, and rejected
-// records, one JSON object per line.
+// records, one JSON object per line, written line by line (a batch of long
+// posts never becomes one string).
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ModelVersions } from '../contracts/index.js'
@@ -26,12 +27,16 @@ class JsonlWriter {
     this.stream = stream
   }
 
-  async writeLines (values: readonly unknown[]): Promise<void> {
-    if (values.length === 0) return
-    if (this.stream === null) await this.open()
-    const stream = this.stream as WriteStream
-    const text = values.map((value) => JSON.stringify(value)).join('\n') + '\n'
-    if (!stream.write(text)) await new Promise<void>((resolve) => { stream.once('drain', () => { resolve() }) })
+  /** One line at a time, waiting for the stream to drain: never a batch-sized string. */
+  async writeLines (values: Iterable<unknown>): Promise<number> {
+    let written = 0
+    for (const value of values) {
+      if (this.stream === null) await this.open()
+      const stream = this.stream as WriteStream
+      if (!stream.write(JSON.stringify(value) + '\n')) await new Promise<void>((resolve) => { stream.once('drain', () => { resolve() }) })
+      written++
+    }
+    return written
   }
 
   async close (): Promise<void> {
@@ -64,14 +69,11 @@ export class JsonlSink implements Sink {
   async write (items: readonly PostWork[]): Promise<SinkOutcome[]> {
     const processedAt = this.now().toISOString()
     const outcomes: SinkOutcome[] = []
-    const lines: unknown[] = []
     for (const work of items) {
-      const docs = toEntityDocuments(work, this.models, processedAt)
-      lines.push(...docs)
-      outcomes.push({ ok: true, documents: docs.length })
+      const documents = await this.writer.writeLines(toEntityDocuments(work, this.models, processedAt))
+      outcomes.push({ ok: true, documents })
+      this.documents += documents
     }
-    await this.writer.writeLines(lines)
-    this.documents += lines.length
     return outcomes
   }
 
