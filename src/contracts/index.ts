@@ -193,6 +193,12 @@ export interface EntityDocument {
   }
   models: ModelVersions
   processed_at: string
+  /**
+   * Set by the Elasticsearch sink: the processing that wrote the document
+   * (microseconds since the epoch, also its external version). After a batch
+   * is indexed, older generations of its posts are deleted.
+   */
+  generation?: number
 }
 
 /** The model manifest written by training/export and read by the serving code. */

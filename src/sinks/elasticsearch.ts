@@ -1,7 +1,10 @@
 // The Elasticsearch sink: an index template put on init, then bulk requests
 // of at most maxBulkBytes each per micro-batch. A request refused as a whole
 // (413 and other non-retriable 4xx) is split in halves until the refusal comes
-// down to one document, so one oversized post never sinks its neighbours. Connection errors, timeouts, 429 and 5xx (for the
+// down to one document, so one oversized post never sinks its neighbours.
+// Every document carries its processing's generation (microseconds, used as
+// an external version) and once a batch is in, older generations of its posts
+// are deleted, so a replay with a different result leaves no stale mention. Connection errors, timeouts, 429 and 5xx (for the
 // whole request or single items) are retried with exponential backoff and
 // jitter; other item failures are final and reported so the post is
 // dead-lettered. With no retry budget the sink waits out an outage until the
@@ -90,6 +93,7 @@ export class ElasticsearchSink implements Sink {
   readonly name = 'sink'
   private readonly options: ElasticsearchSinkOptions
   private readonly maxBulkBytes: number
+  private lastGeneration = 0
 
   constructor (options: ElasticsearchSinkOptions) {
     this.options = options
@@ -121,10 +125,12 @@ export class ElasticsearchSink implements Sink {
     const rejectItem = (item: number, reason: string, detail: string): void => {
       if (outcomes[item]?.ok === true) outcomes[item] = { ok: false, reason, detail }
     }
+    const generation = this.nextGeneration()
     const docs: PendingDoc[] = []
     items.forEach((work, item) => {
-      for (const doc of toEntityDocuments(work, this.options.models, processedAt)) {
-        const bytes = Buffer.byteLength(JSON.stringify(this.action(doc.id))) + Buffer.byteLength(JSON.stringify(doc)) + 2
+      for (const entity of toEntityDocuments(work, this.options.models, processedAt)) {
+        const doc = { ...entity, generation }
+        const bytes = Buffer.byteLength(JSON.stringify(this.action(doc.id, generation))) + Buffer.byteLength(JSON.stringify(doc)) + 2
         // A document no request may carry sinks its own post, and only that one.
         if (bytes > this.maxBulkBytes) {
           rejectItem(item, 'document_too_large', `a mention document of post ${work.post.id} is ${bytes} bytes, more than elasticsearch.maxBulkBytes (${this.maxBulkBytes})`)
@@ -141,7 +147,7 @@ export class ElasticsearchSink implements Sink {
         const chunk = (queue.shift() as PendingDoc[]).filter((doc) => outcomes[doc.item]?.ok === true)
         if (chunk.length === 0) continue
         const operations: unknown[] = []
-        for (const doc of chunk) operations.push(this.action(doc.id), doc.body)
+        for (const doc of chunk) operations.push(this.action(doc.id, generation), doc.body)
         this.options.onBulk?.(chunk.reduce((sum, doc) => sum + doc.bytes, 0), chunk.length)
         let response
         try {
@@ -167,7 +173,8 @@ export class ElasticsearchSink implements Sink {
           const doc = chunk[i] as PendingDoc
           const result = (entry.index ?? Object.values(entry)[0]) as BulkItemResult | undefined
           const status = result?.status ?? 0
-          if (status >= 200 && status < 300) {
+          // 409 under external versioning: this generation (a retried request) or a newer one is already there.
+          if ((status >= 200 && status < 300) || status === 409) {
             const outcome = outcomes[doc.item]
             if (outcome?.ok === true) outcome.documents++
             return
@@ -186,11 +193,78 @@ export class ElasticsearchSink implements Sink {
         throw new GroundstreamError('GS_ERR_SINK', `${retryLater.length} documents were not indexed (busy or unavailable)`, { retriable: true })
       }
     }, signal)
+    // Post-level convergence: the index keeps exactly this processing's mentions of each indexed post.
+    const indexed = items.filter((_, item) => outcomes[item]?.ok === true).map((work) => work.post.id)
+    if (indexed.length > 0) await this.deleteOlderGenerations([...new Set(indexed)], generation, signal)
     return outcomes
   }
 
-  private action (id: string): unknown {
-    return { index: { _index: this.options.index, _id: id } }
+  private action (id: string, generation: number): unknown {
+    // External versioning: a document of an older generation arriving late never replaces a newer one.
+    return { index: { _index: this.options.index, _id: id, version: generation, version_type: 'external' } }
+  }
+
+  /** Microseconds since the epoch, strictly increasing within this process. */
+  private nextGeneration (): number {
+    this.lastGeneration = Math.max((this.options.now?.() ?? new Date()).getTime() * 1000, this.lastGeneration + 1)
+    return this.lastGeneration
+  }
+
+  /**
+   * Removes every mention of these posts from older generations (or from before
+   * generations existed). Runs only after all of a post's documents are in, so
+   * a crash before it leaves old and new side by side until the replay, whose
+   * own delete then removes both the old and the half-written ones. Found by a
+   * search and deleted in bulk (not _delete_by_query, which needs the reindex
+   * module), each delete versioned with this generation so it can never remove
+   * a newer processing's document. Idempotent: a retry finds what is left.
+   */
+  private async deleteOlderGenerations (postIds: string[], generation: number, signal: AbortSignal): Promise<void> {
+    const page = 1000
+    for (let from = 0; from < postIds.length; from += page) {
+      const ids = postIds.slice(from, from + page)
+      await this.withRetry(async () => {
+        try {
+          let after: Array<string | number> | undefined
+          for (;;) {
+            const found = await this.options.client.search({
+              index: this.options.index,
+              size: page,
+              _source: false,
+              sort: [{ id: 'asc' }],
+              ...(after === undefined ? {} : { search_after: after }),
+              query: {
+                bool: {
+                  filter: [{ terms: { post_id: ids } }],
+                  should: [
+                    { range: { generation: { lt: generation } } },
+                    { bool: { must_not: { exists: { field: 'generation' } } } }
+                  ],
+                  minimum_should_match: 1
+                }
+              }
+            }, { signal })
+            const hits = found.hits.hits
+            if (hits.length === 0) return
+            const operations = hits.map((hit) => ({ delete: { _index: this.options.index, _id: hit._id as string, version: generation, version_type: 'external' as const } }))
+            const response = await this.options.client.bulk({ operations, refresh: this.options.refresh ?? 'false' }, { signal })
+            for (const entry of response.items) {
+              const status = entry.delete?.status ?? 0
+              // 404: already gone; 409: a newer generation replaced it in the meantime.
+              if ((status >= 200 && status < 300) || status === 404 || status === 409) continue
+              this.options.onError?.(`delete_item_${status}`, entry.delete?.error)
+              throw new GroundstreamError('GS_ERR_SINK', `could not delete an older mention (status ${status})`, { retriable: status === 429 || status >= 500 || status === 0 })
+            }
+            if (hits.length < page) return
+            after = hits[hits.length - 1]?.sort as Array<string | number> | undefined
+          }
+        } catch (error) {
+          const classified = classifyElasticsearchError(error)
+          if (!(error instanceof GroundstreamError)) this.options.onError?.(`delete_${classified.kind}`, error)
+          throw classified.error
+        }
+      }, signal)
+    }
   }
 
   async close (): Promise<void> {

@@ -64,7 +64,8 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
               }
             },
             models: { properties: { stage1: keyword, stage2: keyword } },
-            processed_at: { type: 'date' }
+            processed_at: { type: 'date' },
+            generation: { type: 'long' }
           }
         }
       }
