@@ -5,7 +5,8 @@
 #   3. install the operator tools the deploy/observability tests use
 #   4. start Kafka, Elasticsearch and Redis with scripts/services.sh (the ones
 #      this script started are stopped again on exit, whatever happens)
-#   5. run every TypeScript test: node --test dist/test/
+#   5. run every TypeScript test file: node --test dist/test/**/*.test.js (only
+#      test files: helper modules under test/ are neither run nor counted)
 #   6. run the training tests with the training venv's pytest when it exists
 # Exits non-zero if any step fails.
 set -euo pipefail
@@ -65,7 +66,11 @@ echo "KAFKA_BROKERS=$KAFKA_BROKERS ELASTICSEARCH_URL=$ELASTICSEARCH_URL REDIS_UR
 
 step "TypeScript tests"
 node_rc=0
-node --test --test-concurrency=1 dist/test/ || node_rc=$?
+shopt -s globstar nullglob
+test_files=(dist/test/**/*.test.js)
+shopt -u globstar nullglob
+if (( ${#test_files[@]} == 0 )); then echo "no test files under dist/test" >&2; exit 1; fi
+node --test --test-concurrency=1 "${test_files[@]}" || node_rc=$?
 
 step "training environment"
 # CI runs the Python training tests too; a fresh machine gets the environment

@@ -89,6 +89,9 @@ export function demoDocuments (mediaBaseUrl: string, t0: Date): EntityDocument[]
           : { url: `${mediaBaseUrl}/${post.image}`, width: 640, height: 400, status: 'ok' },
         post: {
           text: post.text,
+          text_length: post.text.length,
+          truncated: false,
+          truncated_by: [],
           created_at: createdAt,
           author_id: post.handle ?? null,
           author_handle: post.handle ?? null,

@@ -19,7 +19,30 @@ const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((value) => {
 /** Single-valued parameters must not repeat. */
 const single = <T extends z.ZodTypeAny>(inner: T) => z.unknown().refine((value) => !Array.isArray(value), { message: 'give it only once' }).pipe(inner)
 
-const isoTime = single(z.string().datetime({ offset: true }).transform((s) => new Date(s)))
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/u
+
+/** A calendar date (UTC midnight), or NaN when it is not one (2026-02-30). */
+export function parsePlainDate (text: string): Date {
+  const match = datePattern.exec(text)
+  if (match === null) return new Date(Number.NaN)
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+  return date.toISOString().slice(0, 10) === text ? date : new Date(Number.NaN)
+}
+
+/**
+ * An ISO timestamp with offset, or a plain date meaning that UTC day: its
+ * start where a range starts (`from`, `at`, `before`), the start of the next
+ * day where a range ends exclusively (`to`), so `to=2026-11-30` covers the day.
+ */
+const time = (edge: 'start' | 'end') => single(z.union([
+  z.string().datetime({ offset: true }).transform((s) => new Date(s)),
+  z.string().regex(datePattern, 'an ISO timestamp with offset or a date such as 2026-11-30')
+    .transform(parsePlainDate)
+    .refine((date) => !Number.isNaN(date.getTime()), 'not a calendar date')
+    .transform((date) => edge === 'end' ? new Date(date.getTime() + 86_400_000) : date)
+]))
+const isoTime = time('start')
+const isoTimeEnd = time('end')
 const bool = single(z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'))
 const int = (min: number, max: number) => single(z.coerce.number().int().min(min).max(max))
 const entityText = (limits: ApiLimits) => single(z.string().trim().min(1).max(limits.maxQueryChars))
@@ -47,7 +70,7 @@ function filterShape (limits: ApiLimits) {
     type: list(z.enum(ENTITY_TYPES)),
     post_id: list(z.string().max(256)),
     from: isoTime.optional(),
-    to: isoTime.optional(),
+    to: isoTimeEnd.optional(),
     has_box: bool.optional(),
     min_score: single(z.coerce.number().min(0).max(1)).optional()
   }

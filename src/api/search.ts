@@ -98,7 +98,8 @@ export function classifySearchError (error: unknown): { kind: string, error: Gro
   if (error instanceof errors.ResponseError) {
     const status = error.statusCode ?? 0
     if (status === 400) {
-      return { kind: 'http_400', error: new GroundstreamError('GS_ERR_API_INVALID', `Elasticsearch rejected the query: ${errorMessage(error)}`, { cause: error }) }
+      // The cluster's reason names its internals (exception types, field names): kept in the cause for logs, not in the answer.
+      return { kind: 'http_400', error: new GroundstreamError('GS_ERR_API_INVALID', 'the search could not be run with these parameters', { cause: error, details: { problems: ['the search could not be run with these parameters'] } }) }
     }
     if (status === 429) {
       return { kind: 'http_429', error: new GroundstreamError('GS_ERR_OVERLOADED', 'Elasticsearch is busy (429); try again shortly', { cause: error, retriable: true }) }
@@ -122,6 +123,12 @@ const SORTS = Object.freeze({
 
 type SortName = keyof typeof SORTS
 
+const CURSOR_KINDS: Readonly<Record<SortName, ReadonlyArray<'number' | 'string'>>> = Object.freeze({
+  recent: ['number', 'string'],
+  relevance: ['number', 'number', 'string'],
+  score: ['number', 'number', 'string']
+})
+
 /** search_after values travel as an opaque token that also names its sort. */
 export function encodeCursor (sort: SortName, values: unknown[]): string {
   return Buffer.from(JSON.stringify({ s: sort, v: values })).toString('base64url')
@@ -135,8 +142,11 @@ export function decodeCursor (token: string, sort: SortName): Array<string | num
     throw invalid('cursor: not a cursor this API returned')
   }
   const value = parsed as { s?: unknown, v?: unknown }
+  // Each sort key's value has a known kind: numbers (score, date millis) then the id; anything else is forged.
+  const kinds = CURSOR_KINDS[sort]
   if (typeof value !== 'object' || value === null || value.s !== sort || !Array.isArray(value.v) ||
-      value.v.length !== SORTS[sort].length || !value.v.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      value.v.length !== kinds.length ||
+      !value.v.every((v, i) => kinds[i] === 'string' ? typeof v === 'string' && v.length <= 256 : typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 8.64e15)) {
     throw invalid(`cursor: not a cursor for sort=${sort} (pass the same filters and sort as the first page)`)
   }
   return value.v as Array<string | number>
@@ -163,6 +173,9 @@ export function buildFilter (request: FilterRequest): Query {
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
   if (request.post_id !== undefined) filter.push({ terms: { post_id: request.post_id } })
+  if (request.from !== undefined && request.to !== undefined && request.from.getTime() >= request.to.getTime()) {
+    throw invalid('from must be before to')
+  }
   if (request.from !== undefined || request.to !== undefined) {
     filter.push({ range: { 'post.created_at': { ...(request.from === undefined ? {} : { gte: request.from.toISOString() }), ...(request.to === undefined ? {} : { lt: request.to.toISOString() }) } } })
   }

@@ -4,6 +4,8 @@
 // is passed in; `close()` stops accepting, lets in-flight requests finish and
 // is idempotent.
 import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { extname, join, resolve } from 'node:path'
 import type { Client } from '@elastic/elasticsearch'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
@@ -11,7 +13,7 @@ import type { Logger } from 'pino'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import { GroundstreamError, isGroundstreamError, type ErrorCode } from '../errors/index.js'
 import type { ApiConfig } from './config.js'
-import { parseRequest, requestSchemas } from './requests.js'
+import { invalid, parseRequest, requestSchemas } from './requests.js'
 import { EntitySearch } from './search.js'
 
 export interface ApiServerDeps {
@@ -116,7 +118,36 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    // Failures before routing (Node's HTTP parser, the router) answer in our shape too.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return
+      const [status, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'GS_ERR_API_INVALID', 'the request line and headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'GS_ERR_TIMEOUT', 'the request was not received in time']
+          : [400, 'GS_ERR_API_INVALID', 'the request could not be parsed']
+      const body = JSON.stringify(errorBody(code, message))
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    },
+    frameworkErrors: (error, _request, reply) => {
+      const message = error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly percent-encoded' : 'the request was refused'
+      void (reply as FastifyReply).code(400).send(errorBody('GS_ERR_API_INVALID', message))
+    }
+  })
+
+  // The query string's percent-encoding is checked here, so a malformed one is a 400, not a silently mangled value.
+  app.addHook('onRequest', async (request) => {
+    const url = request.raw.url ?? ''
+    const mark = url.indexOf('?')
+    if (mark === -1) return
+    for (const part of url.slice(mark + 1).split(/[&=]/u)) {
+      try {
+        decodeURIComponent(part.replace(/\+/gu, ' '))
+      } catch {
+        throw invalid('the query string is not validly percent-encoded')
+      }
+    }
   })
 
   app.addHook('onResponse', async (request, reply) => {

@@ -5,6 +5,7 @@
 // and indexes into Elasticsearch until SIGTERM/SIGINT. Every client is made
 // here and passed down; shutdown runs in reverse order of startup.
 import { readFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch'
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions, type logCreator } from 'kafkajs'
@@ -216,6 +217,15 @@ function kafkaSecurity (kafka: AppConfig['kafka']): Pick<KafkaConfig, 'ssl' | 's
   return { ...(ssl === undefined ? {} : { ssl }), ...(kafka.sasl === undefined ? {} : { sasl: { ...kafka.sasl } as SASLOptions }) }
 }
 
+async function assertReadable (path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r')
+    await handle.close()
+  } catch (error) {
+    throw wrapError('GS_ERR_CONFIG', `cannot read input ${path}`, error)
+  }
+}
+
 /** Runs the service until the input ends (file mode) or a signal arrives (Kafka mode). */
 export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps = {}): Promise<RunSummary> {
   const started = performance.now()
@@ -239,6 +249,11 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
 
   let exitCode = 0
   let sourceResult: JsonlSourceResult | undefined
+  // File mode: the input must be readable before any output file is touched.
+  if (mode === 'file') await assertReadable(config.files.input)
+  // Files a file run replaces once it has succeeded (a failed run leaves the previous ones as they were).
+  const commits: Array<() => Promise<void>> = []
+  let committed = true
   try {
     let metricsServer: MetricsServer | null = null
     if (config.metrics.port > 0) {
@@ -302,6 +317,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
         retryMaxMs: config.elasticsearch.retryMaxMs,
         maxRetries: config.elasticsearch.maxRetries,
         refresh: config.elasticsearch.refresh,
+        maxBulkBytes: config.elasticsearch.maxBulkBytes,
         onError: (kind) => { metrics.elasticsearchError(kind) },
         onRetry: ({ attempt, delayMs, error }) => {
           metrics.sinkRetry()
@@ -313,8 +329,11 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       await esSink.init(initAbort.signal)
       sink = esSink
     } else {
-      sink = new JsonlSink({ path: config.files.output, models })
-      await sink.init()
+      // A Kafka run is long-lived and restarts: it appends. A file run replaces its output on success.
+      const jsonl = new JsonlSink({ path: config.files.output, models, mode: mode === 'file' ? 'replace' : 'append' })
+      await jsonl.init()
+      commits.push(() => jsonl.commit())
+      sink = jsonl
     }
     cleanups.push({ name: 'sink', run: () => sink.close() })
 
@@ -322,7 +341,9 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     if (kafkaClients !== null) {
       deadLetters = new KafkaDeadLetterSink({ producer: kafkaClients.producer, topic: config.kafka.dlqTopic })
     } else {
-      deadLetters = new JsonlDeadLetterSink(config.files.deadLetters)
+      const jsonl = new JsonlDeadLetterSink(config.files.deadLetters, mode === 'file' ? 'replace' : 'append')
+      commits.push(() => jsonl.commit())
+      deadLetters = jsonl
     }
     cleanups.push({ name: 'dead letters', run: () => deadLetters.close() })
 
@@ -334,6 +355,11 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       maxWaitMs: config.pipeline.maxWaitMs,
       queueCapacity: config.pipeline.queueCapacity,
       maxInFlight: config.pipeline.maxInFlight,
+      limits: {
+        maxAnalysedChars: config.pipeline.maxAnalysedChars,
+        maxCandidates: config.pipeline.maxCandidatesPerPost,
+        maxMentions: config.pipeline.maxMentionsPerPost
+      },
       events: collector.events(metrics)
     })
     metrics.inFlight(() => pipeline.inFlight)
@@ -357,6 +383,16 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       deps.progress?.stop()
       for (const [reason, count] of Object.entries(sourceResult.reasons)) {
         if (reason !== 'sink_rejected') collector.deadLetters[reason] = (collector.deadLetters[reason] ?? 0) + count
+      }
+      // Every post is indexed or dead-lettered: drain, then move the outputs into place.
+      // An interrupted run (a signal) leaves the previous files as they were.
+      await pipeline.close()
+      if (deps.signal?.aborted === true) {
+        logger.warn({ output: config.files.output }, 'interrupted: the output files were not replaced')
+        exitCode = 130
+        committed = false
+      } else {
+        for (const commit of commits) await commit()
       }
     } else {
       const source = new KafkaSource({
@@ -407,7 +443,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     stages: collector.stages,
     sinkStats: collector.sink,
     pipelineLatencyMs: collector.latency(),
-    ...(sinkKind === 'jsonl' ? { output: config.files.output } : {}),
+    ...(sinkKind === 'jsonl' && committed ? { output: config.files.output } : {}),
     exitCode
   }
 }

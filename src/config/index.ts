@@ -57,6 +57,8 @@ export const ElasticsearchConfigSchema = z.object({
   /** Retriable failures are retried this many times, then the sink reports itself down (0 = retry until shutdown). */
   maxRetries: z.number().int().min(0).max(1_000_000).default(0),
   refresh: z.enum(['false', 'wait_for', 'true']).default('false'),
+  /** Largest bulk request body; Elasticsearch refuses more than http.max_content_length (100 MB by default). */
+  maxBulkBytes: z.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Base64 `id:key`, sent as `Authorization: ApiKey`. */
   apiKey: z.string().min(1).optional(),
   /** PEM CA for an HTTPS cluster. */
@@ -71,7 +73,13 @@ export const PipelineConfigSchema = z.object({
   /** Batches waiting between two stages. */
   queueCapacity: z.number().int().min(1).max(1024).default(2),
   /** Posts admitted and not yet indexed; past this the consumer pauses. */
-  maxInFlight: z.number().int().min(1).max(1_000_000).default(512)
+  maxInFlight: z.number().int().min(1).max(1_000_000).default(512),
+  /** Characters of a post the models read; mention documents carry this prefix of the text, no more. */
+  maxAnalysedChars: z.number().int().min(64).max(20_000).default(4000),
+  /** Stage-1 candidates kept per post (highest scores); bounds stage-2 time and memory per post. */
+  maxCandidatesPerPost: z.number().int().min(1).max(10_000).default(128),
+  /** Entity mentions (documents) kept per post. */
+  maxMentionsPerPost: z.number().int().min(1).max(10_000).default(64)
 }).strict().superRefine((value, ctx) => {
   if (value.maxInFlight < value.maxBatchSize) {
     ctx.addIssue({ code: 'custom', path: ['maxInFlight'], message: 'must be >= maxBatchSize' })
@@ -159,6 +167,10 @@ export const ENV_VARS: EnvTable = Object.freeze({
   GS_BATCH_SIZE: [['pipeline', 'maxBatchSize'], asNumber],
   GS_BATCH_WAIT_MS: [['pipeline', 'maxWaitMs'], asNumber],
   GS_MAX_IN_FLIGHT: [['pipeline', 'maxInFlight'], asNumber],
+  GS_MAX_ANALYSED_CHARS: [['pipeline', 'maxAnalysedChars'], asNumber],
+  GS_MAX_CANDIDATES_PER_POST: [['pipeline', 'maxCandidatesPerPost'], asNumber],
+  GS_MAX_MENTIONS_PER_POST: [['pipeline', 'maxMentionsPerPost'], asNumber],
+  GS_ELASTICSEARCH_MAX_BULK_BYTES: [['elasticsearch', 'maxBulkBytes'], asNumber],
   GS_INPUT: [['files', 'input'], asString],
   GS_OUTPUT: [['files', 'output'], asString],
   GS_METRICS_PORT: [['metrics', 'port'], asNumber],

@@ -1,11 +1,12 @@
 // The embedded default's source: a JSONL file of posts, one per line, fed
 // through the same edge validation as Kafka records (line numbers stand in for
-// offsets). Bad lines are dead-lettered and the file goes on.
-import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
+// offsets). Lines are read as bytes, one at a time, so invalid UTF-8 is
+// dead-lettered (invalid_encoding) and an over-long line is never held in
+// memory whole. Bad lines are dead-lettered and the file goes on.
 import { wrapError } from '../errors/index.js'
 import type { DeadLetterSink, Pipeline } from '../pipeline/index.js'
 import { decodeRecord } from './decode.js'
+import { isBlank, openLines } from './lines.js'
 
 export interface JsonlSourceResult {
   lines: number
@@ -29,8 +30,8 @@ export interface JsonlSourceOptions {
 
 export async function countJsonlLines (path: string): Promise<number> {
   let count = 0
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
-  for await (const line of lines) if (line.trim() !== '') count++
+  // Lines are only counted: nothing longer than a short blank-line check is kept.
+  for await (const line of await openLines(path, 256)) if (!isBlank(line)) count++
   return count
 }
 
@@ -39,28 +40,23 @@ export async function runJsonlSource (options: JsonlSourceOptions): Promise<Json
   const result: JsonlSourceResult = { lines: 0, admitted: 0, indexed: 0, deadLettered: 0, reasons: {} }
   const done: Array<Promise<void>> = []
   const topic = `file:${options.path}`
-  const input = createReadStream(options.path)
-  const opened = new Promise<void>((resolve, reject) => {
-    input.once('open', () => { resolve() })
-    input.once('error', (error) => { reject(wrapError('GS_ERR_CONFIG', `cannot read ${options.path}`, error)) })
-  })
-  await opened
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  let lineNumber = 0
+  const lines = await openLines(options.path, options.maxRecordBytes)
   const deadLetter = (reason: string): void => {
     result.deadLettered++
     result.reasons[reason] = (result.reasons[reason] ?? 0) + 1
     options.onDone?.()
   }
   for await (const line of lines) {
-    lineNumber++
-    if (line.trim() === '') continue
+    if (isBlank(line)) continue
     if (options.limit !== undefined && result.lines >= options.limit) break
     if (options.signal?.aborted === true) break
     result.lines++
     await pipeline.waitForCapacity(options.signal)
     if (pipeline.error !== null) throw pipeline.error
-    const decoded = decodeRecord(Buffer.from(line, 'utf8'), null, { topic, partition: 0, offset: String(lineNumber) }, options.maxRecordBytes)
+    const coordinates = { topic, partition: 0, offset: String(line.number) }
+    const decoded = line.bytes === null
+      ? { ok: false as const, deadLetter: { reason: 'oversized' as const, detail: `line is ${line.length} bytes, limit ${options.maxRecordBytes}`, source: coordinates, key: null, value: null } }
+      : decodeRecord(line.bytes, null, coordinates, options.maxRecordBytes)
     if (!decoded.ok) {
       await deadLetters.publish([decoded.deadLetter])
       deadLetter(decoded.deadLetter.reason)

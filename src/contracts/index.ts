@@ -178,7 +178,14 @@ export interface EntityDocument {
     status: ImageStatus
   }
   post: {
+    /** The analysed prefix of the post text (pipeline.maxAnalysedChars); entity offsets point into it. */
     text: string
+    /** Length of the whole post text, in UTF-16 code units. */
+    text_length: number
+    /** True when a per-post cap cut something: text not analysed, candidates or mentions dropped. */
+    truncated: boolean
+    /** Which caps cut something: 'chars', 'candidates', 'mentions'. */
+    truncated_by: string[]
     created_at: string
     author_id: string | null
     author_handle: string | null
@@ -188,6 +195,12 @@ export interface EntityDocument {
   }
   models: ModelVersions
   processed_at: string
+  /**
+   * Set by the Elasticsearch sink: the processing that wrote the document
+   * (microseconds since the epoch, also its external version). After a batch
+   * is indexed, older generations of its posts are deleted.
+   */
+  generation?: number
 }
 
 /** The model manifest written by training/export and read by the serving code. */

@@ -52,6 +52,7 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
   const committed = new Gauge({ name: `${p}committed_offset`, help: 'Last committed offset', labelNames: ['topic', 'partition'], registers })
   const paused = new Gauge({ name: `${p}consumer_paused`, help: '1 while consumption is paused for backpressure', registers })
   const esErrors = new Counter({ name: `${p}elasticsearch_errors_total`, help: 'Failed Elasticsearch requests or items, by kind', labelNames: ['kind'], registers })
+  const postCaps = new Counter({ name: `${p}post_caps_total`, help: 'Posts a per-post cap cut something from, by cap (chars, candidates, mentions)', labelNames: ['cap'], registers })
   const sinkRetries = new Counter({ name: `${p}sink_retries_total`, help: 'Sink write retries', registers })
   const models = new Gauge({ name: `${p}model_info`, help: 'Loaded model sessions', labelNames: ['stage', 'version', 'provider'], registers })
   const images = new Counter({ name: `${p}images_total`, help: 'Post images handled by the image stage, by status', labelNames: ['status'], registers })
@@ -80,6 +81,7 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
       posts.inc({ outcome: event.outcome })
       pipelineLatency.observe(event.pipelineMs / 1000)
       if (Number.isFinite(event.endToEndMs)) endToEnd.observe(Math.max(0, event.endToEndMs) / 1000)
+      for (const cap of event.truncated) postCaps.inc({ cap })
     },
     queueDepth (queue: string, depth: number) { queueDepth.set({ queue }, depth) },
     deadLettered (reason: string, count: number) { deadLetters.inc({ reason }, count) }

@@ -7,6 +7,7 @@
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { AsyncQueue } from './async-queue.js'
 import { MicroBatcher } from './batcher.js'
+import { limitAfterStage, limitOnAdmission, type PostCap, type PostLimits } from './limits.js'
 import type { DeadLetterSink, PostWork, Sink, StageBatchEvent, StageInstrumentation, Stage } from './types.js'
 
 export type PostOutcome = 'indexed' | 'dead_lettered'
@@ -24,6 +25,8 @@ export interface PostDoneEvent {
   pipelineMs: number
   /** From the post's created_at to indexed (NaN when created_at does not parse). */
   endToEndMs: number
+  /** The per-post caps that cut something from this post. */
+  truncated: readonly PostCap[]
 }
 
 /** Everything the runner reports; the metrics adapter implements it, tests pass plain objects. */
@@ -53,6 +56,8 @@ export interface PipelineOptions {
   queueCapacity: number
   maxInFlight: number
   events?: PipelineEvents
+  /** Per-post caps; absent means none (tools that pass hand-made posts). */
+  limits?: PostLimits
   now?: () => number
   wallClock?: () => number
 }
@@ -144,6 +149,7 @@ export class Pipeline {
     if (this.closed) return Promise.reject(new GroundstreamError('GS_ERR_SHUTDOWN', 'pipeline is closed to new posts'))
     if (!this.started) this.start()
     return new Promise<PostOutcome>((resolve, reject) => {
+      if (this.options.limits !== undefined) limitOnAdmission(work, this.options.limits)
       const entry: Entry = { work, admittedAt: this.now(), resolve, reject }
       this.pending.add(entry)
       this.batcher.add(entry)
@@ -220,6 +226,7 @@ export class Pipeline {
       live.forEach((entry, i) => {
         entry.work = results[i] as PostWork
         entry.work.timings[stage.name] = durationMs
+        if (this.options.limits !== undefined) limitAfterStage(entry.work, stage.name, this.options.limits)
       })
       const event: StageBatchEvent = { stage: stage.name, size: live.length, durationMs }
       this.events.batchEnd(event)
@@ -291,7 +298,8 @@ export class Pipeline {
     this.events.postDone({
       outcome,
       pipelineMs: this.now() - entry.admittedAt,
-      endToEndMs: Number.isFinite(created) ? this.wallClock() - created : Number.NaN
+      endToEndMs: Number.isFinite(created) ? this.wallClock() - created : Number.NaN,
+      truncated: entry.work.truncated ?? []
     })
     entry.resolve(outcome)
     this.afterRelease()

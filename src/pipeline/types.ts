@@ -25,6 +25,10 @@ export interface PostWork {
    */
   regionSimilarity?: number[][]
   entities: RecognisedEntity[]
+  /** Length of the post text's prefix the models read (the whole text when absent); set on admission. */
+  analysedChars?: number
+  /** The per-post caps that cut something from this post (see limits.ts). */
+  truncated?: Array<'chars' | 'candidates' | 'mentions'>
   /** Milliseconds spent in each stage for this item's batch. */
   timings: Partial<Record<StageName, number>>
 }

@@ -1,7 +1,8 @@
 // PostWork -> entity documents: one per entity mention. The id depends only on
 // the post id and the mention's character span, so a replayed post overwrites
 // its documents instead of adding new ones, even if a newer model types it
-// differently.
+// differently. Documents carry the analysed prefix of the post text, so their
+// size does not grow with the post (pipeline limits).
 import { createHash } from 'node:crypto'
 import type { EntityDocument, ModelVersions } from '../contracts/index.js'
 import type { PostWork } from '../pipeline/index.js'
@@ -18,6 +19,9 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
   const post = work.post
   const seen = new Set<string>()
   const documents: EntityDocument[] = []
+  // Each mention carries only the analysed prefix, so a document's size is bounded by the caps, not by the post.
+  const text = post.text.slice(0, work.analysedChars ?? post.text.length)
+  const truncatedBy = [...(work.truncated ?? [])]
   for (const entity of work.entities) {
     const { candidate } = entity
     const id = documentId(post.id, candidate.start, candidate.end)
@@ -49,7 +53,10 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
         status: work.image.status
       },
       post: {
-        text: post.text,
+        text,
+        text_length: post.text.length,
+        truncated: truncatedBy.length > 0,
+        truncated_by: truncatedBy,
         created_at: post.created_at,
         author_id: post.author?.id ?? null,
         author_handle: post.author?.handle ?? null,

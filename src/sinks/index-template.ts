@@ -52,6 +52,9 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
             post: {
               properties: {
                 text: { type: 'text' },
+                text_length: { type: 'integer' },
+                truncated: { type: 'boolean' },
+                truncated_by: keyword,
                 created_at: { type: 'date' },
                 author_id: keyword,
                 author_handle: keyword,
@@ -61,7 +64,8 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
               }
             },
             models: { properties: { stage1: keyword, stage2: keyword } },
-            processed_at: { type: 'date' }
+            processed_at: { type: 'date' },
+            generation: { type: 'long' }
           }
         }
       }

@@ -1,40 +1,95 @@
 // JSONL file sinks for the embedded default: entity documents, and rejected
-// records, one JSON object per line.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
-import { dirname } from 'node:path'
+// records, one JSON object per line, written line by line (a batch of long
+// posts never becomes one string). A file run writes next to the target and
+// renames over it only when the run succeeded, so a failed run (a missing
+// input, a crash) never truncates what was there.
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { ModelVersions } from '../contracts/index.js'
-import { wrapError } from '../errors/index.js'
+import { GroundstreamError, wrapError } from '../errors/index.js'
 import type { DeadLetter, DeadLetterSink, PostWork, Sink, SinkOutcome } from '../pipeline/index.js'
 import { toEntityDocuments } from './documents.js'
+
+/**
+ * `replace`: lines go to a temporary file next to the target, renamed over it
+ * by commit() (a run that fails leaves the previous file as it was);
+ * `append`: lines are added to the file (a long-running service that restarts).
+ */
+export type JsonlWriteMode = 'replace' | 'append'
 
 class JsonlWriter {
   private stream: WriteStream | null = null
   private readonly path: string
+  private readonly mode: JsonlWriteMode
+  private temp: string | null = null
+  private done = false
 
-  constructor (path: string) {
+  constructor (path: string, mode: JsonlWriteMode) {
     this.path = path
+    this.mode = mode
   }
 
   async open (): Promise<void> {
     if (this.stream !== null) return
+    if (this.done) throw new GroundstreamError('GS_ERR_SINK', `${this.path} is already closed`)
     mkdirSync(dirname(this.path), { recursive: true })
-    const stream = createWriteStream(this.path, { flags: 'w' })
+    // Same folder, so the rename is atomic; a name no one else uses, created exclusively.
+    const target = this.mode === 'replace'
+      ? join(dirname(this.path), `.${basename(this.path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+      : this.path
+    const stream = createWriteStream(target, { flags: this.mode === 'replace' ? 'wx' : 'a' })
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => { resolve() })
-      stream.once('error', (error) => { reject(wrapError('GS_ERR_SINK', `cannot open ${this.path}`, error)) })
+      stream.once('error', (error) => { reject(wrapError('GS_ERR_SINK', `cannot open ${target}`, error)) })
     })
     this.stream = stream
+    if (this.mode === 'replace') this.temp = target
   }
 
-  async writeLines (values: readonly unknown[]): Promise<void> {
-    if (values.length === 0) return
+  /** One line at a time, waiting for the stream to drain: never a batch-sized string. */
+  async writeLines (values: Iterable<unknown>): Promise<number> {
+    let written = 0
+    for (const value of values) {
+      if (this.stream === null) await this.open()
+      const stream = this.stream as WriteStream
+      if (!stream.write(JSON.stringify(value) + '\n')) await new Promise<void>((resolve) => { stream.once('drain', () => { resolve() }) })
+      written++
+    }
+    return written
+  }
+
+  /** The run succeeded: the file now holds exactly what was written (an empty file when nothing was). */
+  async commit (): Promise<void> {
+    if (this.done) return
     if (this.stream === null) await this.open()
-    const stream = this.stream as WriteStream
-    const text = values.map((value) => JSON.stringify(value)).join('\n') + '\n'
-    if (!stream.write(text)) await new Promise<void>((resolve) => { stream.once('drain', () => { resolve() }) })
+    await this.end()
+    this.done = true
+    if (this.temp !== null) {
+      try {
+        renameSync(this.temp, this.path)
+      } catch (error) {
+        throw wrapError('GS_ERR_SINK', `cannot move ${this.temp} to ${this.path}`, error)
+      } finally {
+        this.temp = null
+      }
+    }
   }
 
+  /** Without a commit, a replacing writer removes its temporary file and the previous one stays. */
   async close (): Promise<void> {
+    this.done = true
+    try {
+      await this.end()
+    } finally {
+      if (this.temp !== null) {
+        rmSync(this.temp, { force: true })
+        this.temp = null
+      }
+    }
+  }
+
+  private async end (): Promise<void> {
     const stream = this.stream
     if (stream === null) return
     this.stream = null
@@ -52,26 +107,26 @@ export class JsonlSink implements Sink {
   private readonly now: () => Date
   documents = 0
 
-  constructor (options: { path: string, models: ModelVersions, now?: () => Date }) {
+  constructor (options: { path: string, models: ModelVersions, now?: () => Date, mode?: JsonlWriteMode }) {
     this.path = options.path
-    this.writer = new JsonlWriter(options.path)
+    this.writer = new JsonlWriter(options.path, options.mode ?? 'replace')
     this.models = options.models
     this.now = options.now ?? (() => new Date())
   }
 
   async init (): Promise<void> { await this.writer.open() }
 
+  /** Call once the run succeeded: the output replaces the previous file. Without it, close() leaves that file alone. */
+  async commit (): Promise<void> { await this.writer.commit() }
+
   async write (items: readonly PostWork[]): Promise<SinkOutcome[]> {
     const processedAt = this.now().toISOString()
     const outcomes: SinkOutcome[] = []
-    const lines: unknown[] = []
     for (const work of items) {
-      const docs = toEntityDocuments(work, this.models, processedAt)
-      lines.push(...docs)
-      outcomes.push({ ok: true, documents: docs.length })
+      const documents = await this.writer.writeLines(toEntityDocuments(work, this.models, processedAt))
+      outcomes.push({ ok: true, documents })
+      this.documents += documents
     }
-    await this.writer.writeLines(lines)
-    this.documents += lines.length
     return outcomes
   }
 
@@ -83,10 +138,13 @@ export class JsonlDeadLetterSink implements DeadLetterSink {
   private readonly writer: JsonlWriter
   count = 0
 
-  constructor (path: string) {
+  constructor (path: string, mode: JsonlWriteMode = 'replace') {
     this.path = path
-    this.writer = new JsonlWriter(path)
+    this.writer = new JsonlWriter(path, mode)
   }
+
+  /** Moves the dead letters into place (see JsonlSink.commit). */
+  async commit (): Promise<void> { await this.writer.commit() }
 
   async publish (records: readonly DeadLetter[]): Promise<void> {
     this.count += records.length

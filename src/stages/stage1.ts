@@ -29,7 +29,8 @@ export function createStage1 (models: TextModels, options: Stage1Options, instru
     async init () {},
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const started = performance.now()
-      const words = batch.map((work) => splitWords(work.post.text))
+      // Only the analysed prefix (pipeline limits) is read, so a long post costs no more than its cap.
+      const words = batch.map((work) => splitWords(work.post.text.slice(0, work.analysedChars)))
       const results = await models.detectSpans(words.map((postWords) => ({ words: postWords.map((word) => word.text) })))
       batch.forEach((work, i) => {
         const postWords = words[i] as Word[]

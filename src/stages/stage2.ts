@@ -53,7 +53,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
       const requests: TypeRequest[] = []
       const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
       for (const work of batch) {
-        const words = splitWords(work.post.text)
+        const words = splitWords(work.post.text.slice(0, work.analysedChars))
         work.candidates.forEach((candidate, i) => {
           const knowledge = work.knowledge[i] ?? null
           const indices = promptRegionIndices(work.image, work.regionOrder?.[i])

@@ -40,7 +40,7 @@ async function scrapeService (): Promise<Map<string, Set<string>>> {
   for (const stage of ['stage1', 'knowledge', 'image', 'stage2'] as const) metrics.pipeline.batchEnd({ stage, size: 4, durationMs: 40 })
   metrics.pipeline.batchFormed(4)
   metrics.pipeline.sinkEnd({ size: 4, documents: 6, rejected: 0, durationMs: 12 })
-  metrics.pipeline.postDone({ outcome: 'indexed', pipelineMs: 90, endToEndMs: 1500 })
+  metrics.pipeline.postDone({ outcome: 'indexed', pipelineMs: 90, endToEndMs: 1500, truncated: ['candidates'] })
   metrics.pipeline.queueDepth('stage2', 1)
   metrics.pipeline.deadLettered('sink_rejected', 1)
   metrics.consumer.consumed('posts', 0, 5)

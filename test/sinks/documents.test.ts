@@ -28,7 +28,7 @@ test('one document per mention span, every mapped field filled from the work ite
     entity: { text: 'Maria Lopez', normalised: 'maria lopez', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', knowledge_source: 'catalogue' },
     box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4, label: 'person', score: 0.77, reason: 'obj_head' },
     image: { url: 'https://img.example/a.jpg', width: 640, height: 480, status: 'ok' },
-    post: { text: person?.post.text, created_at: person?.post.created_at, author_id: 'a1', author_handle: 'maria', language: 'en', url: 'https://posts.example/7', source: null },
+    post: { text: person?.post.text, text_length: person?.post.text.length, truncated: false, truncated_by: [], created_at: person?.post.created_at, author_id: 'a1', author_handle: 'maria', language: 'en', url: 'https://posts.example/7', source: null },
     models,
     processed_at: '2026-11-21T08:00:00.000Z'
   })

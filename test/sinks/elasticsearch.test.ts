@@ -73,13 +73,20 @@ test('real Elasticsearch: template on init, one document per mention, replays ov
 test('503 for the request and 429 for one item are retried, with backoff, until every document is in', async () => {
   const bodies: string[] = []
   let call = 0
+  let deletes = 0
   const server = createServer((request, response) => {
     let body = ''
     request.on('data', (chunk: Buffer) => { body += chunk.toString() })
     request.on('end', () => {
+      const headers = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' }
+      if (request.url?.includes('/_search') === true) {
+        deletes++
+        response.writeHead(200, headers)
+        response.end(JSON.stringify({ took: 1, timed_out: false, hits: { total: { value: 0, relation: 'eq' }, hits: [] } }))
+        return
+      }
       call++
       bodies.push(body)
-      const headers = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' }
       const ops = body.trim().split('\n').filter((_, i) => i % 2 === 0).map((line) => JSON.parse(line) as { index: { _id: string } })
       if (call === 1) {
         response.writeHead(503, headers)
@@ -102,6 +109,7 @@ test('503 for the request and 429 for one item are retried, with backoff, until 
     assert.equal(call, 3)
     assert.deepEqual(kinds, ['http_503', 'item_429'])
     assert.equal(bodies[2]?.trim().split('\n').length, 2, 'only the throttled document is sent again')
+    assert.equal(deletes, 1, 'older generations of the post are looked up once, after its documents are in')
   } finally {
     await client.close()
     server.close()

@@ -1,0 +1,136 @@
+// The adversarial review's long post ('Tim Cook visited Paris. ' × 834, cut to
+// the 20,000 characters a post may have): alone it fanned out to ~1,600
+// mention documents each carrying the whole text (33.8 MB), four of them made
+// a bulk request Elasticsearch refused with 413, and every post of the batch
+// was dead-lettered. Here it goes through the real pipeline (caps on) into the
+// real Elasticsearch with 20 ordinary posts, and the sink's byte bound, its
+// 413 splitting and its single-document refusal are checked on their own.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { Client } from '@elastic/elasticsearch'
+import { Pipeline, type PostLimits, type PostWork } from '../../src/pipeline/index.js'
+import { ElasticsearchSink, entityIndexTemplate } from '../../src/sinks/index.js'
+import { MemoryDeadLetters, fakeStages, makeWork } from '../pipeline/fakes.js'
+import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
+
+const models = { stage1: 's1', stage2: 's2' }
+export const LONG_TEXT = 'Tim Cook visited Paris. '.repeat(834).slice(0, 20_000)
+const LIMITS: PostLimits = { maxAnalysedChars: 4000, maxCandidates: 128, maxMentions: 64 }
+
+async function typed (works: PostWork[]): Promise<PostWork[]> {
+  let batch = works
+  for (const stage of fakeStages()) batch = await stage.run(batch)
+  return batch
+}
+
+function batchOf (): PostWork[] {
+  const works: PostWork[] = []
+  for (let i = 0; i < 24; i++) works.push(i % 6 === 0 ? makeWork(i, { text: LONG_TEXT }) : makeWork(i))
+  return works
+}
+
+test('real Elasticsearch: 4 long posts and 20 ordinary ones in one batch are all indexed, long ones capped and marked', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+  const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 })
+  const index = uniqueName('gs-test-long')
+  try {
+    const sink = new ElasticsearchSink({ client, index, models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3, refresh: 'wait_for', maxBulkBytes: 1024 * 1024 })
+    await sink.init()
+    const deadLetters = new MemoryDeadLetters()
+    const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters, maxBatchSize: 24, maxWaitMs: 1000, queueCapacity: 2, maxInFlight: 64, limits: LIMITS })
+    const outcomes = await Promise.all(batchOf().map((work) => pipeline.push(work)))
+    await pipeline.close()
+    assert.deepEqual(outcomes, Array(24).fill('indexed'))
+    assert.equal(deadLetters.records.length, 0)
+    const long = await client.search<{ post: { text: string, text_length: number, truncated: boolean, truncated_by: string[] } }>({
+      index, size: 1000, query: { term: { post_id: 'post-00000' } }
+    })
+    const hits = long.hits.hits
+    assert.equal(hits.length, LIMITS.maxMentions, 'mentions per post are capped')
+    for (const hit of hits) {
+      assert.equal(hit._source?.post.truncated, true)
+      assert.deepEqual(hit._source?.post.truncated_by, ['chars', 'candidates', 'mentions'])
+      assert.ok((hit._source?.post.text.length ?? Infinity) <= LIMITS.maxAnalysedChars)
+      assert.equal(hit._source?.post.text_length, 20_000)
+    }
+    const ordinary = await client.search<{ post: { truncated: boolean, truncated_by: string[] } }>({ index, size: 10, query: { term: { post_id: 'post-00001' } } })
+    assert.equal(ordinary.hits.hits.length, 6)
+    assert.equal(ordinary.hits.hits[0]?._source?.post.truncated, false)
+    assert.equal((await client.count({ index })).count, 4 * 64 + 20 * 6)
+  } finally {
+    await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
+    await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
+    await client.close()
+  }
+})
+
+test('real Elasticsearch, caps off: bulk requests stay under maxBulkBytes; a document larger than any request sinks only its post', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+  const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 })
+  const index = uniqueName('gs-test-bulkbytes')
+  try {
+    let largest = 0
+    const sink = new ElasticsearchSink({ client, index, models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3, maxBulkBytes: 48 * 1024, onBulk: (bytes) => { largest = Math.max(largest, bytes) } })
+    await sink.init()
+    // 'Tim Cook visited Paris. ' × 200 = 4,800 characters: 201 rule-based mentions of ~5.5 KB, 1.1 MB in all.
+    const works = await typed([makeWork(1), makeWork(2, { text: 'Tim Cook visited Paris. '.repeat(200) }), makeWork(3, { text: `${'€'.repeat(19_990)} Paris` }), makeWork(4)])
+    const outcomes = await sink.write(works, new AbortController().signal)
+    assert.deepEqual(outcomes[0], { ok: true, documents: 6 })
+    assert.deepEqual(outcomes[1], { ok: true, documents: 201 })
+    assert.equal(outcomes[2]?.ok, false)
+    assert.equal(outcomes[2]?.ok === false ? outcomes[2].reason : '', 'document_too_large')
+    assert.deepEqual(outcomes[3], { ok: true, documents: 6 })
+    assert.ok(largest > 0 && largest <= 48 * 1024, `largest request ${largest} bytes`)
+    await client.indices.refresh({ index })
+    assert.equal((await client.count({ index })).count, 213)
+  } finally {
+    await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
+    await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
+    await client.close()
+  }
+})
+
+test('a 413 for a whole request is split in halves until only the post whose document is too large is rejected', async () => {
+  const limit = 50 * 1024
+  let requests = 0
+  let refused = 0
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const headers = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' }
+      if (request.url?.includes('/_search') === true) {
+        response.writeHead(200, headers)
+        response.end(JSON.stringify({ took: 1, timed_out: false, hits: { total: { value: 0, relation: 'eq' }, hits: [] } }))
+        return
+      }
+      requests++
+      if (body.length > limit) {
+        refused++
+        response.writeHead(413, headers)
+        response.end(JSON.stringify({ error: { type: 'content_too_long', reason: 'request body too large' }, status: 413 }))
+        return
+      }
+      const ops = body.toString().trim().split('\n').filter((_, i) => i % 2 === 0).map((line) => JSON.parse(line) as { index: { _id: string } })
+      response.writeHead(200, headers)
+      response.end(JSON.stringify({ took: 1, errors: false, items: ops.map((op) => ({ index: { _id: op.index._id, status: 201 } })) }))
+    })
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const client = new Client({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}`, maxRetries: 0 })
+  try {
+    const sink = new ElasticsearchSink({ client, index: 'gs-fake', models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3 })
+    const works = [makeWork(0, { text: `${'€'.repeat(19_990)} Paris` })]
+    for (let i = 1; i <= 20; i++) works.push(makeWork(i))
+    works.push(makeWork(21, { text: 'Tim Cook visited Paris. '.repeat(100) }))
+    const outcomes = await sink.write(await typed(works), new AbortController().signal)
+    assert.equal(outcomes[0]?.ok, false, 'the post with a 60 KB document is rejected')
+    assert.equal(outcomes[0]?.ok === false ? outcomes[0].reason : '', 'http_413')
+    for (let i = 1; i <= 20; i++) assert.deepEqual(outcomes[i], { ok: true, documents: 6 }, `innocent post ${i} indexed`)
+    assert.deepEqual(outcomes[21], { ok: true, documents: 101 })
+    assert.ok(refused > 1 && requests > refused)
+  } finally {
+    await client.close()
+    server.close()
+  }
+})
