@@ -179,6 +179,8 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
     }
     if (config.images.enabled) {
       const image = createImageStage(config.images, {
+        // The analysis cache's shared tier is the knowledge cache's Redis, when configured.
+        redis,
         logger: logger.child({ module: 'images' }),
         onImage: (event) => { metrics.image(event) }
       })
