@@ -311,6 +311,10 @@ for (const [name, sample] of Object.entries(samples)) {
   }
   report[name] = { modelOnly: sample.model, pipeline: sample.pipeline, kafka: sample.kafka, imagePostsPerSecond: sample.imagePostsPerSecond, mix: sample.mix === undefined ? null : { withImage: sample.mix.withImage, unique: sample.mix.unique, repeats: sample.mix.repeats, slow: sample.mix.slow } }
 }
+// Where the image stage's answers came from (skips and cache hits), when it reports it.
+const imageStage = built.stages.find((stage) => stage.name === 'image') as (Stage & { sources?: () => Record<string, number>, stats?: () => Record<string, number> }) | undefined
+if (imageStage?.sources !== undefined) lines.push('', `image stage, all runs: ${JSON.stringify(imageStage.sources())}; statuses ${JSON.stringify(imageStage.stats?.() ?? {})}`)
+else if (imageStage?.stats !== undefined) lines.push('', `image stage, all runs: statuses ${JSON.stringify(imageStage.stats())}`)
 process.stdout.write(`\nPipeline benchmark (${loaded.source}; ${POSTS} posts/run, median of ${REPEATS}; batch ${BATCH}/${WAIT_MS} ms; ${loadLine()}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
 mkdirSync('reports', { recursive: true })
 writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows: report }, null, 2))
