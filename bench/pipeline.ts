@@ -1,59 +1,132 @@
-// Pipeline benchmark, in one run: model-only throughput of the configured
-// stages (batches run back to back, nothing else) against the pipelined
-// runner with micro-batching and a sink, at several batch sizes and waits.
-// With KAFKA_BROKERS set the posts go through a real topic and the consumer
-// group. Reports sustained posts/s at saturation and its ratio to model-only
-// throughput (the pipeline's overhead, or gain from overlapping stages), and
-// p50/p99 latency both at saturation and at a paced 50% load, where latency
-// is what the batching policy costs rather than queueing.
+// Pipeline benchmark on real-shaped posts, in one run, rows interleaved and
+// repeated (medians), since the machine is shared:
+//   - text only: the posts without images;
+//   - mixed firehose: 30 % of the posts with an image (half of them repeat an
+//     earlier image), served by a loopback host;
+//   - slow host: the same mix with 10 % of the images on a host that sends
+//     1 byte/s.
+// Each row sits beside model-only: the same stages run back to back on the
+// same posts, batch after batch, with nothing else (no batcher, no queues, no
+// overlap). The slow-host row is compared with the all-fast mixed row (the
+// goal is that one slow host cannot stall the stream).
+//
+// Posts: GS_BENCH_POSTS_FILE (JSONL) when set, else the Twitter-GMNER dev
+// split when ../shared/data/twitter-gmner is present, else a project-written
+// tweet-like mix (bench/posts.ts). Images are rendered here: the three test
+// photos and sign scenes at 1200 px, each unique image made distinct.
 //
 //   eval "$(scripts/services.sh env)"; npm run bench:pipeline
-//   (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink; KAFKA_BROKERS set: through Kafka)
-//   GS_BENCH_POSTS=2000 GS_BENCH_CONFIGS=8:5,32:20,64:50 npm run bench:pipeline
+//   (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink; KAFKA_BROKERS set: the text row also goes through Kafka)
+//   GS_BENCH_POSTS=1000 GS_BENCH_REPEATS=3 GS_BENCH_BATCH=32 GS_BENCH_WAIT_MS=20 GS_BENCH_ROWS=text,mixed,slow npm run bench:pipeline
 import { mkdirSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { cpus, loadavg } from 'node:os'
+import path from 'node:path'
 import { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
+import sharp from 'sharp'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { buildStages } from '../src/cli/run.js'
 import { loadConfig } from '../src/config/index.js'
-import { PostSchema } from '../src/contracts/index.js'
-import { newPostWork } from '../src/consumers/index.js'
+import { PostSchema, type PostInput } from '../src/contracts/index.js'
+import { KafkaSource, connectKafkaClients, newPostWork } from '../src/consumers/index.js'
 import { createMetrics } from '../src/metrics/index.js'
 import { NO_EVENTS, Pipeline, sleep, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
 import { ElasticsearchSink, KafkaDeadLetterSink } from '../src/sinks/index.js'
-import { KafkaSource, connectKafkaClients } from '../src/consumers/index.js'
-import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { parseConfig } from '../src/config/index.js'
-import { e2ePost } from '../test/e2e/posts.js'
+import { loadBenchPosts, planImages } from './posts.js'
 
 const POSTS = Number(process.env.GS_BENCH_POSTS ?? '1000')
-const CONFIGS = (process.env.GS_BENCH_CONFIGS ?? '8:5,32:20,64:50').split(',').map((pair) => {
-  const [size, wait] = pair.split(':').map(Number)
-  return { maxBatchSize: size as number, maxWaitMs: wait as number }
-})
-
 const REPEATS = Number(process.env.GS_BENCH_REPEATS ?? '3')
-
-function median (values: number[]): number { return percentile(values, 0.5) }
+const BATCH = Number(process.env.GS_BENCH_BATCH ?? '32')
+const WAIT_MS = Number(process.env.GS_BENCH_WAIT_MS ?? '20')
+const ROWS = new Set((process.env.GS_BENCH_ROWS ?? 'text,mixed,slow').split(','))
+const IMAGE_SHARE = 0.3
+const REPEAT_SHARE = 0.5
+const SLOW_SHARE = 0.1
+const FIXTURES = path.join('test', 'fixtures', 'images')
 
 function percentile (values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
 }
+function median (values: number[]): number { return percentile(values, 0.5) }
 
-function makeWorks (n: number, offset: number): PostWork[] {
-  return Array.from({ length: n }, (_, i) => newPostWork(PostSchema.parse(e2ePost(offset + i)), { topic: 'bench', partition: i % 4, offset: String(i) }))
+// ---- images: two loopback hosts, one fast, one that sends a byte a second
+interface ImageHost { base: string, put (name: string, bytes: Buffer): void, close (): Promise<void> }
+
+async function startImageHost (bytesPerSecond: number | null): Promise<ImageHost> {
+  const files = new Map<string, Buffer>()
+  const server = http.createServer((req, res) => {
+    const bytes = files.get((req.url ?? '').split('?')[0] ?? '')
+    if (bytes === undefined) { res.statusCode = 404; res.end(); return }
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length })
+    if (bytesPerSecond === null) { res.end(bytes); return }
+    let sent = 0
+    const timer = setInterval(() => {
+      if (sent >= bytes.length || res.destroyed) { clearInterval(timer); res.end(); return }
+      res.write(bytes.subarray(sent, sent + 1))
+      sent++
+    }, 1000 / bytesPerSecond)
+    res.on('close', () => { clearInterval(timer) })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    base: `http://127.0.0.1:${port}`,
+    put: (name, bytes) => { files.set(name, bytes) },
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+    }
+  }
 }
 
-async function modelOnly (stages: readonly Stage[], batchSize: number): Promise<number> {
-  const works = makeWorks(POSTS, 0)
-  const started = performance.now()
-  for (let i = 0; i < works.length; i += batchSize) {
-    let batch = works.slice(i, i + batchSize)
-    for (const stage of stages) batch = await stage.run(batch)
+const photos = await Promise.all(['dog.jpg', 'person.jpg', 'horses.jpg'].map(async (name) => await sharp(path.join(FIXTURES, name)).resize({ width: 1200 }).toBuffer()))
+
+/** A distinct 1200 px JPEG per key: a test photo, hue-shifted and tagged, or a sign scene with a name on it. */
+async function renderImage (key: number): Promise<Buffer> {
+  const photo = photos[key % photos.length] as Buffer
+  const meta = await sharp(photo).metadata()
+  const width = meta.width ?? 1200
+  const height = meta.height ?? 800
+  const sign = key % 4 === 3
+  const label = sign ? ['STARBUCKS', 'NIKE', 'TESLA', 'NETFLIX', 'ADIDAS'][key % 5] as string : `#${key}`
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${sign
+    ? `<rect x="${width - 520}" y="80" width="480" height="140" rx="10" fill="#0b5d3b"/><text x="${width - 490}" y="180" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="76" fill="#ffffff">${label}</text>`
+    : ''}<text x="20" y="${height - 20}" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#ffffff">${label}</text></svg>`
+  return await sharp(photo).modulate({ hue: (key * 37) % 360, brightness: 0.9 + (key % 5) * 0.05 })
+    .composite([{ input: Buffer.from(svg) }]).jpeg({ quality: 85 }).toBuffer()
+}
+
+interface Mix { posts: PostInput[], withImage: number, unique: number, repeats: number, slow: number }
+
+/** The posts with images attached; `run` keeps every run's images distinct so no cache carries over. */
+async function withImages (posts: readonly PostInput[], run: number, fast: ImageHost, slow: ImageHost | null): Promise<Mix> {
+  const plan = planImages(posts.length, { share: IMAGE_SHARE, repeatShare: REPEAT_SHARE, seed: 30 })
+  const urls: string[] = []
+  let slowCount = 0
+  for (let k = 0; k < plan.unique; k++) {
+    const name = `/r${run}/img${k}.jpg`
+    const bytes = await renderImage(run * 100_000 + k)
+    // Every tenth distinct image lives on the slow host (its repeats too).
+    const host = slow !== null && k % Math.round(1 / SLOW_SHARE) === 5 ? slow : fast
+    if (host === slow) slowCount++
+    host.put(name, bytes)
+    urls.push(`${host.base}${name}`)
   }
-  return POSTS / ((performance.now() - started) / 1000)
+  const out = posts.map((post, i) => {
+    const image = plan.imageOf[i]
+    return { ...post, id: `${post.id}-r${run}`, image_urls: image === null || image === undefined ? [] : [urls[image] as string] }
+  })
+  const slowPosts = out.filter((post) => slow !== null && (post.image_urls?.[0] ?? '').startsWith(slow.base)).length
+  return { posts: out, withImage: plan.withImage, unique: plan.unique, repeats: plan.repeats, slow: slowCount === 0 ? 0 : slowPosts }
+}
+
+function works (posts: readonly PostInput[]): PostWork[] {
+  return posts.map((post, i) => newPostWork(PostSchema.parse(post), { topic: 'bench', partition: i % 4, offset: String(i) }))
 }
 
 class NullSink implements Sink {
@@ -63,49 +136,56 @@ class NullSink implements Sink {
   async close (): Promise<void> {}
 }
 
-interface RunResult { postsPerSecond: number, p50: number, p99: number }
+interface RunResult { postsPerSecond: number, p50: number, p99: number, seconds: number }
 
-async function pipelined (stages: readonly Stage[], sink: Sink, setting: { maxBatchSize: number, maxWaitMs: number }, ratePerSecond: number | null, offset: number): Promise<RunResult> {
+/** The same stages back to back on each batch: what the models allow with nothing else in the way. */
+async function modelOnly (stages: readonly Stage[], posts: readonly PostInput[]): Promise<RunResult> {
+  const all = works(posts)
+  const latencies: number[] = []
+  const started = performance.now()
+  for (let i = 0; i < all.length; i += BATCH) {
+    const batchStarted = performance.now()
+    let batch = all.slice(i, i + BATCH)
+    for (const stage of stages) batch = await stage.run(batch)
+    const ms = performance.now() - batchStarted
+    for (let k = 0; k < batch.length; k++) latencies.push(ms)
+  }
+  const seconds = (performance.now() - started) / 1000
+  return { postsPerSecond: all.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
+}
+
+/** The pipelined runner at saturation (every post offered as soon as there is room). */
+async function pipelined (stages: readonly Stage[], sink: Sink, posts: readonly PostInput[]): Promise<RunResult> {
   const latencies: number[] = []
   const pipeline = new Pipeline({
     stages,
     sink,
     deadLetters: { publish: async () => {}, close: async () => {} },
-    ...setting,
+    maxBatchSize: BATCH,
+    maxWaitMs: WAIT_MS,
     queueCapacity: 2,
-    maxInFlight: Math.max(setting.maxBatchSize * 4, 64),
+    maxInFlight: Math.max(BATCH * 4, 64),
     events: { ...NO_EVENTS, postDone: (event) => { latencies.push(event.pipelineMs) } }
   })
   pipeline.start()
-  const works = makeWorks(POSTS, offset)
+  const all = works(posts)
   const done: Array<Promise<unknown>> = []
   const started = performance.now()
-  for (let i = 0; i < works.length; i++) {
-    if (ratePerSecond !== null) {
-      const due = started + (i * 1000) / ratePerSecond
-      const wait = due - performance.now()
-      if (wait > 1) await sleep(wait)
-    }
+  for (const work of all) {
     await pipeline.waitForCapacity()
-    done.push(pipeline.push(works[i] as PostWork))
+    done.push(pipeline.push(work))
   }
   pipeline.flush()
   await Promise.all(done)
   const seconds = (performance.now() - started) / 1000
   await pipeline.close()
-  return { postsPerSecond: POSTS / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
+  return { postsPerSecond: all.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
 }
 
-/**
- * The whole path: posts produced to a Kafka topic, consumed by the consumer
- * group, through the pipeline into the sink. Saturated: N posts produced up
- * front, throughput from the first batch formed to the last post indexed.
- * Paced: N more produced at `rate` with created_at = send time, so latency is
- * end to end from the post's timestamp.
- */
-async function throughKafka (stages: readonly Stage[], sink: Sink, setting: { maxBatchSize: number, maxWaitMs: number }, rateOf: (saturated: number) => number): Promise<{ saturated: RunResult, paced: RunResult, rate: number }> {
+/** Text row through Kafka: a backlog produced to a topic, drained by the consumer group into the pipeline. */
+async function throughKafka (stages: readonly Stage[], sink: Sink, posts: readonly PostInput[], run: number): Promise<RunResult> {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',')
-  const topic = `gs-bench-${setting.maxBatchSize}-${setting.maxWaitMs}-${Date.now()}`
+  const topic = `gs-bench-${run}-${Date.now()}`
   const kafkaConfig = parseConfig({ kafka: { brokers, topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 4 } }).kafka
   const kafka = new Kafka({ clientId: 'gs-bench', brokers, logLevel: logLevel.NOTHING })
   const { admin, producer } = await connectKafkaClients(kafka, kafkaConfig)
@@ -114,49 +194,31 @@ async function throughKafka (stages: readonly Stage[], sink: Sink, setting: { ma
   let done = 0
   let firstBatchAt = Number.NaN
   let lastDoneAt = 0
-  let latencies: number[] = []
+  const latencies: number[] = []
   const pipeline = new Pipeline({
     stages,
     sink,
     deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }),
-    ...setting,
+    maxBatchSize: BATCH,
+    maxWaitMs: WAIT_MS,
     queueCapacity: 2,
-    maxInFlight: Math.max(setting.maxBatchSize * 4, 64),
+    maxInFlight: Math.max(BATCH * 4, 64),
     events: {
       ...NO_EVENTS,
       batchFormed: () => { if (Number.isNaN(firstBatchAt)) firstBatchAt = performance.now() },
-      postDone: (event) => { done++; lastDoneAt = performance.now(); latencies.push(event.endToEndMs) }
+      postDone: (event) => { done++; lastDoneAt = performance.now(); latencies.push(event.pipelineMs) }
     }
   })
   pipeline.start()
   const source = new KafkaSource({ kafka, config: kafkaConfig, pipeline, deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }), logger })
-  const send = async (works: PostWork[]): Promise<void> => {
-    await benchProducer.send({ topic, messages: works.map((w) => ({ key: w.post.id, value: JSON.stringify({ ...w.post, created_at: new Date().toISOString() }) })) })
-  }
   try {
+    for (let i = 0; i < posts.length; i += 500) {
+      await benchProducer.send({ topic, messages: posts.slice(i, i + 500).map((post) => ({ key: post.id, value: JSON.stringify(post) })) })
+    }
     await source.start()
-    const rates: number[] = []
-    for (let rep = 0; rep < REPEATS; rep++) {
-      // The backlog is produced while the consumer waits, then drained as fast as the pipeline goes.
-      const target = done + POSTS
-      const backlog = makeWorks(POSTS, rep * POSTS)
-      for (let i = 0; i < backlog.length; i += 500) await send(backlog.slice(i, i + 500))
-      firstBatchAt = Number.NaN
-      while (done < target) await sleep(20)
-      rates.push(POSTS / ((lastDoneAt - firstBatchAt) / 1000))
-    }
-    const saturated: RunResult = { postsPerSecond: median(rates), p50: Number.NaN, p99: Number.NaN }
-    const rate = rateOf(saturated.postsPerSecond)
-    latencies = []
-    const second = makeWorks(POSTS, REPEATS * POSTS)
-    const started = performance.now()
-    const startDone = done
-    for (let i = 0; i < second.length;) {
-      const due = Math.min(second.length, Math.floor(((performance.now() - started) / 1000) * rate) + 1)
-      if (due > i) { await send(second.slice(i, due)); i = due } else await sleep(2)
-    }
-    while (done < startDone + POSTS) await sleep(20)
-    return { saturated, paced: { postsPerSecond: rate, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }, rate }
+    while (done < posts.length) await sleep(20)
+    const seconds = (lastDoneAt - firstBatchAt) / 1000
+    return { postsPerSecond: posts.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
   } finally {
     await source.stop()
     await pipeline.close()
@@ -167,8 +229,9 @@ async function throughKafka (stages: readonly Stage[], sink: Sink, setting: { ma
   }
 }
 
-const config = loadConfig({ env: process.env })
 const logger = pino({ level: 'warn' }, pino.destination(2))
+// Images from the loopback hosts are allowed explicitly (the guard refuses loopback otherwise).
+const config = loadConfig({ env: process.env, overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] } } } })
 const built = await buildStages(config, logger, createMetrics({ registry: new Registry() }), null)
 let sink: Sink = new NullSink()
 let client: Client | null = null
@@ -179,62 +242,83 @@ if (esUrl !== undefined && esUrl !== '') {
   await esSink.init()
   sink = esSink
 }
-const stageNames = built.stages.map((s) => s.name).join(' → ')
-process.stderr.write(`bench: load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs; ${POSTS} posts per run, ${REPEATS} runs (median), stages ${stageNames}, sink ${client === null ? 'null' : 'elasticsearch'}, models ${built.models.stage1} / ${built.models.stage2}\n`)
-// Warm-up: sessions, worker, caches.
-await modelOnly(built.stages, 16).catch(() => 0)
-
 const viaKafka = (process.env.KAFKA_BROKERS ?? '') !== ''
-const rows = []
-let offset = POSTS
-for (const setting of CONFIGS) {
-  // Repeated and interleaved with the pipeline runs, medians reported: the
-  // machine is shared, so a single run says more about its neighbours.
-  const modelRuns: number[] = []
-  for (let rep = 0; rep < REPEATS; rep++) modelRuns.push(await modelOnly(built.stages, setting.maxBatchSize))
-  const model = median(modelRuns)
-  let saturated: RunResult
-  let paced: RunResult
-  let pacedRate: number
-  if (viaKafka) {
-    const result = await throughKafka(built.stages, sink, setting, (rate) => Math.min(rate, model) * 0.5)
-    saturated = result.saturated
-    paced = result.paced
-    pacedRate = result.rate
-  } else {
-    const runs: RunResult[] = []
-    for (let rep = 0; rep < REPEATS; rep++) {
-      runs.push(await pipelined(built.stages, sink, setting, null, offset))
-      offset += POSTS
-    }
-    runs.sort((a, b) => a.postsPerSecond - b.postsPerSecond)
-    saturated = runs[Math.floor(runs.length / 2)] as RunResult
-    pacedRate = Math.min(saturated.postsPerSecond, model) * 0.5
-    paced = await pipelined(built.stages, sink, setting, pacedRate, offset)
-    offset += POSTS
+const loaded = await loadBenchPosts({ file: process.env.GS_BENCH_POSTS_FILE, count: POSTS })
+const textPosts = loaded.posts.map((post) => ({ ...post, image_urls: [] }))
+const fast = await startImageHost(null)
+const slowHost = await startImageHost(1)
+const stageNames = built.stages.map((s) => s.name).join(' → ')
+const loadLine = (): string => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`
+process.stderr.write(`bench: ${loadLine()}; ${loaded.source}; ${POSTS} posts per run, ${REPEATS} runs (median), batch ${BATCH}/${WAIT_MS} ms, stages ${stageNames}, sink ${client === null ? 'null' : 'elasticsearch'}, models ${built.models.stage1} / ${built.models.stage2}\n`)
+
+// Warm-up: sessions, worker, tokenizer caches, image workers.
+await modelOnly(built.stages, textPosts.slice(0, 64))
+if (ROWS.has('mixed') || ROWS.has('slow')) await modelOnly(built.stages, (await withImages(textPosts.slice(0, 64), 99, fast, null)).posts)
+
+interface Sample { model: RunResult[], pipeline: RunResult[], kafka: RunResult[], imagePostsPerSecond: number[], mix?: Mix }
+const samples: Record<'text' | 'mixed' | 'slow', Sample> = {
+  text: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] },
+  mixed: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] },
+  slow: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] }
+}
+for (let rep = 0; rep < REPEATS; rep++) {
+  // Each repetition runs every row once, so a busy neighbour slows them alike.
+  if (ROWS.has('text')) {
+    samples.text.model.push(await modelOnly(built.stages, textPosts))
+    samples.text.pipeline.push(await pipelined(built.stages, sink, textPosts))
+    if (viaKafka) samples.text.kafka.push(await throughKafka(built.stages, sink, textPosts.map((p) => ({ ...p, id: `${p.id}-k${rep}` })), rep))
   }
-  const row = {
-    ...setting,
-    modelOnlyPostsPerSecond: model,
-    pipelinePostsPerSecond: saturated.postsPerSecond,
-    ratio: saturated.postsPerSecond / model,
-    saturatedLatencyMs: { p50: saturated.p50, p99: saturated.p99 },
-    pacedRate,
-    pacedLatencyMs: { p50: paced.p50, p99: paced.p99 }
+  if (ROWS.has('mixed')) {
+    const forModel = await withImages(textPosts, rep * 3, fast, null)
+    const forPipeline = await withImages(textPosts, rep * 3 + 1, fast, null)
+    samples.mixed.mix = forPipeline
+    samples.mixed.model.push(await modelOnly(built.stages, forModel.posts))
+    const result = await pipelined(built.stages, sink, forPipeline.posts)
+    samples.mixed.pipeline.push(result)
+    samples.mixed.imagePostsPerSecond.push(forPipeline.withImage / result.seconds)
   }
-  rows.push(row)
-  process.stderr.write(`  batch ${setting.maxBatchSize}/${setting.maxWaitMs} ms done\n`)
+  if (ROWS.has('slow')) {
+    const mix = await withImages(textPosts, rep * 3 + 2, fast, slowHost)
+    samples.slow.mix = mix
+    const result = await pipelined(built.stages, sink, mix.posts)
+    samples.slow.pipeline.push(result)
+    samples.slow.imagePostsPerSecond.push(mix.withImage / result.seconds)
+  }
+  process.stderr.write(`  run ${rep + 1}/${REPEATS} done (${loadLine()})\n`)
 }
 
-const path = viaKafka ? 'Kafka → consumer → pipeline → sink; paced latency from created_at' : 'in-process pipeline → sink; latency from admission'
-const header = '| batch | wait ms | model-only posts/s | pipeline posts/s | ratio | p50 / p99 ms (saturated) | paced posts/s | p50 / p99 ms (paced) |'
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : 'n/a')
-const lines = [header, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
-for (const r of rows) {
-  lines.push(`| ${r.maxBatchSize} | ${r.maxWaitMs} | ${r.modelOnlyPostsPerSecond.toFixed(1)} | ${r.pipelinePostsPerSecond.toFixed(1)} | ${r.ratio.toFixed(2)} | ${ms(r.saturatedLatencyMs.p50)} / ${ms(r.saturatedLatencyMs.p99)} | ${r.pacedRate.toFixed(1)} | ${ms(r.pacedLatencyMs.p50)} / ${ms(r.pacedLatencyMs.p99)} |`)
+const pick = (runs: RunResult[]): RunResult => [...runs].sort((a, b) => a.postsPerSecond - b.postsPerSecond)[Math.floor(runs.length / 2)] as RunResult
+const lines = [
+  '| row | model-only posts/s (p50 / p99 ms per batch) | pipeline posts/s (p50 / p99 ms) | ratio | posts with images/s |',
+  '| --- | ---: | ---: | ---: | ---: |'
+]
+const report: Record<string, unknown> = {}
+const mixedPipeline = samples.mixed.pipeline.length > 0 ? pick(samples.mixed.pipeline) : null
+for (const [name, sample] of Object.entries(samples)) {
+  if (sample.pipeline.length === 0) continue
+  const pipelineRun = pick(sample.pipeline)
+  const modelRun = sample.model.length > 0 ? pick(sample.model) : null
+  // The slow-host row is compared with the all-fast mix, not with model-only.
+  const base = name === 'slow' ? mixedPipeline : modelRun
+  const ratio = base === null ? Number.NaN : pipelineRun.postsPerSecond / base.postsPerSecond
+  const imageRate = sample.imagePostsPerSecond.length > 0 ? median(sample.imagePostsPerSecond).toFixed(1) : '-'
+  const label = name === 'text' ? 'text only' : name === 'mixed' ? `mixed firehose (${sample.mix?.withImage ?? 0} with images, ${sample.mix?.repeats ?? 0} repeats)` : `slow host (${sample.mix?.slow ?? 0} posts' images at 1 byte/s; ratio vs all-fast mix)`
+  lines.push(`| ${label} | ${modelRun === null ? '-' : `${modelRun.postsPerSecond.toFixed(1)} (${ms(modelRun.p50)} / ${ms(modelRun.p99)})`} | ${pipelineRun.postsPerSecond.toFixed(1)} (${ms(pipelineRun.p50)} / ${ms(pipelineRun.p99)}) | ${ratio.toFixed(2)} | ${imageRate} |`)
+  if (sample.kafka.length > 0) {
+    const kafkaRun = pick(sample.kafka)
+    lines.push(`| text only, through Kafka | - | ${kafkaRun.postsPerSecond.toFixed(1)} (${ms(kafkaRun.p50)} / ${ms(kafkaRun.p99)}) | ${modelRun === null ? 'n/a' : (kafkaRun.postsPerSecond / modelRun.postsPerSecond).toFixed(2)} | - |`)
+  }
+  report[name] = { modelOnly: sample.model, pipeline: sample.pipeline, kafka: sample.kafka, imagePostsPerSecond: sample.imagePostsPerSecond, mix: sample.mix === undefined ? null : { withImage: sample.mix.withImage, unique: sample.mix.unique, repeats: sample.mix.repeats, slow: sample.mix.slow } }
 }
-process.stdout.write(`\nPipeline benchmark (${POSTS} posts/run, median of ${REPEATS}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs; ${path}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
+// Where the image stage's answers came from (skips and cache hits), when it reports it.
+const imageStage = built.stages.find((stage) => stage.name === 'image') as (Stage & { sources?: () => Record<string, number>, stats?: () => Record<string, number> }) | undefined
+if (imageStage?.sources !== undefined) lines.push('', `image stage, all runs: ${JSON.stringify(imageStage.sources())}; statuses ${JSON.stringify(imageStage.stats?.() ?? {})}`)
+else if (imageStage?.stats !== undefined) lines.push('', `image stage, all runs: statuses ${JSON.stringify(imageStage.stats())}`)
+process.stdout.write(`\nPipeline benchmark (${loaded.source}; ${POSTS} posts/run, median of ${REPEATS}; batch ${BATCH}/${WAIT_MS} ms; ${loadLine()}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
 mkdirSync('reports', { recursive: true })
-writeFileSync('reports/bench-pipeline.json', JSON.stringify({ posts: POSTS, path, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows }, null, 2))
+writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows: report }, null, 2))
+await fast.close()
+await slowHost.close()
 await built.close()
 await client?.close()

@@ -85,12 +85,17 @@ async function analyseWithObjects (engine: ImageEngine, image: RgbImage, objects
   const texts = await engine.readText(image)
   const regions = selectRegions(objects, texts, topK)
   const description = describeImage(regions)
-  let similarity: number[][] = []
-  if (engine.embedderEnabled && queries.length > 0 && regions.length > 0) {
-    const phrases = [...new Set(regions.map(regionPhrase))]
-    const vectors = await engine.embed([...queries, ...phrases])
-    const phraseVector = new Map(phrases.map((p, i) => [p, vectors[queries.length + i] as Float32Array]))
-    similarity = queries.map((_, q) => regions.map((r) => cosine(vectors[q] as Float32Array, phraseVector.get(regionPhrase(r)) as Float32Array)))
-  }
-  return { regions, description, similarity }
+  return { regions, description, similarity: await relateRegions(engine, regions, queries) }
+}
+
+/**
+ * Similarity of each query to each region: the only per-post part of an
+ * analysis, so a cached analysis of a repeated image needs just this.
+ */
+export async function relateRegions (engine: ImageEngine, regions: readonly ImageRegion[], queries: readonly string[]): Promise<number[][]> {
+  if (!engine.embedderEnabled || queries.length === 0 || regions.length === 0) return []
+  const phrases = [...new Set(regions.map(regionPhrase))]
+  const vectors = await engine.embed([...queries, ...phrases])
+  const phraseVector = new Map(phrases.map((p, i) => [p, vectors[queries.length + i] as Float32Array]))
+  return queries.map((_, q) => regions.map((r) => cosine(vectors[q] as Float32Array, phraseVector.get(regionPhrase(r)) as Float32Array)))
 }

@@ -20,6 +20,13 @@ export const ImageFetchConfigSchema = z.object({
   connectionsPerOrigin: z.number().int().min(1).max(256).default(4),
   /** Image fetches in flight at once across the process. */
   maxConcurrent: z.number().int().min(1).max(1_024).default(16),
+  /** Fetches in flight to one host, and how many may wait for it; more are refused at once (status `timeout`). */
+  maxPerHost: z.number().int().min(1).max(256).default(4),
+  queuePerHost: z.number().int().min(0).max(4_096).default(32),
+  /** Consecutive timeouts of one host that open its breaker; while open, its images are not fetched. */
+  hostBreakerTimeouts: z.number().int().min(1).max(1_000).default(3),
+  /** How long an open host breaker waits before letting one probe fetch through. */
+  hostBreakerOpenMs: positiveMs(3_600_000).default(60_000),
   userAgent: z.string().min(1).max(256).default('groundstream-image-fetcher/0.1'),
   /**
    * Hosts (exact names, or `*.example.com`) and CIDRs (`10.1.0.0/16`,
@@ -42,6 +49,19 @@ export const ImageDecodeConfigSchema = z.object({
    * decoding, so this, times maxPixels, bounds the decoder's memory.
    */
   concurrency: z.number().int().min(1).max(64).default(2)
+}).strict()
+
+export const AnalysisCacheConfigSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** In-process bytes of cached analyses (regions and description as JSON, about 2 KB an image). */
+  maxBytes: z.number().int().min(1_024).max(4 * 1024 ** 3).default(32 * 1024 * 1024),
+  /** URLs remembered in process, each pointing at a content hash. */
+  maxUrls: z.number().int().min(1).max(10_000_000).default(200_000),
+  /** Shared tier: the knowledge cache's Redis (knowledge.redisUrl) when set. */
+  useRedis: z.boolean().default(true),
+  redisKeyPrefix: z.string().max(64).default('gs:img:v1:'),
+  redisTimeoutMs: positiveMs(10_000).default(50),
+  ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).default(7 * 24 * 3600)
 }).strict()
 
 export const DetectorConfigSchema = z.object({
@@ -91,6 +111,8 @@ export const ImagesConfigSchema = z.object({
   /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
   workers: z.number().int().min(1).max(64).default(1),
   intraOpThreads: z.number().int().min(0).max(256).default(1),
+  /** Provider of the image models' sessions, as textModels.executionProvider: `auto` uses CUDA when its provider is installed. */
+  executionProvider: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /**
    * Decoded images allowed to wait for a worker (bounds memory: about 5 MB
    * each at maxSide 1280). Waiting spends the post's budget, so in practice
@@ -102,6 +124,7 @@ export const ImagesConfigSchema = z.object({
   /** Regions offered to stage 2 (the paper found about 18 object slots best). */
   topK: z.number().int().min(1).max(64).default(18),
   fetch: ImageFetchConfigSchema.default(() => ImageFetchConfigSchema.parse({})),
+  cache: AnalysisCacheConfigSchema.default(() => AnalysisCacheConfigSchema.parse({})),
   decode: ImageDecodeConfigSchema.default(() => ImageDecodeConfigSchema.parse({})),
   detector: DetectorConfigSchema.default(() => DetectorConfigSchema.parse({})),
   ocr: OcrConfigSchema.default(() => OcrConfigSchema.parse({})),
@@ -111,6 +134,7 @@ export const ImagesConfigSchema = z.object({
 
 export type ImageFetchConfig = z.infer<typeof ImageFetchConfigSchema>
 export type ImageDecodeConfig = z.infer<typeof ImageDecodeConfigSchema>
+export type AnalysisCacheConfig = z.infer<typeof AnalysisCacheConfigSchema>
 export type DetectorConfig = z.infer<typeof DetectorConfigSchema>
 export type OcrConfig = z.infer<typeof OcrConfigSchema>
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>

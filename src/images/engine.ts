@@ -3,6 +3,7 @@
 // regions. All inference goes through onnxruntime-node, whose run() blocks its
 // thread: the stage calls this only from worker threads (worker.ts); tests may
 // call it directly.
+import { createSession, type ExecutionProvider } from '../stages/onnx.js'
 import { readFile, access } from 'node:fs/promises'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -26,6 +27,8 @@ export interface EngineConfig {
   ocr: OcrConfig
   embedder: EmbedderConfig
   intraOpThreads: number
+  /** `cpu` when absent; `auto` uses CUDA when onnxruntime-node's CUDA provider is installed. */
+  executionProvider?: ExecutionProvider
 }
 
 export interface ImageEngine {
@@ -56,15 +59,17 @@ async function readJsonFile (file: string, what: string): Promise<Record<string,
   }
 }
 
-async function openSession (file: string, what: string, threads: number): Promise<ort.InferenceSession> {
+/** How an image model's session runs: intra-op threads and provider. */
+interface SessionSettings {
+  threads: number
+  provider: ExecutionProvider
+}
+
+async function openSession (file: string, what: string, settings: SessionSettings): Promise<ort.InferenceSession> {
   await mustExist(file, what)
   try {
-    return await ort.InferenceSession.create(file, {
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential'
-    })
+    // The same provider choice as the text models: `auto` takes CUDA when its provider library is installed.
+    return (await createSession(file, { executionProvider: settings.provider, intraOpThreads: settings.threads, interOpThreads: 1 })).session
   } catch (error) {
     throw wrapError('GS_ERR_MODEL_INVALID', `cannot load ${what} ${file}`, error)
   }
@@ -89,7 +94,7 @@ interface DetectorModel {
   labels: string[]
 }
 
-async function loadDetector (config: DetectorConfig, threads: number): Promise<DetectorModel> {
+async function loadDetector (config: DetectorConfig, threads: SessionSettings): Promise<DetectorModel> {
   const manifestFile = path.join(config.modelDir, 'manifest.json')
   const manifest = await readJsonFile(manifestFile, 'detector manifest')
   const file = manifest.file
@@ -158,7 +163,7 @@ const OCR_FILES = {
   dictionary: 'ppocr_keys_v1.txt'
 }
 
-async function loadOcr (config: OcrConfig, threads: number): Promise<OcrModel> {
+async function loadOcr (config: OcrConfig, threads: SessionSettings): Promise<OcrModel> {
   const dictFile = path.join(config.modelDir, OCR_FILES.dictionary)
   await mustExist(dictFile, 'OCR dictionary')
   const [det, rec, dictText] = await Promise.all([
@@ -313,7 +318,7 @@ interface EmbedderModel {
   maxLength: number
 }
 
-async function loadEmbedder (config: EmbedderConfig, threads: number): Promise<EmbedderModel> {
+async function loadEmbedder (config: EmbedderConfig, threads: SessionSettings): Promise<EmbedderModel> {
   const manifestFile = path.join(config.modelDir, 'manifest.json')
   const manifest = await readJsonFile(manifestFile, 'embedder manifest')
   const files = manifest.files as { int8?: unknown, tokenizer?: unknown } | undefined
@@ -367,7 +372,7 @@ async function embed (model: EmbedderModel, texts: readonly string[]): Promise<F
 // ---------------------------------------------------------------- facade
 
 export async function createImageEngine (config: EngineConfig): Promise<ImageEngine> {
-  const threads = config.intraOpThreads
+  const threads: SessionSettings = { threads: config.intraOpThreads, provider: config.executionProvider ?? 'cpu' }
   // Settle every load before deciding: a session still being created when the
   // worker is torn down aborts the process inside onnxruntime's native code.
   const [detectorResult, ocrResult, embedderResult] = await Promise.allSettled([

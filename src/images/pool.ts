@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads'
 import type { ErrorCode } from '../errors/index.js'
 import { GroundstreamError } from '../errors/index.js'
+import type { ImageRegion } from '../contracts/index.js'
 import type { Analysis } from './analyse.js'
 import type { RgbImage } from './engine.js'
 import type { AnalyseRequest, WorkerInit, WorkerReply } from './worker-protocol.js'
@@ -12,12 +13,15 @@ import type { AnalyseRequest, WorkerInit, WorkerReply } from './worker-protocol.
 export interface ImageAnalyser {
   init (): Promise<void>
   analyse (image: RgbImage, queries: readonly string[], signal?: AbortSignal): Promise<Analysis>
+  /** Similarity of the queries to regions already known (a cached analysis); no detector, no OCR. */
+  relate (visual: { regions: ImageRegion[], description: string }, queries: readonly string[], signal?: AbortSignal): Promise<Analysis>
   close (): Promise<void>
 }
 
 interface Job {
   id: number
-  image: RgbImage
+  image: RgbImage | null
+  visual: { regions: ImageRegion[], description: string } | null
   queries: string[]
   signal: AbortSignal | undefined
   resolve: (a: Analysis) => void
@@ -107,14 +111,53 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
   function pump (): void {
     for (const slot of slots) {
       if (!slot.ready || slot.jobs.length > 0) continue
+      // Relate-only jobs (cached images) are cheap: all waiting ones go along with the next image batch.
+      const relate: Job[] = []
+      for (let i = queue.length - 1; i >= 0; i--) if ((queue[i] as Job).image === null) relate.unshift(...queue.splice(i, 1))
       const batch = queue.splice(0, options.batch)
-      if (batch.length === 0) return
-      slot.jobs = batch
+      if (batch.length === 0 && relate.length === 0) return
+      slot.jobs = [...relate, ...batch]
       // Copy into fresh buffers: the decoder's buffer may share a pooled ArrayBuffer.
-      const jobs = batch.map((job) => ({ id: job.id, data: new Uint8Array(job.image.data), width: job.image.width, height: job.image.height, queries: job.queries }))
-      const request: AnalyseRequest = { type: 'analyse', jobs }
+      const jobs = batch.map((job) => {
+        const image = job.image as RgbImage
+        return { id: job.id, data: new Uint8Array(image.data), width: image.width, height: image.height, queries: job.queries }
+      })
+      const request: AnalyseRequest = {
+        type: 'analyse',
+        jobs,
+        relate: relate.map((job) => ({ id: job.id, ...(job.visual as { regions: ImageRegion[], description: string }), queries: job.queries }))
+      }
       slot.worker.postMessage(request, jobs.map((j) => j.data.buffer as ArrayBuffer))
     }
+  }
+
+  function submit (image: RgbImage | null, visual: Job['visual'], queries: readonly string[], signal?: AbortSignal): Promise<Analysis> {
+    if (closed || started === null) return Promise.reject(new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker pool is not running'))
+    if (signal?.aborted) return Promise.reject(abortError(signal))
+    if (queue.length >= options.maxQueue) return Promise.reject(new GroundstreamError('GS_ERR_TIMEOUT', `image worker queue full (${options.maxQueue})`, { retriable: true }))
+    return new Promise<Analysis>((resolve, reject) => {
+      const job: Job = {
+        id: nextId++,
+        image,
+        visual,
+        queries: [...queries],
+        signal,
+        resolve,
+        reject,
+        onAbort: () => {
+          const index = queue.indexOf(job)
+          if (index >= 0) queue.splice(index, 1)
+          // A running job keeps its worker until it finishes; its result is then ignored.
+          job.resolve = () => undefined
+          job.reject = () => undefined
+          settle(job)
+          reject(abortError(signal))
+        }
+      }
+      signal?.addEventListener('abort', job.onAbort, { once: true })
+      queue.push(job)
+      pump()
+    })
   }
 
   return Object.freeze({
@@ -128,31 +171,10 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
       await started
     },
     analyse (image: RgbImage, queries: readonly string[], signal?: AbortSignal): Promise<Analysis> {
-      if (closed || started === null) return Promise.reject(new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker pool is not running'))
-      if (signal?.aborted) return Promise.reject(abortError(signal))
-      if (queue.length >= options.maxQueue) return Promise.reject(new GroundstreamError('GS_ERR_TIMEOUT', `image worker queue full (${options.maxQueue})`, { retriable: true }))
-      return new Promise<Analysis>((resolve, reject) => {
-        const job: Job = {
-          id: nextId++,
-          image,
-          queries: [...queries],
-          signal,
-          resolve,
-          reject,
-          onAbort: () => {
-            const index = queue.indexOf(job)
-            if (index >= 0) queue.splice(index, 1)
-            // A running job keeps its worker until it finishes; its result is then ignored.
-            job.resolve = () => undefined
-            job.reject = () => undefined
-            settle(job)
-            reject(abortError(signal))
-          }
-        }
-        signal?.addEventListener('abort', job.onAbort, { once: true })
-        queue.push(job)
-        pump()
-      })
+      return submit(image, null, queries, signal)
+    },
+    relate (visual: { regions: ImageRegion[], description: string }, queries: readonly string[], signal?: AbortSignal): Promise<Analysis> {
+      return submit(null, visual, queries, signal)
     },
     async close (): Promise<void> {
       if (closed) return

@@ -3,6 +3,8 @@
 // `work.regionOrder` and `work.regionSimilarity`. A post's image gets at most
 // `perPostBudgetMs` of wall-clock; past it the post goes on without image
 // context (status `timeout`). Nothing here throws for one bad image.
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
@@ -11,6 +13,8 @@ import type { ImagesConfig } from './config.js'
 import { decodeImage } from './decode.js'
 import { createImageFetcher, type ImageFetcher } from './fetch.js'
 import { createWorkerPool, type ImageAnalyser } from './pool.js'
+import { contentHash, createAnalysisCache, settingsFingerprint, type AnalysisRedis, type VisualAnalysis } from './analysis-cache.js'
+import { createHostGuard, isRefusal } from './host-guard.js'
 
 export interface ImageDoneEvent {
   postId: string
@@ -26,6 +30,8 @@ export interface ImageStageLogger {
 }
 
 export interface ImageStageDeps {
+  /** Shared tier of the analysis cache (the knowledge cache's Redis client); absent: in-process only. */
+  redis?: AnalysisRedis | null
   /** Defaults to a guarded undici fetcher built from `config.fetch`. */
   fetcher?: ImageFetcher
   /** Defaults to a worker-thread pool running the ONNX models. */
@@ -36,9 +42,14 @@ export interface ImageStageDeps {
   onImage?: (event: ImageDoneEvent) => void
 }
 
+/** Where a post's image analysis came from. */
+export type ImageSource = 'skipped_no_candidates' | 'analysed' | 'cached_url' | 'cached_hash' | 'shared_in_flight' | 'failed'
+
 export interface ImageStage extends Stage {
   /** Count of outcomes per status since start. */
   stats (): Readonly<Partial<Record<ImageStatus, number>>>
+  /** Count of posts with an image URL by where their analysis came from (skips and cache hits). */
+  sources (): Readonly<Partial<Record<ImageSource, number>>>
 }
 
 /** What the sentence encoder compares regions against: the candidate and its knowledge title. */
@@ -75,6 +86,22 @@ function createSemaphore (limit: number): { run<T> (fn: () => Promise<T>): Promi
   }
 }
 
+/**
+ * The longest side any image model looks at: the detector's square input, or
+ * the OCR detector's limit when OCR is on. Decoding to this (libvips shrinks
+ * JPEGs while decoding) costs less than decoding at full size and resizing.
+ */
+export async function modelSide (config: ImagesConfig): Promise<number> {
+  let detectorSide = 512
+  try {
+    const manifest = JSON.parse(await readFile(path.join(config.detector.modelDir, 'manifest.json'), 'utf8')) as { input?: { size?: unknown } }
+    if (typeof manifest.input?.size === 'number' && manifest.input.size > 0) detectorSide = manifest.input.size
+  } catch {
+    // A missing or broken manifest fails the engine's own load with a clear error; keep the default here.
+  }
+  return Math.max(detectorSide, config.ocr.enabled ? config.ocr.detMaxSide : 0)
+}
+
 class Outcome extends Error {
   constructor (readonly status: ImageStatus, readonly reason: string, readonly width: number | null = null, readonly height: number | null = null) {
     super(reason)
@@ -88,22 +115,105 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     maxQueue: config.queueLimit,
     batch: config.workerBatch,
     init: {
-      engine: { detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: config.intraOpThreads },
+      engine: { detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: config.intraOpThreads, executionProvider: config.executionProvider },
       topK: config.topK
     }
   })
   const counts: Partial<Record<ImageStatus, number>> = {}
+  const sourceCounts: Partial<Record<ImageSource, number>> = {}
   const decodeSlots = createSemaphore(config.decode.concurrency)
+  const hosts = createHostGuard({
+    maxPerHost: config.fetch.maxPerHost,
+    queuePerHost: config.fetch.queuePerHost,
+    breakerTimeouts: config.fetch.hostBreakerTimeouts,
+    breakerOpenMs: config.fetch.hostBreakerOpenMs
+  })
+  const cache = config.cache.enabled
+    ? createAnalysisCache({
+      maxBytes: config.cache.maxBytes,
+      maxUrls: config.cache.maxUrls,
+      // Anything that changes what the models report changes the key.
+      fingerprint: settingsFingerprint({ detector: config.detector, ocr: config.ocr, embedder: config.embedder, topK: config.topK }),
+      redis: config.cache.useRedis ? deps.redis ?? null : null,
+      redisKeyPrefix: config.cache.redisKeyPrefix,
+      redisTimeoutMs: config.cache.redisTimeoutMs,
+      ttlSeconds: config.cache.ttlSeconds
+    })
+    : null
+  /** Images being analysed now, by URL: a repeat in the same or a later batch waits for it instead of fetching again. */
+  const inFlight = new Map<string, Promise<VisualAnalysis>>()
+  // Decoding at the size the models use (shrink-on-load): set in init from the detector's manifest.
+  let decodeConfig = config.decode
   let closed = false
 
-  async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<{ context: ImageContext, analysis: Analysis }> {
-    const fetched = await fetcher.fetch(url, signal)
+  type Analysed = { context: ImageContext, analysis: Analysis, source: ImageSource }
+
+  function contextOf (url: string, visual: VisualAnalysis): ImageContext {
+    // The post's own URL (not the last redirect hop), so documents join back to the post.
+    return { url, status: 'ok', width: visual.width, height: visual.height, description: visual.description, regions: visual.regions }
+  }
+
+  async function relate (url: string, visual: VisualAnalysis, queries: string[], signal: AbortSignal, source: ImageSource): Promise<Analysed> {
+    let analysis: Analysis
+    try {
+      analysis = await analyser.relate(visual, queries, signal)
+    } catch (error) {
+      if (isGroundstreamError(error, 'GS_ERR_TIMEOUT')) throw new Outcome('timeout', error.message, visual.width, visual.height)
+      throw error
+    }
+    return { context: contextOf(url, visual), analysis, source }
+  }
+
+  async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) throw new Outcome('timeout', 'budget exhausted waiting for the same image')
+    let onAbort: (() => void) | undefined
+    try {
+      return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(new Outcome('timeout', 'budget exhausted waiting for the same image')) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })])
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<Analysed> {
+    const queries = work.candidates.map((c, i) => candidateQuery(c, work.knowledge[i] ?? null))
+    const known = cache === null ? null : await cache.byUrl(url)
+    if (known !== null) return await relate(url, known.analysis, queries, signal, 'cached_url')
+    const running = inFlight.get(url)
+    if (running !== undefined) return await relate(url, await untilAborted(running, signal), queries, signal, 'shared_in_flight')
+    let share!: { resolve: (visual: VisualAnalysis) => void, reject: (error: unknown) => void }
+    const shared = new Promise<VisualAnalysis>((resolve, reject) => { share = { resolve, reject } })
+    shared.catch(() => undefined)
+    inFlight.set(url, shared)
+    try {
+      const result = await fetchAndAnalyse(url, queries, signal)
+      share.resolve({ regions: result.analysis.regions, description: result.analysis.description, width: result.context.width ?? 0, height: result.context.height ?? 0 })
+      return result
+    } catch (error) {
+      share.reject(error)
+      throw error
+    } finally {
+      inFlight.delete(url)
+    }
+  }
+
+  async function fetchAndAnalyse (url: string, queries: string[], signal: AbortSignal): Promise<Analysed> {
+    // A host that keeps timing out is not asked again until its breaker lets a probe through.
+    const fetched = await hosts.run(url, async () => await fetcher.fetch(url, signal), (outcome) => !outcome.ok && (outcome.status === 'timeout' || signal.aborted), signal)
+    if (isRefusal(fetched)) throw new Outcome('timeout', fetched.reason)
     if (!fetched.ok) throw new Outcome(fetched.status, fetched.reason)
-    const decoded = await decodeSlots.run(async () => await decodeImage(fetched.image.bytes, config.decode))
+    const hash = contentHash(fetched.image.bytes)
+    const same = cache === null ? null : await cache.byHash(hash)
+    if (same !== null) {
+      cache?.put(url, hash, same.analysis)
+      return await relate(url, same.analysis, queries, signal, 'cached_hash')
+    }
+    const decoded = await decodeSlots.run(async () => await decodeImage(fetched.image.bytes, decodeConfig))
     if (!decoded.ok) throw new Outcome(decoded.status, decoded.reason)
     const { image } = decoded
     if (signal.aborted) throw new Outcome('timeout', 'budget exhausted after decoding', image.originalWidth, image.originalHeight)
-    const queries = work.candidates.map((c, i) => candidateQuery(c, work.knowledge[i] ?? null))
     let analysis: Analysis
     try {
       analysis = await analyser.analyse(image, queries, signal)
@@ -111,24 +221,16 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       if (isGroundstreamError(error, 'GS_ERR_TIMEOUT')) throw new Outcome('timeout', error.message, image.originalWidth, image.originalHeight)
       throw error
     }
-    return {
-      analysis,
-      context: {
-        // The post's own URL (not the last redirect hop), so documents join back to the post.
-        url,
-        status: 'ok',
-        width: image.originalWidth,
-        height: image.originalHeight,
-        description: analysis.description,
-        regions: analysis.regions
-      }
-    }
+    const visual: VisualAnalysis = { regions: analysis.regions, description: analysis.description, width: image.originalWidth, height: image.originalHeight }
+    cache?.put(url, hash, visual)
+    return { analysis, context: contextOf(url, visual), source: 'analysed' }
   }
 
   async function processPost (work: PostWork): Promise<void> {
     const url = work.post.image_urls[0]
     if (url === undefined || work.candidates.length === 0) {
       // Posts without an image, or with nothing to ground, skip the image path entirely.
+      if (url !== undefined) sourceCounts.skipped_no_candidates = (sourceCounts.skipped_no_candidates ?? 0) + 1
       work.image = NO_IMAGE
       return
     }
@@ -147,12 +249,14 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     })
     let status: ImageStatus
     let reason: string | null = null
+    let source: ImageSource = 'failed'
     try {
-      const { context, analysis } = await Promise.race([analysePost(work, url, budget.signal), deadline])
+      const { context, analysis, source: from } = await Promise.race([analysePost(work, url, budget.signal), deadline])
       work.image = context
       work.regionOrder = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
       work.regionSimilarity = analysis.similarity
       status = 'ok'
+      source = from
     } catch (error) {
       if (error instanceof Outcome) {
         status = error.status
@@ -170,6 +274,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       budget.abort()
     }
     counts[status] = (counts[status] ?? 0) + 1
+    sourceCounts[source] = (sourceCounts[source] ?? 0) + 1
     const event: ImageDoneEvent = { postId: work.post.id, status, durationMs: performance.now() - started, regions: work.image.regions.length, reason }
     if (status !== 'ok') deps.logger?.debug({ postId: event.postId, status, reason }, 'image refused or failed')
     deps.onImage?.(event)
@@ -178,7 +283,9 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   return Object.freeze({
     name: 'image' as const,
     async init (): Promise<void> {
-      if (config.enabled) await analyser.init()
+      if (!config.enabled) return
+      decodeConfig = { ...config.decode, maxSide: Math.min(config.decode.maxSide, await modelSide(config)) }
+      await analyser.init()
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const started = performance.now()
@@ -194,6 +301,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       await fetcher.close()
       await analyser.close()
     },
-    stats: () => ({ ...counts })
+    stats: () => ({ ...counts }),
+    sources: () => ({ ...sourceCounts })
   })
 }

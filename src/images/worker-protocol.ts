@@ -1,4 +1,5 @@
 // Messages between the image stage and its inference workers.
+import type { ImageRegion } from '../contracts/index.js'
 import type { Analysis } from './analyse.js'
 import type { EngineConfig } from './engine.js'
 
@@ -15,10 +16,19 @@ export interface AnalyseJob {
   queries: string[]
 }
 
-/** Several images at once: the detector runs over them as one batch. */
+/** Similarity only, for an image whose regions came from the analysis cache. */
+export interface RelateJob {
+  id: number
+  regions: ImageRegion[]
+  description: string
+  queries: string[]
+}
+
+/** Several images at once: the detector runs over them as one batch; relate jobs need no image. */
 export interface AnalyseRequest {
   type: 'analyse'
   jobs: AnalyseJob[]
+  relate?: RelateJob[]
 }
 
 export type WorkerReply =

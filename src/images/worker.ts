@@ -2,7 +2,7 @@
 // detector, OCR and embedder live here, off the partition's event loop.
 import { parentPort, workerData } from 'node:worker_threads'
 import { isGroundstreamError, errorMessage } from '../errors/index.js'
-import { analyseImages } from './analyse.js'
+import { analyseImages, relateRegions } from './analyse.js'
 import { createImageEngine, type ImageEngine } from './engine.js'
 import type { AnalyseRequest, WorkerInit, WorkerReply } from './worker-protocol.js'
 
@@ -37,12 +37,24 @@ port.on('message', (message: AnalyseRequest | { type: 'close' }) => {
   }
   const jobs = message.jobs.map((job) => ({ image: { data: job.data, width: job.width, height: job.height }, queries: job.queries }))
   const answered = new Set<number>()
-  analyseImages(current, jobs, init.topK, (i, analysis) => {
-    const id = (message.jobs[i] as { id: number }).id
-    answered.add(id)
-    post({ type: 'result', id, analysis })
-  }).catch((error: unknown) => {
+  const relate = message.relate ?? []
+  const fail = (ids: readonly number[], error: unknown): void => {
     const code = isGroundstreamError(error) ? error.code : 'GS_ERR_INFERENCE'
-    for (const job of message.jobs) if (!answered.has(job.id)) post({ type: 'error', id: job.id, code, message: errorMessage(error) })
-  })
+    for (const id of ids) if (!answered.has(id)) post({ type: 'error', id, code, message: errorMessage(error) })
+  }
+  // Cached images first: they only need the embedder, so they never wait for a detector batch.
+  const related = relate.reduce(async (previous, job) => {
+    await previous
+    const similarity = await relateRegions(current, job.regions, job.queries)
+    answered.add(job.id)
+    post({ type: 'result', id: job.id, analysis: { regions: job.regions, description: job.description, similarity } })
+  }, Promise.resolve()).catch((error: unknown) => { fail(relate.map((job) => job.id), error) })
+  related.then(async () => {
+    if (jobs.length === 0) return
+    await analyseImages(current, jobs, init.topK, (i, analysis) => {
+      const id = (message.jobs[i] as { id: number }).id
+      answered.add(id)
+      post({ type: 'result', id, analysis })
+    })
+  }).catch((error: unknown) => { fail(message.jobs.map((job) => job.id), error) })
 })

@@ -13,6 +13,8 @@ export const TextModelsConfigSchema = z.object({
   executionProvider: ExecutionProviderSchema.default('auto'),
   intraOpThreads: z.number().int().min(0).max(256).default(0),
   interOpThreads: z.number().int().min(0).max(256).default(1),
+  /** Idle ONNX Runtime threads busy-wait for work (ORT's own default); off shares a few cores better (docs/operations.md). */
+  allowSpinning: z.boolean().default(false),
   /** Largest number of sequences in one ONNX run; micro-batches are split to fit. */
   maxSequencesPerRun: z.number().int().min(1).max(4096).default(64),
   /** Stage-1 spans below this score are not passed to stage 2. */

@@ -13,6 +13,12 @@ export interface SessionOptions {
   executionProvider: ExecutionProvider
   intraOpThreads: number
   interOpThreads: number
+  /**
+   * Whether idle intra-op threads busy-wait for the next run. ONNX Runtime
+   * spins by default; on a few shared cores the spinning threads take CPU
+   * from the event loop, the other worker and the next batch's tokenisation.
+   */
+  allowSpinning?: boolean
 }
 
 export interface LoadedSession {
@@ -68,7 +74,8 @@ function baseOptions (options: SessionOptions): ort.InferenceSession.SessionOpti
     graphOptimizationLevel: 'all',
     intraOpNumThreads: options.intraOpThreads,
     interOpNumThreads: options.interOpThreads,
-    executionMode: 'sequential'
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' }, inter_op: { allow_spinning: options.allowSpinning === true ? '1' : '0' } } }
   }
 }
 

@@ -69,7 +69,8 @@ async function loadStage (dir: string, config: TextModelsConfig): Promise<Loaded
     createSession(model.modelFile, {
       executionProvider: config.executionProvider,
       intraOpThreads: config.intraOpThreads,
-      interOpThreads: config.interOpThreads
+      interOpThreads: config.interOpThreads,
+      allowSpinning: config.allowSpinning
     }),
     loadWordTokenizer(model.tokenizerFile)
   ])

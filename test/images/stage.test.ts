@@ -29,7 +29,8 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     server.route('/corrupt.jpg', serveBytes(corruptJpeg(), 'image/jpeg'))
     server.route('/hang.jpg', () => { /* never answers: the budget must cut it */ })
     // workerBatch 3: the worker takes several images at once, so batching is exercised.
-    stage = createImageStage(testConfig({ perPostBudgetMs: 4_000, workerBatch: 3, fetch: { requestTimeoutMs: 10_000 } }), { onImage: (e) => events.push(e) })
+    // The analysis cache is off here so every post really runs the models (the cache has its own tests below).
+    stage = createImageStage(testConfig({ perPostBudgetMs: 4_000, workerBatch: 3, fetch: { requestTimeoutMs: 10_000 }, cache: { enabled: false } }), { onImage: (e) => events.push(e) })
     await stage.init()
   })
 
@@ -134,12 +135,97 @@ describe('image stage (worker pool, real models, loopback server)', () => {
   it('reports a disabled image path without fetching', async () => {
     let fetched = 0
     const fetcher: ImageFetcher = { fetch: async () => { fetched++; throw new Error('must not fetch') }, close: async () => {}, destroy: async () => {} }
-    const off = createImageStage(testConfig({ enabled: false }), { fetcher, analyser: { init: async () => {}, analyse: async () => { throw new Error('no') }, close: async () => {} } })
+    const off = createImageStage(testConfig({ enabled: false }), { fetcher, analyser: { init: async () => {}, analyse: async () => { throw new Error('no') }, relate: async () => { throw new Error('no') }, close: async () => {} } })
     await off.init()
     const [out] = await off.run([work('d1', 'dog', [server.url('/dog.jpg')], ['dog'])])
     assert.equal(out!.image.status, 'disabled')
     assert.equal(fetched, 0)
     await off.close()
+  })
+})
+
+describe('image stage: repeated images and slow hosts', () => {
+  let server: TestServer
+  let slow: TestServer
+  let stage: ImageStage
+
+  before(async () => {
+    server = await startServer()
+    slow = await startServer()
+    const scene = (await renderSignScene('STARBUCKS')).bytes
+    server.route('/scene.jpg', serveBytes(scene, 'image/jpeg'))
+    server.route('/repost.jpg', serveBytes(scene, 'image/jpeg'))
+    server.route('/dog.jpg', serveBytes(await fixture('dog.jpg'), 'image/jpeg'))
+    for (const id of ['h1', 'h2', 'h3']) slow.route(`/${id}.jpg`, () => { /* never answers */ })
+    stage = createImageStage(testConfig({ fetch: { hostBreakerTimeouts: 2, hostBreakerOpenMs: 60_000 } }), {})
+    await stage.init()
+  })
+
+  after(async () => {
+    await stage.close()
+    await server.close()
+    await slow.close()
+  })
+
+  it('analyses an image once: a repeated URL, the same bytes elsewhere and a repeat in the same batch reuse it', async () => {
+    const [first] = await stage.run([work('c1', 'Coffee with Obama at Starbucks', [server.url('/scene.jpg')], ['Obama', 'Starbucks'])])
+    const again = await stage.run([
+      work('c2', 'Starbucks again', [server.url('/scene.jpg')], ['Starbucks']),
+      work('c3', 'Obama at Starbucks', [server.url('/repost.jpg')], ['Starbucks', 'Obama'])
+    ])
+    const sameBatch = await stage.run([
+      work('c4', 'my dog', [server.url('/dog.jpg')], ['dog']),
+      work('c5', 'your dog', [server.url('/dog.jpg')], ['dog'])
+    ])
+    assert.equal(server.hits.get('/scene.jpg'), 1, 'a repeated URL is not fetched again')
+    assert.equal(server.hits.get('/repost.jpg'), 1)
+    assert.equal(server.hits.get('/dog.jpg'), 1, 'two posts of one batch share one fetch')
+    for (const out of [...again, ...sameBatch]) assert.equal(out.image.status, 'ok')
+    assert.deepEqual(again.map((w) => w.image.regions), [first!.image.regions, first!.image.regions])
+    assert.equal(again[1]!.image.description, first!.image.description)
+    assert.equal(again[1]!.image.url, server.url('/repost.jpg'), 'the post keeps its own URL')
+    // Similarity is per post: c3 asks about Starbucks first, so the sign leads its first row.
+    const sign = first!.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
+    assert.equal(again[1]!.regionOrder?.[0]?.[0], sign)
+    assert.deepEqual(again[1]!.regionSimilarity?.[1], first!.regionSimilarity?.[0], 'the same query scores the same regions the same')
+    assert.deepEqual(sameBatch[1]!.image.regions, sameBatch[0]!.image.regions)
+    const sources = stage.sources()
+    assert.equal(sources.analysed, 2)
+    assert.equal(sources.cached_url, 1)
+    assert.equal(sources.cached_hash, 1)
+    assert.equal(sources.shared_in_flight, 1)
+  })
+
+  it('stops fetching from a host whose images keep timing out', async () => {
+    // A short budget so the host times out quickly; the shared analyser is not needed for this.
+    const guarded = createImageStage(testConfig({ perPostBudgetMs: 800, fetch: { hostBreakerTimeouts: 2, hostBreakerOpenMs: 60_000 } }), {
+      analyser: { init: async () => {}, analyse: async () => { throw new Error('not reached') }, relate: async () => { throw new Error('not reached') }, close: async () => {} }
+    })
+    await guarded.init()
+    const hang = (id: string): PostWork => work(id, 'slow', [slow.url(`/${id}.jpg`)], ['slow'])
+    try {
+      for (const id of ['h1', 'h2']) {
+        const [out] = await guarded.run([hang(id)])
+        assert.equal(out!.image.status, 'timeout')
+      }
+      // The second timeout is counted once its aborted fetch returns.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const started = Date.now()
+      const [out] = await guarded.run([hang('h3')])
+      assert.ok(Date.now() - started < 500, `an open breaker answers at once (took ${Date.now() - started} ms)`)
+      assert.equal(out!.image.status, 'timeout')
+      assert.deepEqual(['h1', 'h2', 'h3'].map((id) => slow.hits.get(`/${id}.jpg`) ?? 0), [1, 1, 0], 'the third image was not requested')
+    } finally {
+      await guarded.close()
+    }
+    const [other] = await stage.run([work('h4', 'dog', [server.url('/dog.jpg')], ['dog'])])
+    assert.equal(other!.image.status, 'ok', 'other hosts and stages are unaffected')
+  })
+
+  it('decodes at the size the models use, not larger', async () => {
+    const { modelSide } = await import('../../src/images/stage.js')
+    assert.equal(await modelSide(testConfig()), 960)
+    assert.equal(await modelSide(testConfig({ ocr: { enabled: false } })), 512)
   })
 })
 

@@ -1,0 +1,29 @@
+// The run summary's throughput line: the sustained rate (first micro-batch to
+// last post) with the whole-run rate beside it, and startup on its own line.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { formatSummary, type RunSummary } from '../../src/cli/run.js'
+
+const summary: RunSummary = {
+  mode: 'file',
+  sink: 'jsonl',
+  elapsedMs: 10_000,
+  startupMs: 4_000,
+  processingMs: 5_000,
+  postsDone: 1_500,
+  documents: 2_000,
+  deadLetters: {},
+  batches: 47,
+  stages: { stage1: { batches: 47, posts: 1_500, totalMs: 2_000 } },
+  sinkStats: { batches: 47, posts: 1_500, totalMs: 100 },
+  pipelineLatencyMs: { p50: 80, p99: 200, max: 250 },
+  exitCode: 0
+}
+
+describe('run summary', () => {
+  it('prints the sustained rate, the whole-run rate and startup apart', () => {
+    const text = formatSummary(summary)
+    assert.match(text, /posts indexed\s+1500 {2}\(300\.0 posts\/s; 150\.0 posts\/s including startup\)/)
+    assert.match(text, /startup\s+4\.00 s/)
+  })
+})

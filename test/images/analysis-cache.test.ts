@@ -1,0 +1,66 @@
+// The image-analysis cache: in-process tier always; the Redis tier against a
+// real Redis when REDIS_URL is set (scripts/services.sh exports it).
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Redis } from 'ioredis'
+import { contentHash, createAnalysisCache, settingsFingerprint, type VisualAnalysis } from '../../src/images/analysis-cache.js'
+
+const visual = (label: string): VisualAnalysis => ({
+  regions: [{ label, text: null, kind: 'object', score: 0.9, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }],
+  description: label,
+  width: 640,
+  height: 480
+})
+
+describe('image analysis cache (in process)', () => {
+  it('finds an analysis by URL and by content hash, and misses on anything else', async () => {
+    const cache = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f' })
+    const hash = contentHash(Buffer.from('image bytes'))
+    assert.equal(await cache.byUrl('https://a.example/x.jpg'), null)
+    assert.equal(await cache.byHash(hash), null)
+    cache.put('https://a.example/x.jpg', hash, visual('dog'))
+    assert.deepEqual((await cache.byUrl('https://a.example/x.jpg'))?.analysis, visual('dog'))
+    assert.deepEqual((await cache.byHash(hash))?.analysis, visual('dog'))
+    assert.equal(await cache.byUrl('https://a.example/y.jpg'), null)
+    assert.deepEqual(cache.stats(), { urlHits: 1, hashHits: 1, redisHits: 0, misses: 1 }, "a miss is counted once, when the content hash is unknown too")
+  })
+
+  it('stays within its byte budget, forgetting the least recently used', async () => {
+    const cache = createAnalysisCache({ maxBytes: 600, maxUrls: 100, fingerprint: 'f' })
+    for (let i = 0; i < 10; i++) cache.put(`u${i}`, contentHash(Buffer.from(String(i))), visual(`label ${i}`))
+    assert.equal(await cache.byUrl('u0'), null)
+    assert.notEqual(await cache.byUrl('u9'), null)
+  })
+
+  it('keys depend on the analysis settings', () => {
+    assert.notEqual(settingsFingerprint({ topK: 18 }), settingsFingerprint({ topK: 12 }))
+  })
+})
+
+const REDIS_URL = process.env.REDIS_URL
+describe('image analysis cache (Redis tier)', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set: start Redis with `scripts/services.sh start redis` and export its env' : false }, () => {
+  it('shares analyses between processes through Redis, by URL and by hash', async () => {
+    const redis = new Redis(REDIS_URL as string, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    await redis.connect()
+    const prefix = `gs:test:img:${process.pid}:${Date.now()}:`
+    try {
+      const writer = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
+      const hash = contentHash(Buffer.from('shared bytes'))
+      writer.put('https://b.example/p.jpg', hash, visual('horse'))
+      // The writes are fire-and-forget; wait until Redis has them.
+      for (let i = 0; i < 50 && (await redis.keys(`${prefix}*`)).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      const reader = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
+      const byUrl = await reader.byUrl('https://b.example/p.jpg')
+      assert.equal(byUrl?.tier, 'redis')
+      assert.deepEqual(byUrl?.analysis, visual('horse'))
+      const other = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
+      assert.deepEqual((await other.byHash(hash))?.analysis, visual('horse'))
+      const otherModels = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'g', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
+      assert.equal(await otherModels.byHash(hash), null, 'another fingerprint never reads these entries')
+    } finally {
+      const keys = await redis.keys(`${prefix}*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
+    }
+  })
+})
