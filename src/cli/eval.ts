@@ -89,6 +89,8 @@ export async function main (argv: string[]): Promise<number> {
   const config = TextModelsConfigSchema.parse({
     modelsDir: values.models,
     precision: values.precision,
+    // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
+    tagCandidates: false,
     ...(values['min-span-score'] === undefined ? {} : { minSpanScore: Number(values['min-span-score']) }),
     ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) })
   })

@@ -80,7 +80,10 @@ export function createWordSegmenter (rankedWords: readonly string[]): WordSegmen
  * `iPhone15` -> `iPhone 15`; `G7`, `NVIDIA` and `tbt` stay whole.
  */
 export function segmentTag (body: string, segmenter: WordSegmenter | null): string {
-  const parts = body.replace(/_+/gu, ' ').replace(CAMEL_BOUNDARY, ' ').replace(LETTERS_DIGITS, ' ').split(' ').filter((part) => part.length > 0)
+  const parts = body.replace(/_+/gu, ' ').replace(CAMEL_BOUNDARY, ' ')
+    // `iPhone`, `eBay`: one lower-case letter before a capital is part of the name.
+    .replace(/(?<=^|\s)(\p{Ll}) (?=\p{Lu})/gu, '$1')
+    .replace(LETTERS_DIGITS, ' ').split(' ').filter((part) => part.length > 0)
   const words = parts.flatMap((part) => segmenter !== null && part.length >= MIN_SEGMENTED_RUN && /^\p{Ll}+$/u.test(part) ? segmenter.split(part) : [part])
   return words.join(' ')
 }
