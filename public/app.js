@@ -47,6 +47,13 @@ async function getJson (path, query, signal) {
 }
 
 /** The post text with each mention wrapped, using the mentions' character offsets. */
+// What a mention was linked to: title, one-line description and id; empty when not linked.
+function linkLine (entity, prefix) {
+  if (!entity.canonical_id) return ''
+  const description = entity.canonical_description ? ` — ${entity.canonical_description}` : ''
+  return `${prefix}${entity.canonical_title ?? entity.canonical_id}${description} (${entity.canonical_id})`
+}
+
 function renderText (text, entities) {
   const p = el('p', { class: 'text' })
   const spans = [...entities].filter((e) => e.start >= 0 && e.end <= text.length && e.start < e.end).sort((a, b) => a.start - b.start)
@@ -54,7 +61,7 @@ function renderText (text, entities) {
   for (const entity of spans) {
     if (entity.start < at) continue
     p.append(text.slice(at, entity.start))
-    p.append(el('mark', { class: `mention ${entity.type}`, title: `${entity.type} · ${(entity.score * 100).toFixed(0)}%${entity.canonical_title ? ` · ${entity.canonical_title}` : ''}` }, text.slice(entity.start, entity.end)))
+    p.append(el('mark', { class: `mention ${entity.type}`, title: `${entity.type} · ${(entity.score * 100).toFixed(0)}%${entity.mention_kind && entity.mention_kind !== 'text' ? ` · ${entity.mention_kind}` : ''}${linkLine(entity, ' · ')}` }, text.slice(entity.start, entity.end)))
     at = entity.end
   }
   p.append(text.slice(at))
@@ -91,7 +98,7 @@ function chooseEntity (normalised) {
 function renderPost (post) {
   const when = new Date(post.created_at)
   const chips = el('div', { class: 'entities' }, ...post.entities.map((e) =>
-    el('button', { type: 'button', class: `chip ${e.type}`, dataset: { entity: e.normalised }, onclick: () => chooseEntity(e.normalised), title: e.canonical_id ?? '' },
+    el('button', { type: 'button', class: `chip ${e.type}`, dataset: { entity: e.normalised }, onclick: () => chooseEntity(e.normalised), title: linkLine(e, '') },
       `${e.text} `, el('small', {}, e.type), e.box ? ' ▣' : '')))
   return el('article', { class: 'post', dataset: { postId: post.post_id } },
     el('div', { class: 'meta' },

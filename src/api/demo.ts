@@ -17,7 +17,8 @@ export interface DemoMention {
   text: string
   type: EntityType
   score?: number
-  canonical?: [string, string]
+  /** id, title and an optional one-line description */
+  canonical?: [string, string, string?]
   box?: NormalisedBox & { label?: string }
 }
 
@@ -30,8 +31,8 @@ export interface DemoPost {
   handle?: string
 }
 
-const ACME: [string, string] = ['Q-acme', 'Acme Corporation']
-const PARIS: [string, string] = ['Q90', 'Paris']
+const ACME: [string, string, string] = ['Q-acme', 'Acme Corporation', 'Fictional maker of everything, the demo brand']
+const PARIS: [string, string, string] = ['Q90', 'Paris', 'Capital city of France']
 
 /**
  * The story the tests check:
@@ -72,6 +73,7 @@ export function demoDocuments (mediaBaseUrl: string, t0: Date): EntityDocument[]
         entity: {
           text: mention.text,
           normalised: normaliseEntityText(mention.text),
+          mention_kind: mention.text.startsWith('#') ? 'hashtag' : mention.text.startsWith('@') ? 'handle' : 'text',
           type: mention.type,
           score: mention.score ?? 0.9,
           span_score: 0.9,
@@ -79,6 +81,7 @@ export function demoDocuments (mediaBaseUrl: string, t0: Date): EntityDocument[]
           end,
           canonical_id: mention.canonical?.[0] ?? null,
           canonical_title: mention.canonical?.[1] ?? null,
+          canonical_description: mention.canonical?.[2] ?? null,
           knowledge_source: mention.canonical === undefined ? null : 'catalogue'
         },
         box: mention.box === undefined

@@ -2,7 +2,7 @@
 // Elasticsearch: every parameter has a type, a bound and a default, unknown
 // parameters are rejected, and all problems come back in one error.
 import { z } from 'zod'
-import { ENTITY_TYPES } from '../contracts/index.js'
+import { ENTITY_TYPES, MENTION_KINDS } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
 
@@ -68,6 +68,7 @@ function filterShape (limits: ApiLimits) {
     entity: list(z.string().max(limits.maxQueryChars)),
     canonical_id: list(z.string().max(512)),
     type: list(z.enum(ENTITY_TYPES)),
+    mention_kind: list(z.enum(MENTION_KINDS)),
     post_id: list(z.string().max(256)),
     from: isoTime.optional(),
     to: isoTimeEnd.optional(),
@@ -118,7 +119,7 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
-export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'type' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
+export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */
 export function parseRequest<S extends z.ZodTypeAny> (schema: S, query: unknown): z.infer<S> {

@@ -172,6 +172,7 @@ export function buildFilter (request: FilterRequest): Query {
   if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
+  if (request.mention_kind !== undefined) filter.push({ terms: { 'entity.mention_kind': request.mention_kind } })
   if (request.post_id !== undefined) filter.push({ terms: { post_id: request.post_id } })
   if (request.from !== undefined && request.to !== undefined && request.from.getTime() >= request.to.getTime()) {
     throw invalid('from must be before to')

@@ -8,6 +8,8 @@ import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
 import { sweep, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
+import { formatBrandScores, parseBrandSet, scoreBrandSet, type BrandSetScores } from '../eval/brand-set.js'
+import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
 import { existsSync } from 'node:fs'
 import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConfigSchema } from '../images/index.js'
 import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
@@ -18,6 +20,8 @@ const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
+       groundstream eval --brand-set FILE [--documents FILE | --write-posts FILE]
+                        [--models DIR] [--report FILE]
 
 Scores span detection, MNER (span + type, per type, and for entities unseen in
 the training split) and GMNER (span + type + region) with the same stages the
@@ -30,6 +34,12 @@ service runs.
   --sweep      run once with every candidate kept, then score a grid of the
                three thresholds and print the best points (choose them on dev,
                never on test)
+
+With --brand-set (e.g. test/fixtures/brand-set.txt) it scores brand tracking
+instead, per mention kind (text, handle, hashtag): mention P/R, type accuracy,
+link precision and link coverage (docs/brand-tracking.md). --documents scores
+the entity documents a \`groundstream run\` wrote for the set's posts, which
+--write-posts writes as JSONL, instead of running the models.
 `
 
 async function trainedWithKnowledge (modelsDir: string): Promise<boolean> {
@@ -62,6 +72,9 @@ export async function main (argv: string[]): Promise<number> {
       'min-type-score': { type: 'string' },
       'max-none-score': { type: 'string' },
       sweep: { type: 'boolean', default: false },
+      'brand-set': { type: 'string' },
+      documents: { type: 'string' },
+      'write-posts': { type: 'string' },
       help: { type: 'boolean', default: false }
     }
   })
@@ -69,9 +82,21 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
+  if (values['brand-set'] !== undefined) {
+    return await evaluateBrandSet(values['brand-set'], {
+      models: values.models,
+      precision: values.precision,
+      batchSize: Number(values['batch-size']),
+      report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
+      ...(values.documents === undefined ? {} : { documents: values.documents }),
+      ...(values['write-posts'] === undefined ? {} : { writePosts: values['write-posts'] })
+    })
+  }
   const config = TextModelsConfigSchema.parse({
     modelsDir: values.models,
     precision: values.precision,
+    // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
+    tagCandidates: false,
     ...(values['min-span-score'] === undefined ? {} : { minSpanScore: Number(values['min-span-score']) }),
     ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) }),
     ...(values['max-none-score'] === undefined ? {} : { maxNoneScore: Number(values['max-none-score']) }),
@@ -147,4 +172,46 @@ export async function main (argv: string[]): Promise<number> {
   } finally {
     await Promise.all(pipeline.map((stage) => stage.close()))
   }
+}
+
+interface BrandSetOptions {
+  models: string
+  precision: string
+  batchSize: number
+  report: string
+  documents?: string
+  writePosts?: string
+}
+
+/** `eval --brand-set`: the service's stages (knowledge as the service runs it) over the labelled brand posts. */
+async function evaluateBrandSet (file: string, options: BrandSetOptions): Promise<number> {
+  const posts = parseBrandSet(await readFile(file, 'utf8'), file)
+  if (options.writePosts !== undefined) {
+    if (existsSync(options.writePosts)) throw new Error(`${options.writePosts} exists; not overwriting it`)
+    await writeFile(options.writePosts, posts.map((post) => JSON.stringify(brandPostToPost(post))).join('\n') + '\n')
+    process.stderr.write(`${posts.length} posts written to ${options.writePosts}\n`)
+    return 0
+  }
+  let scores: BrandSetScores
+  let models: unknown = null
+  if (options.documents !== undefined) {
+    scores = scoreBrandSet(posts, documentsToPredictions(await readFile(options.documents, 'utf8'), options.documents))
+  } else {
+    const config = TextModelsConfigSchema.parse({ modelsDir: options.models, precision: options.precision })
+    const stages = await createTextStages(config, { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
+    const pipeline: Stage[] = [stages.stage1, createKnowledgeStage(parseKnowledgeConfig({})), stages.stage2]
+    try {
+      await Promise.all(pipeline.map((stage) => stage.init()))
+      models = stages.models.info
+      scores = (await runBrandSet(posts, pipeline, options.batchSize)).scores
+    } finally {
+      await Promise.all(pipeline.map((stage) => stage.close()))
+    }
+  }
+  const mentions = posts.reduce((sum, post) => sum + post.mentions.length, 0)
+  process.stdout.write(`brand set ${file}: ${posts.length} posts, ${mentions} gold mentions\n${formatBrandScores(scores)}\n`)
+  await mkdir(path.dirname(options.report), { recursive: true })
+  await writeFile(options.report, `${JSON.stringify({ brandSet: file, posts: posts.length, mentions, documents: options.documents ?? null, models, scores }, null, 2)}\n`)
+  process.stderr.write(`report written to ${options.report}\n`)
+  return 0
 }

@@ -180,6 +180,7 @@ export const ENV_VARS: EnvTable = Object.freeze({
   GS_EXECUTION_PROVIDER: [['textModels', 'executionProvider'], asString],
   GS_KNOWLEDGE_ENABLED: [['knowledge', 'enabled'], asBoolean],
   GS_REDIS_URL: [['knowledge', 'redisUrl'], asString],
+  GS_CATALOGUE: [['knowledge', 'cataloguePath'], asString],
   GS_IMAGES_ENABLED: [['images', 'enabled'], asBoolean]
 })
 

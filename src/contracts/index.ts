@@ -63,15 +63,63 @@ export interface Word {
   end: number
 }
 
+/**
+ * How a mention is written: plain words, an @handle or a #hashtag. Handles
+ * and hashtags are candidates of their own (see docs/brand-tracking.md).
+ */
+export const MENTION_KINDS = ['text', 'handle', 'hashtag'] as const
+export type MentionKind = typeof MENTION_KINDS[number]
+
 /** A stage-1 span candidate: a run of words, with character offsets into the post text. */
 export interface Candidate {
   postId: string
+  /** The surface as written (`@TMobile`). */
   text: string
   start: number
   end: number
   wordStart: number
   wordEnd: number
   score: number
+  /** Absent means `text`. */
+  kind?: MentionKind
+  /**
+   * What knowledge and stage 2 are asked about, when it differs from `text`:
+   * a hashtag or handle segmented into words (`#ParisFashionWeek` -> `Paris Fashion Week`).
+   */
+  query?: string
+}
+
+/**
+ * Something a candidate could be linked to, from a typed source (the brand
+ * catalogue, countries, GeoNames cities, Wikipedia, WordNet). The knowledge
+ * stage gathers every option; stage 2 keeps one only when it agrees with the
+ * predicted type (src/stages/linking.ts).
+ */
+export interface LinkOption {
+  id: string
+  title: string
+  /** One line saying what the id is. */
+  description: string
+  /** What the source says this is; null for a reading that is not a named entity (`apple`, the fruit). */
+  type: EntityType | null
+  source: string
+  /**
+   * How the option was reached: `name` (title or alias), `handle` (an
+   * official account), `tag` (a hashtag or handle read as a name), or
+   * `context` (the words around the mention read it as a common noun:
+   * `Apple pie`; such an option vetoes ambiguous links).
+   */
+  match: 'name' | 'handle' | 'tag' | 'context'
+  /** For a populated place: how many live there, so a small town does not outrank a well-known place of the same name. */
+  population?: number
+}
+
+/** The link a document carries: what the mention was resolved to. */
+export interface EntityLink {
+  id: string
+  title: string
+  description: string
+  source: string
 }
 
 /** Knowledge joined onto a candidate by the knowledge cache. */
@@ -147,6 +195,8 @@ export interface RecognisedEntity {
   typeScores?: readonly number[]
   knowledge: Knowledge | null
   grounding: Grounding | null
+  /** The canonical entity, only when a typed source agrees with the type and context; absent or null otherwise. */
+  link?: EntityLink | null
 }
 
 export interface ModelVersions {
@@ -159,8 +209,10 @@ export interface EntityDocument {
   id: string
   post_id: string
   entity: {
+    /** The surface as written (`@TMobile`, `#ParisFashionWeek`). */
     text: string
     normalised: string
+    mention_kind: MentionKind
     type: EntityType
     score: number
     span_score: number
@@ -168,6 +220,9 @@ export interface EntityDocument {
     end: number
     canonical_id: string | null
     canonical_title: string | null
+    /** One line saying what `canonical_id` is; null when not linked. */
+    canonical_description: string | null
+    /** Where the stage-2 prompt's knowledge came from (not the link's source). */
     knowledge_source: string | null
   }
   box: (NormalisedBox & { label: string, score: number, reason: string }) | null

@@ -63,8 +63,10 @@ export const KnowledgeConfigSchema = z.object({
   /** Distinct keys looked up at once per batch. */
   maxConcurrentLookups: z.number().int().min(1).max(4096).default(64),
   wikipedia: WikipediaConfigSchema.default(WikipediaConfigSchema.parse({})),
-  /** JSONL of tracked brands/people: {name, aliases?, type?, description, id?}; absent means an empty catalogue. */
+  /** JSONL of tracked brands/people: {name, aliases?, handles?, type?, description, id?}; read before the shipped catalogue, so it overrides it. */
   cataloguePath: z.string().optional(),
+  /** Use the brand and organisation catalogue that ships in data/catalogue/brands.jsonl (docs/brand-tracking.md). */
+  shippedCatalogue: z.boolean().default(true),
   /** Cities below this population are not indexed: small towns named like people or words add noise. */
   citiesMinPopulation: z.number().int().min(0).max(10_000_000).default(15_000),
   /** JSONL of {key or surface, text, canonicalId?, title?, source?} loaded into the cache at init. */

@@ -3,7 +3,7 @@
 // concurrency, under one deadline for the batch; whatever has not answered by
 // then is null for this batch (and still lands in the cache for the next).
 import { setMaxListeners } from 'node:events'
-import type { Knowledge } from '../contracts/index.js'
+import type { Candidate, Knowledge, LinkOption } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, loadTokenCounter } from './budget.js'
@@ -11,8 +11,9 @@ import type { TokenCounter } from './budget.js'
 import { createKnowledgeCache } from './cache.js'
 import type { KnowledgeCache, KnowledgeLogger, RedisLike } from './cache.js'
 import type { KnowledgeInstrumentation } from './instrumentation.js'
-import { normaliseEntityKey } from './keys.js'
+import { normaliseEntity, normaliseEntityKey } from './keys.js'
 import type { Clock } from './lru.js'
+import { linkOptionFromKnowledge } from './link-options.js'
 import { createSources } from './sources/registry.js'
 import type { KnowledgeSource } from './sources/types.js'
 
@@ -28,16 +29,34 @@ export interface KnowledgeStageDeps {
   logger?: KnowledgeLogger
 }
 
+/** Below this population a GeoNames town does not outrank a place WordNet knows by the same name. */
+const WELL_KNOWN_TOWN = 100_000
+
+/**
+ * `Florida` is a town in Cuba to GeoNames and a US state to WordNet; `Asia`
+ * a town in the Philippines. A small town loses to a named place of the same
+ * name that WordNet knows (its sense is then the link); a city stays.
+ */
+function withoutOutrankedTowns (options: LinkOption[]): LinkOption[] {
+  const namedPlace = options.some((option) => option.source === 'wordnet' && option.type === 'LOC')
+  if (!namedPlace) return options
+  return options.filter((option) => option.population === undefined || option.population >= WELL_KNOWN_TOWN)
+}
+
 export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeStageDeps = {}): Stage {
   let cache = deps.cache
   let counter: TokenCounter = approximateTokenCounter
+  /** The sources the linker asks for typed readings (those with `linkOptions`); none with a ready-made cache. */
+  let typedSources: KnowledgeSource[] = [...(deps.sources ?? [])].filter((source) => source.linkOptions !== undefined)
 
   function buildCache (): KnowledgeCache {
+    const sources = deps.sources ?? createSources(config, {
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.instrumentation === undefined ? {} : { instrumentation: deps.instrumentation })
+    })
+    typedSources = sources.filter((source) => source.linkOptions !== undefined)
     return createKnowledgeCache(config, {
-      sources: deps.sources ?? createSources(config, {
-        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
-        ...(deps.instrumentation === undefined ? {} : { instrumentation: deps.instrumentation })
-      }),
+      sources,
       tokenCounter: counter,
       ...(deps.redis === undefined ? {} : { redis: deps.redis }),
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
@@ -46,12 +65,57 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     })
   }
 
+  /** Every typed reading of a candidate, from the in-memory typed sources, in source order. */
+  async function linkOptionsOf (candidate: Candidate, text: string): Promise<LinkOption[]> {
+    const surface = candidate.query ?? candidate.text
+    const { key, display } = normaliseEntity(surface)
+    if (key.length === 0) return []
+    const kind = candidate.kind ?? 'text'
+    const tag = kind === 'text' ? undefined : candidate.text.slice(1)
+    const options: LinkOption[] = []
+    for (const source of typedSources) {
+      // A tag asks the catalogue by its body; other sources read its segmented words.
+      options.push(...await (source.linkOptions as NonNullable<KnowledgeSource['linkOptions']>)({ key, display, kind, ...(tag === undefined ? {} : { tag }) }))
+    }
+    if (kind === 'text') options.push(...await commonNounContext(key, text.slice(candidate.end)))
+    return withoutOutrankedTowns(options)
+  }
+
+  /**
+   * `Apple pie`, `Amazon river`: when the mention and the word after it form
+   * a WordNet noun, the post uses the name as a common noun or another thing,
+   * and no ambiguous id is trusted (src/stages/linking.ts).
+   */
+  async function commonNounContext (key: string, after: string): Promise<LinkOption[]> {
+    const next = /^\s+(\p{L}+)/u.exec(after)?.[1]
+    const wordnet = typedSources.find((source) => source.name === 'wordnet')
+    if (next === undefined || wordnet?.linkOptions === undefined) return []
+    const compound = `${key} ${next.toLowerCase()}`
+    const found = await wordnet.linkOptions({ key: compound, display: compound, kind: 'text' })
+    return found.slice(0, 1).map((option) => ({ ...option, match: 'context' as const }))
+  }
+
+  /**
+   * What a candidate's prompt knowledge is looked up by: a tag the catalogue
+   * resolved is asked as the entity's name (`@TMobile` -> `T-Mobile`), any
+   * other tag as its segmented words, a text mention as written.
+   */
+  function lookupSurface (candidate: Candidate, options: readonly LinkOption[]): string {
+    if ((candidate.kind ?? 'text') !== 'text') {
+      const resolved = options.find((option) => option.source === 'catalogue' && option.match !== 'name')
+      if (resolved !== undefined) return resolved.title
+    }
+    return candidate.query ?? candidate.text
+  }
+
   async function joinBatch (batch: PostWork[]): Promise<void> {
     const active = cache
     const keys = new Map<string, string>()
-    const keyOf = batch.map((work) => work.candidates.map((candidate) => {
-      const key = normaliseEntityKey(candidate.text)
-      if (key.length > 0 && !keys.has(key)) keys.set(key, candidate.text)
+    for (const work of batch) work.links = await Promise.all(work.candidates.map((candidate) => linkOptionsOf(candidate, work.post.text)))
+    const keyOf = batch.map((work) => work.candidates.map((candidate, index) => {
+      const surface = lookupSurface(candidate, work.links?.[index] ?? [])
+      const key = normaliseEntityKey(surface)
+      if (key.length > 0 && !keys.has(key)) keys.set(key, surface)
       return key
     }))
     const found = new Map<string, Knowledge | null>()
@@ -75,6 +139,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     }
     batch.forEach((work, index) => {
       work.knowledge = (keyOf[index] ?? []).map((key) => found.get(key) ?? null)
+      // Sources with no typed index (Wikipedia) offer what they answered, typed from its description.
+      work.links = (work.links ?? []).map((options, i) => {
+        const fromKnowledge = linkOptionFromKnowledge(work.knowledge[i] ?? null, typedSources.map((source) => source.name))
+        return fromKnowledge === null ? options : [...options, fromKnowledge]
+      })
     })
   }
 
@@ -92,7 +161,10 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const started = performance.now()
       if (config.enabled) await joinBatch(batch)
-      else for (const work of batch) work.knowledge = work.candidates.map(() => null)
+      else for (const work of batch) {
+        work.knowledge = work.candidates.map(() => null)
+        work.links = work.candidates.map(() => [])
+      }
       const durationMs = performance.now() - started
       for (const work of batch) work.timings.knowledge = durationMs
       deps.stageInstrumentation?.batchEnd({ stage: 'knowledge', size: batch.length, durationMs })

@@ -1,6 +1,6 @@
 // The unit of work that flows through the stages. Each stage fills in its own
 // fields and returns the same items, in the same order.
-import type { Candidate, ImageContext, Knowledge, Post, RecognisedEntity } from '../contracts/index.js'
+import type { Candidate, ImageContext, Knowledge, LinkOption, Post, RecognisedEntity } from '../contracts/index.js'
 
 export const STAGE_NAMES = ['stage1', 'knowledge', 'image', 'stage2'] as const
 export type StageName = typeof STAGE_NAMES[number]
@@ -12,6 +12,8 @@ export interface PostWork {
   candidates: Candidate[]
   /** Aligned with `candidates`: the knowledge joined to each, or null. */
   knowledge: Array<Knowledge | null>
+  /** Aligned with `candidates`: every typed reading the knowledge stage found; stage 2 links at most one. Absent: none looked up. */
+  links?: LinkOption[][]
   image: ImageContext
   /**
    * Aligned with `candidates`: indices into `image.regions`, most relevant

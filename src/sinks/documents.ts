@@ -34,13 +34,16 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
       entity: {
         text: candidate.text,
         normalised: normaliseEntityText(candidate.text),
+        mention_kind: candidate.kind ?? 'text',
         type: entity.type,
         score: entity.typeScore,
         span_score: candidate.score,
         start: candidate.start,
         end: candidate.end,
-        canonical_id: entity.knowledge?.canonicalId ?? null,
-        canonical_title: entity.knowledge?.title ?? null,
+        // Only a link the linker trusted; the prompt's knowledge alone is no identity (docs/brand-tracking.md).
+        canonical_id: entity.link?.id ?? null,
+        canonical_title: entity.link?.title ?? null,
+        canonical_description: entity.link?.description ?? null,
         knowledge_source: entity.knowledge?.source ?? null
       },
       box: entity.grounding === null

@@ -20,6 +20,7 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
               properties: {
                 text: textWithKeyword,
                 normalised: keyword,
+                mention_kind: keyword,
                 type: keyword,
                 score: { type: 'float' },
                 span_score: { type: 'float' },
@@ -27,6 +28,7 @@ export function entityIndexTemplate (index: string): { name: string, body: Recor
                 end: { type: 'integer' },
                 canonical_id: keyword,
                 canonical_title: textWithKeyword,
+                canonical_description: { type: 'text', index: false },
                 knowledge_source: keyword
               }
             },

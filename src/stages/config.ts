@@ -22,7 +22,17 @@ export const TextModelsConfigSchema = z.object({
   /** Stage-2 candidates whose NONE probability reaches this are not entities. */
   maxNoneScore: z.number().min(0).max(1).default(0.5),
   /** Stage-2 mentions whose best type is less probable than this are dropped. */
-  minTypeScore: z.number().min(0).max(1).default(0.5)
+  minTypeScore: z.number().min(0).max(1).default(0.5),
+  /** Every #hashtag and @handle not covered by a stage-1 span is a candidate of its own (docs/brand-tracking.md). */
+  tagCandidates: z.boolean().default(true),
+  /** Hashtags and handles that no catalogue entry resolves are kept when stage 2 types them at least this sure. */
+  minTagScore: z.number().min(0).max(1).default(0.5),
+  /**
+   * A canonical id whose name also reads another way (another type, or a
+   * common noun: `Apple`, `Amazon`, `Nike`) is kept only when stage 2 types
+   * the mention at least this sure.
+   */
+  ambiguousLinkMinScore: z.number().min(0).max(1).default(0.8)
 }).strict()
 
 export type TextModelsConfig = z.infer<typeof TextModelsConfigSchema>

@@ -12,6 +12,9 @@ export type { TextModels, TextModelsInfo, SpanRequest, SpanResult, TypeRequest, 
 export type { RegionGrounder, GroundingRequest } from './stage2.js'
 export { splitWords, wordShape } from './words.js'
 export { spanToCandidate } from './stage1.js'
+export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
+export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
+export { chooseLink, decideTagType } from './linking.js'
 
 export interface TextStagesDeps {
   ground: RegionGrounder
@@ -57,8 +60,13 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
       }
     } satisfies Stage)
   }
-  const stage1 = withRelease(createStage1(models, { minSpanScore: config.minSpanScore }, deps.instrumentation))
-  const stage2 = withRelease(createStage2(models, { minTypeScore: config.minTypeScore, maxNoneScore: config.maxNoneScore }, deps.ground, deps.instrumentation))
+  const stage1 = withRelease(createStage1(models, { minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }, deps.instrumentation))
+  const stage2 = withRelease(createStage2(models, {
+    minTypeScore: config.minTypeScore,
+    maxNoneScore: config.maxNoneScore,
+    minTagScore: config.minTagScore,
+    ambiguousLinkMinScore: config.ambiguousLinkMinScore
+  }, deps.ground, deps.instrumentation))
   return {
     stage1,
     stage2,

@@ -4,9 +4,15 @@ import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js
 import type { TextModels } from './text-engine.js'
 import { splitWords } from './words.js'
 import type { WordSpan } from './decoding.js'
+import { loadWordSegmenter, type WordSegmenter } from './segment.js'
+import { withTagCandidates } from './tags.js'
 
 export interface Stage1Options {
   minSpanScore: number
+  /** Add #hashtag/@handle candidates (src/stages/tags.ts). */
+  tagCandidates?: boolean
+  /** The word segmenter for all-lower-case tags; loaded at init from the shipped word list when absent. */
+  segmenter?: WordSegmenter
 }
 
 export function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan): Candidate {
@@ -24,9 +30,13 @@ export function spanToCandidate (postId: string, text: string, words: readonly W
 }
 
 export function createStage1 (models: TextModels, options: Stage1Options, instrumentation?: StageInstrumentation): Stage {
+  const tags = options.tagCandidates === true
+  let segmenter: WordSegmenter | null = options.segmenter ?? null
   return Object.freeze({
     name: 'stage1' as const,
-    async init () {},
+    async init () {
+      if (tags && segmenter === null) segmenter = await loadWordSegmenter()
+    },
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const started = performance.now()
       // Only the analysed prefix (pipeline limits) is read, so a long post costs no more than its cap.
@@ -35,7 +45,8 @@ export function createStage1 (models: TextModels, options: Stage1Options, instru
       batch.forEach((work, i) => {
         const postWords = words[i] as Word[]
         const spans = (results[i]?.spans ?? []).filter((span) => span.score >= options.minSpanScore)
-        work.candidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
+        const modelCandidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
+        work.candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
         work.knowledge = work.candidates.map(() => null)
       })
       const durationMs = performance.now() - started

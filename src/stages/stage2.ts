@@ -1,13 +1,25 @@
 // Stage 2: type each candidate from its knowledge-enriched SCANNER prompt and
 // ground it to a region of the post's image (or None).
-import { type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
+import { type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
+import { chooseLink, decideTagType, type TypeDecision } from './linking.js'
 
-export type Stage2Options = TypeDecisionOptions
+export interface Stage2Options extends TypeDecisionOptions {
+  /** For #/@ candidates (src/stages/linking.ts decideTagType); defaults to minTypeScore. */
+  minTagScore?: number
+  /** Stage-2 score an ambiguous name needs before it is linked; 1 links no ambiguous name. */
+  ambiguousLinkMinScore?: number
+}
+
+/** The words stage 2 reads as the entity: a tag's segmented reading, or the candidate's own words. */
+function entityWords (candidate: Candidate, words: readonly Word[]): string[] {
+  if (candidate.query !== undefined) return candidate.query.split(' ').filter((word) => word.length > 0)
+  return words.slice(candidate.wordStart, candidate.wordEnd).map((word) => word.text)
+}
 
 export interface GroundingRequest {
   entityText: string
@@ -61,7 +73,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
           const similarityRow = work.regionSimilarity?.[i]
           const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
           requests.push({
-            entityWords: words.slice(candidate.wordStart, candidate.wordEnd).map((word) => word.text),
+            entityWords: entityWords(candidate, words),
             sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
             knowledge: knowledge?.text ?? '',
             imageText: work.image.description,
@@ -74,20 +86,28 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
       const results: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
       results.forEach((result, i) => {
         const owner = owners[i] as typeof owners[number]
-        const decision = decideType(result.scores, options)
-        if (decision === null) return
         const candidate = owner.work.candidates[owner.candidate]
         if (candidate === undefined) return
+        const linkOptions = owner.work.links?.[owner.candidate] ?? []
+        let decision: TypeDecision | null
+        if ((candidate.kind ?? 'text') === 'text') {
+          decision = decideType(result.scores, options)
+        } else {
+          decision = decideTagType(result, linkOptions, candidate, options.minTagScore ?? options.minTypeScore)
+        }
+        if (decision === null) return
+        const { type, score: typeScore } = decision
         const knowledge = owner.work.knowledge[owner.candidate] ?? null
         const entity: RecognisedEntity = {
           candidate,
-          type: decision.type,
-          typeScore: decision.score,
+          type,
+          typeScore,
           typeScores: result.scores,
           knowledge,
+          link: chooseLink(linkOptions, candidate, type, typeScore, { ambiguousMinScore: options.ambiguousLinkMinScore ?? 1 }),
           grounding: owner.regions.length === 0
             ? null
-            : ground({ entityText: candidate.text, type: decision.type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
+            : ground({ entityText: candidate.text, type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
         }
         owner.work.entities.push(entity)
       })

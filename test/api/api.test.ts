@@ -66,6 +66,9 @@ test('mentions: filters by canonical id, type, time range, has-box and minimum s
   assert.equal(types.length, 5)
   const repeated = mentionsOf((await h.get('/api/v1/mentions?type=PER&type=OTHER&size=100')).body)
   assert.equal(repeated.length, 5)
+  const hashtags = (await h.get('/api/v1/mentions?mention_kind=hashtag&size=100')).body as { mentions: Array<{ entity: { text: string, mention_kind: string, canonical_description: string | null } }> }
+  assert.deepEqual(hashtags.mentions.map((m) => [m.entity.text, m.entity.mention_kind]), [['#Acme', 'hashtag']])
+  assert.equal(hashtags.mentions[0]?.entity.canonical_description, 'Fictional maker of everything, the demo brand')
 
   const boxed = mentionsOf((await h.get('/api/v1/mentions?has_box=true&size=100')).body)
   assert.equal(boxed.length, 4)

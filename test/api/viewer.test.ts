@@ -85,6 +85,9 @@ test('the viewer loads the live list, newest first, with entities marked in the 
   assert.deepEqual(await postIds(page), ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
   const marks = await page.$$eval('article[data-post-id="p05"] mark.mention', (nodes) => nodes.map((n) => `${n.textContent ?? ''}|${n.className}`))
   assert.deepEqual(marks, ['Acme|mention ORG', 'Paris|mention LOC', 'Lyon|mention LOC'])
+  const tooltips = await page.$$eval('article[data-post-id="p05"] mark.mention', (nodes) => nodes.map((n) => n.getAttribute('title') ?? ''))
+  assert.match(tooltips[1] ?? '', /Paris — Capital city of France \(Q90\)/u, 'the tooltip says what the mention is linked to')
+  assert.doesNotMatch(tooltips[2] ?? '', /—/u, 'an unlinked mention has no link line')
   assert.equal(await page.title(), 'groundstream · entity viewer')
 })
 

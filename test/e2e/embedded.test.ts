@@ -23,7 +23,7 @@ test('groundstream run with no services: samples in, entity documents out, bad l
   assert.match(stdout, /posts indexed\s+44/)
   assert.match(stdout, /dead-lettered\s+invalid_json=1, schema_violation=3/)
   for (const stage of ['stage1', 'stage2', 'sink']) assert.match(stdout, new RegExp(`\\n\\s+${stage}\\s+\\d+ batches`))
-  const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id: string, post_id: string, entity: { start: number, end: number, text: string } })
+  const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id: string, post_id: string, entity: { start: number, end: number, text: string, mention_kind: string, canonical_id: string | null, canonical_title: string | null, canonical_description: string | null } })
   const reported = Number(/entity documents\s+(\d+)/.exec(stdout)?.[1])
   assert.equal(documents.length, reported)
   assert.equal(new Set(documents.map((d) => d.id)).size, documents.length, 'document ids are unique')
@@ -33,6 +33,16 @@ test('groundstream run with no services: samples in, entity documents out, bad l
   for (const doc of documents) {
     assert.equal(posts.get(doc.post_id)?.slice(doc.entity.start, doc.entity.end), doc.entity.text, 'offsets point at the mention in the post text')
   }
+  for (const doc of documents) {
+    // A lone @/# word is a handle or hashtag; a longer stage-1 span that starts with one stays text.
+    const single = /^[#@][^\s]+$/u.test(doc.entity.text)
+    const expected = !single ? 'text' : doc.entity.text.startsWith('@') ? 'handle' : 'hashtag'
+    assert.equal(doc.entity.mention_kind, expected, `${doc.entity.text}: the kind follows how it is written`)
+    assert.ok('canonical_description' in doc.entity)
+    if (doc.entity.canonical_id !== null) assert.ok((doc.entity.canonical_description ?? '').length > 0 && doc.entity.canonical_title !== null, `${doc.entity.text}: a link says what it is`)
+  }
+  const kinds = new Set(documents.map((doc) => doc.entity.mention_kind))
+  assert.ok(kinds.has('handle') && kinds.has('hashtag'), 'the samples\' @handles and #hashtags are found')
   const deadLetters = readFileSync(join(dir, 'dead.jsonl'), 'utf8').split('\n').filter((l) => l !== '')
   assert.equal(deadLetters.length, 4)
 })

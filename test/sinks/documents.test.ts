@@ -9,10 +9,11 @@ function typedWork () {
   const work = makeWork(7, { image_urls: ['https://img.example/a.jpg'], url: 'https://posts.example/7', author: { id: 'a1', handle: 'maria' } })
   work.image = { url: 'https://img.example/a.jpg', status: 'ok', width: 640, height: 480, description: '', regions: [] }
   const candidate = { postId: work.post.id, text: 'Maria Lopez', start: 8, end: 19, wordStart: 2, wordEnd: 4, score: 0.91 }
-  const hashtag = { postId: work.post.id, text: '#Run0', start: 45, end: 50, wordStart: 9, wordEnd: 10, score: 0.7 }
+  const hashtag = { postId: work.post.id, text: '#Run0', start: 45, end: 50, wordStart: 9, wordEnd: 10, score: 0.7, kind: 'hashtag' as const, query: 'Run 0' }
   work.entities = [
-    { candidate, type: 'PER', typeScore: 0.88, knowledge: { key: 'maria lopez', canonicalId: 'Q1', title: 'Maria López', text: '', source: 'catalogue' }, grounding: { box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, label: 'person', score: 0.77, reason: 'obj_head' } },
-    { candidate: hashtag, type: 'OTHER', typeScore: 0.6, knowledge: null, grounding: null },
+    { candidate, type: 'PER', typeScore: 0.88, knowledge: { key: 'maria lopez', canonicalId: 'Q1', title: 'Maria López', text: '', source: 'catalogue' }, link: { id: 'Q1', title: 'Maria López', description: 'Fictional runner', source: 'catalogue' }, grounding: { box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, label: 'person', score: 0.77, reason: 'obj_head' } },
+    // Knowledge in the prompt without a trusted link: no canonical id.
+    { candidate: hashtag, type: 'OTHER', typeScore: 0.6, knowledge: { key: 'run 0', canonicalId: 'wordnet:n1', title: 'run', text: 'run: a race', source: 'wordnet' }, link: null, grounding: null },
     { candidate: { ...candidate }, type: 'ORG', typeScore: 0.5, knowledge: null, grounding: null }
   ]
   return work
@@ -25,7 +26,7 @@ test('one document per mention span, every mapped field filled from the work ite
   assert.deepEqual(person, {
     id: documentId('post-00007', 8, 19),
     post_id: 'post-00007',
-    entity: { text: 'Maria Lopez', normalised: 'maria lopez', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', knowledge_source: 'catalogue' },
+    entity: { text: 'Maria Lopez', normalised: 'maria lopez', mention_kind: 'text', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', canonical_description: 'Fictional runner', knowledge_source: 'catalogue' },
     box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4, label: 'person', score: 0.77, reason: 'obj_head' },
     image: { url: 'https://img.example/a.jpg', width: 640, height: 480, status: 'ok' },
     post: { text: person?.post.text, text_length: person?.post.text.length, truncated: false, truncated_by: [], created_at: person?.post.created_at, author_id: 'a1', author_handle: 'maria', language: 'en', url: 'https://posts.example/7', source: null },
@@ -34,6 +35,10 @@ test('one document per mention span, every mapped field filled from the work ite
   })
   assert.equal(tag?.box, null)
   assert.equal(tag?.entity.normalised, 'run0')
+  assert.equal(tag?.entity.mention_kind, 'hashtag')
+  assert.equal(tag?.entity.text, '#Run0', 'the surface stays as written')
+  assert.deepEqual([tag?.entity.canonical_id, tag?.entity.canonical_title, tag?.entity.canonical_description], [null, null, null], 'prompt knowledge alone is no identity')
+  assert.equal(tag?.entity.knowledge_source, 'wordnet')
 })
 
 test('ids depend on post id and span only: a replay (or a retyped mention) overwrites', () => {

@@ -1,25 +1,47 @@
-// The user's catalogue of tracked brands and people (JSONL, one entity a
-// line: name, aliases, type, description, optional id). Asked first, so what
-// a user tracks wins over reference data with the same name.
+// The catalogue of tracked brands, organisations, people and events (JSONL,
+// one entity a line: name, aliases, handles, type, description, optional id).
+// Two files feed it: the user's (knowledge.cataloguePath) and the one that
+// ships with groundstream (data/catalogue/brands.jsonl, built by
+// scripts/build-catalogue.mjs). The user's is read first, so what a user
+// tracks wins over a shipped entry with the same name, handle or id.
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { ENTITY_TYPES } from '../../contracts/index.js'
+import { ENTITY_TYPES, type LinkOption } from '../../contracts/index.js'
 import { GroundstreamError } from '../../errors/index.js'
 import { normaliseEntityKey } from '../keys.js'
 import { approximateBytes } from '../lru.js'
-import type { AliasGroup, KnowledgeSource, SourceAnswer, SourceQuery } from './types.js'
+import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 
 export const CatalogueEntrySchema = z.object({
   id: z.string().min(1).max(256).optional(),
   name: z.string().min(1).max(256),
   aliases: z.array(z.string().min(1).max(256)).max(256).default([]),
+  /** Official accounts, with or without the `@`. */
+  handles: z.array(z.string().min(1).max(64)).max(64).default([]),
   type: z.enum(ENTITY_TYPES).optional(),
-  description: z.string().min(1).max(4000)
+  description: z.string().min(1).max(4000),
+  /** Where the entry came from (`curated`, `simple-icons:apple`); informational. */
+  source: z.string().min(1).max(256).optional()
 }).strict()
 
 export type CatalogueEntry = z.infer<typeof CatalogueEntrySchema>
+export type CatalogueEntryInput = z.input<typeof CatalogueEntrySchema>
 
 const TYPE_WORDS: Readonly<Record<string, string>> = Object.freeze({ PER: 'person', LOC: 'place', ORG: 'organisation', OTHER: 'named thing' })
+
+/**
+ * Suffixes of support, news and regional accounts (`@SamsungSupport`,
+ * `@BBCBreaking`, `@VodafoneUK`): the account speaks for the brand before it.
+ */
+const ACCOUNT_SUFFIXES = ['support', 'help', 'cares', 'care', 'news', 'breaking', 'official', 'hq', 'uk', 'us', 'usa', 'global', 'india', 'au', 'ca']
+
+/** Letters and digits only, lower-cased: how a hashtag or handle body is compared with names. */
+export function squashName (text: string): string {
+  return text.normalize('NFKD').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase()
+}
+
+/** A squashed name shorter than this is too ambiguous to match a tag by (`ee`, `o2` need their handle). */
+const MIN_SQUASHED = 3
 
 /** Parses catalogue JSONL; every bad line is reported in one error naming file and line. */
 export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEntry[] {
@@ -45,55 +67,108 @@ export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEn
 }
 
 export interface CatalogueSourceOptions {
-  /** JSONL file; absent means an empty catalogue. */
+  /** The user's JSONL file; absent means no user entries. */
   path?: string
   /** Entries given directly (tests, programmatic use); added after the file's. */
-  entries?: readonly CatalogueEntry[]
+  entries?: readonly CatalogueEntryInput[]
+  /** The shipped catalogue (data/catalogue/brands.jsonl); read after the user's entries. */
+  shippedPath?: string
 }
 
 interface Indexed {
   id: string
   title: string
   text: string
+  description: string
+  type: CatalogueEntry['type']
   aliases: string[]
+  /**
+   * Whether its text goes into stage-2 prompts. Entries from Simple Icons
+   * alone carry no description worth a prompt (`Hugo`, `Ruby` would read as
+   * brands), so they serve linking and handle resolution only.
+   */
+  prompt: boolean
+}
+
+async function readCatalogueFile (file: string): Promise<CatalogueEntry[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `catalogue not found: ${file}`, { cause: error, details: { path: file } })
+  }
+  return parseCatalogue(text, file)
 }
 
 export function createCatalogueSource (options: CatalogueSourceOptions = {}): KnowledgeSource {
   const byKey = new Map<string, Indexed>()
+  const byHandle = new Map<string, Indexed>()
+  const bySquashed = new Map<string, Indexed>()
+  const byId = new Map<string, Indexed>()
   const all: Indexed[] = []
   let loaded: Promise<void> | undefined
 
+  function add (entry: CatalogueEntry, shipped: boolean): void {
+    const id = entry.id ?? `catalogue:${normaliseEntityKey(entry.name).replace(/\s+/g, '-')}`
+    // The first entry with an id wins: a user's entry overrides the shipped one.
+    if (byId.has(id)) return
+    const kind = entry.type === undefined ? '' : ` (${TYPE_WORDS[entry.type] ?? entry.type})`
+    const indexed: Indexed = {
+      id,
+      title: entry.name,
+      text: `${entry.name}${kind}: ${entry.description}`,
+      description: entry.description,
+      type: entry.type,
+      aliases: entry.aliases,
+      prompt: !shipped || entry.source === undefined || !entry.source.startsWith('simple-icons:')
+    }
+    byId.set(id, indexed)
+    all.push(indexed)
+    const handles = [...entry.handles, ...entry.aliases.filter((alias) => alias.startsWith('@'))]
+    for (const handle of handles) {
+      const key = handle.replace(/^@/u, '').toLowerCase()
+      if (key.length > 0 && !byHandle.has(key)) byHandle.set(key, indexed)
+    }
+    for (const alias of [entry.name, ...entry.aliases]) {
+      const key = normaliseEntityKey(alias)
+      if (key.length > 0 && !byKey.has(key)) byKey.set(key, indexed)
+      const squashed = squashName(alias)
+      if (squashed.length >= MIN_SQUASHED && !bySquashed.has(squashed)) bySquashed.set(squashed, indexed)
+    }
+  }
+
   async function load (): Promise<void> {
-    const entries: CatalogueEntry[] = []
-    if (options.path !== undefined) {
-      let text: string
-      try {
-        text = await readFile(options.path, 'utf8')
-      } catch (error) {
-        throw new GroundstreamError('GS_ERR_CONFIG', `catalogue not found: ${options.path}`, { cause: error, details: { path: options.path } })
-      }
-      entries.push(...parseCatalogue(text, options.path))
-    }
-    entries.push(...(options.entries ?? []).map((entry) => CatalogueEntrySchema.parse(entry)))
-    for (const entry of entries) {
-      const kind = entry.type === undefined ? '' : ` (${TYPE_WORDS[entry.type] ?? entry.type})`
-      const indexed: Indexed = {
-        id: entry.id ?? `catalogue:${normaliseEntityKey(entry.name).replace(/\s+/g, '-')}`,
-        title: entry.name,
-        text: `${entry.name}${kind}: ${entry.description}`,
-        aliases: entry.aliases
-      }
-      all.push(indexed)
-      for (const alias of [entry.name, ...entry.aliases]) {
-        const key = normaliseEntityKey(alias)
-        if (key.length > 0 && !byKey.has(key)) byKey.set(key, indexed)
-      }
-    }
+    const user = options.path === undefined ? [] : await readCatalogueFile(options.path)
+    user.push(...(options.entries ?? []).map((entry) => CatalogueEntrySchema.parse(entry)))
+    for (const entry of user) add(entry, false)
+    if (options.shippedPath !== undefined) for (const entry of await readCatalogueFile(options.shippedPath)) add(entry, true)
   }
 
   function ensureLoaded (): Promise<void> {
     loaded ??= load()
     return loaded
+  }
+
+  function option (entry: Indexed, match: LinkOption['match']): LinkOption {
+    return { id: entry.id, title: entry.title, description: entry.description, type: entry.type ?? null, source: 'catalogue', match }
+  }
+
+  /** A #/@ body: an official handle first, then a name written without spaces, then an account suffix dropped. */
+  function resolveTag (body: string, kind: LinkQuery['kind'], key: string): LinkOption | null {
+    const lower = body.toLowerCase()
+    const handle = kind === 'handle' ? byHandle.get(lower) : undefined
+    if (handle !== undefined) return option(handle, 'handle')
+    const squashed = squashName(body)
+    const named = bySquashed.get(squashed) ?? byKey.get(key) ?? (kind === 'hashtag' ? byHandle.get(lower) : undefined)
+    if (named !== undefined) return option(named, 'tag')
+    if (kind !== 'handle') return null
+    for (const suffix of ACCOUNT_SUFFIXES) {
+      if (!squashed.endsWith(suffix) || squashed.length - suffix.length < MIN_SQUASHED) continue
+      const stem = squashed.slice(0, -suffix.length)
+      const hit = byHandle.get(stem) ?? bySquashed.get(stem)
+      if (hit !== undefined) return option(hit, 'tag')
+    }
+    return null
   }
 
   return {
@@ -102,13 +177,23 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
     async lookup (query: SourceQuery): Promise<SourceAnswer | null> {
       await ensureLoaded()
       const hit = byKey.get(query.key)
-      return hit === undefined ? null : { canonicalId: hit.id, title: hit.title, text: hit.text }
+      return hit === undefined || !hit.prompt ? null : { canonicalId: hit.id, title: hit.title, text: hit.text }
     },
+    async linkOptions (query: LinkQuery): Promise<LinkOption[]> {
+      await ensureLoaded()
+      if (query.kind !== 'text' && query.tag !== undefined) {
+        const hit = resolveTag(query.tag, query.kind, query.key)
+        return hit === null ? [] : [hit]
+      }
+      const hit = byKey.get(query.key)
+      return hit === undefined ? [] : [option(hit, 'name')]
+    },
+    // Entries that feed prompts only: an alias of a link-only entry must not change what other sources are asked.
     * aliasGroups (): Iterable<AliasGroup> {
-      for (const entry of all) yield { canonicalId: entry.id, title: entry.title, aliases: entry.aliases }
+      for (const entry of all) if (entry.prompt) yield { canonicalId: entry.id, title: entry.title, aliases: entry.aliases }
     },
     memoryBytes (): number {
-      return approximateBytes(all) + byKey.size * 64
+      return approximateBytes(all) + (byKey.size + byHandle.size + bySquashed.size) * 64
     }
   }
 }

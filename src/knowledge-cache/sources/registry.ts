@@ -1,5 +1,6 @@
 // Name -> factory for every knowledge source, frozen: adding a source is a
 // file plus an entry here (and its name in KNOWLEDGE_SOURCE_NAMES).
+import { fileURLToPath } from 'node:url'
 import type { KnowledgeConfig, KnowledgeSourceName } from '../config.js'
 import type { KnowledgeInstrumentation } from '../instrumentation.js'
 import type { Clock } from '../lru.js'
@@ -17,8 +18,14 @@ export interface SourceFactoryDeps {
 
 type SourceFactory = (config: KnowledgeConfig, deps: SourceFactoryDeps) => KnowledgeSource
 
+/** data/catalogue/brands.jsonl at the package root (this file runs from dist/src/knowledge-cache/sources/). */
+export const SHIPPED_CATALOGUE_PATH = fileURLToPath(new URL('../../../../data/catalogue/brands.jsonl', import.meta.url))
+
 export const SOURCE_FACTORIES: Readonly<Record<KnowledgeSourceName, SourceFactory>> = Object.freeze({
-  catalogue: (config) => createCatalogueSource(config.cataloguePath === undefined ? {} : { path: config.cataloguePath }),
+  catalogue: (config) => createCatalogueSource({
+    ...(config.cataloguePath === undefined ? {} : { path: config.cataloguePath }),
+    ...(config.shippedCatalogue ? { shippedPath: SHIPPED_CATALOGUE_PATH } : {})
+  }),
   countries: () => createCountriesSource(),
   cities: (config) => createCitiesSource({ minPopulation: config.citiesMinPopulation }),
   wordnet: () => createWordnetSource(),

@@ -1,5 +1,7 @@
 // The contract every knowledge source implements. Sources are asked in the
-// configured order; the first with an answer wins.
+// configured order; the first with an answer wins. Typed sources also list
+// link options (every reading they know, with its type) for the linker.
+import type { LinkOption, MentionKind } from '../../contracts/index.js'
 
 export interface SourceQuery {
   /** Normalised key (`bella hadid`). */
@@ -17,6 +19,15 @@ export interface SourceAnswer {
   text: string
 }
 
+/** What the linker asks a typed source: the candidate's key, and for #/@ mentions the tag body. */
+export interface LinkQuery {
+  key: string
+  display: string
+  kind: MentionKind
+  /** The handle or hashtag without its sigil (`TMobile`), for #/@ mentions. */
+  tag?: string
+}
+
 export interface AliasGroup {
   canonicalId: string
   title: string
@@ -29,6 +40,8 @@ export interface KnowledgeSource {
   init?: () => Promise<void>
   /** An answer, or null when the source knows nothing of the key. Throws GroundstreamError on failure. */
   lookup: (query: SourceQuery) => Promise<SourceAnswer | null>
+  /** Every reading of the query this source knows, typed; [] when none. In-memory sources only. */
+  linkOptions?: (query: LinkQuery) => Promise<LinkOption[]>
   /** Alias groups the source knows up front (catalogue aliases, country names). */
   aliasGroups?: () => Iterable<AliasGroup>
   /** Approximate retained bytes of the source's indexes, for reporting. */

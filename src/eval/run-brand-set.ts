@@ -1,0 +1,58 @@
+// Runs the service's own stages over the brand-tracking labelled set, or
+// reads the entity documents a `groundstream run` wrote for it, and scores
+// them (src/eval/brand-set.ts).
+import type { EntityDocument, Post } from '../contracts/index.js'
+import { newPostWork } from '../consumers/index.js'
+import { GroundstreamError } from '../errors/index.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
+import { kindOfSurface, scoreBrandSet, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
+
+const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
+
+/** A labelled post as the service receives it (also what `--write-posts` writes for `groundstream run`). */
+export function brandPostToPost (post: BrandPost): Post {
+  return { id: post.id, text: post.text, created_at: EVAL_TIMESTAMP, image_urls: [] }
+}
+
+export function workToMentions (work: PostWork): PredictedMention[] {
+  return work.entities.map((entity) => ({
+    start: entity.candidate.start,
+    end: entity.candidate.end,
+    kind: entity.candidate.kind ?? 'text',
+    type: entity.type,
+    canonicalId: entity.link?.id ?? null
+  }))
+}
+
+export async function runBrandSet (posts: readonly BrandPost[], stages: readonly Stage[], batchSize: number): Promise<{ scores: BrandSetScores, predictions: Map<string, PredictedMention[]> }> {
+  const predictions = new Map<string, PredictedMention[]>()
+  for (let i = 0; i < posts.length; i += batchSize) {
+    let batch = posts.slice(i, i + batchSize).map((post, j) => newPostWork(brandPostToPost(post), { topic: 'brand-set', partition: 0, offset: String(i + j) }))
+    for (const stage of stages) batch = await stage.run(batch)
+    for (const work of batch) predictions.set(work.post.id, workToMentions(work))
+  }
+  return { scores: scoreBrandSet(posts, predictions), predictions }
+}
+
+/**
+ * Entity documents (JSONL, as `groundstream run` writes them) as predictions.
+ * Documents from before `entity.mention_kind` existed get the kind their
+ * surface is written in.
+ */
+export function documentsToPredictions (jsonl: string, source = 'documents'): Map<string, PredictedMention[]> {
+  const predictions = new Map<string, PredictedMention[]>()
+  jsonl.split('\n').forEach((line, index) => {
+    if (line.trim().length === 0) return
+    let document: EntityDocument
+    try {
+      document = JSON.parse(line) as EntityDocument
+    } catch (error) {
+      throw new GroundstreamError('GS_ERR_DATASET', `${source}:${index + 1}: not JSON`, { cause: error })
+    }
+    const entity = document.entity
+    const list = predictions.get(document.post_id) ?? []
+    list.push({ start: entity.start, end: entity.end, kind: entity.mention_kind ?? kindOfSurface(entity.text), type: entity.type, canonicalId: entity.canonical_id ?? null })
+    predictions.set(document.post_id, list)
+  })
+  return predictions
+}

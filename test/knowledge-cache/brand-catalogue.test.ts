@@ -1,0 +1,115 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import type { Candidate } from '../../src/contracts/index.js'
+import { NO_IMAGE } from '../../src/contracts/index.js'
+import type { PostWork } from '../../src/pipeline/types.js'
+import {
+  CatalogueEntrySchema, SHIPPED_CATALOGUE_PATH, createCatalogueSource, createKnowledgeStage, createWordnetSource,
+  linkOptionFromKnowledge, parseKnowledgeConfig, typeFromDescription
+} from '../../src/knowledge-cache/index.js'
+import { splitWords } from '../../src/stages/index.js'
+
+const signal = new AbortController().signal
+
+test('the shipped catalogue parses, every entry says where it came from, and ids are unique', async () => {
+  const lines = (await readFile(SHIPPED_CATALOGUE_PATH, 'utf8')).trim().split('\n')
+  assert.ok(lines.length > 3000, `Simple Icons brands plus the curated list, got ${lines.length}`)
+  const ids = new Set<string>()
+  for (const line of lines) {
+    const entry = CatalogueEntrySchema.parse(JSON.parse(line))
+    assert.match(entry.source ?? '', /^(curated|simple-icons:|curated\+simple-icons:)/u)
+    assert.ok(!ids.has(entry.id ?? ''), `duplicate id ${entry.id}`)
+    ids.add(entry.id ?? '')
+  }
+})
+
+test('handles resolve through official accounts, names written as tags and account suffixes', async () => {
+  const source = createCatalogueSource({ shippedPath: SHIPPED_CATALOGUE_PATH })
+  const ask = async (text: string, kind: 'handle' | 'hashtag', key: string) => (await source.linkOptions?.({ key, display: key, kind, tag: text.slice(1) }))?.[0]
+  assert.deepEqual(await ask('@TMobile', 'handle', 't mobile'), { id: 'gs:tmobile', title: 'T-Mobile', description: 'US mobile network operator, majority-owned by Deutsche Telekom', type: 'ORG', source: 'catalogue', match: 'handle' })
+  assert.equal((await ask('@nvidia', 'handle', 'nvidia'))?.id, 'gs:nvidia')
+  assert.equal((await ask('@elonmusk', 'handle', 'elonmusk'))?.type, 'PER')
+  assert.equal((await ask('@SamsungSupport', 'handle', 'samsung support'))?.match, 'handle', 'a listed support account')
+  const regional = await ask('@NetflixUK', 'handle', 'netflix uk')
+  assert.deepEqual([regional?.id, regional?.match], ['gs:netflix', 'tag'], 'an unlisted regional account speaks for the brand')
+  assert.equal((await ask('#BlackFriday', 'hashtag', 'black friday'))?.id, 'gs:black-friday')
+  assert.equal((await ask('#blackfriday', 'hashtag', 'blackfriday'))?.id, 'gs:black-friday', 'the squashed name matches a run-together tag')
+  assert.equal(await ask('@user123', 'handle', 'user 123'), undefined)
+})
+
+test('Simple Icons entries link but never feed prompts; curated ones do', async () => {
+  const source = createCatalogueSource({ shippedPath: SHIPPED_CATALOGUE_PATH })
+  assert.equal(await source.lookup({ key: 'shopify', display: 'Shopify', signal }), null, 'a bare brand list entry would bias stage 2')
+  assert.equal((await source.linkOptions?.({ key: 'shopify', display: 'Shopify', kind: 'text' }))?.[0]?.id, 'gs:shopify')
+  const nike = await source.lookup({ key: 'nike', display: 'Nike', signal })
+  assert.match(nike?.text ?? '', /^Nike \(organisation\): American sportswear/u)
+})
+
+test("a user's catalogue overrides the shipped one: same alias, same handle or same id", async () => {
+  const source = createCatalogueSource({
+    shippedPath: SHIPPED_CATALOGUE_PATH,
+    entries: [
+      { id: 'acme:apple-records', name: 'Apple Records', aliases: ['Apple'], handles: ['Apple'], type: 'ORG', description: 'Record label founded by the Beatles.' },
+      { id: 'gs:nike', name: 'Nike Running Club', type: 'ORG', description: 'Our own reading of the id.' }
+    ]
+  })
+  const apple = await source.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'text' })
+  assert.equal(apple?.[0]?.id, 'acme:apple-records')
+  const handle = await source.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'handle', tag: 'Apple' })
+  assert.equal(handle?.[0]?.id, 'acme:apple-records')
+  assert.equal((await source.linkOptions?.({ key: 'nike running club', display: 'Nike Running Club', kind: 'text' }))?.[0]?.title, 'Nike Running Club')
+  assert.equal((await source.linkOptions?.({ key: 'nike', display: 'Nike', kind: 'text' }))?.length ?? 0, 0, "the shipped Nike entry gave way to the user's id")
+})
+
+test('WordNet readings are typed from their lexicographer file, and common nouns carry no type', async () => {
+  const wordnet = createWordnetSource()
+  try {
+    const apple = await wordnet.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'text' }) ?? []
+    assert.ok(apple.length > 0 && apple.every((option) => option.type === null), 'the fruit and the tree are not entities')
+    const nike = await wordnet.linkOptions?.({ key: 'nike', display: 'Nike', kind: 'text' }) ?? []
+    assert.deepEqual(nike.map((option) => option.type), ['PER'], 'the goddess is a person reading')
+    const paris = await wordnet.linkOptions?.({ key: 'paris', display: 'Paris', kind: 'text' }) ?? []
+    assert.ok(paris.some((option) => option.type === 'LOC' && /France/u.test(option.description)))
+  } finally {
+    await wordnet.close?.()
+  }
+})
+
+test('Wikipedia answers become options typed by their description', () => {
+  assert.equal(typeFromDescription('American rapper and singer'), 'PER')
+  assert.equal(typeFromDescription('Japanese multinational automotive manufacturer'), 'ORG')
+  assert.equal(typeFromDescription('Capital city of France'), 'LOC')
+  assert.equal(typeFromDescription('Greek goddess of victory'), null)
+  const option = linkOptionFromKnowledge({ key: 'drake', canonicalId: 'wikidata:Q33240', title: 'Drake (musician)', text: 'Drake (musician): Canadian rapper and singer. Aubrey Drake Graham is...', source: 'wikipedia' }, ['catalogue', 'wordnet'])
+  assert.deepEqual(option, { id: 'wikidata:Q33240', title: 'Drake (musician)', description: 'Canadian rapper and singer', type: 'PER', source: 'wikipedia', match: 'name' })
+  assert.equal(linkOptionFromKnowledge({ key: 'x', canonicalId: 'wordnet:n1', title: 'x', text: 'x: y.', source: 'wordnet' }, ['wordnet']), null, 'typed sources speak for themselves')
+})
+
+function post (text: string, surfaces: Array<[string, Candidate['kind']?, string?]>): PostWork {
+  const words = splitWords(text)
+  const candidates = surfaces.map(([surface, kind, query]) => {
+    const start = text.indexOf(surface)
+    const wordStart = words.findIndex((word) => word.start === start)
+    const wordEnd = words.findIndex((word) => word.end === start + surface.length) + 1
+    return { postId: 'p', text: surface, start, end: start + surface.length, wordStart, wordEnd, score: 0.9, ...(kind === undefined ? {} : { kind }), ...(query === undefined ? {} : { query }) }
+  })
+  return { post: { id: 'p', text, created_at: '2026-11-30T08:00:00Z', image_urls: [] }, source: { topic: 't', partition: 0, offset: '0' }, candidates, knowledge: [], image: NO_IMAGE, entities: [], timings: {} }
+}
+
+test('the knowledge stage gathers typed readings for the linker and asks prompts by the resolved name', async () => {
+  const stage = createKnowledgeStage(parseKnowledgeConfig({}))
+  await stage.init()
+  try {
+    const [item] = await stage.run([post('Apple pie in Florida, says @TMobile and Nike', [['Apple'], ['Florida'], ['@TMobile', 'handle', 'T Mobile'], ['Nike']])])
+    const links = item?.links ?? []
+    assert.ok(links[0]?.some((option) => option.match === 'context' && option.title.toLowerCase() === 'apple pie'), '`Apple pie` reads as a common noun here')
+    assert.ok(links[1]?.every((option) => option.source !== 'cities'), 'a small town named Florida does not outrank the state WordNet knows')
+    assert.ok(links[1]?.some((option) => option.source === 'wordnet' && option.type === 'LOC'))
+    assert.equal(links[2]?.[0]?.id, 'gs:tmobile')
+    assert.match(item?.knowledge[2]?.text ?? '', /^T-Mobile \(organisation\)/u, 'the prompt gets the resolved entity')
+    assert.deepEqual(links[3]?.map((option) => [option.id, option.type]), [['gs:nike', 'ORG'], ['wordnet:n09590896', 'PER']])
+  } finally {
+    await stage.close()
+  }
+})

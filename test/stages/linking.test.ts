@@ -1,0 +1,76 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Candidate, LinkOption } from '../../src/contracts/index.js'
+import { chooseLink, decideTagType } from '../../src/stages/index.js'
+import type { TypeResult } from '../../src/stages/index.js'
+
+const decision = { ambiguousMinScore: 0.8 }
+
+function mention (text: string, kind: Candidate['kind'] = 'text'): Candidate {
+  return { postId: 'p', text, start: 0, end: text.length, wordStart: 0, wordEnd: 1, score: 0.9, kind }
+}
+
+const appleInc: LinkOption = { id: 'gs:apple', title: 'Apple', description: 'technology company', type: 'ORG', source: 'catalogue', match: 'name' }
+const appleFruit: LinkOption = { id: 'wordnet:n07755101', title: 'apple', description: 'fruit with red or yellow or green skin', type: null, source: 'wordnet', match: 'name' }
+const nikeGoddess: LinkOption = { id: 'wordnet:n09590896', title: 'Nike', description: 'goddess of victory', type: 'PER', source: 'wordnet', match: 'name' }
+const parisCity: LinkOption = { id: 'geonames:2988507', title: 'Paris', description: 'capital city in France', type: 'LOC', source: 'cities', match: 'name' }
+const parisSynset: LinkOption = { id: 'wordnet:n08952341', title: 'Paris', description: 'capital of France', type: 'LOC', source: 'wordnet', match: 'name' }
+
+test('an id only when the source agrees with the predicted type', () => {
+  assert.equal(chooseLink([appleInc, appleFruit], mention('Apple'), 'ORG', 0.95, decision)?.id, 'gs:apple')
+  assert.equal(chooseLink([appleInc, appleFruit], mention('Apple'), 'OTHER', 0.95, decision), null, 'the fruit has no entity type; the brand is not OTHER')
+  assert.equal(chooseLink([appleInc, appleFruit], mention('Apple'), 'PER', 0.99, decision), null)
+})
+
+test('WordNet never gives a person or an organisation an id: no goddess for Nike, no Sir Francis for Drake', () => {
+  assert.equal(chooseLink([nikeGoddess], mention('Nike'), 'PER', 0.99, decision), null)
+  const group: LinkOption = { ...nikeGoddess, type: 'ORG' }
+  assert.equal(chooseLink([group], mention('Nike'), 'ORG', 0.99, decision), null)
+})
+
+test('typed sources win over WordNet whatever the order they came in', () => {
+  assert.equal(chooseLink([parisSynset, parisCity], mention('Paris'), 'LOC', 0.9, decision)?.id, 'geonames:2988507')
+  assert.equal(chooseLink([parisSynset], mention('Paris'), 'LOC', 0.9, decision)?.id, 'wordnet:n08952341', 'WordNet may name a place when nothing typed does')
+})
+
+test('an ambiguous name needs a confident, capitalised mention and no common-noun context', () => {
+  const options = [appleInc, appleFruit]
+  assert.equal(chooseLink(options, mention('Apple'), 'ORG', 0.79, decision), null, 'below the ambiguous threshold')
+  assert.equal(chooseLink(options, mention('apple'), 'ORG', 0.99, decision), null, 'written as a common noun')
+  const pie: LinkOption = { id: 'wordnet:n07625061', title: 'apple pie', description: 'pie with a filling of apples', type: null, source: 'wordnet', match: 'context' }
+  assert.equal(chooseLink([...options, pie], mention('Apple'), 'ORG', 0.99, decision), null, '`Apple pie` is about pie')
+  const unambiguous: LinkOption = { ...appleInc, id: 'gs:qantas', title: 'Qantas' }
+  assert.equal(chooseLink([unambiguous], mention('qantas'), 'ORG', 0.6, decision)?.id, 'gs:qantas', 'an unambiguous name needs only the type')
+})
+
+test('an official handle is the entity itself, ambiguous name or not', () => {
+  const handle: LinkOption = { ...appleInc, match: 'handle' }
+  assert.deepEqual(chooseLink([handle, appleFruit], mention('@Apple', 'handle'), 'ORG', 0.6, decision), { id: 'gs:apple', title: 'Apple', description: 'technology company', source: 'catalogue' })
+})
+
+function typed (scores: number[]): TypeResult {
+  const labels = ['PER', 'LOC', 'ORG', 'OTHER', 'NONE'] as const
+  let best = 0
+  scores.forEach((value, i) => { if (value > (scores[best] ?? 0)) best = i })
+  return { label: labels[best] as TypeResult['label'], scores, objScores: [] }
+}
+
+test('a tag the catalogue resolves takes the catalogue type, scored by how sure stage 2 is that it is an entity', () => {
+  const tmobile: LinkOption = { id: 'gs:tmobile', title: 'T-Mobile', description: 'US mobile network operator', type: 'ORG', source: 'catalogue', match: 'handle' }
+  assert.deepEqual(decideTagType(typed([0.5, 0.1, 0.2, 0.1, 0.1]), [tmobile], mention('@TMobile', 'handle'), 0.5), { type: 'ORG', score: 0.9 })
+  assert.equal(decideTagType(typed([0.05, 0, 0.05, 0, 0.9]), [tmobile], mention('@TMobile', 'handle'), 0.5)?.type, 'ORG', 'an official handle is kept even when stage 2 doubts it')
+  const byName: LinkOption = { ...tmobile, match: 'tag' }
+  assert.equal(decideTagType(typed([0.05, 0, 0.05, 0, 0.9]), [byName], mention('#TMobile', 'hashtag'), 0.5), null, 'a name read from a tag is not that sure')
+})
+
+test('tags that name no entity are dropped; others are typed by stage 2 under minTagScore', () => {
+  const commonNoun: LinkOption = { id: 'wordnet:n07544647', title: 'love', description: 'a strong positive emotion', type: null, source: 'wordnet', match: 'name' }
+  const confident = typed([0.02, 0.02, 0.02, 0.9, 0.04])
+  assert.equal(decideTagType(confident, [commonNoun], mention('#love', 'hashtag'), 0.5), null)
+  assert.equal(decideTagType(confident, [], mention('#nofilter', 'hashtag'), 0.5), null)
+  assert.equal(decideTagType(confident, [], mention('@user123', 'handle'), 0.5), null)
+  assert.deepEqual(decideTagType(confident, [], mention('#ClimateStrike', 'hashtag'), 0.5), { type: 'OTHER', score: 0.9 })
+  assert.equal(decideTagType(confident, [parisCity], mention('#paris', 'hashtag'), 0.5)?.type, 'OTHER', 'a lower-case tag a typed source knows is read by stage 2')
+  assert.equal(decideTagType(typed([0.3, 0.1, 0.1, 0.1, 0.4]), [], mention('#Whatever', 'hashtag'), 0.5), null)
+  assert.equal(decideTagType(typed([0.45, 0.1, 0.1, 0.05, 0.3]), [], mention('@SomeBrand', 'handle'), 0.5), null, 'below minTagScore')
+})
