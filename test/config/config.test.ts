@@ -45,7 +45,7 @@ test('file, then env vars, then overrides; env values are coerced', () => {
   writeFileSync(file, JSON.stringify({ kafka: { topic: 'from-file', groupId: 'file-group' }, pipeline: { maxBatchSize: 8 } }))
   const config = loadConfig({
     file,
-    env: { GS_KAFKA_BROKERS: 'a:1, b:2', GS_KAFKA_TOPIC: 'from-env', GS_BATCH_WAIT_MS: '7', GS_KNOWLEDGE_ENABLED: 'false' },
+    env: { GS_KAFKA_BROKERS: 'a:1, b:2', GS_KAFKA_TOPIC: 'from-env', GS_BATCH_WAIT_MS: '7', GS_KNOWLEDGE_ENABLED: 'false', GS_CATALOGUE: '/srv/brands.jsonl' },
     overrides: { pipeline: { maxBatchSize: 4 } }
   })
   assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2'])
@@ -54,6 +54,8 @@ test('file, then env vars, then overrides; env values are coerced', () => {
   assert.equal(config.pipeline.maxBatchSize, 4)
   assert.equal(config.pipeline.maxWaitMs, 7)
   assert.equal(config.knowledge.enabled, false)
+  assert.equal(config.knowledge.cataloguePath, '/srv/brands.jsonl')
+  assert.equal(config.knowledge.shippedCatalogue, true, 'a user catalogue extends the shipped one')
   assert.throws(() => loadConfig({ env: { GS_BATCH_SIZE: 'lots' } }), { code: 'GS_ERR_CONFIG' })
   assert.throws(() => loadConfig({ file: join(dir, 'missing.json') }), { code: 'GS_ERR_CONFIG' })
 })
