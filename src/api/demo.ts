@@ -28,6 +28,8 @@ export interface DemoPost {
   mentions: DemoMention[]
   image?: string
   handle?: string
+  /** Link to the original post. */
+  url?: string
 }
 
 const ACME: [string, string] = ['Q-acme', 'Acme Corporation']
@@ -41,7 +43,7 @@ const PARIS: [string, string] = ['Q90', 'Paris']
  * - two posts carry images with boxes (acme logo, alice smith; the eiffel tower).
  */
 export const DEMO_POSTS: readonly DemoPost[] = Object.freeze([
-  { id: 'p01', minutesBefore: 5, text: 'Acme opens a new store in Paris today', handle: 'citynews', image: 'storefront.png', mentions: [{ text: 'Acme', type: 'ORG', score: 0.97, canonical: ACME, box: { x: 0.08, y: 0.2, w: 0.38, h: 0.3, label: 'logo' } }, { text: 'Paris', type: 'LOC', score: 0.93, canonical: PARIS }] },
+  { id: 'p01', minutesBefore: 5, text: 'Acme opens a new store in Paris today', handle: 'citynews', url: 'https://posts.example/citynews/p01', image: 'storefront.png', mentions: [{ text: 'Acme', type: 'ORG', score: 0.97, canonical: ACME, box: { x: 0.08, y: 0.2, w: 0.38, h: 0.3, label: 'logo' } }, { text: 'Paris', type: 'LOC', score: 0.93, canonical: PARIS }] },
   { id: 'p02', minutesBefore: 12, text: 'Alice Smith joins Acme as CEO', handle: 'bizwire', image: 'portrait.png', mentions: [{ text: 'Alice Smith', type: 'PER', score: 0.95, box: { x: 0.55, y: 0.15, w: 0.3, h: 0.7, label: 'person' } }, { text: 'Acme', type: 'ORG', score: 0.91, canonical: ACME, box: { x: 0.05, y: 0.7, w: 0.35, h: 0.2, label: 'logo' } }] },
   { id: 'p03', minutesBefore: 20, text: 'Shares of #Acme jump after the Paris launch', handle: 'markets', mentions: [{ text: '#Acme', type: 'ORG', score: 0.88, canonical: ACME }, { text: 'Paris', type: 'LOC', score: 0.9, canonical: PARIS }] },
   { id: 'p04', minutesBefore: 31, text: 'ACME and Alice Smith on the evening news', handle: 'tvguide', mentions: [{ text: 'ACME', type: 'ORG', score: 0.62, canonical: ACME }, { text: 'Alice Smith', type: 'PER', score: 0.9 }] },
@@ -93,7 +95,7 @@ export function demoDocuments (mediaBaseUrl: string, t0: Date): EntityDocument[]
           author_id: post.handle ?? null,
           author_handle: post.handle ?? null,
           language: 'en',
-          url: null,
+          url: post.url ?? null,
           source: 'demo'
         },
         models: { stage1: 'demo', stage2: 'demo' },
