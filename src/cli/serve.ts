@@ -7,7 +7,7 @@ import { Client } from '@elastic/elasticsearch'
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { EmbeddedSearch, apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
-import { loadDemoIndex, writeDemoImages } from '../api/demo.js'
+import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
 import { GroundstreamError } from '../errors/index.js'
 import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'
 
@@ -55,10 +55,10 @@ export async function main (argv: string[]): Promise<number> {
     return await serveFile(flags.from, { host: flags.host, port, mediaDir: flags['media-dir'] })
   }
   const demo = flags.demo === true
-  const demoImages = demo ? await writeDemoImages() : null
   const fromEnv = apiConfigFromEnv(process.env) as { elasticsearch?: Record<string, unknown> } & Record<string, unknown>
   const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
-  const mediaDir = demoImages?.dir ?? flags['media-dir']
+  // The demo's images are the bundled sample images.
+  const mediaDir = demo ? installPath('samples', 'images') : flags['media-dir']
   const config = parseApiConfig({
     ...fromEnv,
     ...(flags.host === undefined ? {} : { host: flags.host }),
@@ -90,7 +90,7 @@ export async function main (argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
   if (demo) {
     // Relative image URLs: the page resolves them against whatever host serves it.
-    const docs = await loadDemoIndex(client, config.elasticsearch.index, '/media', new Date())
+    const docs = await loadDemoIndex(client, config.elasticsearch.index, demoDocuments(DEMO_POSTS, '/media', new Date()))
     logger.info({ index: config.elasticsearch.index, documents: docs.length }, 'demo documents indexed')
   }
   const server = await createApiServer(config, { client, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
@@ -113,7 +113,6 @@ export async function main (argv: string[]): Promise<number> {
   } catch (error) {
     logger.error({ err: error }, 'closing the Elasticsearch client failed')
   }
-  demoImages?.remove()
   return 0
 }
 

@@ -34,12 +34,12 @@ test('serve --demo indexes the demo, answers, and shuts down cleanly on SIGTERM'
     })
     const base = await listening
     const posts = await (await fetch(`${base}/api/v1/posts?size=50`)).json() as { posts: Array<{ image: { url: string | null } }> }
-    assert.equal(posts.posts.length, 11)
+    assert.equal(posts.posts.length, 28)
     const image = posts.posts.find((p) => p.image.url !== null)?.image.url
-    assert.equal(image, '/media/storefront.png')
-    assert.equal((await fetch(`${base}${String(image)}`)).headers.get('content-type'), 'image/png')
+    assert.equal(image, '/media/nike-paris.jpg', 'the demo shows the bundled sample images')
+    assert.equal((await fetch(`${base}${String(image)}`)).headers.get('content-type'), 'image/jpeg')
     const trending = await (await fetch(`${base}/api/v1/trending`)).json() as { entities: Array<{ entity: string }> }
-    assert.equal(trending.entities[0]?.entity, 'acme', 'demo posts are dated relative to now')
+    assert.equal(trending.entities[0]?.entity, 'nike', 'demo posts are dated relative to now')
     assert.equal((await fetch(`${base}/`)).status, 200)
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit') as [number | null]
