@@ -193,11 +193,13 @@ function renderCard (entity, first, timeline, together, trending) {
   if (e.canonical_id) facts.push(['canonical id', e.canonical_id])
   if (e.mention_kind) facts.push(['mention kind', e.mention_kind])
   if (e.knowledge_source) facts.push(['source', e.knowledge_source])
-  card.replaceChildren(
+  // canonical_description and mention_kind appear once the linker writes them (optional fields).
+  card.replaceChildren(...[
     el('h2', {}, el('span', { class: 'title' }, e.canonical_title ?? e.text),
       el('button', { type: 'button', id: 'watch-toggle', 'aria-pressed': String(watched), onclick: () => toggleWatch(entity) }, watched ? '★ watching' : '☆ watch')),
     e.canonical_description ? el('p', { class: 'description' }, e.canonical_description) : null,
-    el('dl', {}, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', { dataset: { fact: term } }, value)])))
+    el('dl', {}, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', { dataset: { fact: term } }, value)]))
+  ].filter((node) => node !== null))
   card.hidden = false
 }
 

@@ -89,13 +89,22 @@ function getter (server: ApiServer): Harness['get'] {
 }
 
 /** The same fixture, written to a JSONL file and served by the embedded store (`serve --from`). */
-export async function startEmbeddedHarness (overrides: ApiConfigInput = {}): Promise<Harness> {
+export interface EmbeddedData {
+  /** The documents, given the media base URL (default: the fixture). */
+  docs: (mediaBaseUrl: string) => EntityDocument[]
+  /** Folder served under /media (default: the drawn fixture images). */
+  mediaDir: string
+  now: Date
+}
+
+export async function startEmbeddedHarness (overrides: ApiConfigInput = {}, data?: EmbeddedData): Promise<Harness> {
   const media = await writeFixtureImages()
   const registry = new Registry()
-  const config = parseApiConfig({ host: '127.0.0.1', port: 0, ...overrides, mediaDir: media.dir })
-  const search = await EmbeddedSearch.open({ limits: config.limits, now: () => T0 })
-  const server = await createApiServer(config, { search, registry, root: ROOT, now: () => T0 })
-  const docs = fixtureDocuments(`${server.url}/media`)
+  const now = data?.now ?? T0
+  const config = parseApiConfig({ host: '127.0.0.1', port: 0, ...overrides, mediaDir: data?.mediaDir ?? media.dir })
+  const search = await EmbeddedSearch.open({ limits: config.limits, now: () => now })
+  const server = await createApiServer(config, { search, registry, root: ROOT, now: () => now })
+  const docs = (data?.docs ?? fixtureDocuments)(`${server.url}/media`)
   const file = join(media.dir, 'entities.jsonl')
   writeFileSync(file, docs.map((doc) => JSON.stringify(doc)).join('\n') + '\n')
   const loaded = await search.loadFile(file)

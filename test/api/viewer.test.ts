@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { ROOT, requireTool } from '../deploy/helpers.js'
+import { DEMO_POSTS, demoDocuments } from '../../src/api/demo.js'
 import { startEmbeddedHarness, type Harness } from './harness.js'
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -109,7 +110,6 @@ test('boxes are drawn and labelled where the index has them, at the box position
     assert.ok(Math.abs(geometry[key as keyof typeof geometry] - want) < 0.01, `${key}: ${geometry[key as keyof typeof geometry]} vs ${want}`)
   }
   mkdirSync(screenshots, { recursive: true })
-  await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
   await page.locator('article[data-post-id="p02"]').screenshot({ path: join(screenshots, 'viewer-boxes.png') })
 })
 
@@ -237,8 +237,6 @@ test('entity card and mentioned-together-with for the selected entity', async (t
   await page.click('#together-list li[data-entity="paris"] button')
   await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#entity-card .title')?.textContent === 'Paris', undefined, { timeout: 10_000 })
   assert.equal(await page.inputValue('#entity'), 'paris')
-  mkdirSync(screenshots, { recursive: true })
-  await page.screenshot({ path: join(screenshots, 'viewer-entity.png'), fullPage: false })
 })
 
 test('watchlist: a watched entity shows its hourly counts and a spike badge when it jumps', async (t) => {
@@ -306,5 +304,63 @@ test('the post grid leaves no blank gaps: each card starts right under the one a
       const gap = (cards[i]?.top ?? 0) - (cards[i - 1]?.bottom ?? 0)
       assert.ok(gap >= 0 && gap <= 20, `gap of ${gap.toFixed(0)} px between stacked cards`)
     }
+  }
+})
+
+test('the demo firehose in the viewer: the sample images with their boxes, Nike on top of trending (docs screenshots)', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const now = new Date('2026-11-20T12:00:00.000Z')
+  const demo = await startEmbeddedHarness({}, { docs: (base) => demoDocuments(DEMO_POSTS, base, now), mediaDir: resolve(ROOT, 'samples', 'images'), now })
+  const page = await context.newPage()
+  try {
+    await page.goto(`${demo.server.url}/?refresh=600&range=6h`)
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
+    await page.waitForFunction(() => {
+      const doc = (globalThis as unknown as { document: DocumentLike }).document
+      return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
+    }, undefined, { timeout: 10_000 })
+    assert.equal((await postIds(page)).length, 28)
+    assert.equal(await page.locator('.box').count(), DEMO_POSTS.flatMap((p) => p.mentions).filter((m) => m.box !== undefined).length)
+    const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
+    assert.equal(trending[0], 'nike')
+    mkdirSync(screenshots, { recursive: true })
+    await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
+    await page.click('#trending-list li[data-entity="nike"] button')
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
+    assert.equal(await page.textContent('#entity-card .title'), 'Nike, Inc.')
+    await page.click('#watch-toggle')
+    await page.waitForSelector('#watch-list li[data-entity="nike"] .badge.spike')
+    await page.screenshot({ path: join(screenshots, 'viewer-entity.png'), fullPage: false })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.screenshot({ path: join(screenshots, 'viewer-phone.png'), fullPage: false })
+  } finally {
+    await page.evaluate(() => { (globalThis as unknown as { localStorage: { clear (): void } }).localStorage.clear() })
+    await page.close()
+    await demo.close()
+  }
+})
+
+test('entity card shows the linker\'s description and mention kind when documents carry them', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const { fixtureDocuments, T0 } = await import('./fixtures.js')
+  // Optional fields another part of the pipeline adds to entity documents.
+  const docs = (base: string): ReturnType<typeof fixtureDocuments> => fixtureDocuments(base).map((doc) => (doc.entity.normalised === 'acme'
+    ? { ...doc, entity: { ...doc.entity, canonical_description: 'Maker of everything, in the cartoons', mention_kind: 'name' } }
+    : doc))
+  const linked = await startEmbeddedHarness({}, { docs, mediaDir: tmpdir(), now: T0 })
+  const page = await context.newPage()
+  try {
+    await page.goto(`${linked.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&entity=acme`)
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
+    assert.equal(await page.textContent('#entity-card .description'), 'Maker of everything, in the cartoons')
+    assert.equal(await page.textContent('#entity-card dd[data-fact="mention kind"]'), 'name')
+    assert.doesNotMatch(await page.textContent('#entity-card') ?? '', /null|undefined/, 'no stray text in the card')
+  } finally {
+    await page.close()
+    await linked.close()
   }
 })
