@@ -316,11 +316,12 @@ test('the demo firehose in the viewer: the sample images with their boxes, Nike 
   const page = await context.newPage()
   try {
     await page.goto(`${demo.server.url}/?refresh=600&range=6h`)
-    await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
+    // Generous waits: seven JPEGs decode on a machine that may be busy.
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 })
     await page.waitForFunction(() => {
       const doc = (globalThis as unknown as { document: DocumentLike }).document
       return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
-    }, undefined, { timeout: 10_000 })
+    }, undefined, { timeout: 60_000 })
     assert.equal((await postIds(page)).length, 28)
     assert.equal(await page.locator('.box').count(), DEMO_POSTS.flatMap((p) => p.mentions).filter((m) => m.box !== undefined).length)
     const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
@@ -328,10 +329,10 @@ test('the demo firehose in the viewer: the sample images with their boxes, Nike 
     mkdirSync(screenshots, { recursive: true })
     await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
     await page.click('#trending-list li[data-entity="nike"] button')
-    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]', { timeout: 60_000 })
     assert.equal(await page.textContent('#entity-card .title'), 'Nike, Inc.')
     await page.click('#watch-toggle')
-    await page.waitForSelector('#watch-list li[data-entity="nike"] .badge.spike')
+    await page.waitForSelector('#watch-list li[data-entity="nike"] .badge.spike', { timeout: 60_000 })
     await page.screenshot({ path: join(screenshots, 'viewer-entity.png'), fullPage: false })
     await page.setViewportSize({ width: 390, height: 844 })
     await page.screenshot({ path: join(screenshots, 'viewer-phone.png'), fullPage: false })
