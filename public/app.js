@@ -1,15 +1,24 @@
-/* global document, window, fetch, URLSearchParams, setTimeout, clearTimeout, AbortController */
-// The entity viewer: a live list of recent posts with their entities (the
-// image with each grounded entity's box drawn and labelled), filters by type
-// and entity, and a trending panel. Plain browser JavaScript against the
-// /api/v1 endpoints of the same server; no build step, no third-party code.
-// Page parameters: ?refresh=SECONDS (default 5), ?at=ISO-TIME pins the
-// trending window's end (demos, tests), ?entity=, ?type=PER,ORG, ?has_box=true.
+/* global document, window, fetch, URL, URLSearchParams, setTimeout, clearTimeout, AbortController, localStorage */
+// The entity viewer, built for monitoring: a search box, type and entity
+// filters, a date range (presets relative to the API's clock, or custom, in
+// UTC), a mentions-over-time chart, the live list of posts with their
+// entities (each grounded entity's box drawn on the image) and a link to the
+// original post, an entity card, "mentioned together with", a watchlist with
+// spike badges, trending, and export of what is on screen. Plain browser
+// JavaScript against the /api/v1 endpoints of the same server; no build step,
+// no third-party code. Page parameters (all shareable in the URL): q, entity,
+// type=PER,ORG, has_box=true, range=1h|6h|24h|7d|30d or from/to (ISO, UTC),
+// window (trending), refresh=SECONDS (default 5), at=ISO-TIME pins "now".
+
+import { drawTimeline, formatUtc } from './chart.js'
+import { download, rowsOf, toCsv } from './export.js'
 
 const params = new URLSearchParams(window.location.search)
 const REFRESH_MS = Math.max(1, Number(params.get('refresh') ?? '5') || 5) * 1000
 const AT = params.get('at')
 const TYPES = ['PER', 'LOC', 'ORG', 'OTHER']
+const PRESETS = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 }
+const WATCH_KEY = 'groundstream.watchlist'
 
 const $ = (selector) => document.querySelector(selector)
 const el = (tag, attrs = {}, ...children) => {
@@ -25,17 +34,67 @@ const el = (tag, attrs = {}, ...children) => {
 }
 
 const state = {
+  q: params.get('q') ?? '',
   types: new Set((params.get('type') ?? TYPES.join(',')).split(',').filter((t) => TYPES.includes(t))),
   entity: params.get('entity') ?? '',
   hasBox: params.get('has_box') === 'true',
-  window: params.get('window') ?? '1h'
+  window: params.get('window') ?? '1h',
+  range: params.get('from') !== null || params.get('to') !== null ? 'custom' : (params.get('range') ?? '24h'),
+  from: params.get('from') ?? '',
+  to: params.get('to') ?? '',
+  /** The API's clock (or ?at=): presets are relative to it. */
+  now: AT,
+  posts: []
 }
 
-function filterQuery () {
+function readWatchlist () {
+  try {
+    const list = JSON.parse(localStorage.getItem(WATCH_KEY) ?? '[]')
+    return Array.isArray(list) ? list.filter((e) => typeof e === 'string').slice(0, 50) : []
+  } catch {
+    return []
+  }
+}
+
+function writeWatchlist (list) {
+  localStorage.setItem(WATCH_KEY, JSON.stringify(list))
+}
+
+/** The range as ISO times; custom inputs are read as UTC. */
+function rangeTimes () {
+  if (state.range === 'custom') {
+    const asUtc = (text) => (text === '' ? null : new Date(text.endsWith('Z') ? text : `${text}Z`))
+    const from = asUtc(state.from)
+    const to = asUtc(state.to)
+    return { from: from && !Number.isNaN(from.getTime()) ? from.toISOString() : null, to: to && !Number.isNaN(to.getTime()) ? to.toISOString() : null }
+  }
+  const now = new Date(state.now ?? Date.now())
+  return { from: new Date(now.getTime() - (PRESETS[state.range] ?? PRESETS['24h'])).toISOString(), to: now.toISOString() }
+}
+
+/** Filters of the list, the chart and the card. */
+function filterQuery ({ withRange = true } = {}) {
   const q = new URLSearchParams()
+  if (state.q.trim() !== '') q.set('q', state.q.trim())
   if (state.types.size > 0 && state.types.size < TYPES.length) q.set('type', [...state.types].join(','))
   if (state.entity.trim() !== '') q.set('entity', state.entity.trim())
   if (state.hasBox) q.set('has_box', 'true')
+  if (withRange) {
+    const { from, to } = rangeTimes()
+    if (from) q.set('from', from)
+    if (to) q.set('to', to)
+  }
+  return q
+}
+
+function shareableQuery () {
+  const q = filterQuery({ withRange: false })
+  if (state.range === 'custom') {
+    if (state.from) q.set('from', state.from)
+    if (state.to) q.set('to', state.to)
+  } else if (state.range !== '24h') q.set('range', state.range)
+  if (state.window !== '1h') q.set('window', state.window)
+  for (const key of ['refresh', 'at']) if (params.get(key)) q.set(key, params.get(key))
   return q
 }
 
@@ -95,18 +154,100 @@ function chooseEntity (normalised) {
   refresh()
 }
 
+function safeLink (url) {
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null
+  } catch {
+    return null
+  }
+}
+
 function renderPost (post) {
-  const when = new Date(post.created_at)
   const chips = el('div', { class: 'entities' }, ...post.entities.map((e) =>
     el('button', { type: 'button', class: `chip ${e.type}`, dataset: { entity: e.normalised }, onclick: () => chooseEntity(e.normalised), title: linkLine(e, '') },
       `${e.text} `, el('small', {}, e.type), e.box ? ' ▣' : '')))
+  const link = post.url ? safeLink(post.url) : null
   return el('article', { class: 'post', dataset: { postId: post.post_id } },
     el('div', { class: 'meta' },
       el('span', {}, post.author_handle ? `@${post.author_handle}` : post.post_id),
-      el('time', { datetime: post.created_at }, when.toISOString().replace('T', ' ').slice(0, 19) + ' UTC')),
+      el('span', { class: 'right' },
+        el('time', { datetime: post.created_at }, `${formatUtc(post.created_at)} UTC`),
+        link === null ? null : el('a', { class: 'post-link', href: link, target: '_blank', rel: 'noopener noreferrer', title: 'open the original post' }, 'original ↗'))),
     renderText(post.text, post.entities),
     renderImage(post),
     chips)
+}
+
+/** The selected entity: canonical identity when linked, type, counts in the range, watch toggle. */
+function renderCard (entity, first, timeline, together, trending) {
+  const card = $('#entity-card')
+  if (first === null) {
+    card.replaceChildren(el('h2', {}, entity), el('p', { class: 'empty' }, 'no mentions in this range'))
+    card.hidden = false
+    return
+  }
+  const e = first.entity
+  const watched = readWatchlist().includes(entity)
+  const rising = trending.entities.find((t) => t.entity === entity)
+  const facts = [
+    ['type', el('span', { class: `chip ${e.type}` }, e.type)],
+    ['mentions', String(timeline.total)],
+    ['posts', String(together.posts_considered)],
+    ['trending', rising ? `${rising.current} vs ${rising.previous} (${state.window})` : '—']
+  ]
+  if (e.canonical_id) facts.push(['canonical id', e.canonical_id])
+  if (e.mention_kind) facts.push(['mention kind', e.mention_kind])
+  if (e.knowledge_source) facts.push(['source', e.knowledge_source])
+  // canonical_description and mention_kind appear once the linker writes them (optional fields).
+  card.replaceChildren(...[
+    el('h2', {}, el('span', { class: 'title' }, e.canonical_title ?? e.text),
+      el('button', { type: 'button', id: 'watch-toggle', 'aria-pressed': String(watched), onclick: () => toggleWatch(entity) }, watched ? '★ watching' : '☆ watch')),
+    e.canonical_description ? el('p', { class: 'description' }, e.canonical_description) : null,
+    el('dl', {}, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', { dataset: { fact: term } }, value)]))
+  ].filter((node) => node !== null))
+  card.hidden = false
+}
+
+function toggleWatch (entity) {
+  const list = readWatchlist()
+  writeWatchlist(list.includes(entity) ? list.filter((e) => e !== entity) : [...list, entity])
+  refresh()
+}
+
+/**
+ * Spike: the last hour has at least 3 mentions and at least 3 times both the
+ * hour before it and the hourly average of the 23 hours before it.
+ */
+function spikeOf (timeline) {
+  const counts = timeline.buckets.map((b) => b.count)
+  const last = counts[counts.length - 1] ?? 0
+  const previous = counts[counts.length - 2] ?? 0
+  const earlier = counts.slice(0, -1)
+  const average = earlier.length === 0 ? 0 : earlier.reduce((s, c) => s + c, 0) / earlier.length
+  const baseline = Math.max(previous, average, 1 / 3)
+  return { last, previous, average, ratio: last / baseline, spike: last >= 3 && last >= 3 * baseline }
+}
+
+async function renderWatchlist (signal) {
+  const list = readWatchlist()
+  if (list.length === 0) {
+    $('#watch-list').replaceChildren(el('li', { class: 'empty' }, 'select an entity and press ☆ watch'))
+    return
+  }
+  const now = new Date(state.now ?? Date.now())
+  const hour = 3_600_000
+  const end = new Date(Math.ceil(now.getTime() / hour) * hour)
+  const rows = await Promise.all(list.map(async (entity) => {
+    const query = new URLSearchParams({ entity, from: new Date(end.getTime() - 24 * hour).toISOString(), to: end.toISOString(), interval: '1h' })
+    const timeline = await getJson('/api/v1/timeline', query, signal)
+    return { entity, ...spikeOf(timeline) }
+  }))
+  $('#watch-list').replaceChildren(...rows.map((row) => el('li', { dataset: { entity: row.entity, spike: String(row.spike) } },
+    el('button', { type: 'button', onclick: () => chooseEntity(row.entity) }, row.entity),
+    ' ', el('span', { class: 'counts' }, `${row.last} this hour · ${row.previous} the hour before · ${row.average.toFixed(1)}/h over the day`),
+    row.spike ? el('span', { class: 'badge spike', title: 'spike: at least 3 mentions and 3× both the hour before and the day\'s hourly average' }, `▲ ×${row.ratio.toFixed(0)}`) : null,
+    el('button', { type: 'button', class: 'unwatch', title: `stop watching ${row.entity}`, onclick: () => toggleWatch(row.entity) }, '×'))))
 }
 
 let controller = null
@@ -117,37 +258,80 @@ async function refresh () {
   controller?.abort()
   controller = new AbortController()
   const signal = controller.signal
-  const postsQuery = filterQuery()
-  postsQuery.set('size', '30')
-  const trendingQuery = new URLSearchParams({ window: state.window, size: '10', min_count: '1' })
-  if (state.types.size > 0 && state.types.size < TYPES.length) trendingQuery.set('type', [...state.types].join(','))
-  if (AT) trendingQuery.set('at', AT)
-  const shareable = filterQuery()
-  for (const key of ['refresh', 'at']) if (params.get(key)) shareable.set(key, params.get(key))
+  const shareable = shareableQuery()
   window.history.replaceState(null, '', `${window.location.pathname}${shareable.size > 0 ? `?${shareable}` : ''}`)
   try {
+    if (AT === null) state.now = (await getJson('/api/v1/extent', new URLSearchParams(), signal)).now
+    const watch = renderWatchlist(signal)
     if (state.types.size === 0) {
+      state.posts = []
       $('#posts').replaceChildren(el('p', { class: 'empty' }, 'No type selected.'))
       $('#trending-list').replaceChildren()
+      $('#timeline-chart').replaceChildren()
+      $('#entity-card').hidden = true
+      $('#together').hidden = true
     } else {
-      const [posts, trending] = await Promise.all([
+      const postsQuery = filterQuery()
+      postsQuery.set('size', '30')
+      const timelineQuery = filterQuery()
+      const trendingQuery = new URLSearchParams({ window: state.window, size: '10', min_count: '1' })
+      if (state.types.size > 0 && state.types.size < TYPES.length) trendingQuery.set('type', [...state.types].join(','))
+      trendingQuery.set('at', state.now ?? new Date().toISOString())
+      const [posts, timeline, trending] = await Promise.all([
         getJson('/api/v1/posts', postsQuery, signal),
+        getJson('/api/v1/timeline', timelineQuery, signal),
         getJson('/api/v1/trending', trendingQuery, signal)
       ])
+      state.posts = posts.posts
       $('#posts').replaceChildren(...(posts.posts.length > 0 ? posts.posts.map(renderPost) : [el('p', { class: 'empty' }, 'No posts match these filters.')]))
+      drawTimeline($('#timeline-chart'), timeline)
+      $('#timeline-total').textContent = `${timeline.total} mentions · per ${timeline.interval} · ${formatUtc(timeline.from)} – ${formatUtc(timeline.to)} UTC`
       $('#trending-list').replaceChildren(...(trending.entities.length > 0
         ? trending.entities.map((e) => el('li', { dataset: { entity: e.entity } },
           el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, e.text ?? e.entity)),
           ' ', el('span', { class: 'counts' }, `${e.current} vs ${e.previous}`)))
         : [el('li', { class: 'empty' }, 'nothing rising')]))
+      const entity = state.entity.trim().toLowerCase()
+      if (entity === '') {
+        $('#entity-card').hidden = true
+        $('#together').hidden = true
+      } else {
+        const { from, to } = rangeTimes()
+        const range = new URLSearchParams()
+        if (from) range.set('from', from)
+        if (to) range.set('to', to)
+        const withEntity = new URLSearchParams(range)
+        withEntity.set('entity', entity)
+        const togetherQuery = new URLSearchParams(withEntity)
+        togetherQuery.set('size', '10')
+        const cardQuery = new URLSearchParams(withEntity)
+        cardQuery.set('size', '1')
+        const [mentions, entityTimeline, together] = await Promise.all([
+          getJson('/api/v1/mentions', cardQuery, signal),
+          getJson('/api/v1/timeline', withEntity, signal),
+          getJson('/api/v1/cooccurring', togetherQuery, signal)
+        ])
+        renderCard(entity, mentions.mentions[0] ?? null, entityTimeline, together, trending)
+        $('#together-list').replaceChildren(...(together.entities.length > 0
+          ? together.entities.map((e) => el('li', { dataset: { entity: e.entity } },
+            el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, e.text ?? e.entity)),
+            ' ', el('span', { class: 'counts' }, `${e.posts} post${e.posts === 1 ? '' : 's'}`)))
+          : [el('li', { class: 'empty' }, 'nothing else in its posts')]))
+        $('#together').hidden = false
+      }
     }
-    $('#status').textContent = `updated ${new Date().toLocaleTimeString()} · refreshes every ${REFRESH_MS / 1000}s`
+    await watch
+    $('#status').textContent = `updated ${new Date().toISOString().slice(11, 19)} UTC · refreshes every ${REFRESH_MS / 1000}s`
     document.body.dataset.loaded = 'true'
   } catch (error) {
     if (signal.aborted) return
     $('#status').textContent = `error: ${error.message}`
   }
   timer = setTimeout(refresh, REFRESH_MS)
+}
+
+function exportName (ext) {
+  return `groundstream-${(state.now ?? new Date().toISOString()).slice(0, 16).replace(/[-:T]/gu, '')}.${ext}`
 }
 
 function init () {
@@ -159,27 +343,56 @@ function init () {
       refresh()
     })
   }
+  const debounced = (input, apply) => {
+    let debounce = null
+    input.addEventListener('input', () => {
+      clearTimeout(debounce)
+      debounce = setTimeout(() => { apply(input.value); refresh() }, 250)
+    })
+  }
   const entity = $('#entity')
   entity.value = state.entity
-  let debounce = null
-  entity.addEventListener('input', () => {
-    clearTimeout(debounce)
-    debounce = setTimeout(() => { state.entity = entity.value; refresh() }, 250)
-  })
-  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; refresh() })
+  debounced(entity, (value) => { state.entity = value })
+  const q = $('#q')
+  q.value = state.q
+  debounced(q, (value) => { state.q = value })
+  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; state.q = q.value; refresh() })
   $('#has-box').checked = state.hasBox
   $('#has-box').addEventListener('change', (event) => { state.hasBox = event.target.checked; refresh() })
   $('#window').value = state.window
   $('#window').addEventListener('change', (event) => { state.window = event.target.value; refresh() })
+  const range = $('#range')
+  range.value = state.range in PRESETS || state.range === 'custom' ? state.range : '24h'
+  $('#custom-range').hidden = state.range !== 'custom'
+  $('#from').value = state.from.replace(/Z$/u, '').slice(0, 16)
+  $('#to').value = state.to.replace(/Z$/u, '').slice(0, 16)
+  range.addEventListener('change', () => {
+    state.range = range.value
+    $('#custom-range').hidden = state.range !== 'custom'
+    if (state.range === 'custom' && state.from === '' && state.to === '') {
+      // Start the custom range from the last 24 hours, in UTC.
+      const now = new Date(state.now ?? Date.now())
+      state.from = new Date(now.getTime() - PRESETS['24h']).toISOString().slice(0, 16)
+      state.to = now.toISOString().slice(0, 16)
+      $('#from').value = state.from
+      $('#to').value = state.to
+    }
+    refresh()
+  })
+  for (const id of ['from', 'to']) $(`#${id}`).addEventListener('change', (event) => { state[id] = event.target.value; refresh() })
   $('#clear').addEventListener('click', () => {
     state.types = new Set(TYPES)
     state.entity = ''
+    state.q = ''
     state.hasBox = false
     for (const box of document.querySelectorAll('#types input')) box.checked = true
     entity.value = ''
+    q.value = ''
     $('#has-box').checked = false
     refresh()
   })
+  $('#export-csv').addEventListener('click', () => { download(exportName('csv'), 'text/csv;charset=utf-8', toCsv(rowsOf(state.posts))) })
+  $('#export-json').addEventListener('click', () => { download(exportName('json'), 'application/json', `${JSON.stringify(rowsOf(state.posts), null, 2)}\n`) })
   refresh()
 }
 

@@ -105,6 +105,7 @@ export function requestSchemas (limits: ApiLimits) {
       to: filter.to,
       size: int(1, limits.maxEntities).default(10)
     }).strict().refine((v) => v.entity !== undefined || v.canonical_id !== undefined, { message: 'entity or canonical_id is required', path: ['entity'] }),
+    extent: z.object({}).strict(),
     posts: z.object({
       ...filter,
       size: int(1, Math.min(limits.maxPageSize, 100)).default(20),
@@ -119,6 +120,7 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
+export type ExtentRequest = z.infer<RequestSchemas['extent']>
 export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */

@@ -92,6 +92,78 @@ export interface PostsAnswer {
   timed_out: boolean
 }
 
+export interface ExtentAnswer {
+  /** The clock the API answers by (a file-backed server anchors it to its newest post). */
+  now: string
+  documents: number
+  first: string | null
+  last: string | null
+}
+
+export interface ReadyState {
+  ok: boolean
+  [detail: string]: unknown
+}
+
+/** What the API asks of an entity store: Elasticsearch, or the embedded one over a JSONL file. */
+export interface SearchBackend {
+  readonly kind: 'elasticsearch' | 'embedded'
+  ready (signal?: AbortSignal): Promise<ReadyState>
+  mentions (request: MentionsRequest, signal?: AbortSignal): Promise<MentionsAnswer>
+  timeline (request: TimelineRequest, signal?: AbortSignal): Promise<TimelineAnswer>
+  trending (request: TrendingRequest, signal?: AbortSignal): Promise<TrendingAnswer>
+  cooccurring (request: CooccurringRequest, signal?: AbortSignal): Promise<CooccurringAnswer>
+  recentPosts (request: PostsRequest, signal?: AbortSignal): Promise<PostsAnswer>
+  extent (signal?: AbortSignal): Promise<ExtentAnswer>
+  close (): Promise<void>
+}
+
+/** from/to defaulted and bounded by maxRangeDays (both backends). */
+export function resolveRange (limits: ApiLimits, now: Date, from: Date | undefined, to: Date | undefined, defaultDays: number): { from: Date, to: Date } {
+  const end = to ?? now
+  const start = from ?? new Date(end.getTime() - defaultDays * DAY_MS)
+  if (start.getTime() >= end.getTime()) throw invalid('from must be before to')
+  if (end.getTime() - start.getTime() > limits.maxRangeDays * DAY_MS) {
+    throw invalid(`the time range may span at most ${limits.maxRangeDays} days`)
+  }
+  return { from: start, to: end }
+}
+
+/** The timeline's interval: as asked, or the finest that keeps the answer to about 120 buckets. */
+export function resolveInterval (limits: ApiLimits, requested: string, from: Date, to: Date): string {
+  const span = to.getTime() - from.getTime()
+  let interval = requested
+  if (interval === 'auto') {
+    interval = TIMELINE_INTERVALS.find((i) => span / parseDurationMs(i) <= Math.min(120, limits.maxBuckets)) ?? '7d'
+  }
+  const buckets = Math.ceil(span / parseDurationMs(interval))
+  if (buckets > limits.maxBuckets) {
+    throw invalid(`interval ${interval} over this range gives ${buckets} buckets; at most ${limits.maxBuckets} (use a coarser interval or a shorter range)`)
+  }
+  return interval
+}
+
+/** The trending windows for a request (both backends). */
+export function trendingWindows (limits: ApiLimits, now: Date, request: TrendingRequest): { at: Date, currentFrom: Date, previousFrom: Date, candidates: number } {
+  const at = request.at ?? now
+  if (request.window * 2 > limits.maxRangeDays * DAY_MS) throw invalid(`window may be at most ${limits.maxRangeDays / 2} days`)
+  return {
+    at,
+    currentFrom: new Date(at.getTime() - request.window),
+    previousFrom: new Date(at.getTime() - 2 * request.window),
+    candidates: Math.min(500, request.size * 10)
+  }
+}
+
+/** Rising entities first: the ratio of this window to the previous one (both backends). */
+export function rankTrending (rows: Array<EntitySummary & { current: number, total: number }>, request: TrendingRequest): TrendingAnswer['entities'] {
+  return rows
+    .map(({ total, ...row }) => ({ ...row, previous: total - row.current, change: 2 * row.current - total, ratio: (row.current + 1) / (total - row.current + 1) }))
+    .filter((e) => e.current >= request.min_count && e.change > 0)
+    .sort((a, b) => b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
+    .slice(0, request.size)
+}
+
 /** Maps an Elasticsearch client error onto the API's error codes. */
 export function classifySearchError (error: unknown): { kind: string, error: GroundstreamError } {
   if (error instanceof GroundstreamError) return { kind: error.code, error }
@@ -211,7 +283,8 @@ function summary (bucket: TermsBucket): EntitySummary {
   }
 }
 
-export class EntitySearch {
+export class EntitySearch implements SearchBackend {
+  readonly kind = 'elasticsearch' as const
   private readonly options: SearchOptions
   private readonly limits: ApiLimits
   private inFlight = 0
@@ -256,7 +329,7 @@ export class EntitySearch {
    * privilege the API key has anyway (cluster health would need monitor).
    * The index may not exist yet (nothing indexed): ready, with index false.
    */
-  async ready (signal?: AbortSignal): Promise<{ elasticsearch: boolean, index: boolean }> {
+  async ready (signal?: AbortSignal): Promise<ReadyState> {
     try {
       const response = await this.options.client.search({
         index: this.options.index,
@@ -266,12 +339,30 @@ export class EntitySearch {
         track_total_hits: false,
         timeout: '2s'
       }, { requestTimeout: 3000, maxRetries: 0, ...(signal === undefined ? {} : { signal }) })
-      return { elasticsearch: true, index: response._shards.total > 0 }
+      return { ok: true, elasticsearch: true, index: response._shards.total > 0 }
     } catch (error) {
       this.options.onError?.(classifySearchError(error).kind)
-      return { elasticsearch: false, index: false }
+      return { ok: false, elasticsearch: false, index: false }
     }
   }
+
+  async extent (signal?: AbortSignal): Promise<ExtentAnswer> {
+    const response = await this.search({
+      size: 0,
+      track_total_hits: true,
+      aggs: { first: { min: { field: 'post.created_at' } }, last: { max: { field: 'post.created_at' } } }
+    }, signal)
+    const aggs = response.aggregations as { first: { value: number | null }, last: { value: number | null } } | undefined
+    const iso = (value: number | null | undefined): string | null => (typeof value === 'number' ? new Date(value).toISOString() : null)
+    return {
+      now: this.now().toISOString(),
+      documents: (response.hits as { total?: { value: number } }).total?.value ?? 0,
+      first: iso(aggs?.first.value),
+      last: iso(aggs?.last.value)
+    }
+  }
+
+  async close (): Promise<void> {}
 
   async mentions (request: MentionsRequest, signal?: AbortSignal): Promise<MentionsAnswer> {
     const sortName: SortName = request.sort ?? (request.q === undefined ? 'recent' : 'relevance')
@@ -294,29 +385,13 @@ export class EntitySearch {
     }
   }
 
-  /** from/to defaulted and bounded by maxRangeDays. */
   private range (from: Date | undefined, to: Date | undefined, defaultDays: number): { from: Date, to: Date } {
-    const end = to ?? this.now()
-    const start = from ?? new Date(end.getTime() - defaultDays * DAY_MS)
-    if (start.getTime() >= end.getTime()) throw invalid('from must be before to')
-    if (end.getTime() - start.getTime() > this.limits.maxRangeDays * DAY_MS) {
-      throw invalid(`the time range may span at most ${this.limits.maxRangeDays} days`)
-    }
-    return { from: start, to: end }
+    return resolveRange(this.limits, this.now(), from, to, defaultDays)
   }
 
   async timeline (request: TimelineRequest, signal?: AbortSignal): Promise<TimelineAnswer> {
     const { from, to } = this.range(request.from, request.to, 7)
-    const span = to.getTime() - from.getTime()
-    let interval: string = request.interval
-    if (interval === 'auto') {
-      // The finest interval that keeps the answer to about 120 buckets.
-      interval = TIMELINE_INTERVALS.find((i) => span / parseDurationMs(i) <= Math.min(120, this.limits.maxBuckets)) ?? '7d'
-    }
-    const buckets = Math.ceil(span / parseDurationMs(interval))
-    if (buckets > this.limits.maxBuckets) {
-      throw invalid(`interval ${interval} over this range gives ${buckets} buckets; at most ${this.limits.maxBuckets} (use a coarser interval or a shorter range)`)
-    }
+    const interval = resolveInterval(this.limits, request.interval, from, to)
     const response = await this.search({
       query: buildFilter({ ...request, from, to }),
       size: 0,
@@ -345,12 +420,7 @@ export class EntitySearch {
   }
 
   async trending (request: TrendingRequest, signal?: AbortSignal): Promise<TrendingAnswer> {
-    const at = request.at ?? this.now()
-    const window = request.window
-    if (window * 2 > this.limits.maxRangeDays * DAY_MS) throw invalid(`window may be at most ${this.limits.maxRangeDays / 2} days`)
-    const currentFrom = new Date(at.getTime() - window)
-    const previousFrom = new Date(at.getTime() - 2 * window)
-    const candidates = Math.min(500, request.size * 10)
+    const { at, currentFrom, previousFrom, candidates } = trendingWindows(this.limits, this.now(), request)
     const response = await this.search({
       query: buildFilter({ type: request.type, from: previousFrom, to: at }),
       size: 0,
@@ -365,15 +435,7 @@ export class EntitySearch {
       }
     }, signal)
     const buckets = (response.aggregations as { entities: { buckets: Array<TermsBucket & { current: { doc_count: number } }> } }).entities.buckets
-    const entities = buckets
-      .map((bucket) => {
-        const current = bucket.current.doc_count
-        const previous = bucket.doc_count - current
-        return { ...summary(bucket), current, previous, change: current - previous, ratio: (current + 1) / (previous + 1) }
-      })
-      .filter((e) => e.current >= request.min_count && e.change > 0)
-      .sort((a, b) => b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
-      .slice(0, request.size)
+    const entities = rankTrending(buckets.map((bucket) => ({ ...summary(bucket), current: bucket.current.doc_count, total: bucket.doc_count })), request)
     return {
       window: { from: currentFrom.toISOString(), to: at.toISOString() },
       previous: { from: previousFrom.toISOString(), to: currentFrom.toISOString() },

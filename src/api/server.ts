@@ -14,10 +14,13 @@ import { Counter, Histogram, type Registry } from 'prom-client'
 import { GroundstreamError, isGroundstreamError, type ErrorCode } from '../errors/index.js'
 import type { ApiConfig } from './config.js'
 import { invalid, parseRequest, requestSchemas } from './requests.js'
-import { EntitySearch } from './search.js'
+import { EntitySearch, type SearchBackend } from './search.js'
 
 export interface ApiServerDeps {
-  client: Client
+  /** The Elasticsearch client, when `search` is not given. */
+  client?: Client
+  /** The entity store to answer from; defaults to Elasticsearch through `client`. */
+  search?: SearchBackend
   registry: Registry
   logger?: Logger
   now?: () => Date
@@ -40,7 +43,8 @@ export const API_ROUTES = Object.freeze([
   '/api/v1/timeline',
   '/api/v1/trending',
   '/api/v1/cooccurring',
-  '/api/v1/posts'
+  '/api/v1/posts',
+  '/api/v1/extent'
 ] as const)
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = Object.freeze({
@@ -98,13 +102,19 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   const requests = new Counter({ name: 'groundstream_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'], registers })
   const duration = new Histogram({ name: 'groundstream_api_request_duration_seconds', help: 'API request duration by route', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })
   const esErrors = new Counter({ name: 'groundstream_api_elasticsearch_errors_total', help: 'Failed API searches by kind (timeout, connection, http_4xx/5xx, overloaded)', labelNames: ['kind'], registers })
-  const search = new EntitySearch({
-    client: deps.client,
-    index: config.elasticsearch.index,
-    limits,
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-    onError: (kind) => { esErrors.inc({ kind }) }
-  })
+  let search: SearchBackend
+  if (deps.search !== undefined) {
+    search = deps.search
+  } else {
+    if (deps.client === undefined) throw new GroundstreamError('GS_ERR_CONFIG', 'the API server needs an Elasticsearch client or a search backend')
+    search = new EntitySearch({
+      client: deps.client,
+      index: config.elasticsearch.index,
+      limits,
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+      onError: (kind) => { esErrors.inc({ kind }) }
+    })
+  }
   const staticFiles = loadStatic(resolve(root, config.staticDir))
   const openapi = readFileSync(resolve(root, 'openapi/groundstream-api.yaml'))
   const mediaDir = config.mediaDir === undefined ? null : resolve(root, config.mediaDir)
@@ -182,8 +192,9 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_request, reply) => {
-    const state = await search.ready()
-    return reply.code(state.elasticsearch ? 200 : 503).send({ status: state.elasticsearch ? 'ready' : 'unavailable', ...state, index_name: config.elasticsearch.index })
+    const { ok, ...state } = await search.ready()
+    const where = search.kind === 'elasticsearch' ? { index_name: config.elasticsearch.index } : {}
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: search.kind, ...state, ...where })
   })
   app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()))
   app.get('/openapi.yaml', async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi))
@@ -193,6 +204,7 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   app.get('/api/v1/trending', async (request, reply) => search.trending(parseRequest(schemas.trending, request.query), abortOnClose(request, reply)))
   app.get('/api/v1/cooccurring', async (request, reply) => search.cooccurring(parseRequest(schemas.cooccurring, request.query), abortOnClose(request, reply)))
   app.get('/api/v1/posts', async (request, reply) => search.recentPosts(parseRequest(schemas.posts, request.query), abortOnClose(request, reply)))
+  app.get('/api/v1/extent', async (request, reply) => { parseRequest(schemas.extent, request.query); return await search.extent(abortOnClose(request, reply)) })
 
   const sendStatic = (name: string, reply: FastifyReply): FastifyReply => {
     const file = staticFiles.get(name)

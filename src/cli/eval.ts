@@ -2,8 +2,8 @@
 // the Twitter-GMNER layout and writes a JSON report.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { ENTITY_TYPES } from '../contracts/index.js'
+import { GroundstreamError } from '../errors/index.js'
 import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
@@ -15,8 +15,9 @@ import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConf
 import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
 import type { Stage } from '../pipeline/types.js'
 import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
+import { installPath, intFlag, parseFlags, usageError } from './common.js'
 
-const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
+export const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
@@ -40,10 +41,21 @@ instead, per mention kind (text, handle, hashtag): mention P/R, type accuracy,
 link precision and link coverage (docs/brand-tracking.md). --documents scores
 the entity documents a \`groundstream run\` wrote for the set's posts, which
 --write-posts writes as JSONL, instead of running the models.
+  --models     folder with stage1/ and stage2/ (default: the installation's models/)
+
+Data: Twitter-GMNER (https://github.com/NUSTM/GMNER) in its layout
+(train.txt, dev.txt, test.txt, xml/); --data defaults to ../shared/data/twitter-gmner.
 `
 
 async function trainedWithKnowledge (modelsDir: string): Promise<boolean> {
-  const manifest = JSON.parse(await readFile(path.join(modelsDir, 'stage2', 'manifest.json'), 'utf8')) as { training?: { knowledge_entries?: number } }
+  const file = path.join(modelsDir, 'stage2', 'manifest.json')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `model manifest not found: ${file}`, { cause: error, details: { path: file } })
+  }
+  const manifest = JSON.parse(text) as { training?: { knowledge_entries?: number } }
   return (manifest.training?.knowledge_entries ?? 0) > 0
 }
 
@@ -56,59 +68,66 @@ function row (name: string, score: Score): string {
 }
 
 export async function main (argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
-      split: { type: 'string', default: 'dev' },
-      models: { type: 'string', default: 'models' },
-      precision: { type: 'string', default: 'int8' },
-      limit: { type: 'string' },
-      'batch-size': { type: 'string', default: '32' },
-      report: { type: 'string', default: path.join('reports', 'eval.json') },
-      knowledge: { type: 'string', default: 'auto' },
-      images: { type: 'string' },
-      'min-span-score': { type: 'string' },
-      'min-type-score': { type: 'string' },
-      'max-none-score': { type: 'string' },
-      sweep: { type: 'boolean', default: false },
-      'brand-set': { type: 'string' },
-      documents: { type: 'string' },
-      'write-posts': { type: 'string' },
-      help: { type: 'boolean', default: false }
-    }
+  const values = parseFlags(argv, {
+    data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
+    split: { type: 'string', default: 'dev' },
+    models: { type: 'string', default: installPath('models') },
+    precision: { type: 'string', default: 'int8' },
+    limit: { type: 'string' },
+    'batch-size': { type: 'string', default: '32' },
+    report: { type: 'string', default: path.join('reports', 'eval.json') },
+    knowledge: { type: 'string', default: 'auto' },
+    images: { type: 'string' },
+    'min-span-score': { type: 'string' },
+    'min-type-score': { type: 'string' },
+    'max-none-score': { type: 'string' },
+    sweep: { type: 'boolean', default: false },
+    'brand-set': { type: 'string' },
+    documents: { type: 'string' },
+    'write-posts': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false }
   })
   if (values.help === true) {
     process.stdout.write(USAGE)
     return 0
   }
+  const probability = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined
+    const value = Number(raw)
+    if (raw.trim() === '' || !(value >= 0 && value <= 1)) throw usageError(`--${name} must be a number from 0 to 1, got '${raw}'`)
+    return value
+  }
+  if (!['int8', 'fp32'].includes(values.precision)) throw usageError(`--precision must be int8 or fp32, got '${values.precision}'`)
+  const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096) as number
   if (values['brand-set'] !== undefined) {
     return await evaluateBrandSet(values['brand-set'], {
       models: values.models,
       precision: values.precision,
-      batchSize: Number(values['batch-size']),
+      batchSize,
       report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
       ...(values.documents === undefined ? {} : { documents: values.documents }),
       ...(values['write-posts'] === undefined ? {} : { writePosts: values['write-posts'] })
     })
   }
+  const minSpan = probability('min-span-score', values['min-span-score'])
+  const minType = probability('min-type-score', values['min-type-score'])
+  const maxNone = probability('max-none-score', values['max-none-score'])
   const config = TextModelsConfigSchema.parse({
     modelsDir: values.models,
     precision: values.precision,
     // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
     tagCandidates: false,
-    ...(values['min-span-score'] === undefined ? {} : { minSpanScore: Number(values['min-span-score']) }),
-    ...(values['min-type-score'] === undefined ? {} : { minTypeScore: Number(values['min-type-score']) }),
-    ...(values['max-none-score'] === undefined ? {} : { maxNoneScore: Number(values['max-none-score']) }),
+    ...(minSpan === undefined ? {} : { minSpanScore: minSpan }),
+    ...(minType === undefined ? {} : { minTypeScore: minType }),
+    ...(maxNone === undefined ? {} : { maxNoneScore: maxNone }),
     ...(values.sweep ? { minSpanScore: 0, minTypeScore: 0, maxNoneScore: 1 } : {})
   })
   const recorded: RecordedPost[] = []
-  const batchSize = Number(values['batch-size'])
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`)
+  const limit = intFlag('limit', values.limit, 1, Number.MAX_SAFE_INTEGER)
+  if (!['auto', 'on', 'off'].includes(values.knowledge)) throw usageError(`--knowledge must be auto, on or off, got '${values.knowledge}'`)
   let tweets = await readSplit(values.data, values.split)
-  if (values.limit !== undefined) tweets = tweets.slice(0, Number(values.limit))
+  if (limit !== undefined) tweets = tweets.slice(0, limit)
 
-  if (!['auto', 'on', 'off'].includes(values.knowledge)) throw new Error(`--knowledge must be auto, on or off, got ${values.knowledge}`)
   const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(values.models))
   const imagesConfig = ImagesConfigSchema.parse({})
   const ground = createRegionGrounder(imagesConfig.grounding)

@@ -1,38 +1,81 @@
 #!/usr/bin/env node
 // Entry point: `groundstream <command> [options]`. Each command lives in its
-// own module exporting `main(argv): Promise<number>` (the exit code).
+// own module exporting `main(argv): Promise<number>` (the exit code) and its
+// USAGE text. Exit codes: 0 done, 1 a run-time failure (with a hint), 2 a
+// wrong command line or configuration (one line, no stack trace).
+import { packageVersion, reportFailure } from './common.js'
+
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
+  serve: { module: './serve.js', summary: 'serve the search/tracking API and the entity viewer (Elasticsearch, or --from FILE)' },
   eval: { module: './eval.js', summary: 'evaluate the models on a Twitter-GMNER-layout data set' },
-  serve: { module: './serve.js', summary: 'serve the search/tracking API and the entity viewer page' }
+  help: { module: '', summary: 'show how to use a command: groundstream help <command>' }
 } satisfies Record<string, { module: string, summary: string }>)
 
 type CommandName = keyof typeof COMMANDS
 
+interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string }
+
 function usage (): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
-  return `usage: groundstream <command> [options]\n\ncommands:\n${lines.join('\n')}\n`
+  return [
+    'usage: groundstream <command> [options]',
+    '       groundstream --version',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'First steps: `npx groundstream run` boxes the bundled sample posts into',
+    'out/entities.jsonl; `npx groundstream serve --from out/entities.jsonl` then',
+    'shows them in the viewer at http://127.0.0.1:8080/ (no cluster needed).',
+    ''
+  ].join('\n')
+}
+
+function isCommand (name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name)
+}
+
+async function load (name: Exclude<CommandName, 'help'>): Promise<CommandModule> {
+  return await import(COMMANDS[name].module) as CommandModule
 }
 
 async function main (argv: string[]): Promise<number> {
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${packageVersion()}\n`)
+    return 0
+  }
   if (name === undefined || name === '--help' || name === '-h') {
-    process.stdout.write(usage())
+    ;(name === undefined ? process.stderr : process.stdout).write(usage())
     return name === undefined ? 2 : 0
   }
-  if (!Object.hasOwn(COMMANDS, name)) {
-    process.stderr.write(`groundstream: unknown command '${name}'\n\n${usage()}`)
+  if (!isCommand(name)) {
+    process.stderr.write(`groundstream: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
     return 2
   }
-  const command = COMMANDS[name as CommandName]
-  const loaded = await import(command.module) as { main: (args: string[]) => Promise<number> }
-  return await loaded.main(rest)
+  if (name === 'help') {
+    const topic = rest[0]
+    if (topic === undefined) {
+      process.stdout.write(usage())
+      return 0
+    }
+    if (!isCommand(topic) || topic === 'help') {
+      process.stderr.write(`groundstream help: no command '${topic}' (commands: ${Object.keys(COMMANDS).filter((c) => c !== 'help').join(', ')})\n`)
+      return 2
+    }
+    process.stdout.write((await load(topic)).USAGE)
+    return 0
+  }
+  const command = await load(name)
+  try {
+    return await command.main(rest)
+  } catch (error) {
+    return reportFailure(name, error, command.USAGE)
+  }
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
-  (error: unknown) => {
-    process.stderr.write(`groundstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exitCode = 1
-  }
+  (error: unknown) => { process.exitCode = reportFailure('', error, null) }
 )

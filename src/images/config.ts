@@ -104,8 +104,20 @@ export const GroundingConfigSchema = z.object({
   objHeadWeight: probability.default(0.5)
 }).strict()
 
+/**
+ * Image URLs under `urlPrefix` are read from `folder` instead of the network
+ * (the bundled samples; a data set's images on disk). Only the URL's last
+ * path segment names a file, so nothing outside the folder can be read, and
+ * every other URL still goes through the guarded network fetcher.
+ */
+export const ImageFolderSchema = z.object({
+  urlPrefix: z.string().url().max(1024).refine((u) => /^https?:\/\/[^/]+\/(.*\/)?$/u.test(u), { message: 'an http(s) URL ending in /' }),
+  folder: z.string().min(1).max(4096)
+}).strict()
+
 export const ImagesConfigSchema = z.object({
   enabled: z.boolean().default(true),
+  folders: z.array(ImageFolderSchema).max(16).default([]),
   /** Wall-clock budget for one post's image (fetch, decode, inference); past it the post goes on without an image. */
   perPostBudgetMs: positiveMs(120_000).default(3_000),
   /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
@@ -140,3 +152,4 @@ export type OcrConfig = z.infer<typeof OcrConfigSchema>
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>
 export type GroundingConfig = z.infer<typeof GroundingConfigSchema>
 export type ImagesConfig = z.infer<typeof ImagesConfigSchema>
+export type ImageFolder = z.infer<typeof ImageFolderSchema>

@@ -42,3 +42,24 @@ export function createFolderFetcher (folder: string, maxBytes = 32 * 1024 * 1024
     async destroy (): Promise<void> {}
   })
 }
+
+/**
+ * URLs under one of `folders`' prefixes are read from that folder; all others
+ * go to `network` (the guarded fetcher), so the SSRF guard is unchanged for
+ * every URL an operator did not map.
+ */
+export function createRoutedFetcher (folders: ReadonlyArray<{ urlPrefix: string, folder: string }>, network: ImageFetcher, maxBytes?: number): ImageFetcher {
+  if (folders.length === 0) return network
+  const routes = folders.map((f) => ({ prefix: f.urlPrefix, fetcher: createFolderFetcher(f.folder, maxBytes) }))
+  return Object.freeze({
+    async fetch (url: string, signal?: AbortSignal): Promise<FetchOutcome> {
+      const route = routes.find((r) => url.startsWith(r.prefix))
+      if (route === undefined) return await network.fetch(url, signal)
+      // A prefix maps a flat folder: a deeper path is not one of its files.
+      if (url.slice(route.prefix.length).includes('/')) return { ok: false, status: 'refused_scheme', reason: `${url} is not a file directly under ${route.prefix}` }
+      return await route.fetcher.fetch(url)
+    },
+    close: async () => { await network.close() },
+    destroy: async () => { await network.destroy() }
+  })
+}

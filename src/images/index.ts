@@ -20,7 +20,7 @@ export type {
 export { createImageStage, candidateQuery, orderBySimilarity } from './stage.js'
 export type { ImageStage, ImageStageDeps, ImageDoneEvent, ImageStageLogger } from './stage.js'
 export { createImageFetcher, checkUrl } from './fetch.js'
-export { createFolderFetcher } from './folder-fetcher.js'
+export { createFolderFetcher, createRoutedFetcher } from './folder-fetcher.js'
 export type { ImageFetcher, FetchOutcome, FetchedImage, Resolver } from './fetch.js'
 export { decodeImage } from './decode.js'
 export type { DecodedImage, DecodeOutcome } from './decode.js'

@@ -12,6 +12,7 @@ import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
 import { decodeImage } from './decode.js'
 import { createImageFetcher, type ImageFetcher } from './fetch.js'
+import { createRoutedFetcher } from './folder-fetcher.js'
 import { createWorkerPool, type ImageAnalyser } from './pool.js'
 import { contentHash, createAnalysisCache, settingsFingerprint, type AnalysisRedis, type VisualAnalysis } from './analysis-cache.js'
 import { createHostGuard, isRefusal } from './host-guard.js'
@@ -109,7 +110,7 @@ class Outcome extends Error {
 }
 
 export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {}): ImageStage {
-  const fetcher = deps.fetcher ?? createImageFetcher(config.fetch)
+  const fetcher = deps.fetcher ?? createRoutedFetcher(config.folders, createImageFetcher(config.fetch), config.fetch.maxBytes)
   const analyser = deps.analyser ?? createWorkerPool({
     workers: config.workers,
     maxQueue: config.queueLimit,

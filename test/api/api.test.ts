@@ -1,6 +1,8 @@
-// The search and tracking API against the real Elasticsearch, over a fixture
-// index built with the sink's own template and document functions.
-import { after, before, test, type TestContext } from 'node:test'
+// The search and tracking API over the same fixture on both backends: the
+// real Elasticsearch (a fixture index built with the sink's own template and
+// document functions) and the embedded SQLite store of `serve --from`. Every
+// behaviour test runs against each, so the two stay equal.
+import { after, before, describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,236 +14,253 @@ import { API_ROUTES, createApiServer, parseApiConfig, requestSchemas } from '../
 import { ROOT, repoPath } from '../deploy/helpers.js'
 import { readFileSync } from 'node:fs'
 import { elasticsearchUrl } from './fixtures.js'
-import { requireElasticsearch, startHarness, type Harness } from './harness.js'
-
-let harness: Harness | null = null
-
-before(async () => {
-  const url = elasticsearchUrl()
-  if (url !== null) harness = await startHarness(url)
-})
-
-after(async () => {
-  await harness?.close()
-})
-
-function need (t: TestContext): Harness | null {
-  if (harness !== null) return harness
-  requireElasticsearch(t)
-  return null
-}
+import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
 
 interface Mention { id: string, post_id: string, entity: { normalised: string, type: string, score: number, canonical_id: string | null }, box: unknown, post: { created_at: string } }
 
 const mentionsOf = (body: Record<string, unknown>): Mention[] => body.mentions as Mention[]
 
-test('mentions: free text finds the entity by its text and canonical title, best first', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const { status, body } = await h.get('/api/v1/mentions?q=acme&size=50')
-  assert.equal(status, 200)
-  const mentions = mentionsOf(body)
-  assert.equal(mentions.length, 7)
-  assert.ok(mentions.every((m) => m.entity.normalised === 'acme'))
-  assert.deepEqual(body.total, { value: 7, relation: 'eq' })
-  const byTitle = await h.get('/api/v1/mentions?q=corporation')
-  assert.equal(mentionsOf(byTitle.body).length, 7, 'canonical title "Acme Corporation" matches')
-  const postText = await h.get('/api/v1/mentions?text=evening%20news')
-  assert.deepEqual([...new Set(mentionsOf(postText.body).map((m) => m.post_id))], ['p04'])
-})
+const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
 
-test('mentions: filters by canonical id, type, time range, has-box and minimum score', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const all = mentionsOf((await h.get('/api/v1/mentions?size=100')).body)
-  assert.equal(all.length, h.docs.length)
-  // Newest first by default.
-  const times = all.map((m) => m.post.created_at)
-  assert.deepEqual(times, [...times].sort().reverse())
+for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
+  let harness: Harness | null = null
 
-  const paris = mentionsOf((await h.get('/api/v1/mentions?canonical_id=Q90&size=100')).body)
-  assert.equal(paris.length, 6)
-  const types = mentionsOf((await h.get('/api/v1/mentions?type=PER,OTHER&size=100')).body)
-  assert.deepEqual(new Set(types.map((m) => m.entity.type)), new Set(['PER', 'OTHER']))
-  assert.equal(types.length, 5)
-  const repeated = mentionsOf((await h.get('/api/v1/mentions?type=PER&type=OTHER&size=100')).body)
-  assert.equal(repeated.length, 5)
-  const hashtags = (await h.get('/api/v1/mentions?mention_kind=hashtag&size=100')).body as { mentions: Array<{ entity: { text: string, mention_kind: string, canonical_description: string | null } }> }
-  assert.deepEqual(hashtags.mentions.map((m) => [m.entity.text, m.entity.mention_kind]), [['#Acme', 'hashtag']])
-  assert.equal(hashtags.mentions[0]?.entity.canonical_description, 'Fictional maker of everything, the demo brand')
+  before(async () => {
+    if (backend === 'embedded') harness = await startEmbeddedHarness()
+    else {
+      const url = elasticsearchUrl()
+      if (url !== null) harness = await startHarness(url)
+    }
+  })
 
-  const boxed = mentionsOf((await h.get('/api/v1/mentions?has_box=true&size=100')).body)
-  assert.equal(boxed.length, 4)
-  assert.ok(boxed.every((m) => m.box !== null))
-  const unboxed = mentionsOf((await h.get('/api/v1/mentions?has_box=false&size=100')).body)
-  assert.equal(unboxed.length, h.docs.length - 4)
+  after(async () => {
+    await harness?.close()
+  })
 
-  const confident = mentionsOf((await h.get('/api/v1/mentions?min_score=0.9&size=100')).body)
-  assert.ok(confident.length > 0 && confident.every((m) => m.entity.score >= 0.9))
-  assert.equal(confident.length, h.docs.filter((d) => d.entity.score >= 0.9).length)
-
-  const lastHalfHour = mentionsOf((await h.get('/api/v1/mentions?from=2026-01-10T11:30:00Z&to=2026-01-10T12:00:00Z&size=100')).body)
-  assert.deepEqual(new Set(lastHalfHour.map((m) => m.post_id)), new Set(['p01', 'p02', 'p03']))
-
-  const entity = mentionsOf((await h.get('/api/v1/mentions?entity=%23ACME&size=100')).body)
-  assert.equal(entity.length, 7, 'entity is normalised like the index (#, case)')
-})
-
-test('mentions: search_after pagination walks every hit once, in order', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  for (const sort of ['recent', 'score']) {
-    const whole: string[] = mentionsOf((await h.get(`/api/v1/mentions?size=100&sort=${sort}`)).body).map((m) => m.id)
-    const walked: string[] = []
-    let cursor: string | null = null
-    let pages = 0
-    do {
-      const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/mentions?size=3&sort=${sort}${cursor === null ? '' : `&cursor=${cursor}`}`)
-      assert.equal(response.status, 200)
-      walked.push(...mentionsOf(response.body).map((m) => m.id))
-      cursor = response.body.next as string | null
-      pages++
-    } while (cursor !== null && pages < 20)
-    assert.deepEqual(walked, whole, `sort=${sort}`)
-    assert.equal(new Set(walked).size, h.docs.length)
-    assert.equal(pages, Math.ceil(h.docs.length / 3))
+  function need (t: TestContext): Harness | null {
+    if (harness !== null) return harness
+    requireElasticsearch(t)
+    return null
   }
-  const first = await h.get('/api/v1/mentions?size=3&sort=recent')
-  const wrongSort = await h.get(`/api/v1/mentions?size=3&sort=score&cursor=${String(first.body.next)}`)
-  assert.equal(wrongSort.status, 400)
-  assert.match(String((wrongSort.body.error as { message: string }).message), /cursor/)
-})
 
-test('timeline: counts per interval, empty buckets included, limits enforced', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const { status, body } = await h.get('/api/v1/timeline?entity=acme&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z&interval=30m')
-  assert.equal(status, 200)
-  assert.equal(body.interval, '30m')
-  assert.deepEqual(body.buckets, [
-    { time: '2026-01-10T10:00:00.000Z', count: 1 },
-    { time: '2026-01-10T10:30:00.000Z', count: 0 },
-    { time: '2026-01-10T11:00:00.000Z', count: 3 },
-    { time: '2026-01-10T11:30:00.000Z', count: 3 }
-  ])
-  assert.equal(body.total, 7)
-  // Default range: the 7 days before now (T0), auto interval.
-  const auto = await h.get('/api/v1/timeline?canonical_id=Q-acme')
-  assert.equal(auto.status, 200)
-  assert.equal(auto.body.interval, '3h')
-  assert.equal((auto.body.buckets as Array<{ count: number }>).reduce((s, b) => s + b.count, 0), 7)
-  const tooFine = await h.get('/api/v1/timeline?entity=acme&from=2026-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=1m')
-  assert.equal(tooFine.status, 400)
-  assert.match(JSON.stringify(tooFine.body), /buckets/)
-  const tooLong = await h.get('/api/v1/timeline?entity=acme&from=2020-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=7d')
-  assert.equal(tooLong.status, 400)
-  assert.match(JSON.stringify(tooLong.body), /at most 90 days/)
-  const reversed = await h.get('/api/v1/timeline?from=2026-01-10T12:00:00Z&to=2026-01-10T10:00:00Z')
-  assert.equal(reversed.status, 400)
-})
+  test('mentions: free text finds the entity by its text and canonical title, best first', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/mentions?q=acme&size=50')
+    assert.equal(status, 200)
+    const mentions = mentionsOf(body)
+    assert.equal(mentions.length, 7)
+    assert.ok(mentions.every((m) => m.entity.normalised === 'acme'))
+    assert.deepEqual(body.total, { value: 7, relation: 'eq' })
+    const byTitle = await h.get('/api/v1/mentions?q=corporation')
+    assert.equal(mentionsOf(byTitle.body).length, 7, 'canonical title "Acme Corporation" matches')
+    const postText = await h.get('/api/v1/mentions?text=evening%20news')
+    assert.deepEqual([...new Set(mentionsOf(postText.body).map((m) => m.post_id))], ['p04'])
+  })
 
-test('trending: rising entities in the window vs the previous window', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const { status, body } = await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z')
-  assert.equal(status, 200)
-  const entities = body.entities as Array<{ entity: string, current: number, previous: number, type: string, canonical_id: string | null, text: string }>
-  assert.deepEqual(entities.map((e) => [e.entity, e.current, e.previous]), [['acme', 6, 1], ['alice smith', 2, 0]])
-  assert.equal(entities[0]?.type, 'ORG')
-  assert.equal(entities[0]?.canonical_id, 'Q-acme')
-  assert.deepEqual(body.window, { from: '2026-01-10T11:00:00.000Z', to: '2026-01-10T12:00:00.000Z' })
-  // Defaults to now (the harness clock is T0); min_count and type filter apply.
-  const people = await h.get('/api/v1/trending?type=PER&min_count=1')
-  assert.deepEqual((people.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
-  const later = await h.get('/api/v1/trending?window=1h&at=2026-01-10T13:00:00Z')
-  assert.deepEqual(later.body.entities, [], 'nothing rises in an empty window')
-})
+  test('mentions: filters by canonical id, type, time range, has-box and minimum score', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const all = mentionsOf((await h.get('/api/v1/mentions?size=100')).body)
+    assert.equal(all.length, h.docs.length)
+    // Newest first by default.
+    const times = all.map((m) => m.post.created_at)
+    assert.deepEqual(times, [...times].sort().reverse())
 
-test('co-occurring: entities sharing posts with an entity, by posts', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const { status, body } = await h.get('/api/v1/cooccurring?entity=acme&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
-  assert.equal(status, 200)
-  assert.equal(body.posts_considered, 7)
-  const entities = body.entities as Array<{ entity: string, posts: number }>
-  assert.deepEqual(entities.slice(0, 2).map((e) => [e.entity, e.posts]), [['paris', 4], ['alice smith', 2]])
-  assert.deepEqual(new Set(entities.slice(2).map((e) => e.entity)), new Set(['lyon', 'old news']))
-  assert.ok(!entities.some((e) => e.entity === 'acme'))
-  const byId = await h.get('/api/v1/cooccurring?canonical_id=Q-acme&type=PER&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
-  assert.deepEqual((byId.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
-  const missing = await h.get('/api/v1/cooccurring?type=PER')
-  assert.equal(missing.status, 400)
-  assert.match(JSON.stringify(missing.body), /entity or canonical_id is required/)
-})
+    const paris = mentionsOf((await h.get('/api/v1/mentions?canonical_id=Q90&size=100')).body)
+    assert.equal(paris.length, 6)
+    const types = mentionsOf((await h.get('/api/v1/mentions?type=PER,OTHER&size=100')).body)
+    assert.deepEqual(new Set(types.map((m) => m.entity.type)), new Set(['PER', 'OTHER']))
+    assert.equal(types.length, 5)
+    const repeated = mentionsOf((await h.get('/api/v1/mentions?type=PER&type=OTHER&size=100')).body)
+    assert.equal(repeated.length, 5)
+    const hashtags = (await h.get('/api/v1/mentions?mention_kind=hashtag&size=100')).body as { mentions: Array<{ entity: { text: string, mention_kind: string, canonical_description: string | null } }> }
+    assert.deepEqual(hashtags.mentions.map((m) => [m.entity.text, m.entity.mention_kind]), [['#Acme', 'hashtag']])
+    assert.equal(hashtags.mentions[0]?.entity.canonical_description, 'Fictional maker of everything, the demo brand')
 
-test('posts: recent posts, each with all its mentions and image', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const { status, body } = await h.get('/api/v1/posts?size=4')
-  assert.equal(status, 200)
-  const posts = body.posts as Array<{ post_id: string, entities: Array<{ normalised: string, box: unknown }>, image: { url: string | null, status: string } }>
-  assert.deepEqual(posts.map((p) => p.post_id), ['p01', 'p02', 'p03', 'p04'])
-  assert.deepEqual(posts[1]?.entities.map((e) => e.normalised), ['alice smith', 'acme'])
-  assert.equal(posts[0]?.image.status, 'ok')
-  assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
-  assert.ok(typeof body.next_before === 'string')
-  const next = await h.get(`/api/v1/posts?size=4&before=${encodeURIComponent(String(body.next_before))}`)
-  assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
-  // A filter picks posts; the post still shows all of its mentions.
-  const people = await h.get('/api/v1/posts?type=PER')
-  const withPeople = people.body.posts as Array<{ post_id: string, entities: unknown[] }>
-  assert.deepEqual(withPeople.map((p) => p.post_id), ['p02', 'p04'])
-  assert.equal(withPeople[0]?.entities.length, 2)
-  const image = await fetch(String(posts[0]?.image.url))
-  assert.equal(image.status, 200)
-  assert.equal(image.headers.get('content-type'), 'image/png')
-})
+    const boxed = mentionsOf((await h.get('/api/v1/mentions?has_box=true&size=100')).body)
+    assert.equal(boxed.length, 4)
+    assert.ok(boxed.every((m) => m.box !== null))
+    const unboxed = mentionsOf((await h.get('/api/v1/mentions?has_box=false&size=100')).body)
+    assert.equal(unboxed.length, h.docs.length - 4)
 
-test('invalid requests get clear JSON errors listing every problem', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  const cases: Array<[string, RegExp]> = [
-    ['/api/v1/mentions?size=1000', /size/],
-    ['/api/v1/mentions?sort=random', /sort/],
-    ['/api/v1/mentions?type=PERSON', /type/],
-    ['/api/v1/mentions?from=yesterday', /from/],
-    ['/api/v1/mentions?bogus=1&size=0', /unknown parameter\(s\): bogus.*size|size.*unknown parameter\(s\): bogus/],
-    ['/api/v1/mentions?size=5&size=6', /size: give it only once/],
-    ['/api/v1/mentions?cursor=not-a-cursor', /cursor/],
-    ['/api/v1/mentions?min_score=2', /min_score/],
-    ['/api/v1/mentions?has_box=maybe', /has_box/],
-    [`/api/v1/mentions?q=${'x'.repeat(300)}`, /q/],
-    ['/api/v1/trending?window=1y', /window/],
-    ['/api/v1/trending?window=90d', /window may be at most/]
-  ]
-  for (const [path, pattern] of cases) {
-    const { status, body, headers } = await h.get(path)
-    assert.equal(status, 400, path)
-    assert.match(headers.get('content-type') ?? '', /application\/json/)
-    const error = body.error as { code: string, message: string, problems: string[] }
-    assert.equal(error.code, 'GS_ERR_API_INVALID', path)
-    assert.match(error.problems.join(' | '), pattern, path)
-  }
-  const missing = await h.get('/api/v1/nothing')
-  assert.equal(missing.status, 404)
-  assert.equal((missing.body.error as { code: string }).code, 'GS_ERR_NOT_FOUND')
-})
+    const confident = mentionsOf((await h.get('/api/v1/mentions?min_score=0.9&size=100')).body)
+    assert.ok(confident.length > 0 && confident.every((m) => m.entity.score >= 0.9))
+    assert.equal(confident.length, h.docs.filter((d) => d.entity.score >= 0.9).length)
 
-test('health, readiness, metrics and the OpenAPI document are served', async (t) => {
-  const h = need(t)
-  if (h === null) return
-  assert.deepEqual((await h.get('/healthz')).body, { status: 'ok' })
-  const ready = await h.get('/readyz')
-  assert.equal(ready.status, 200)
-  assert.equal(ready.body.index, true)
-  assert.equal((await h.get('/api/v1/mentions?size=1')).status, 200)
-  const metrics = await fetch(`${h.server.url}/metrics`)
-  const text = await metrics.text()
-  assert.match(text, /groundstream_api_requests_total\{route="\/api\/v1\/mentions",status="200"\} \d+/)
-  assert.match(text, /groundstream_api_request_duration_seconds_bucket/)
-  const openapi = await fetch(`${h.server.url}/openapi.yaml`)
-  assert.equal(openapi.status, 200)
-  assert.match(await openapi.text(), /^openapi: 3\.1\.0/)
+    const lastHalfHour = mentionsOf((await h.get('/api/v1/mentions?from=2026-01-10T11:30:00Z&to=2026-01-10T12:00:00Z&size=100')).body)
+    assert.deepEqual(new Set(lastHalfHour.map((m) => m.post_id)), new Set(['p01', 'p02', 'p03']))
+
+    const entity = mentionsOf((await h.get('/api/v1/mentions?entity=%23ACME&size=100')).body)
+    assert.equal(entity.length, 7, 'entity is normalised like the index (#, case)')
+  })
+
+  test('mentions: search_after pagination walks every hit once, in order', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    for (const sort of ['recent', 'score']) {
+      const whole: string[] = mentionsOf((await h.get(`/api/v1/mentions?size=100&sort=${sort}`)).body).map((m) => m.id)
+      const walked: string[] = []
+      let cursor: string | null = null
+      let pages = 0
+      do {
+        const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/mentions?size=3&sort=${sort}${cursor === null ? '' : `&cursor=${cursor}`}`)
+        assert.equal(response.status, 200)
+        walked.push(...mentionsOf(response.body).map((m) => m.id))
+        cursor = response.body.next as string | null
+        pages++
+      } while (cursor !== null && pages < 20)
+      assert.deepEqual(walked, whole, `sort=${sort}`)
+      assert.equal(new Set(walked).size, h.docs.length)
+      assert.equal(pages, Math.ceil(h.docs.length / 3))
+    }
+    const first = await h.get('/api/v1/mentions?size=3&sort=recent')
+    const wrongSort = await h.get(`/api/v1/mentions?size=3&sort=score&cursor=${String(first.body.next)}`)
+    assert.equal(wrongSort.status, 400)
+    assert.match(String((wrongSort.body.error as { message: string }).message), /cursor/)
+  })
+
+  test('timeline: counts per interval, empty buckets included, limits enforced', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/timeline?entity=acme&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z&interval=30m')
+    assert.equal(status, 200)
+    assert.equal(body.interval, '30m')
+    assert.deepEqual(body.buckets, [
+      { time: '2026-01-10T10:00:00.000Z', count: 1 },
+      { time: '2026-01-10T10:30:00.000Z', count: 0 },
+      { time: '2026-01-10T11:00:00.000Z', count: 3 },
+      { time: '2026-01-10T11:30:00.000Z', count: 3 }
+    ])
+    assert.equal(body.total, 7)
+    // Default range: the 7 days before now (T0), auto interval.
+    const auto = await h.get('/api/v1/timeline?canonical_id=Q-acme')
+    assert.equal(auto.status, 200)
+    assert.equal(auto.body.interval, '3h')
+    assert.equal((auto.body.buckets as Array<{ count: number }>).reduce((s, b) => s + b.count, 0), 7)
+    const tooFine = await h.get('/api/v1/timeline?entity=acme&from=2026-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=1m')
+    assert.equal(tooFine.status, 400)
+    assert.match(JSON.stringify(tooFine.body), /buckets/)
+    const tooLong = await h.get('/api/v1/timeline?entity=acme&from=2020-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=7d')
+    assert.equal(tooLong.status, 400)
+    assert.match(JSON.stringify(tooLong.body), /at most 90 days/)
+    const reversed = await h.get('/api/v1/timeline?from=2026-01-10T12:00:00Z&to=2026-01-10T10:00:00Z')
+    assert.equal(reversed.status, 400)
+  })
+
+  test('trending: rising entities in the window vs the previous window', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z')
+    assert.equal(status, 200)
+    const entities = body.entities as Array<{ entity: string, current: number, previous: number, type: string, canonical_id: string | null, text: string }>
+    assert.deepEqual(entities.map((e) => [e.entity, e.current, e.previous]), [['acme', 6, 1], ['alice smith', 2, 0]])
+    assert.equal(entities[0]?.type, 'ORG')
+    assert.equal(entities[0]?.canonical_id, 'Q-acme')
+    assert.deepEqual(body.window, { from: '2026-01-10T11:00:00.000Z', to: '2026-01-10T12:00:00.000Z' })
+    // Defaults to now (the harness clock is T0); min_count and type filter apply.
+    const people = await h.get('/api/v1/trending?type=PER&min_count=1')
+    assert.deepEqual((people.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
+    const later = await h.get('/api/v1/trending?window=1h&at=2026-01-10T13:00:00Z')
+    assert.deepEqual(later.body.entities, [], 'nothing rises in an empty window')
+  })
+
+  test('co-occurring: entities sharing posts with an entity, by posts', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/cooccurring?entity=acme&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
+    assert.equal(status, 200)
+    assert.equal(body.posts_considered, 7)
+    const entities = body.entities as Array<{ entity: string, posts: number }>
+    assert.deepEqual(entities.slice(0, 2).map((e) => [e.entity, e.posts]), [['paris', 4], ['alice smith', 2]])
+    assert.deepEqual(new Set(entities.slice(2).map((e) => e.entity)), new Set(['lyon', 'old news']))
+    assert.ok(!entities.some((e) => e.entity === 'acme'))
+    const byId = await h.get('/api/v1/cooccurring?canonical_id=Q-acme&type=PER&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
+    assert.deepEqual((byId.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
+    const missing = await h.get('/api/v1/cooccurring?type=PER')
+    assert.equal(missing.status, 400)
+    assert.match(JSON.stringify(missing.body), /entity or canonical_id is required/)
+  })
+
+  test('posts: recent posts, each with all its mentions and image', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/posts?size=4')
+    assert.equal(status, 200)
+    const posts = body.posts as Array<{ post_id: string, entities: Array<{ normalised: string, box: unknown }>, image: { url: string | null, status: string } }>
+    assert.deepEqual(posts.map((p) => p.post_id), ['p01', 'p02', 'p03', 'p04'])
+    assert.deepEqual(posts[1]?.entities.map((e) => e.normalised), ['alice smith', 'acme'])
+    assert.equal(posts[0]?.image.status, 'ok')
+    assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
+    assert.ok(typeof body.next_before === 'string')
+    const next = await h.get(`/api/v1/posts?size=4&before=${encodeURIComponent(String(body.next_before))}`)
+    assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
+    // A filter picks posts; the post still shows all of its mentions.
+    const people = await h.get('/api/v1/posts?type=PER')
+    const withPeople = people.body.posts as Array<{ post_id: string, entities: unknown[] }>
+    assert.deepEqual(withPeople.map((p) => p.post_id), ['p02', 'p04'])
+    assert.equal(withPeople[0]?.entities.length, 2)
+    const image = await fetch(String(posts[0]?.image.url))
+    assert.equal(image.status, 200)
+    assert.equal(image.headers.get('content-type'), 'image/png')
+  })
+
+  test('invalid requests get clear JSON errors listing every problem', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const cases: Array<[string, RegExp]> = [
+      ['/api/v1/mentions?size=1000', /size/],
+      ['/api/v1/mentions?sort=random', /sort/],
+      ['/api/v1/mentions?type=PERSON', /type/],
+      ['/api/v1/mentions?from=yesterday', /from/],
+      ['/api/v1/mentions?bogus=1&size=0', /unknown parameter\(s\): bogus.*size|size.*unknown parameter\(s\): bogus/],
+      ['/api/v1/mentions?size=5&size=6', /size: give it only once/],
+      ['/api/v1/mentions?cursor=not-a-cursor', /cursor/],
+      ['/api/v1/mentions?min_score=2', /min_score/],
+      ['/api/v1/mentions?has_box=maybe', /has_box/],
+      [`/api/v1/mentions?q=${'x'.repeat(300)}`, /q/],
+      ['/api/v1/trending?window=1y', /window/],
+      ['/api/v1/trending?window=90d', /window may be at most/]
+    ]
+    for (const [path, pattern] of cases) {
+      const { status, body, headers } = await h.get(path)
+      assert.equal(status, 400, path)
+      assert.match(headers.get('content-type') ?? '', /application\/json/)
+      const error = body.error as { code: string, message: string, problems: string[] }
+      assert.equal(error.code, 'GS_ERR_API_INVALID', path)
+      assert.match(error.problems.join(' | '), pattern, path)
+    }
+    const missing = await h.get('/api/v1/nothing')
+    assert.equal(missing.status, 404)
+    assert.equal((missing.body.error as { code: string }).code, 'GS_ERR_NOT_FOUND')
+  })
+
+  test('extent: the clock the API answers by and the span of the data', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/extent')
+    assert.equal(status, 200)
+    assert.deepEqual(body, { now: '2026-01-10T12:00:00.000Z', documents: h.docs.length, first: '2026-01-10T10:10:00.000Z', last: '2026-01-10T11:55:00.000Z' })
+    assert.equal((await h.get('/api/v1/extent?x=1')).status, 400)
+  })
+
+  test('health, readiness, metrics and the OpenAPI document are served', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    assert.deepEqual((await h.get('/healthz')).body, { status: 'ok' })
+    const ready = await h.get('/readyz')
+    assert.equal(ready.status, 200)
+    assert.equal(ready.body.index, true)
+    assert.equal(ready.body.backend, backend)
+    assert.equal((await h.get('/api/v1/mentions?size=1')).status, 200)
+    const metrics = await fetch(`${h.server.url}/metrics`)
+    const text = await metrics.text()
+    assert.match(text, /groundstream_api_requests_total\{route="\/api\/v1\/mentions",status="200"\} \d+/)
+    assert.match(text, /groundstream_api_request_duration_seconds_bucket/)
+    const openapi = await fetch(`${h.server.url}/openapi.yaml`)
+    assert.equal(openapi.status, 200)
+    assert.match(await openapi.text(), /^openapi: 3\.1\.0/)
+  })
 })
 
 test('the OpenAPI document is valid OpenAPI 3.1', async () => {
@@ -303,5 +322,32 @@ test('limits: a stalled cluster gives 504 at the deadline, and searches past the
     for (const drop of pending) drop()
     stalled.closeAllConnections()
     await new Promise<void>((resolve) => stalled.close(() => resolve()))
+  }
+})
+
+test('embedded store: skips lines that are not entity documents, and a repeated id replaces the earlier document', async () => {
+  const { EmbeddedSearch, parseApiConfig: parse } = await import('../../src/api/index.js')
+  const { fixtureDocuments, T0 } = await import('./fixtures.js')
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-embedded-store-'))
+  const search = await EmbeddedSearch.open({ limits: parse({}).limits, now: () => T0 })
+  try {
+    const docs = fixtureDocuments('/media')
+    const first = docs[0]
+    assert.ok(first !== undefined)
+    const renamed = { ...first, entity: { ...first.entity, text: 'Renamed', normalised: 'renamed' } }
+    const file = join(dir, 'entities.jsonl')
+    writeFileSync(file, [...docs.map((d) => JSON.stringify(d)), '{"cut off', '{"id": 1}', '', JSON.stringify(renamed)].join('\n'))
+    assert.deepEqual(await search.loadFile(file), { documents: docs.length + 1, skipped: 2 })
+    const extent = await search.extent()
+    assert.equal(extent.documents, docs.length)
+    const answer = await search.mentions({ entity: ['renamed'], size: 10 })
+    assert.deepEqual(answer.mentions.map((m) => m.id), [first.id])
+    assert.equal((await search.mentions({ q: 'renamed', size: 10 })).mentions.length, 1, 'the full-text row follows the replacement')
+  } finally {
+    await search.close()
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -1,17 +1,24 @@
-// Starts the real API server over a fixture index in the real Elasticsearch
-// (ELASTICSEARCH_URL, from scripts/services.sh env). Without it the tests skip
-// locally and fail under CI.
+// Starts the real API server over the fixture documents, on either backend:
+// a fixture index in the real Elasticsearch (ELASTICSEARCH_URL, from
+// scripts/services.sh env; without it those tests skip locally and fail under
+// CI), or the embedded SQLite store loaded from a JSONL file as
+// `serve --from` does. The same tests run against both.
 import type { TestContext } from 'node:test'
 import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
-import { createApiServer, parseApiConfig, type ApiConfigInput, type ApiServer } from '../../src/api/index.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { EmbeddedSearch, createApiServer, parseApiConfig, type ApiConfigInput, type ApiServer } from '../../src/api/index.js'
 import type { EntityDocument } from '../../src/contracts/index.js'
 import { ROOT } from '../deploy/helpers.js'
-import { T0, createFixtureIndex, dropFixtureIndex, elasticsearchUrl, writeFixtureImages } from './fixtures.js'
+import { T0, createFixtureIndex, dropFixtureIndex, elasticsearchUrl, fixtureDocuments, writeFixtureImages } from './fixtures.js'
+
+export type BackendName = 'elasticsearch' | 'embedded'
 
 export interface Harness {
+  backend: BackendName
   server: ApiServer
-  client: Client
+  client: Client | null
   index: string
   docs: EntityDocument[]
   registry: Registry
@@ -51,26 +58,68 @@ export async function startHarness (url: string, overrides: ApiConfigInput = {})
     throw error
   }
   return {
+    backend: 'elasticsearch',
     server,
     client,
     index,
     docs,
     registry,
-    async get (path) {
-      const response = await fetch(`${server.url}${path}`)
-      const text = await response.text()
-      let body: Record<string, unknown>
-      try {
-        body = JSON.parse(text) as Record<string, unknown>
-      } catch {
-        body = { text }
-      }
-      return { status: response.status, body, headers: response.headers }
-    },
+    get: getter(server),
     async close () {
       await server.close()
       await dropFixtureIndex(client, index)
       await client.close()
+      media.remove()
+    }
+  }
+}
+
+function getter (server: ApiServer): Harness['get'] {
+  return async (path) => {
+    const response = await fetch(`${server.url}${path}`)
+    const text = await response.text()
+    let body: Record<string, unknown>
+    try {
+      body = JSON.parse(text) as Record<string, unknown>
+    } catch {
+      body = { text }
+    }
+    return { status: response.status, body, headers: response.headers }
+  }
+}
+
+/** The same fixture, written to a JSONL file and served by the embedded store (`serve --from`). */
+export interface EmbeddedData {
+  /** The documents, given the media base URL (default: the fixture). */
+  docs: (mediaBaseUrl: string) => EntityDocument[]
+  /** Folder served under /media (default: the drawn fixture images). */
+  mediaDir: string
+  now: Date
+}
+
+export async function startEmbeddedHarness (overrides: ApiConfigInput = {}, data?: EmbeddedData): Promise<Harness> {
+  const media = await writeFixtureImages()
+  const registry = new Registry()
+  const now = data?.now ?? T0
+  const config = parseApiConfig({ host: '127.0.0.1', port: 0, ...overrides, mediaDir: data?.mediaDir ?? media.dir })
+  const search = await EmbeddedSearch.open({ limits: config.limits, now: () => now })
+  const server = await createApiServer(config, { search, registry, root: ROOT, now: () => now })
+  const docs = (data?.docs ?? fixtureDocuments)(`${server.url}/media`)
+  const file = join(media.dir, 'entities.jsonl')
+  writeFileSync(file, docs.map((doc) => JSON.stringify(doc)).join('\n') + '\n')
+  const loaded = await search.loadFile(file)
+  if (loaded.documents !== docs.length) throw new Error(`loaded ${loaded.documents} of ${docs.length} fixture documents`)
+  return {
+    backend: 'embedded',
+    server,
+    client: null,
+    index: 'embedded',
+    docs,
+    registry,
+    get: getter(server),
+    async close () {
+      await server.close()
+      await search.close()
       media.remove()
     }
   }

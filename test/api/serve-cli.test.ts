@@ -34,12 +34,12 @@ test('serve --demo indexes the demo, answers, and shuts down cleanly on SIGTERM'
     })
     const base = await listening
     const posts = await (await fetch(`${base}/api/v1/posts?size=50`)).json() as { posts: Array<{ image: { url: string | null } }> }
-    assert.equal(posts.posts.length, 11)
+    assert.equal(posts.posts.length, 28)
     const image = posts.posts.find((p) => p.image.url !== null)?.image.url
-    assert.equal(image, '/media/storefront.png')
-    assert.equal((await fetch(`${base}${String(image)}`)).headers.get('content-type'), 'image/png')
+    assert.equal(image, '/media/nike-paris.jpg', 'the demo shows the bundled sample images')
+    assert.equal((await fetch(`${base}${String(image)}`)).headers.get('content-type'), 'image/jpeg')
     const trending = await (await fetch(`${base}/api/v1/trending`)).json() as { entities: Array<{ entity: string }> }
-    assert.equal(trending.entities[0]?.entity, 'acme', 'demo posts are dated relative to now')
+    assert.equal(trending.entities[0]?.entity, 'nike', 'demo posts are dated relative to now')
     assert.equal((await fetch(`${base}/`)).status, 200)
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit') as [number | null]
@@ -49,4 +49,64 @@ test('serve --demo indexes the demo, answers, and shuts down cleanly on SIGTERM'
     await dropFixtureIndex(client, index)
     await client.close()
   }
+})
+
+test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the sample images are served under /media', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { fixtureDocuments } = await import('./fixtures.js')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-serve-from-'))
+  const file = join(dir, 'entities.jsonl')
+  const docs = fixtureDocuments('https://samples.groundstream.example/images').map((doc) => (doc.image.url === null ? doc : { ...doc, image: { ...doc.image, url: 'https://samples.groundstream.example/images/nike-paris.jpg' } }))
+  writeFileSync(file, docs.map((doc) => JSON.stringify(doc)).join('\n') + '\n')
+  const env: Record<string, string | undefined> = { ...process.env, GS_LOG_LEVEL: 'info' }
+  for (const key of ['GS_ELASTICSEARCH_URL', 'ELASTICSEARCH_URL', 'GS_API_MEDIA_DIR']) delete env[key]
+  const child = spawn(process.execPath, [repoPath('dist/src/cli/main.js'), 'serve', '--from', file, '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    let stderr = ''
+    const base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error(`serve --from did not start:\n${stderr}`)) }, 30_000)
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const match = /"url":"(http:\/\/[^"]+)","file":"[^"]+","msg":"search API and viewer listening"/u.exec(stderr)
+        if (match !== null) {
+          clearTimeout(timer)
+          resolve(match[1] as string)
+        }
+      })
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${String(code)}:\n${stderr}`)) })
+    })
+    assert.match(stderr, new RegExp(`${docs.length} entity documents from`))
+    const mentions = await (await fetch(`${base}/api/v1/mentions?q=acme&size=50`)).json() as { mentions: Array<{ entity: { normalised: string } }> }
+    assert.equal(mentions.mentions.length, 7)
+    // The clock is anchored a minute after the newest post: trending's default window is the file's last hour.
+    const extent = await (await fetch(`${base}/api/v1/extent`)).json() as { now: string, last: string }
+    assert.equal(Date.parse(extent.now) - Date.parse(extent.last), 60_000)
+    const trending = await (await fetch(`${base}/api/v1/trending`)).json() as { entities: Array<{ entity: string }> }
+    assert.equal(trending.entities[0]?.entity, 'acme')
+    const posts = await (await fetch(`${base}/api/v1/posts?size=50`)).json() as { posts: Array<{ image: { url: string | null } }> }
+    const image = posts.posts.find((p) => p.image.url !== null)?.image.url
+    assert.equal(image, '/media/nike-paris.jpg')
+    const served = await fetch(`${base}${String(image)}`)
+    assert.equal(served.status, 200)
+    assert.equal(served.headers.get('content-type'), 'image/jpeg')
+    assert.match(await (await fetch(`${base}/`)).text(), /<html/iu)
+    const ready = await (await fetch(`${base}/readyz`)).json() as { backend: string, documents: number }
+    assert.deepEqual([ready.backend, ready.documents], ['embedded', docs.length])
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit') as [number | null]
+    assert.equal(code, 0)
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('serve --from a missing file is a usage error: exit 2, one line', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const result = spawnSync(process.execPath, [repoPath('dist/src/cli/main.js'), 'serve', '--from', '/no/such/entities.jsonl', '--port', '0'], { encoding: 'utf8', timeout: 30_000 })
+  assert.equal(result.status, 2)
+  assert.match(result.stderr, /cannot read entity documents from \/no\/such\/entities\.jsonl/)
+  assert.equal(result.stderr.trimEnd().split('\n').length, 1)
 })

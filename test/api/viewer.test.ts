@@ -1,18 +1,20 @@
 // The viewer page in headless Chromium (Debian's chromium driven by
-// playwright-core), served by the real API server over the fixture index in
-// the real Elasticsearch, with project-made images from the same server:
-// it loads, draws a labelled box where the index has one (at the right place
-// on the image), and its filters and trending panel work.
+// playwright-core), served by the real API server over the fixture documents
+// (the embedded store of `serve --from`; test/api/api.test.ts holds it equal
+// to Elasticsearch), with project-made images from the same server: it loads,
+// draws a labelled box where the index has one (at the right place on the
+// image), and each panel works: filters, search, date range, timeline chart,
+// entity card, mentioned-together-with, watchlist, trending, export, links.
 // GS_SCREENSHOT_DIR=docs/screenshots keeps the screenshots for the docs.
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { ROOT, requireTool } from '../deploy/helpers.js'
-import { elasticsearchUrl } from './fixtures.js'
-import { requireElasticsearch, startHarness, type Harness } from './harness.js'
+import { DEMO_POSTS, demoDocuments } from '../../src/api/demo.js'
+import { startEmbeddedHarness, type Harness } from './harness.js'
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
@@ -22,12 +24,10 @@ let profile: string | null = null
 const screenshots = process.env.GS_SCREENSHOT_DIR === undefined ? mkdtempSync(join(tmpdir(), 'gs-shots-')) : resolve(ROOT, process.env.GS_SCREENSHOT_DIR)
 
 before(async () => {
-  const url = elasticsearchUrl()
   const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
-  if (url === null) return
   // A missing browser is reported by each test (skip locally, fail under CI).
   if (!existsSync(executable)) return
-  harness = await startHarness(url)
+  harness = await startEmbeddedHarness()
   profile = mkdtempSync(join(tmpdir(), 'gs-chromium-'))
   context = await chromium.launchPersistentContext(profile, {
     executablePath: executable,
@@ -46,7 +46,6 @@ after(async () => {
 })
 
 async function openViewer (t: TestContext, query = ''): Promise<Page | null> {
-  if (requireElasticsearch(t) === null) return null
   const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
   // `command -v` takes the absolute path too: missing skips locally, fails under CI.
   if (requireTool(t, executable) === null) return null
@@ -114,7 +113,6 @@ test('boxes are drawn and labelled where the index has them, at the box position
     assert.ok(Math.abs(geometry[key as keyof typeof geometry] - want) < 0.01, `${key}: ${geometry[key as keyof typeof geometry]} vs ${want}`)
   }
   mkdirSync(screenshots, { recursive: true })
-  await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
   await page.locator('article[data-post-id="p02"]').screenshot({ path: join(screenshots, 'viewer-boxes.png') })
 })
 
@@ -159,4 +157,214 @@ test('a page opened with filters in its URL starts filtered', async (t) => {
   assert.deepEqual(await postIds(page), ['p07'])
   assert.equal(await page.isChecked('#types input[value="PER"]'), false)
   assert.equal(await page.isChecked('#has-box'), true)
+})
+
+/** Sum of the chart's bar counts and the number of bars. */
+async function chart (page: Page): Promise<{ bars: number, total: number }> {
+  const counts = await page.$$eval('#timeline-chart rect.bar', (nodes) => nodes.map((n) => Number((n as unknown as WithDataset).dataset.count)))
+  return { bars: counts.length, total: counts.reduce((s, c) => s + c, 0) }
+}
+
+test('timeline chart: one bar per bucket of the range, counts summing to the mentions shown, UTC axis', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  assert.ok(harness !== null)
+  // Last 24 hours before the pinned clock, auto interval 15m: 96 bars.
+  assert.deepEqual(await chart(page), { bars: 96, total: harness.docs.length })
+  assert.match(await page.textContent('#timeline-total') ?? '', new RegExp(`^${harness.docs.length} mentions · per 15m · 2026-01-09 12:00 – 2026-01-10 12:00 UTC$`))
+  const tooltip = await page.$eval('#timeline-chart rect.bar[data-count="3"]', (n) => n.querySelector('title')?.textContent ?? '')
+  assert.match(tooltip, /^3 mentions · 2026-01-10 \d\d:\d\d UTC \(15m\)$/)
+  await page.fill('#entity', 'acme')
+  await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#timeline-total')?.textContent ?? '').startsWith('7 mentions'), undefined, { timeout: 10_000 })
+  assert.equal((await chart(page)).total, 7)
+})
+
+test('search box: free text over entity names and canonical titles', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  await page.fill('#q', 'corporation')
+  await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
+  assert.match(page.url(), /q=corporation/)
+  await page.fill('#q', 'eiffel')
+  await settle(page, ['p07'])
+})
+
+test('date range: presets relative to the API clock, and a custom UTC range', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  await page.selectOption('#range', '1h')
+  await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07'])
+  assert.match(page.url(), /range=1h/)
+  await page.selectOption('#range', 'custom')
+  assert.equal(await page.isVisible('#from'), true)
+  await page.fill('#from', '2026-01-10T10:00')
+  await page.dispatchEvent('#from', 'change')
+  await page.fill('#to', '2026-01-10T10:40')
+  await page.dispatchEvent('#to', 'change')
+  await settle(page, ['p10', 'p11'])
+  assert.match(page.url(), /from=2026-01-10T10%3A00&to=2026-01-10T10%3A40/)
+  assert.equal((await chart(page)).total, 4)
+  mkdirSync(screenshots, { recursive: true })
+  await page.screenshot({ path: join(screenshots, 'viewer-range.png'), fullPage: false })
+})
+
+test('posts link to the original post; every time on the page is UTC', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  const link = page.locator('article[data-post-id="p01"] a.post-link')
+  assert.equal(await link.getAttribute('href'), 'https://posts.example/citynews/p01')
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer')
+  assert.equal(await page.locator('article[data-post-id="p02"] a.post-link').count(), 0, 'no link without a post URL')
+  const times = await page.$$eval('article.post time', (nodes) => nodes.map((n) => n.textContent ?? ''))
+  assert.ok(times.length === 11 && times.every((text) => /^2026-01-10 \d\d:\d\d UTC$/u.test(text)), times.join(', '))
+  assert.equal(times[0], '2026-01-10 11:55 UTC')
+  assert.match(await page.textContent('#status') ?? '', /^updated \d\d:\d\d:\d\d UTC/)
+  assert.match(await page.textContent('footer') ?? '', /All times are UTC/)
+})
+
+test('entity card and mentioned-together-with for the selected entity', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  await page.click('article[data-post-id="p01"] .chip[data-entity="acme"]')
+  await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
+  assert.equal(await page.textContent('#entity-card .title'), 'Acme Corporation')
+  const facts = await page.$$eval('#entity-card dd', (nodes) => Object.fromEntries(nodes.map((n) => [(n as unknown as WithDataset).dataset.fact ?? '', n.textContent ?? ''])))
+  assert.equal(facts.type, 'ORG')
+  assert.equal(facts.mentions, '7')
+  assert.equal(facts.posts, '7')
+  assert.equal(facts['canonical id'], 'Q-acme')
+  assert.equal(facts.trending, '6 vs 1 (1h)')
+  const together = await page.$$eval('#together-list li', (nodes) => nodes.map((n) => `${(n as unknown as WithDataset).dataset.entity ?? ''}|${n.querySelector('.counts')?.textContent ?? ''}`))
+  assert.deepEqual(together.slice(0, 2), ['paris|4 posts', 'alice smith|2 posts'])
+  // Choosing a co-occurring entity moves the card to it.
+  await page.click('#together-list li[data-entity="paris"] button')
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#entity-card .title')?.textContent === 'Paris', undefined, { timeout: 10_000 })
+  assert.equal(await page.inputValue('#entity'), 'paris')
+})
+
+test('watchlist: a watched entity shows its hourly counts and a spike badge when it jumps', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  try {
+    await watchlistChecks(page)
+  } finally {
+    // The browser profile is shared by the tests: leave no watchlist behind.
+    await page.evaluate(() => { (globalThis as unknown as { localStorage: { clear (): void } }).localStorage.clear() })
+  }
+})
+
+async function watchlistChecks (page: Page): Promise<void> {
+  assert.match(await page.textContent('#watch-list') ?? '', /select an entity and press/)
+  for (const entity of ['acme', 'paris']) {
+    await page.fill('#entity', entity)
+    await page.waitForSelector(`#entity-card:not([hidden]) #watch-toggle[aria-pressed="false"]`)
+    await page.waitForFunction((e) => (globalThis as unknown as { document: { querySelector (s: string): { value: string } | null } }).document.querySelector('#entity')?.value === e, entity)
+    await page.click('#watch-toggle')
+    await page.waitForSelector(`#watch-list li[data-entity="${entity}"]`)
+  }
+  const rows = await page.$$eval('#watch-list li', (nodes) => nodes.map((n) => `${(n as unknown as WithDataset).dataset.entity ?? ''}|${(n as unknown as WithDataset).dataset.spike ?? ''}|${n.querySelector('.counts')?.textContent ?? ''}|${n.querySelector('.badge')?.textContent ?? ''}`))
+  // acme: 6 in the last hour vs 1 the hour before (spike); paris: 3 and 3 (steady).
+  assert.deepEqual(rows, ['acme|true|6 this hour · 1 the hour before · 0.0/h over the day|▲ ×6', 'paris|false|3 this hour · 3 the hour before · 0.1/h over the day|'])
+  await page.reload()
+  await page.waitForSelector('#watch-list li[data-entity="acme"] .badge.spike')
+  await page.click('#watch-list li[data-entity="paris"] .unwatch')
+  await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('#watch-list li')].length === 1)
+  mkdirSync(screenshots, { recursive: true })
+  await page.screenshot({ path: join(screenshots, 'viewer-watchlist.png'), fullPage: false })
+}
+
+test('export downloads exactly what is on screen, as CSV and as JSON', async (t) => {
+  const page = await openViewer(t, '&type=PER')
+  if (page === null) return
+  assert.deepEqual(await postIds(page), ['p02', 'p04'])
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')])
+  const csvText = readFileSync(await csv.path(), 'utf8')
+  const lines = csvText.trimEnd().split('\r\n')
+  assert.equal(lines[0], 'post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,box,image_url,post_text')
+  // p02 and p04 each have two mentions; the post shows all of them.
+  assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 1).concat(l.split(',')[4] ?? '')), [['p02', 'Alice Smith'], ['p02', 'Acme'], ['p04', 'ACME'], ['p04', 'Alice Smith']])
+  assert.match(csv.suggestedFilename(), /^groundstream-20260110\d{4}\.csv$/)
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')])
+  const rows = JSON.parse(readFileSync(await json.path(), 'utf8')) as Array<{ post_id: string, type: string, box: string }>
+  assert.equal(rows.length, 4)
+  assert.equal(rows.find((r) => r.post_id === 'p02' && r.type === 'PER')?.box, '0.5500 0.1500 0.3000 0.7000')
+})
+
+test('the post grid leaves no blank gaps: each card starts right under the one above it', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  await page.waitForFunction(() => {
+    const doc = (globalThis as unknown as { document: DocumentLike }).document
+    return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
+  }, undefined, { timeout: 10_000 })
+  const rects = await page.$$eval('article.post', (nodes) => nodes.map((n) => { const r = n.getBoundingClientRect(); return { left: Math.round(r.left), top: r.top, bottom: r.bottom } }))
+  const columns = new Map<number, Array<{ top: number, bottom: number }>>()
+  for (const r of rects) columns.set(r.left, [...(columns.get(r.left) ?? []), r])
+  assert.ok(columns.size >= 2, `cards in at least two columns at 1400 px, got ${columns.size}`)
+  for (const cards of columns.values()) {
+    cards.sort((a, b) => a.top - b.top)
+    for (let i = 1; i < cards.length; i++) {
+      const gap = (cards[i]?.top ?? 0) - (cards[i - 1]?.bottom ?? 0)
+      assert.ok(gap >= 0 && gap <= 20, `gap of ${gap.toFixed(0)} px between stacked cards`)
+    }
+  }
+})
+
+test('the demo firehose in the viewer: the sample images with their boxes, Nike on top of trending (docs screenshots)', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const now = new Date('2026-11-20T12:00:00.000Z')
+  const demo = await startEmbeddedHarness({}, { docs: (base) => demoDocuments(DEMO_POSTS, base, now), mediaDir: resolve(ROOT, 'samples', 'images'), now })
+  const page = await context.newPage()
+  try {
+    await page.goto(`${demo.server.url}/?refresh=600&range=6h`)
+    // Generous waits: seven JPEGs decode on a machine that may be busy.
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 })
+    await page.waitForFunction(() => {
+      const doc = (globalThis as unknown as { document: DocumentLike }).document
+      return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
+    }, undefined, { timeout: 60_000 })
+    assert.equal((await postIds(page)).length, 28)
+    assert.equal(await page.locator('.box').count(), DEMO_POSTS.flatMap((p) => p.mentions).filter((m) => m.box !== undefined).length)
+    const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
+    assert.equal(trending[0], 'nike')
+    mkdirSync(screenshots, { recursive: true })
+    await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
+    await page.click('#trending-list li[data-entity="nike"] button')
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]', { timeout: 60_000 })
+    assert.equal(await page.textContent('#entity-card .title'), 'Nike, Inc.')
+    await page.click('#watch-toggle')
+    await page.waitForSelector('#watch-list li[data-entity="nike"] .badge.spike', { timeout: 60_000 })
+    await page.screenshot({ path: join(screenshots, 'viewer-entity.png'), fullPage: false })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.screenshot({ path: join(screenshots, 'viewer-phone.png'), fullPage: false })
+  } finally {
+    await page.evaluate(() => { (globalThis as unknown as { localStorage: { clear (): void } }).localStorage.clear() })
+    await page.close()
+    await demo.close()
+  }
+})
+
+test('entity card shows the linker\'s description and mention kind when documents carry them', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const { fixtureDocuments, T0 } = await import('./fixtures.js')
+  // Optional fields another part of the pipeline adds to entity documents.
+  const docs = (base: string): ReturnType<typeof fixtureDocuments> => fixtureDocuments(base).map((doc) => (doc.entity.normalised === 'acme'
+    ? { ...doc, entity: { ...doc.entity, canonical_description: 'Maker of everything, in the cartoons', mention_kind: 'hashtag' as const } }
+    : doc))
+  const linked = await startEmbeddedHarness({}, { docs, mediaDir: tmpdir(), now: T0 })
+  const page = await context.newPage()
+  try {
+    await page.goto(`${linked.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&entity=acme`)
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
+    assert.equal(await page.textContent('#entity-card .description'), 'Maker of everything, in the cartoons')
+    assert.equal(await page.textContent('#entity-card dd[data-fact="mention kind"]'), 'name')
+    assert.doesNotMatch(await page.textContent('#entity-card') ?? '', /null|undefined/, 'no stray text in the card')
+  } finally {
+    await page.close()
+    await linked.close()
+  }
 })

@@ -17,6 +17,8 @@ const summary: RunSummary = {
   stages: { stage1: { batches: 47, posts: 1_500, totalMs: 2_000 } },
   sinkStats: { batches: 47, posts: 1_500, totalMs: 100 },
   pipelineLatencyMs: { p50: 80, p99: 200, max: 250 },
+  images: {},
+  boxed: { count: 0, examples: [] },
   exitCode: 0
 }
 

@@ -45,4 +45,14 @@ test('groundstream run with no services: samples in, entity documents out, bad l
   assert.ok(kinds.has('handle') && kinds.has('hashtag'), 'the samples\' @handles and #hashtags are found')
   const deadLetters = readFileSync(join(dir, 'dead.jsonl'), 'utf8').split('\n').filter((l) => l !== '')
   assert.equal(deadLetters.length, 4)
+
+  // The sample images are read from the installation's samples/images; the
+  // one internal address is refused by the guard, and the summary says why.
+  assert.match(stdout, /images\s+8 looked at: (?=.*7 ok)(?=.*1 refused_address)/)
+  assert.match(stdout, /1 refused_address: .*images\.fetch\.allowCidrs/)
+  const boxed = documents.filter((d) => (d as { box?: unknown }).box !== null && (d as { box?: unknown }).box !== undefined) as unknown as Array<{ post_id: string, entity: { text: string }, box: { label: string } }>
+  assert.equal(Number(/boxed entities\s+(\d+)/.exec(stdout)?.[1]), boxed.length)
+  assert.ok(boxed.length >= 3, `at least three boxed entities, got ${boxed.length}`)
+  assert.ok(boxed.some((d) => d.box.label.startsWith('text:') && d.box.label.toLowerCase().includes(d.entity.text.toLowerCase())), 'a brand is boxed on the sign that names it')
+  assert.match(stdout, /groundstream serve --from .*entities\.jsonl/)
 })

@@ -1,0 +1,446 @@
+// The API's entity store without a cluster (`groundstream serve --from
+// FILE`): the entity documents of a JSONL file loaded into an in-memory
+// SQLite database (sql.js: SQLite compiled to WebAssembly, no native build),
+// with an FTS4 full-text table for `q` and `text`. Every endpoint is one or
+// two SQL queries with the same filters, sorts, limits and answer shapes as
+// the Elasticsearch backend; test/api runs the same tests against both.
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import initSqlJs, { type Database, type SqlValue } from 'sql.js'
+import type { EntityDocument, EntityType } from '../contracts/index.js'
+import { GroundstreamError, errorMessage } from '../errors/index.js'
+import { normaliseEntityText } from '../sinks/index.js'
+import type { ApiLimits } from './config.js'
+import {
+  parseDurationMs,
+  type CooccurringRequest,
+  type FilterRequest,
+  type MentionsRequest,
+  type PostsRequest,
+  type TimelineRequest,
+  type TrendingRequest
+} from './requests.js'
+import {
+  decodeCursor,
+  encodeCursor,
+  rankTrending,
+  resolveInterval,
+  resolveRange,
+  trendingWindows,
+  type CooccurringAnswer,
+  type EntitySummary,
+  type ExtentAnswer,
+  type MentionsAnswer,
+  type PostView,
+  type PostsAnswer,
+  type ReadyState,
+  type SearchBackend,
+  type TimelineAnswer,
+  type TrendingAnswer
+} from './search.js'
+
+export interface EmbeddedSearchOptions {
+  limits: ApiLimits
+  /** The clock; `serve --from` anchors it just after the newest post so the file's own time is "now". */
+  now?: () => Date
+}
+
+export interface LoadResult {
+  documents: number
+  /** Lines that were not entity documents (skipped, counted). */
+  skipped: number
+}
+
+const SCHEMA = `
+  CREATE TABLE mentions (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    post_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    normalised TEXT NOT NULL,
+    text TEXT NOT NULL,
+    type TEXT NOT NULL,
+    mention_kind TEXT NOT NULL,
+    score REAL NOT NULL,
+    start INTEGER NOT NULL,
+    canonical_id TEXT,
+    canonical_title TEXT,
+    has_box INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX mentions_created ON mentions (created_ms DESC, id);
+  CREATE INDEX mentions_normalised ON mentions (normalised);
+  CREATE INDEX mentions_post ON mentions (post_id, start);
+  CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, post_text, tokenize=unicode61);
+`
+
+/** Words of a query as FTS4 terms for one column: every word must match (ES `operator: and`). */
+function ftsAll (column: string, query: string): string | null {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  if (words.length === 0) return null
+  // Lower-cased words cannot be FTS operators (AND, OR, NOT, NEAR are upper case) and carry no syntax.
+  return words.map((word) => `${column}:${word}`).join(' ')
+}
+
+interface Where { sql: string, params: SqlValue[] }
+
+/** The filter shared by every endpoint, as SQL over `mentions` (alias m). */
+function buildWhere (request: FilterRequest): Where & { relevance: string, relevanceParams: SqlValue[] } {
+  const clauses: string[] = []
+  const params: SqlValue[] = []
+  let relevance = '0'
+  const relevanceParams: SqlValue[] = []
+  const inList = (column: string, values: readonly string[]): void => {
+    clauses.push(`${column} IN (${values.map(() => '?').join(', ')})`)
+    params.push(...values)
+  }
+  if (request.q !== undefined) {
+    const onText = ftsAll('entity_text', request.q)
+    const onTitle = ftsAll('canonical_title', request.q)
+    if (onText === null || onTitle === null) {
+      clauses.push('0')
+    } else {
+      const textMatch = 'm.rowid IN (SELECT docid FROM mention_text WHERE mention_text MATCH ?)'
+      const titleMatch = 'm.rowid IN (SELECT docid FROM mention_text WHERE mention_text MATCH ?)'
+      clauses.push(`(${textMatch} OR ${titleMatch})`)
+      params.push(onText, onTitle)
+      // The same weights as the Elasticsearch query: the entity's text counts twice its canonical title.
+      relevance = `(CASE WHEN ${textMatch} THEN 2 ELSE 0 END + CASE WHEN ${titleMatch} THEN 1 ELSE 0 END)`
+      relevanceParams.push(onText, onTitle)
+    }
+  }
+  if (request.text !== undefined) {
+    const onPost = ftsAll('post_text', request.text)
+    if (onPost === null) clauses.push('0')
+    else {
+      clauses.push('m.rowid IN (SELECT docid FROM mention_text WHERE mention_text MATCH ?)')
+      params.push(onPost)
+    }
+  }
+  if (request.entity !== undefined) inList('m.normalised', request.entity.map(normaliseEntityText))
+  if (request.canonical_id !== undefined) inList('m.canonical_id', request.canonical_id)
+  if (request.type !== undefined) inList('m.type', request.type)
+  if (request.mention_kind !== undefined) inList('m.mention_kind', request.mention_kind)
+  if (request.post_id !== undefined) inList('m.post_id', request.post_id)
+  if (request.from !== undefined) { clauses.push('m.created_ms >= ?'); params.push(request.from.getTime()) }
+  if (request.to !== undefined) { clauses.push('m.created_ms < ?'); params.push(request.to.getTime()) }
+  if (request.has_box !== undefined) { clauses.push('m.has_box = ?'); params.push(request.has_box ? 1 : 0) }
+  if (request.min_score !== undefined) { clauses.push('m.score >= ?'); params.push(request.min_score) }
+  return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params, relevance, relevanceParams }
+}
+
+/** The most frequent value of `column` per entity (ties: smallest value), like a size-1 terms aggregation. */
+const SUMMARY_COLUMNS = Object.freeze({ type: 'type', canonical_id: 'canonical_id', canonical_title: 'canonical_title', text: 'text' } as const)
+
+function summarySql (filtered: string): string {
+  const parts = Object.entries(SUMMARY_COLUMNS).map(([name, column]) => `
+    ${name}_top AS (
+      SELECT normalised, ${column} AS value FROM (
+        SELECT normalised, ${column}, row_number() OVER (PARTITION BY normalised ORDER BY count(*) DESC, ${column} ASC) AS rn
+        FROM ${filtered} WHERE ${column} IS NOT NULL GROUP BY normalised, ${column}
+      ) WHERE rn = 1
+    )`)
+  return parts.join(',')
+}
+
+const SUMMARY_JOINS = Object.keys(SUMMARY_COLUMNS).map((name) => `LEFT JOIN ${name}_top ON ${name}_top.normalised = g.normalised`).join(' ')
+const SUMMARY_SELECT = Object.keys(SUMMARY_COLUMNS).map((name) => `${name}_top.value AS ${name}`).join(', ')
+
+type Row = Record<string, SqlValue>
+
+function toSummary (row: Row): EntitySummary {
+  return {
+    entity: String(row.normalised),
+    text: row.text === null ? null : String(row.text),
+    type: row.type === null ? null : String(row.type) as EntityType,
+    canonical_id: row.canonical_id === null ? null : String(row.canonical_id),
+    canonical_title: row.canonical_title === null ? null : String(row.canonical_title)
+  }
+}
+
+function isEntityDocument (value: unknown): value is EntityDocument {
+  const doc = value as Partial<EntityDocument> | null
+  return typeof doc === 'object' && doc !== null && typeof doc.id === 'string' && typeof doc.post_id === 'string' &&
+    typeof doc.entity?.normalised === 'string' && typeof doc.entity.text === 'string' && typeof doc.entity.type === 'string' &&
+    typeof doc.entity.score === 'number' && typeof doc.entity.start === 'number' &&
+    typeof doc.post?.created_at === 'string' && Number.isFinite(Date.parse(doc.post.created_at)) && typeof doc.post.text === 'string'
+}
+
+export class EmbeddedSearch implements SearchBackend {
+  readonly kind = 'embedded' as const
+  private readonly db: Database
+  private readonly limits: ApiLimits
+  private readonly clock: () => Date
+  private closed = false
+
+  private constructor (db: Database, options: EmbeddedSearchOptions) {
+    this.db = db
+    this.limits = options.limits
+    this.clock = options.now ?? (() => new Date())
+  }
+
+  static async open (options: EmbeddedSearchOptions): Promise<EmbeddedSearch> {
+    let SQL
+    try {
+      SQL = await initSqlJs()
+    } catch (error) {
+      throw new GroundstreamError('GS_ERR_CONFIG', `cannot start the embedded SQLite engine: ${errorMessage(error)}`, { cause: error })
+    }
+    const db = new SQL.Database()
+    db.exec(SCHEMA)
+    return new EmbeddedSearch(db, options)
+  }
+
+  /** Adds documents (a document id seen before replaces the earlier one, as in Elasticsearch). */
+  add (docs: readonly EntityDocument[]): void {
+    const insert = this.db.prepare(`INSERT INTO mentions (id, post_id, created_ms, normalised, text, type, mention_kind, score, start, canonical_id, canonical_title, has_box, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET post_id = excluded.post_id, created_ms = excluded.created_ms, normalised = excluded.normalised, text = excluded.text,
+        type = excluded.type, mention_kind = excluded.mention_kind, score = excluded.score, start = excluded.start, canonical_id = excluded.canonical_id,
+        canonical_title = excluded.canonical_title, has_box = excluded.has_box, doc = excluded.doc
+      RETURNING rowid`)
+    const deleteText = this.db.prepare('DELETE FROM mention_text WHERE docid = ?')
+    const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title, post_text) VALUES (?, ?, ?, ?)')
+    this.db.exec('BEGIN')
+    try {
+      for (const doc of docs) {
+        insert.bind([doc.id, doc.post_id, Date.parse(doc.post.created_at), doc.entity.normalised, doc.entity.text, doc.entity.type, doc.entity.mention_kind ?? 'text', doc.entity.score,
+          doc.entity.start, doc.entity.canonical_id ?? null, doc.entity.canonical_title ?? null, doc.box === null || doc.box === undefined ? 0 : 1, JSON.stringify(doc)])
+        insert.step()
+        const rowid = insert.get()[0] as number
+        insert.reset()
+        deleteText.run([rowid])
+        insertText.run([rowid, doc.entity.text, doc.entity.canonical_title ?? '', doc.post.text])
+      }
+      this.db.exec('COMMIT')
+    } catch (error) {
+      this.db.exec('ROLLBACK')
+      throw error
+    } finally {
+      insert.free()
+      deleteText.free()
+      insertText.free()
+    }
+  }
+
+  /**
+   * Loads a JSONL file of entity documents (what `groundstream run` writes).
+   * `imageUrl` may rewrite each document's image URL (to serve local images).
+   */
+  async loadFile (path: string, imageUrl?: (url: string) => string): Promise<LoadResult> {
+    let documents = 0
+    let skipped = 0
+    let batch: EntityDocument[] = []
+    const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
+    try {
+      for await (const line of lines) {
+        if (line.trim() === '') continue
+        let value: unknown
+        try {
+          value = JSON.parse(line)
+        } catch {
+          skipped++
+          continue
+        }
+        if (!isEntityDocument(value)) {
+          skipped++
+          continue
+        }
+        if (imageUrl !== undefined && value.image?.url !== null && value.image?.url !== undefined) value.image.url = imageUrl(value.image.url)
+        batch.push(value)
+        documents++
+        if (batch.length >= 1000) {
+          this.add(batch)
+          batch = []
+        }
+      }
+    } catch (error) {
+      throw new GroundstreamError('GS_ERR_USAGE', `cannot read entity documents from ${path}: ${errorMessage(error)}`, { cause: error, details: { path } })
+    }
+    this.add(batch)
+    return { documents, skipped }
+  }
+
+  private rows (sql: string, params: SqlValue[] = []): Row[] {
+    if (this.closed) throw new GroundstreamError('GS_ERR_SEARCH', 'the embedded store is closed')
+    const statement = this.db.prepare(sql)
+    try {
+      statement.bind(params)
+      const out: Row[] = []
+      while (statement.step()) out.push(statement.getAsObject())
+      return out
+    } finally {
+      statement.free()
+    }
+  }
+
+  private now (): Date {
+    return this.clock()
+  }
+
+  async ready (): Promise<ReadyState> {
+    const count = this.closed ? 0 : Number(this.rows('SELECT count(*) AS n FROM mentions')[0]?.n ?? 0)
+    return { ok: !this.closed, index: !this.closed, documents: count }
+  }
+
+  async extent (): Promise<ExtentAnswer> {
+    const row = this.rows('SELECT count(*) AS n, min(created_ms) AS first, max(created_ms) AS last FROM mentions')[0] ?? {}
+    const iso = (value: SqlValue | undefined): string | null => (typeof value === 'number' ? new Date(value).toISOString() : null)
+    return { now: this.now().toISOString(), documents: Number(row.n ?? 0), first: iso(row.first), last: iso(row.last) }
+  }
+
+  async mentions (request: MentionsRequest): Promise<MentionsAnswer> {
+    const sortName = request.sort ?? (request.q === undefined ? 'recent' : 'relevance')
+    const where = buildWhere(request)
+    const keys: Array<[string, 'ASC' | 'DESC']> = sortName === 'recent'
+      ? [['m.created_ms', 'DESC'], ['m.id', 'ASC']]
+      : sortName === 'relevance'
+        ? [['rel', 'DESC'], ['m.created_ms', 'DESC'], ['m.id', 'ASC']]
+        : [['m.score', 'DESC'], ['m.created_ms', 'DESC'], ['m.id', 'ASC']]
+    let after = ''
+    const afterParams: SqlValue[] = []
+    if (request.cursor !== undefined) {
+      // Keyset pagination over the same sort keys as Elasticsearch's search_after.
+      const values = decodeCursor(request.cursor, sortName)
+      const ors = keys.map(([, direction], i) => {
+        const equal = keys.slice(0, i).map(([column]) => `${column} = ?`)
+        return `(${[...equal, `${keys[i]?.[0] ?? ''} ${direction === 'DESC' ? '<' : '>'} ?`].join(' AND ')})`
+      })
+      after = `WHERE ${ors.join(' OR ')}`
+      keys.forEach((_key, i) => { afterParams.push(...values.slice(0, i + 1)) })
+    }
+    const base = `SELECT m.doc, m.created_ms, m.id, m.score, ${where.relevance} AS rel FROM mentions m WHERE ${where.sql}`
+    const page = this.rows(
+      `SELECT * FROM (${base}) m ${after} ORDER BY ${keys.map(([column, direction]) => `${column.replace('m.', '')} ${direction}`).join(', ')} LIMIT ?`,
+      [...where.relevanceParams, ...where.params, ...afterParams, request.size]
+    )
+    const cap = this.limits.trackTotalHitsUpTo
+    const counted = Number(this.rows(`SELECT count(*) AS n FROM (SELECT 1 FROM mentions m WHERE ${where.sql} LIMIT ?)`, [...where.params, cap + 1])[0]?.n ?? 0)
+    const mentions = page.map((row) => ({ ...(JSON.parse(String(row.doc)) as EntityDocument), _score: sortName === 'relevance' ? Number(row.rel) : null }))
+    const last = page[page.length - 1]
+    const sortValues = (row: Row): Array<string | number> => sortName === 'recent'
+      ? [Number(row.created_ms), String(row.id)]
+      : [sortName === 'relevance' ? Number(row.rel) : Number(row.score), Number(row.created_ms), String(row.id)]
+    return {
+      total: counted > cap ? { value: cap, relation: 'gte' } : { value: counted, relation: 'eq' },
+      mentions,
+      next: page.length === request.size && last !== undefined ? encodeCursor(sortName, sortValues(last)) : null,
+      timed_out: false
+    }
+  }
+
+  async timeline (request: TimelineRequest): Promise<TimelineAnswer> {
+    const { from, to } = resolveRange(this.limits, this.now(), request.from, request.to, 7)
+    const interval = resolveInterval(this.limits, request.interval, from, to)
+    const step = parseDurationMs(interval)
+    const where = buildWhere({ ...request, from, to })
+    // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed_interval does.
+    const counts = this.rows(`SELECT (m.created_ms / ?) * ? AS bucket, count(*) AS n FROM mentions m WHERE ${where.sql} GROUP BY bucket`, [step, step, ...where.params])
+    const byBucket = new Map(counts.map((row) => [Number(row.bucket), Number(row.n)]))
+    const buckets: TimelineAnswer['buckets'] = []
+    for (let t = Math.floor(from.getTime() / step) * step; t <= to.getTime() - 1; t += step) {
+      buckets.push({ time: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
+    }
+    return {
+      interval,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      total: counts.reduce((sum, row) => sum + Number(row.n), 0),
+      buckets,
+      timed_out: false
+    }
+  }
+
+  async trending (request: TrendingRequest): Promise<TrendingAnswer> {
+    const { at, currentFrom, previousFrom, candidates } = trendingWindows(this.limits, this.now(), request)
+    const where = buildWhere({ type: request.type, from: previousFrom, to: at })
+    const rows = this.rows(`
+      WITH f AS (SELECT m.* FROM mentions m WHERE ${where.sql}),
+      g AS (
+        SELECT normalised, sum(CASE WHEN created_ms >= ? THEN 1 ELSE 0 END) AS current, count(*) AS total
+        FROM f GROUP BY normalised ORDER BY current DESC, normalised ASC LIMIT ?
+      ),
+      ${summarySql('f')}
+      SELECT g.normalised, g.current, g.total, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS}
+    `, [...where.params, currentFrom.getTime(), candidates])
+    return {
+      window: { from: currentFrom.toISOString(), to: at.toISOString() },
+      previous: { from: previousFrom.toISOString(), to: currentFrom.toISOString() },
+      entities: rankTrending(rows.map((row) => ({ ...toSummary(row), current: Number(row.current), total: Number(row.total) })), request),
+      timed_out: false
+    }
+  }
+
+  async cooccurring (request: CooccurringRequest): Promise<CooccurringAnswer> {
+    const { from, to } = resolveRange(this.limits, this.now(), request.from, request.to, 30)
+    const subject = buildWhere({ entity: request.entity, canonical_id: request.canonical_id, from, to })
+    const posts = this.rows(`SELECT m.post_id, max(m.created_ms) AS latest FROM mentions m WHERE ${subject.sql} GROUP BY m.post_id ORDER BY latest DESC, m.post_id ASC LIMIT ?`,
+      [...subject.params, this.limits.maxCooccurrencePosts]).map((row) => String(row.post_id))
+    if (posts.length === 0) return { posts_considered: 0, entities: [], timed_out: false }
+    const others = buildWhere({ post_id: posts, type: request.type })
+    const exclude: string[] = []
+    const excludeParams: SqlValue[] = []
+    if (request.entity !== undefined) {
+      exclude.push(`m.normalised NOT IN (${request.entity.map(() => '?').join(', ')})`)
+      excludeParams.push(...request.entity.map(normaliseEntityText))
+    }
+    if (request.canonical_id !== undefined) {
+      exclude.push(`(m.canonical_id IS NULL OR m.canonical_id NOT IN (${request.canonical_id.map(() => '?').join(', ')}))`)
+      excludeParams.push(...request.canonical_id)
+    }
+    const rows = this.rows(`
+      WITH f AS (SELECT m.* FROM mentions m WHERE ${others.sql}${exclude.length === 0 ? '' : ` AND ${exclude.join(' AND ')}`}),
+      g AS (
+        SELECT normalised, count(DISTINCT post_id) AS posts, count(*) AS mentions
+        FROM f GROUP BY normalised ORDER BY posts DESC, normalised ASC LIMIT ?
+      ),
+      ${summarySql('f')}
+      SELECT g.normalised, g.posts, g.mentions, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS} ORDER BY g.posts DESC, g.normalised ASC
+    `, [...others.params, ...excludeParams, request.size])
+    return {
+      posts_considered: posts.length,
+      entities: rows.map((row) => ({ ...toSummary(row), posts: Number(row.posts), mentions: Number(row.mentions) })),
+      timed_out: false
+    }
+  }
+
+  async recentPosts (request: PostsRequest): Promise<PostsAnswer> {
+    const where = buildWhere({ ...request, to: request.before ?? request.to })
+    const picked = this.rows(`SELECT m.post_id, max(m.created_ms) AS created FROM mentions m WHERE ${where.sql} GROUP BY m.post_id ORDER BY created DESC, m.post_id ASC LIMIT ?`,
+      [...where.params, request.size])
+    if (picked.length === 0) return { posts: [], next_before: null, timed_out: false }
+    const ids = picked.map((row) => String(row.post_id))
+    const docs = this.rows(`SELECT doc FROM mentions WHERE post_id IN (${ids.map(() => '?').join(', ')}) ORDER BY start ASC, id ASC`, ids)
+    const byPost = new Map<string, PostView>()
+    for (const row of docs) {
+      const doc = JSON.parse(String(row.doc)) as EntityDocument
+      let view = byPost.get(doc.post_id)
+      if (view === undefined) {
+        view = {
+          post_id: doc.post_id,
+          text: doc.post.text,
+          created_at: doc.post.created_at,
+          author_handle: doc.post.author_handle,
+          url: doc.post.url,
+          language: doc.post.language,
+          image: doc.image,
+          entities: []
+        }
+        byPost.set(doc.post_id, view)
+      }
+      view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
+    }
+    const last = picked[picked.length - 1]
+    return {
+      posts: ids.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined),
+      next_before: picked.length === request.size && last !== undefined ? new Date(Number(last.created)).toISOString() : null,
+      timed_out: false
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+}

@@ -1,0 +1,100 @@
+// What every `groundstream` command shares: where the installation lives (so
+// models and samples are found from any working folder), how a failure
+// becomes an exit code (2: the command line or config is wrong; 1: something
+// at run time failed) and one line with a hint about what to do next.
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
+
+/** The package root: dist/src/cli/common.js is three levels below it. */
+export const INSTALL_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+
+/** Image URLs of the bundled sample posts: a reserved domain mapped to samples/images/ (see samples/README.md). */
+export const SAMPLE_IMAGES_PREFIX = 'https://samples.groundstream.example/images/'
+
+/** A path inside the installation (models/, samples/, public/, openapi/). */
+export function installPath (...parts: string[]): string {
+  return join(INSTALL_ROOT, ...parts)
+}
+
+export function packageVersion (): string {
+  const pkg = JSON.parse(readFileSync(installPath('package.json'), 'utf8')) as { version?: unknown }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
+}
+
+/** A wrong command line: printed as one line plus the command's usage, exit 2. */
+export function usageError (message: string): GroundstreamError {
+  return new GroundstreamError('GS_ERR_USAGE', message)
+}
+
+/** parseArgs whose failures (unknown flag, missing value) are usage errors. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, strict: true }>>['values'] {
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values
+  } catch (error) {
+    throw usageError(errorMessage(error))
+  }
+}
+
+/** A flag that must be an integer in [min, max]. */
+export function intFlag (name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!/^-?\d+$/u.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw usageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`)
+  }
+  return value
+}
+
+/** The first connection-refused style cause in an error chain, if any. */
+function connectionCause (error: unknown): string | null {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code
+    const name = (current as { name?: unknown }).name
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || name === 'ConnectionError' || name === 'NoLivingConnectionsError') {
+      return String(code ?? name)
+    }
+    current = (current as { cause?: unknown }).cause
+  }
+  return null
+}
+
+/** What to do next about a failure, when we know. */
+export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 'kafka' | 'redis' } = {}): string | null {
+  if (isGroundstreamError(error, 'GS_ERR_DATASET') && typeof error.details.path === 'string' && /\.txt$/u.test(error.details.path)) {
+    return 'eval needs a data set in the Twitter-GMNER layout (<split>.txt, xml/): Twitter-GMNER is published with https://github.com/NUSTM/GMNER (text, annotations and images are linked from its README); unpack it and pass --data DIR'
+  }
+  if (isGroundstreamError(error, 'GS_ERR_MODEL_MISSING')) {
+    return `the models ship in ${installPath('models')}; set GS_MODELS_DIR (or --models for eval) to another folder that holds stage1/ and stage2/`
+  }
+  const service = isGroundstreamError(error, 'GS_ERR_KAFKA')
+    ? 'kafka'
+    : isGroundstreamError(error, 'GS_ERR_SINK') || isGroundstreamError(error, 'GS_ERR_SEARCH')
+      ? 'elasticsearch'
+      : connectionCause(error) !== null ? (context.service ?? 'elasticsearch') : null
+  if (service === 'kafka') return 'is Kafka running? start it with scripts/services.sh start kafka, then eval "$(scripts/services.sh env)"'
+  if (service === 'redis') return 'is Redis running? start it with scripts/services.sh start redis'
+  if (service === 'elasticsearch') {
+    return 'is Elasticsearch running? start it with scripts/services.sh start elasticsearch, then eval "$(scripts/services.sh env)" (or use serve --from out/entities.jsonl, which needs no cluster)'
+  }
+  return null
+}
+
+/**
+ * One line (plus a hint) for a failure, and its exit code. Stack traces only
+ * with GS_DEBUG=1: users get the message and what to do.
+ */
+export function reportFailure (command: string, error: unknown, usage: string | null, context: Parameters<typeof hintFor>[1] = {}): number {
+  const isUsage = isGroundstreamError(error, 'GS_ERR_USAGE') || isGroundstreamError(error, 'GS_ERR_CONFIG')
+  const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
+  const see = isGroundstreamError(error, 'GS_ERR_USAGE') && usage !== null ? ` (see groundstream help ${command})` : ''
+  const lines = [`groundstream${command === '' ? '' : ` ${command}`}: ${errorMessage(error)}${code}${see}`]
+  const hint = hintFor(error, context)
+  if (hint !== null) lines.push(`  hint: ${hint}`)
+  if (process.env.GS_DEBUG === '1' && error instanceof Error && error.stack !== undefined) lines.push(error.stack)
+  process.stderr.write(`${lines.join('\n')}\n`)
+  return isUsage ? 2 : 1
+}

@@ -1,0 +1,91 @@
+// The `groundstream` command as a user meets it: version, help, exit codes
+// (2 and one line for a wrong command line, 1 and a hint for a run-time
+// failure), never a stack trace, and the same behaviour from any folder.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { repoPath } from '../deploy/helpers.js'
+
+const MAIN = repoPath('dist/src/cli/main.js')
+
+function cli (args: string[], options: { cwd?: string, env?: Record<string, string> } = {}): { code: number | null, stdout: string, stderr: string } {
+  const env: Record<string, string | undefined> = { ...process.env, ...(options.env ?? {}) }
+  delete env.GS_DEBUG
+  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? tmpdir(), env, encoding: 'utf8', timeout: 60_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const noStack = (text: string): void => { assert.doesNotMatch(text, /^\s+at /mu, `no stack trace:\n${text}`) }
+
+test('--version prints the package version', () => {
+  const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version
+  for (const flag of ['--version', '-V']) {
+    const { code, stdout } = cli([flag])
+    assert.equal(code, 0)
+    assert.equal(stdout, `${version}\n`)
+  }
+})
+
+test('help <command> prints that command\'s usage; help for an unknown command is a usage error', () => {
+  for (const command of ['run', 'serve', 'eval']) {
+    const { code, stdout } = cli(['help', command])
+    assert.equal(code, 0, command)
+    assert.match(stdout, new RegExp(`^usage: groundstream ${command} `, 'u'))
+  }
+  const serve = cli(['help', 'serve'])
+  assert.match(serve.stdout, /--from FILE/)
+  const unknown = cli(['help', 'nope'])
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /no command 'nope'/)
+  const general = cli(['--help'])
+  assert.equal(general.code, 0)
+  assert.match(general.stdout, /serve --from out\/entities\.jsonl/)
+})
+
+test('usage errors exit 2 with one line and no stack trace', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['serve', '--port', '99999'], /--port must be an integer from 0 to 65535, got '99999'/],
+    [['serve', '--bogus'], /Unknown option '--bogus'/],
+    [['run', '--batch-size', 'many'], /--batch-size must be an integer/],
+    [['eval', '--knowledge', 'maybe'], /--knowledge must be auto, on or off/],
+    [['frobnicate'], /unknown command 'frobnicate'/]
+  ]
+  for (const [args, pattern] of cases) {
+    const { code, stderr } = cli(args)
+    assert.equal(code, 2, args.join(' '))
+    assert.match(stderr, pattern, args.join(' '))
+    assert.equal(stderr.trimEnd().split('\n').length, 1, `one line for ${args.join(' ')}:\n${stderr}`)
+    noStack(stderr)
+  }
+})
+
+test('run-time failures exit 1 with a hint: missing eval data, Elasticsearch down', () => {
+  const missing = cli(['eval', '--data', join(tmpdir(), 'no-such-gmner')])
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /dev\.txt not found \[GS_ERR_DATASET\]/)
+  assert.match(missing.stderr, /hint: .*Twitter-GMNER.*--data DIR/)
+  noStack(missing.stderr)
+
+  // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+  const down = cli(['serve', '--demo', '--port', '0', '--elasticsearch', 'http://127.0.0.1:9'])
+  assert.equal(down.code, 1)
+  assert.match(down.stderr, /hint: is Elasticsearch running\? start it with scripts\/services\.sh start elasticsearch/)
+  noStack(down.stderr)
+})
+
+test('run finds its models and samples from any working folder', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-cli-run-'))
+  try {
+    const { code, stdout, stderr } = cli(['run', '--no-progress', '--output', join(dir, 'entities.jsonl'), '--dead-letters', join(dir, 'dead.jsonl')], {
+      cwd: dir, env: { GS_IMAGES_ENABLED: 'false' }
+    })
+    assert.equal(code, 0, stderr)
+    assert.match(stdout, /entity documents\s+\d+/)
+    assert.ok(readFileSync(join(dir, 'entities.jsonl'), 'utf8').length > 0)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
