@@ -23,6 +23,7 @@ import {
 import {
   decodeCursor,
   encodeCursor,
+  groupByPost,
   rankTrending,
   resolveInterval,
   resolveRange,
@@ -411,25 +412,7 @@ export class EmbeddedSearch implements SearchBackend {
     if (picked.length === 0) return { posts: [], next_before: null, timed_out: false }
     const ids = picked.map((row) => String(row.post_id))
     const docs = this.rows(`SELECT doc FROM mentions WHERE post_id IN (${ids.map(() => '?').join(', ')}) ORDER BY start ASC, id ASC`, ids)
-    const byPost = new Map<string, PostView>()
-    for (const row of docs) {
-      const doc = JSON.parse(String(row.doc)) as EntityDocument
-      let view = byPost.get(doc.post_id)
-      if (view === undefined) {
-        view = {
-          post_id: doc.post_id,
-          text: doc.post.text,
-          created_at: doc.post.created_at,
-          author_handle: doc.post.author_handle,
-          url: doc.post.url,
-          language: doc.post.language,
-          image: doc.image,
-          entities: []
-        }
-        byPost.set(doc.post_id, view)
-      }
-      view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
-    }
+    const byPost = groupByPost(docs.map((row) => JSON.parse(String(row.doc)) as EntityDocument))
     const last = picked[picked.length - 1]
     return {
       posts: ids.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined),

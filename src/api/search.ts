@@ -86,6 +86,29 @@ export interface PostView {
   entities: Array<Pick<EntityDocument, 'id' | 'box'> & EntityDocument['entity']>
 }
 
+/** Groups mention documents (in the order given) into one view per post. Both backends answer /posts with it. */
+export function groupByPost (docs: Iterable<EntityDocument>): Map<string, PostView> {
+  const byPost = new Map<string, PostView>()
+  for (const doc of docs) {
+    let view = byPost.get(doc.post_id)
+    if (view === undefined) {
+      view = {
+        post_id: doc.post_id,
+        text: doc.post.text,
+        created_at: doc.post.created_at,
+        author_handle: doc.post.author_handle,
+        url: doc.post.url,
+        language: doc.post.language,
+        image: doc.image,
+        entities: []
+      }
+      byPost.set(doc.post_id, view)
+    }
+    view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
+  }
+  return byPost
+}
+
 export interface PostsAnswer {
   posts: PostView[]
   next_before: string | null
@@ -499,25 +522,7 @@ export class EntitySearch implements SearchBackend {
       sort: [{ 'entity.start': 'asc' }],
       size: Math.min(10_000, postIds.length * 100)
     }, signal)
-    const byPost = new Map<string, PostView>()
-    for (const hit of (second.hits as { hits: Array<{ _source: EntityDocument }> }).hits) {
-      const doc = hit._source
-      let view = byPost.get(doc.post_id)
-      if (view === undefined) {
-        view = {
-          post_id: doc.post_id,
-          text: doc.post.text,
-          created_at: doc.post.created_at,
-          author_handle: doc.post.author_handle,
-          url: doc.post.url,
-          language: doc.post.language,
-          image: doc.image,
-          entities: []
-        }
-        byPost.set(doc.post_id, view)
-      }
-      view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
-    }
+    const byPost = groupByPost((second.hits as { hits: Array<{ _source: EntityDocument }> }).hits.map((hit) => hit._source))
     const posts = postIds.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined)
     const lastSort = hits[hits.length - 1]?.sort?.[0]
     return {
