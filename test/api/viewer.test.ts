@@ -361,7 +361,7 @@ test('entity card shows the linker\'s description and mention kind when document
     await page.goto(`${linked.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&entity=acme`)
     await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
     assert.equal(await page.textContent('#entity-card .description'), 'Maker of everything, in the cartoons')
-    assert.equal(await page.textContent('#entity-card dd[data-fact="mention kind"]'), 'name')
+    assert.equal(await page.textContent('#entity-card dd[data-fact="mention kind"]'), 'hashtag')
     assert.doesNotMatch(await page.textContent('#entity-card') ?? '', /null|undefined/, 'no stray text in the card')
   } finally {
     await page.close()
