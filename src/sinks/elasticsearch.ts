@@ -38,6 +38,9 @@ export interface ElasticsearchSinkOptions {
 
 export const DEFAULT_MAX_BULK_BYTES = 10 * 1024 * 1024
 
+/** Whole-request refusals that may be caused by one document in it. */
+const SPLIT_ON: ReadonlySet<string> = new Set(['http_413', 'http_400', 'other'])
+
 /** Turns a client error into a coded one; retriable when waiting could help. */
 export function classifyElasticsearchError (error: unknown): { kind: string, error: GroundstreamError } {
   if (error instanceof errors.ResponseError) {
@@ -159,13 +162,14 @@ export class ElasticsearchSink implements Sink {
             queue = [chunk, ...queue, ...chunkByBytes(retryLater, this.maxBulkBytes)]
             throw classified.error
           }
-          // The whole request was refused (413 Request Entity Too Large, 400...): halve it until
-          // the refusal comes down to one document, so only that document's post is rejected.
-          if (chunk.length > 1) {
+          // The whole request was refused for what it carries (413 Request Entity Too Large, 400, a
+          // connection cut mid-body): halve it until the refusal comes down to one document, so only
+          // that document's post is rejected. Other refusals (401, 403...) concern every document.
+          if (chunk.length > 1 && SPLIT_ON.has(classified.kind)) {
             const half = Math.ceil(chunk.length / 2)
             queue.unshift(chunk.slice(0, half), chunk.slice(half))
           } else {
-            rejectItem((chunk[0] as PendingDoc).item, classified.kind, classified.error.message)
+            for (const doc of chunk) rejectItem(doc.item, classified.kind, classified.error.message)
           }
           continue
         }

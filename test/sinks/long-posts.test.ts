@@ -134,3 +134,26 @@ test('a 413 for a whole request is split in halves until only the post whose doc
     server.close()
   }
 })
+
+test('a refusal that concerns every document (403) is not split: one request, every post rejected', async () => {
+  let requests = 0
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      requests++
+      response.writeHead(403, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' })
+      response.end(JSON.stringify({ error: { type: 'security_exception', reason: 'forbidden' }, status: 403 }))
+    })
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const client = new Client({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}`, maxRetries: 0 })
+  try {
+    const sink = new ElasticsearchSink({ client, index: 'gs-fake', models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3 })
+    const outcomes = await sink.write(await typed([makeWork(1), makeWork(2), makeWork(3)]), new AbortController().signal)
+    assert.deepEqual(outcomes.map((o) => o.ok ? 'ok' : o.reason), ['http_403', 'http_403', 'http_403'])
+    assert.equal(requests, 1)
+  } finally {
+    await client.close()
+    server.close()
+  }
+})
