@@ -70,9 +70,10 @@ def kept_in_float(model) -> list[str]:
         or (n.name.endswith("/output/dense/MatMul") and "/attention/" not in n.name))]
 
 
-def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict]) -> None:
+def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict], exclude: list[str] | None = None) -> None:
     """Static QDQ int8 (fixed, calibrated activation scales; per-channel weights) of the weight MatMuls, then the
-    embedding tables (Gather) to int8 weight-only. Both are batch-invariant."""
+    embedding tables (Gather) to int8 weight-only. Both are batch-invariant. `exclude`: MatMul nodes kept in fp32
+    (default `kept_in_float`)."""
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_dynamic, quantize_static)
 
@@ -87,7 +88,7 @@ def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "static.onnx"
         quantize_static(str(fp32), str(staged), Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["MatMul"],
-                        nodes_to_exclude=kept_in_float(model), per_channel=True, activation_type=QuantType.QUInt8,
+                        nodes_to_exclude=kept_in_float(model) if exclude is None else exclude, per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)
         # Embedding tables: int8 with a fixed per-tensor scale (weight-only); the vocabulary is most of the file.
         quantize_dynamic(str(staged), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
