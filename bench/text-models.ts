@@ -7,13 +7,18 @@
 //        [--batch-sizes 1,8,32] [--seconds 2] [--repeats 3] [--checkpoints training/runs/X] [--no-reference]
 //        [--baseline DIR]   another models folder (e.g. the previous release's int8, see
 //                           scripts/baseline-models.sh) measured interleaved with the shipped one
+//
+// When models/mqspn exists, the MQSPN set recogniser (one pass finds and types
+// a post's spans) is measured in the same alternation, and both recognisers
+// are compared in posts/s: SCANNER = stage 1 then stage 2 on the inputs'
+// candidates per post, MQSPN = its one pass.
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { readSplit } from '../src/eval/dataset.js'
-import { createTextModels, splitWords, TextModelsConfigSchema, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
+import { createTextModels, splitWords, TextModelsConfigSchema, type Recognizer, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
 
 interface Inputs {
   source: string
@@ -194,8 +199,9 @@ async function main (): Promise<void> {
     console.log('PyTorch reference skipped (no checkpoints in training/runs or no .venv-training; run scripts/train.sh)')
   }
 
-  const open = async (modelsDir: string, precision: 'int8' | 'fp32', batch: number): Promise<TextModels> =>
-    await createTextModels(TextModelsConfigSchema.parse({ modelsDir, precision, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' }), { inProcess: true })
+  const open = async (modelsDir: string, precision: 'int8' | 'fp32', batch: number, recognizer: Recognizer = 'scanner'): Promise<TextModels> =>
+    await createTextModels(TextModelsConfigSchema.parse({ modelsDir, precision, recognizer, maxSequencesPerRun: batch, intraOpThreads: threads, executionProvider: 'cpu' }), { inProcess: true })
+  const withMqspn = existsSync(path.join(values.models, 'mqspn', 'model.int8.onnx'))
   const median = (values: number[]): number => {
     const sorted = [...values].sort((x, y) => x - y)
     return sorted[Math.floor(sorted.length / 2)] ?? NaN
@@ -204,12 +210,19 @@ async function main (): Promise<void> {
     for (const batch of batchSizes) {
       // The shipped models and the baseline are open together and measured in alternation,
       // `repeats` times each, so both see the same load; medians are reported.
-      const paths = [{ label: `onnxruntime-node ${precision}`, dir: values.models }]
-      if (values.baseline !== undefined && precision === 'int8') paths.push({ label: 'baseline int8', dir: values.baseline })
-      const opened = await Promise.all(paths.map(async (entry) => ({ ...entry, models: await open(entry.dir, precision, batch), s1: [] as number[], s2: [] as number[] })))
+      const paths: Array<{ label: string, dir: string, recognizer: Recognizer }> = [{ label: `onnxruntime-node ${precision}`, dir: values.models, recognizer: 'scanner' }]
+      if (values.baseline !== undefined && precision === 'int8') paths.push({ label: 'baseline int8', dir: values.baseline, recognizer: 'scanner' })
+      if (withMqspn && precision === 'int8') paths.push({ label: 'mqspn int8', dir: values.models, recognizer: 'mqspn' })
+      const opened = await Promise.all(paths.map(async (entry) => ({ ...entry, models: await open(entry.dir, precision, batch, entry.recognizer), s1: [] as number[], s2: [] as number[] })))
       try {
         for (let r = 0; r < repeats; r++) {
           for (const entry of opened) {
+            if (entry.recognizer === 'mqspn') {
+              // One pass types the spans: its posts/s goes in the stage-1 column, stage 2 has nothing to do.
+              entry.s1.push(await rate(() => entry.models.recogniseSet(inputs.stage1), inputs.stage1.length, seconds))
+              entry.s2.push(NaN)
+              continue
+            }
             entry.s1.push(await rate(() => entry.models.detectSpans(inputs.stage1), inputs.stage1.length, seconds))
             entry.s2.push(inputs.stage2.length === 0 ? NaN : await rate(() => entry.models.recogniseTypes(inputs.stage2), inputs.stage2.length, seconds))
           }
@@ -239,6 +252,17 @@ async function main (): Promise<void> {
       const series = 1 / (1 / ours.stage1 + 1.6 / ours.stage2)
       const baseSeries = 1 / (1 / base.stage1 + 1.6 / base.stage2)
       console.log(`batch ${String(base.batch).padStart(3)}: stage 1 ${(ours.stage1 / base.stage1).toFixed(2)}x, stage 2 ${(ours.stage2 / base.stage2).toFixed(2)}x, both stages in series at 1.6 candidates/post ${(series / baseSeries).toFixed(2)}x`)
+    }
+  }
+  const mqspnRows = rows.filter((row) => row.path === 'mqspn int8')
+  if (mqspnRows.length > 0) {
+    const perPost = inputs.stage2.length / Math.max(1, inputs.stage1.length)
+    console.log(`\nrecognisers, model-only posts/s (SCANNER: stage 1 then stage 2 at ${perPost.toFixed(2)} candidates per post, as in the inputs)`)
+    for (const set of mqspnRows) {
+      const scanner = rows.find((row) => row.path === 'onnxruntime-node int8' && row.batch === set.batch)
+      if (scanner === undefined) continue
+      const series = 1 / (1 / scanner.stage1 + perPost / scanner.stage2)
+      console.log(`batch ${String(set.batch).padStart(3)}: scanner ${series.toFixed(1)} posts/s, mqspn ${set.stage1.toFixed(1)} posts/s, mqspn / scanner ${(set.stage1 / series).toFixed(2)}x`)
     }
   }
   if (Object.keys(agreements).length > 0) {

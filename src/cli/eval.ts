@@ -14,10 +14,11 @@ import { existsSync } from 'node:fs'
 import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConfigSchema } from '../images/index.js'
 import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
 import type { Stage } from '../pipeline/types.js'
-import { createTextStages, TextModelsConfigSchema } from '../stages/index.js'
+import { createTextStages, RecognizerSchema, TextModelsConfigSchema, type Recognizer } from '../stages/index.js'
 import { installPath, intFlag, parseFlags, usageError } from './common.js'
 
 export const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
+                        [--recognizer scanner|mqspn]
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
@@ -28,6 +29,8 @@ Scores span detection, MNER (span + type, per type, and for entities unseen in
 the training split) and GMNER (span + type + region) with the same stages the
 service runs.
 
+  --recognizer who finds and types spans: scanner (stage 1 + stage 2, the
+               default) or mqspn (one set-prediction pass, models/mqspn)
   --knowledge  join offline knowledge into stage-2 prompts; auto (default)
                does so when the stage-2 model was trained with knowledge
   --images     folder of the data set's images (<IMGID>.jpg); without it every
@@ -73,6 +76,7 @@ export async function main (argv: string[]): Promise<number> {
     split: { type: 'string', default: 'dev' },
     models: { type: 'string', default: installPath('models') },
     precision: { type: 'string', default: 'int8' },
+    recognizer: { type: 'string' },
     limit: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
     report: { type: 'string', default: path.join('reports', 'eval.json') },
@@ -99,10 +103,14 @@ export async function main (argv: string[]): Promise<number> {
   }
   if (!['int8', 'fp32'].includes(values.precision)) throw usageError(`--precision must be int8 or fp32, got '${values.precision}'`)
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096) as number
+  const recognizerFlag = values.recognizer === undefined ? undefined : RecognizerSchema.safeParse(values.recognizer)
+  if (recognizerFlag !== undefined && !recognizerFlag.success) throw usageError(`--recognizer must be scanner or mqspn, got '${values.recognizer ?? ''}'`)
+  const recognizer = recognizerFlag?.data
   if (values['brand-set'] !== undefined) {
     return await evaluateBrandSet(values['brand-set'], {
       models: values.models,
       precision: values.precision,
+      ...(recognizer === undefined ? {} : { recognizer }),
       batchSize,
       report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
       ...(values.documents === undefined ? {} : { documents: values.documents }),
@@ -115,6 +123,7 @@ export async function main (argv: string[]): Promise<number> {
   const config = TextModelsConfigSchema.parse({
     modelsDir: values.models,
     precision: values.precision,
+    ...(recognizer === undefined ? {} : { recognizer }),
     // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
     tagCandidates: false,
     ...(minSpan === undefined ? {} : { minSpanScore: minSpan }),
@@ -138,7 +147,7 @@ export async function main (argv: string[]): Promise<number> {
   pipeline.push(stages.stage2)
   try {
     await Promise.all(pipeline.map((stage) => stage.init()))
-    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models on ${stages.models.info.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
+    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${stages.models.info.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
     const result = await runEvaluation(tweets, pipeline, {
       batchSize,
       withImages: values.images !== undefined,
@@ -196,6 +205,7 @@ export async function main (argv: string[]): Promise<number> {
 interface BrandSetOptions {
   models: string
   precision: string
+  recognizer?: Recognizer
   batchSize: number
   report: string
   documents?: string
@@ -216,7 +226,7 @@ async function evaluateBrandSet (file: string, options: BrandSetOptions): Promis
   if (options.documents !== undefined) {
     scores = scoreBrandSet(posts, documentsToPredictions(await readFile(options.documents, 'utf8'), options.documents))
   } else {
-    const config = TextModelsConfigSchema.parse({ modelsDir: options.models, precision: options.precision })
+    const config = TextModelsConfigSchema.parse({ modelsDir: options.models, precision: options.precision, ...(options.recognizer === undefined ? {} : { recognizer: options.recognizer }) })
     const stages = await createTextStages(config, { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
     const pipeline: Stage[] = [stages.stage1, createKnowledgeStage(parseKnowledgeConfig({})), stages.stage2]
     try {

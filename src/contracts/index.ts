@@ -87,6 +87,12 @@ export interface Candidate {
    * a hashtag or handle segmented into words (`#ParisFashionWeek` -> `Paris Fashion Week`).
    */
   query?: string
+  /**
+   * Set by a recogniser that types spans in the same pass (MQSPN): softmax
+   * over PER, LOC, ORG, OTHER, NONE. Stage 2 then decides from these instead
+   * of running its prompt model for the candidate.
+   */
+  typeScores?: number[]
 }
 
 /**
@@ -261,7 +267,7 @@ export interface EntityDocument {
 /** The model manifest written by training/export and read by the serving code. */
 export const ModelManifestSchema = z.object({
   name: z.string(),
-  stage: z.enum(['stage1', 'stage2']),
+  stage: z.enum(['stage1', 'stage2', 'mqspn']),
   version: z.string(),
   labels: z.array(z.string()).min(2),
   max_length: z.number().int().positive(),
@@ -272,6 +278,8 @@ export const ModelManifestSchema = z.object({
   }),
   inputs: z.array(z.string()).min(1),
   outputs: z.array(z.string()).min(1),
+  /** MQSPN only: the longest span a query may point at, in words. */
+  max_span_words: z.number().int().positive().optional(),
   training: z.record(z.string(), z.unknown()).optional(),
   dev_scores: z.record(z.string(), z.unknown()).optional()
 }).passthrough()

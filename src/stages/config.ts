@@ -4,9 +4,19 @@ import { z } from 'zod'
 
 export const ExecutionProviderSchema = z.enum(['auto', 'cpu', 'cuda'])
 
+export const RecognizerSchema = z.enum(['scanner', 'mqspn'])
+export type Recognizer = z.infer<typeof RecognizerSchema>
+
 export const TextModelsConfigSchema = z.object({
-  /** Folder holding `stage1/` and `stage2/`, each with a manifest.json. */
+  /** Folder holding `stage1/`, `stage2/` and `mqspn/`, each with a manifest.json. */
   modelsDir: z.string().default('models'),
+  /**
+   * Who finds and types the spans. `scanner`: stage 1 tags spans, stage 2 types
+   * each from a knowledge prompt. `mqspn`: one set-prediction pass finds and
+   * types them (models/mqspn); stage 2's prompt model then only types
+   * #hashtag/@handle candidates the recogniser did not cover (docs/model-contract.md).
+   */
+  recognizer: RecognizerSchema.default('scanner'),
   /** `int8` is the committed default; `fp32` exists after `npm run train`. */
   precision: z.enum(['int8', 'fp32']).default('int8'),
   /** `auto` uses CUDA when onnxruntime-node reports it, else CPU. */

@@ -7,8 +7,9 @@ import { createStage2, type RegionGrounder } from './stage2.js'
 import { createTextEngine, type TextModels } from './text-engine.js'
 import { createWorkerTextModels } from './text-worker-client.js'
 
-export { TextModelsConfigSchema, type TextModelsConfig } from './config.js'
-export type { TextModels, TextModelsInfo, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
+export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
+export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
+export { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 export type { RegionGrounder, GroundingRequest } from './stage2.js'
 export { splitWords, wordShape } from './words.js'
 export { spanToCandidate } from './stage1.js'
@@ -60,7 +61,7 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
       }
     } satisfies Stage)
   }
-  const stage1 = withRelease(createStage1(models, { minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }, deps.instrumentation))
+  const stage1 = withRelease(createStage1(models, { recognizer: config.recognizer, minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }, deps.instrumentation))
   const stage2 = withRelease(createStage2(models, {
     minTypeScore: config.minTypeScore,
     maxNoneScore: config.maxNoneScore,

@@ -126,6 +126,10 @@ export function int64Vector (values: readonly number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values, (value) => BigInt(value)), [values.length])
 }
 
+export function float32Tensor (data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims)
+}
+
 export function float32Output (outputs: ort.InferenceSession.ReturnType, name: string): { data: Float32Array, dims: readonly number[] } {
   const tensor = outputs[name]
   if (tensor === undefined || tensor.type !== 'float32') {

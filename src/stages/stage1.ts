@@ -1,6 +1,7 @@
 // Stage 1: type-agnostic entity span candidates for each post.
 import type { Candidate, Word } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { Recognizer } from './config.js'
 import type { TextModels } from './text-engine.js'
 import { splitWords } from './words.js'
 import type { WordSpan } from './decoding.js'
@@ -8,6 +9,9 @@ import { loadWordSegmenter, type WordSegmenter } from './segment.js'
 import { withTagCandidates } from './tags.js'
 
 export interface Stage1Options {
+  /** `mqspn`: spans come typed from the set recogniser (their `typeScores` set); default `scanner`. */
+  recognizer?: Recognizer
+  /** Stage-1 tagger spans below this score are dropped (the set recogniser decides by type probability instead). */
   minSpanScore: number
   /** Add #hashtag/@handle candidates (src/stages/tags.ts). */
   tagCandidates?: boolean
@@ -15,10 +19,10 @@ export interface Stage1Options {
   segmenter?: WordSegmenter
 }
 
-export function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan): Candidate {
+export function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan & { typeScores?: number[] }): Candidate {
   const first = words[span.start] as Word
   const last = words[span.end - 1] as Word
-  return {
+  const candidate: Candidate = {
     postId,
     text: text.slice(first.start, last.end),
     start: first.start,
@@ -27,6 +31,15 @@ export function spanToCandidate (postId: string, text: string, words: readonly W
     wordEnd: span.end,
     score: span.score
   }
+  if (span.typeScores !== undefined) candidate.typeScores = span.typeScores
+  return candidate
+}
+
+/** Each post's spans from the configured recogniser. */
+async function findSpans (models: TextModels, options: Stage1Options, words: string[][]): Promise<Array<Array<WordSpan & { typeScores?: number[] }>>> {
+  const requests = words.map((postWords) => ({ words: postWords }))
+  if (options.recognizer === 'mqspn') return (await models.recogniseSet(requests)).map((result) => result.spans)
+  return (await models.detectSpans(requests)).map((result) => result.spans.filter((span) => span.score >= options.minSpanScore))
 }
 
 export function createStage1 (models: TextModels, options: Stage1Options, instrumentation?: StageInstrumentation): Stage {
@@ -41,10 +54,10 @@ export function createStage1 (models: TextModels, options: Stage1Options, instru
       const started = performance.now()
       // Only the analysed prefix (pipeline limits) is read, so a long post costs no more than its cap.
       const words = batch.map((work) => splitWords(work.post.text.slice(0, work.analysedChars)))
-      const results = await models.detectSpans(words.map((postWords) => ({ words: postWords.map((word) => word.text) })))
+      const found = await findSpans(models, options, words.map((postWords) => postWords.map((word) => word.text)))
       batch.forEach((work, i) => {
         const postWords = words[i] as Word[]
-        const spans = (results[i]?.spans ?? []).filter((span) => span.score >= options.minSpanScore)
+        const spans = found[i] ?? []
         const modelCandidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
         work.candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
         work.knowledge = work.candidates.map(() => null)

@@ -1,6 +1,7 @@
 // Stage 2: type each candidate from its knowledge-enriched SCANNER prompt and
 // ground it to a region of the post's image (or None).
-import { type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Word } from '../contracts/index.js'
+import { STAGE2_LABELS, type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
+import { argmax } from './decoding.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
@@ -64,6 +65,8 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
       const started = performance.now()
       const requests: TypeRequest[] = []
       const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
+      // Candidates the set recogniser already typed skip the prompt model.
+      const typed: Array<{ owner: typeof owners[number], result: TypeResult }> = []
       for (const work of batch) {
         const words = splitWords(work.post.text.slice(0, work.analysedChars))
         work.candidates.forEach((candidate, i) => {
@@ -72,6 +75,11 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
           const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
           const similarityRow = work.regionSimilarity?.[i]
           const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
+          if (candidate.typeScores !== undefined) {
+            const scores = candidate.typeScores
+            typed.push({ owner: { work, candidate: i, regions, similarity }, result: { label: STAGE2_LABELS[argmax(scores)] as Stage2Label, scores, objScores: [] } })
+            return
+          }
           requests.push({
             entityWords: entityWords(candidate, words),
             sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
@@ -83,11 +91,13 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         })
         work.entities = []
       }
-      const results: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
-      results.forEach((result, i) => {
-        const owner = owners[i] as typeof owners[number]
+      const position = new Map(batch.map((work, i) => [work, i]))
+      const prompted: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
+      const decided = [...typed, ...prompted.map((result, i) => ({ owner: owners[i] as typeof owners[number], result }))]
+        .sort((a, b) => ((position.get(a.owner.work) ?? 0) - (position.get(b.owner.work) ?? 0)) || a.owner.candidate - b.owner.candidate)
+      for (const { owner, result } of decided) {
         const candidate = owner.work.candidates[owner.candidate]
-        if (candidate === undefined) return
+        if (candidate === undefined) continue
         const linkOptions = owner.work.links?.[owner.candidate] ?? []
         let decision: TypeDecision | null
         if ((candidate.kind ?? 'text') === 'text') {
@@ -95,7 +105,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         } else {
           decision = decideTagType(result, linkOptions, candidate, options.minTagScore ?? options.minTypeScore)
         }
-        if (decision === null) return
+        if (decision === null) continue
         const { type, score: typeScore } = decision
         const knowledge = owner.work.knowledge[owner.candidate] ?? null
         const entity: RecognisedEntity = {
@@ -110,7 +120,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
             : ground({ entityText: candidate.text, type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
         }
         owner.work.entities.push(entity)
-      })
+      }
       const durationMs = performance.now() - started
       for (const work of batch) work.timings.stage2 = durationMs
       instrumentation?.batchEnd({ stage: 'stage2', size: batch.length, durationMs })

@@ -6,10 +6,11 @@ import path from 'node:path'
 import type * as ort from 'onnxruntime-node'
 import { STAGE2_LABELS, type Stage2Label } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
-import type { TextModelsConfig } from './config.js'
+import type { Recognizer, TextModelsConfig } from './config.js'
 import { BIO_LABELS, argmax, decodeBioSpans, softmax, type BioLabel, type WordSpan } from './decoding.js'
 import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from './encoding.js'
-import { createSession, float32Output, int64Matrix, int64Vector, loadModelFiles, type LoadedModel, type LoadedSession } from './onnx.js'
+import { createSession, float32Output, float32Tensor, int64Matrix, int64Vector, loadModelFiles, type LoadedModel, type LoadedSession } from './onnx.js'
+import { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 import { loadWordTokenizer, type WordTokenizer } from './tokenizer.js'
 
 /** Posts longer than this many words are only tagged on their first words. */
@@ -44,7 +45,16 @@ export interface TypeResult {
   objScores: number[]
 }
 
+/** The MQSPN recogniser's answer for one post: typed spans in word order. */
+export interface SetResult {
+  spans: SetSpan[]
+  /** Words past `MAX_WORDS_PER_TEXT` that were not read. */
+  skippedWords: number
+}
+
 export interface TextModelsInfo {
+  recognizer: Recognizer
+  /** The first stage's model: stage 1's tagger, or the MQSPN set recogniser. */
   stage1: { version: string, provider: string, file: string, maxLength: number }
   stage2: { version: string, provider: string, file: string, maxLength: number }
 }
@@ -52,7 +62,10 @@ export interface TextModelsInfo {
 /** What stages need from the text models, whether in-process or in a worker. */
 export interface TextModels {
   readonly info: TextModelsInfo
+  /** Stage 1's BIO tagger (recognizer `scanner` only). */
   detectSpans (requests: readonly SpanRequest[], options?: { withProbabilities?: boolean }): Promise<SpanResult[]>
+  /** MQSPN's one-pass set prediction of typed spans (recognizer `mqspn` only). */
+  recogniseSet (requests: readonly SpanRequest[]): Promise<SetResult[]>
   recogniseTypes (requests: readonly TypeRequest[]): Promise<TypeResult[]>
   close (): Promise<void>
 }
@@ -109,18 +122,29 @@ function sequenceFeeds (sequences: readonly EncodedSequence[], padId: number): R
   }
 }
 
+/** MQSPN's region input: detector-region features, none here (the region head is untrained, see the manifest). */
+const MQSPN_REGION_DIM = 384
+
 export async function createTextEngine (config: TextModelsConfig): Promise<TextModels> {
+  const mqspn = config.recognizer === 'mqspn'
   const [stage1, stage2] = await Promise.all([
-    loadStage(path.join(config.modelsDir, 'stage1'), config),
+    loadStage(path.join(config.modelsDir, mqspn ? 'mqspn' : 'stage1'), config),
     loadStage(path.join(config.modelsDir, 'stage2'), config)
   ])
-  checkLabels(stage1, BIO_LABELS)
+  checkLabels(stage1, mqspn ? STAGE2_LABELS : BIO_LABELS)
   checkLabels(stage2, STAGE2_LABELS)
   const objectSlots = 18
 
-  async function detectSpans (requests: readonly SpanRequest[], options: { withProbabilities?: boolean } = {}): Promise<SpanResult[]> {
+  function requireRecognizer (wanted: Recognizer, method: string): void {
+    if (config.recognizer !== wanted) {
+      throw new GroundstreamError('GS_ERR_CONFIG', `${method} needs textModels.recognizer '${wanted}', this engine runs '${config.recognizer}'`)
+    }
+  }
+
+  /** Each request's words cut into windows that fit the first model. */
+  function firstStageWindows (requests: readonly SpanRequest[]): Array<{ requestIndex: number, start: number, encoding: ReturnType<typeof encodeStage1> }> {
     const maxLength = stage1.model.manifest.max_length
-    const windows = requests.flatMap((request, requestIndex) => {
+    return requests.flatMap((request, requestIndex) => {
       const words = request.words.slice(0, MAX_WORDS_PER_TEXT)
       return stage1Windows(words, stage1.tokenizer, maxLength).map(({ start, end }) => ({
         requestIndex,
@@ -128,6 +152,45 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
         encoding: encodeStage1(words.slice(start, end), stage1.tokenizer, maxLength)
       }))
     })
+  }
+
+  async function recogniseSet (requests: readonly SpanRequest[]): Promise<SetResult[]> {
+    requireRecognizer('mqspn', 'recogniseSet')
+    const windows = firstStageWindows(requests)
+    const spans: SetSpan[][] = requests.map(() => [])
+    const maxSpanWords = stage1.model.manifest.max_span_words ?? 10
+    for (const chunk of chunksByLength(windows.map((window) => window.encoding), config.maxSequencesPerRun)) {
+      const batch = chunk.map((index) => windows[index] as typeof windows[number])
+      const feeds = sequenceFeeds(batch.map((window) => window.encoding), stage1.tokenizer.padId)
+      feeds.region_features = float32Tensor(new Float32Array(0), [batch.length, 0, MQSPN_REGION_DIM])
+      feeds.region_mask = int64Matrix(batch.map(() => []), 0, 0)
+      const outputs = await run(stage1, feeds)
+      const typeLogits = float32Output(outputs, 'type_logits')
+      const startLogits = float32Output(outputs, 'start_logits')
+      const endLogits = float32Output(outputs, 'end_logits')
+      const [, queries = 0, labels = 0] = typeLogits.dims
+      const [, , width = 0] = startLogits.dims
+      batch.forEach((window, row) => {
+        const found = decodeSetPredictions({
+          typeLogits: typeLogits.data.subarray(row * queries * labels, (row + 1) * queries * labels),
+          startLogits: startLogits.data.subarray(row * queries * width, (row + 1) * queries * width),
+          endLogits: endLogits.data.subarray(row * queries * width, (row + 1) * queries * width),
+          queries,
+          width
+        }, window.encoding.firstSubtoken, { maxNoneScore: config.maxNoneScore, minTypeScore: config.minTypeScore, maxSpanWords })
+        const target = spans[window.requestIndex] as SetSpan[]
+        for (const span of found) target.push({ ...span, start: span.start + window.start, end: span.end + window.start })
+      })
+    }
+    return requests.map((request, i) => ({
+      spans: (spans[i] as SetSpan[]).sort((a, b) => a.start - b.start),
+      skippedWords: Math.max(0, request.words.length - MAX_WORDS_PER_TEXT)
+    }))
+  }
+
+  async function detectSpans (requests: readonly SpanRequest[], options: { withProbabilities?: boolean } = {}): Promise<SpanResult[]> {
+    requireRecognizer('scanner', 'detectSpans')
+    const windows = firstStageWindows(requests)
     const probabilities = requests.map((request) => Array.from({ length: Math.min(request.words.length, MAX_WORDS_PER_TEXT) }, () => [1, 0, 0]))
     for (const chunk of chunksByLength(windows.map((window) => window.encoding), config.maxSequencesPerRun)) {
       const batch = chunk.map((index) => windows[index] as typeof windows[number])
@@ -189,6 +252,7 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
   }
 
   const info: TextModelsInfo = {
+    recognizer: config.recognizer,
     stage1: { version: stage1.model.manifest.version, provider: stage1.session.provider, file: stage1.model.modelFile, maxLength: stage1.model.manifest.max_length },
     stage2: { version: stage2.model.manifest.version, provider: stage2.session.provider, file: stage2.model.modelFile, maxLength: stage2.model.manifest.max_length }
   }
@@ -200,5 +264,5 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
     await Promise.all([stage1.session.session.release(), stage2.session.session.release()])
   }
 
-  return Object.freeze({ info, detectSpans, recogniseTypes, close })
+  return Object.freeze({ info, detectSpans, recogniseSet, recogniseTypes, close })
 }

@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads'
 import { GroundstreamError } from '../errors/index.js'
 import type { TextModelsConfig } from './config.js'
-import type { SpanRequest, SpanResult, TextModels, TextModelsInfo, TypeRequest, TypeResult } from './text-engine.js'
+import type { SetResult, SpanRequest, SpanResult, TextModels, TextModelsInfo, TypeRequest, TypeResult } from './text-engine.js'
 import type { WorkerReply, WorkerRequest } from './text-worker-protocol.js'
 
 interface Pending {
@@ -74,6 +74,8 @@ export async function createWorkerTextModels (config: TextModelsConfig): Promise
     info,
     detectSpans: (requests: readonly SpanRequest[], options: { withProbabilities?: boolean } = {}) =>
       call<SpanResult[]>({ method: 'detectSpans', requests: [...requests], options }),
+    recogniseSet: (requests: readonly SpanRequest[]) =>
+      call<SetResult[]>({ method: 'recogniseSet', requests: [...requests] }),
     recogniseTypes: (requests: readonly TypeRequest[]) =>
       call<TypeResult[]>({ method: 'recogniseTypes', requests: [...requests] }),
     close

@@ -31,7 +31,9 @@ async function serve (): Promise<void> {
         }
         const result = request.method === 'detectSpans'
           ? await engine.detectSpans(request.requests, request.options)
-          : await engine.recogniseTypes(request.requests)
+          : request.method === 'recogniseSet'
+            ? await engine.recogniseSet(request.requests)
+            : await engine.recogniseTypes(request.requests)
         port.postMessage({ type: 'result', id: request.id, result } satisfies WorkerReply)
       } catch (error) {
         port.postMessage({
