@@ -19,7 +19,7 @@ def test_matching_assigns_each_gold_entity_to_the_query_that_predicts_it():
     end = one_hot_rows(3, 6, {0: 4, 1: 0, 2: 2})
     gold = [(1, 2, 1), (4, 4, 0)]
     rows, cols = hungarian_match(type_prob, start, end, gold)
-    assert dict(zip(rows.tolist(), cols.tolist())) == {2: 0, 0: 1}
+    assert dict(zip(rows.tolist(), cols.tolist(), strict=True)) == {2: 0, 0: 1}
 
 
 def test_matching_is_one_to_one_even_when_one_query_fits_both_entities_best():
