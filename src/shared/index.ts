@@ -1,0 +1,4 @@
+// Mechanisms every folder uses and none owns: retry, the worker RPC, the
+// formatting of validation errors. One implementation each, here.
+export { retry, backoffDelay, abortableSleep, sleep } from './retry.js'
+export type { RetryOptions } from './retry.js'
