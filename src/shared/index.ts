@@ -2,3 +2,5 @@
 // formatting of validation errors. One implementation each, here.
 export { retry, backoffDelay, abortableSleep, sleep } from './retry.js'
 export type { RetryOptions } from './retry.js'
+export { formatIssues } from './validation.js'
+export type { FormatIssuesOptions } from './validation.js'

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { ENTITY_TYPES, type LinkOption } from '../../contracts/index.js'
 import { GroundstreamError } from '../../errors/index.js'
+import { formatIssues } from '../../shared/index.js'
 import { normaliseEntityKey } from '../keys.js'
 import { approximateBytes } from '../lru.js'
 import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
@@ -58,7 +59,7 @@ export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEn
     }
     const result = CatalogueEntrySchema.safeParse(value)
     if (result.success) entries.push(result.data)
-    else problems.push(`${file}:${index + 1}: ${result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join(', ')}`)
+    else problems.push(`${file}:${index + 1}: ${formatIssues(result.error.issues).join(', ')}`)
   })
   if (problems.length > 0) {
     throw new GroundstreamError('GS_ERR_CONFIG', `invalid catalogue: ${problems.slice(0, 20).join('; ')}`, { details: { path: file, problems } })
