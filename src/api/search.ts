@@ -5,9 +5,8 @@
 // deadline, and a slot from a bounded pool, so a burst of requests queues
 // nothing on the cluster.
 import { errors, type Client } from '@elastic/elasticsearch'
-import type { EntityDocument, EntityType } from '../contracts/index.js'
+import { entityIndexKey, type EntityDocument, type EntityType } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
-import { normaliseEntityText } from '../sinks/index.js'
 import type { ApiLimits } from './config.js'
 import {
   TIMELINE_INTERVALS,
@@ -264,7 +263,7 @@ export function buildFilter (request: FilterRequest): Query {
     })
   }
   if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
-  if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+  if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
   if (request.mention_kind !== undefined) filter.push({ terms: { 'entity.mention_kind': request.mention_kind } })
@@ -484,7 +483,7 @@ export class EntitySearch implements SearchBackend {
     if (postIds.length === 0) return { posts_considered: 0, entities: [], timed_out: first.timed_out === true }
     const others = buildFilter({ post_id: postIds, type: request.type })
     const bool = others.bool as { must_not: Query[] }
-    if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+    if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
     if (request.canonical_id !== undefined) bool.must_not.push({ terms: { 'entity.canonical_id': request.canonical_id } })
     const second = await this.search({
       query: others,

@@ -5,6 +5,9 @@
 import { z } from 'zod'
 import { formatIssues } from '../shared/index.js'
 
+export { entityIndexKey, entityVariants, normaliseEntity, normaliseEntityKey, squashEntityName } from './entity-names.js'
+export type { NormalisedEntity } from './entity-names.js'
+
 export const ENTITY_TYPES = ['PER', 'LOC', 'ORG', 'OTHER'] as const
 export type EntityType = typeof ENTITY_TYPES[number]
 
