@@ -9,7 +9,8 @@ import { GroundstreamError, wrapError } from '../errors/index.js'
 import type { TextModelsConfig } from './config.js'
 import { BIO_LABELS, argmax, decodeBioSpans, softmax, type BioLabel, type WordSpan } from './decoding.js'
 import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from './encoding.js'
-import { createSession, float32Output, int64Matrix, int64Vector, loadModelFiles, type LoadedModel, type LoadedSession } from './onnx.js'
+import { createSession, type LoadedSession } from '../runtime/index.js'
+import { float32Output, int64Matrix, int64Vector, loadModelFiles, type LoadedModel } from './onnx.js'
 import { loadWordTokenizer, type WordTokenizer } from './tokenizer.js'
 
 /** Posts longer than this many words are only tagged on their first words. */
