@@ -5,6 +5,7 @@
 // deadline, and a slot from a bounded pool, so a burst of requests queues
 // nothing on the cluster.
 import { errors, type Client } from '@elastic/elasticsearch'
+import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel'
 import { entityIndexKey, type EntityDocument, type EntityType } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
@@ -309,11 +310,13 @@ export class EntitySearch implements SearchBackend {
   readonly kind = 'elasticsearch' as const
   private readonly options: SearchOptions
   private readonly limits: ApiLimits
-  private inFlight = 0
+  /** Searches in flight at once; past it a request is refused at once (no queue), so a slow cluster cannot pile requests up. */
+  private readonly searches: BulkheadPolicy
 
   constructor (options: SearchOptions) {
     this.options = options
     this.limits = options.limits
+    this.searches = bulkhead(this.limits.maxConcurrentSearches, 0)
   }
 
   private now (): Date {
@@ -322,11 +325,16 @@ export class EntitySearch implements SearchBackend {
 
   /** One bounded, time-limited search. */
   private async search (body: Query, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    if (this.inFlight >= this.limits.maxConcurrentSearches) {
+    try {
+      return await this.searches.execute(async () => await this.searchNow(body, signal))
+    } catch (error) {
+      if (!(error instanceof BulkheadRejectedError)) throw error
       this.options.onError?.('overloaded')
       throw new GroundstreamError('GS_ERR_OVERLOADED', `too many searches in flight (${this.limits.maxConcurrentSearches}); try again shortly`, { retriable: true })
     }
-    this.inFlight++
+  }
+
+  private async searchNow (body: Query, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const budget = this.limits.requestTimeoutMs
     try {
       const response = await this.options.client.search({
@@ -341,8 +349,6 @@ export class EntitySearch implements SearchBackend {
       const classified = classifySearchError(error)
       this.options.onError?.(classified.kind)
       throw classified.error
-    } finally {
-      this.inFlight--
     }
   }
 
