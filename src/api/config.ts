@@ -1,8 +1,18 @@
 // Configuration of the search API and viewer (`groundstream serve`): one
 // strict schema with every default and every limit that keeps one request
-// from hurting the cluster, parsed once from the environment and flags.
+// from hurting the cluster, parsed once from the environment and flags. The
+// settings it shares with the processor (Elasticsearch connection, log level)
+// are the processor's schema pieces and environment entries (src/config), so
+// one variable means one thing; the two differences are deliberate: serve
+// defaults to a local cluster, and it may read an alias or index pattern.
 import { z } from 'zod'
-import { asNumber, configFromEnvTable, parseStrict, type EnvTable } from '../config/index.js'
+import {
+  DEFAULT_INDEX, ENV_VARS, ElasticsearchConfigSchema, IndexPatternSchema, LogConfigSchema,
+  asNumber, configFromEnvTable, parseStrict, type EnvTable
+} from '../config/index.js'
+
+/** Where serve looks for Elasticsearch when GS_ELASTICSEARCH_URL is not set. */
+export const DEFAULT_API_ELASTICSEARCH_URL = 'http://127.0.0.1:9200'
 
 export const ApiLimitsSchema = z.object({
   /** Largest page of mentions or posts. */
@@ -34,19 +44,17 @@ export const ApiConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   elasticsearch: z.object({
-    url: z.string().url().default('http://127.0.0.1:9200'),
-    index: z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._*,-]*$/, 'lower-case index name or pattern').default('groundstream-entities'),
-    apiKey: z.string().min(1).optional(),
-    caFile: z.string().min(1).optional()
+    url: ElasticsearchConfigSchema.shape.url.unwrap().default(DEFAULT_API_ELASTICSEARCH_URL),
+    index: IndexPatternSchema.default(DEFAULT_INDEX),
+    apiKey: ElasticsearchConfigSchema.shape.apiKey,
+    caFile: ElasticsearchConfigSchema.shape.caFile
   }).strict().prefault({}),
   limits: ApiLimitsSchema.prefault({}),
   /** Directory of the viewer page (index.html, app.js, style.css). */
   staticDir: z.string().min(1).default('public'),
   /** Local image files served under /media/ (demos, tests); off when absent. */
   mediaDir: z.string().min(1).optional(),
-  log: z.object({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
-  }).strict().prefault({})
+  log: LogConfigSchema.prefault({})
 }).strict()
 
 export type ApiConfig = z.infer<typeof ApiConfigSchema>
@@ -54,20 +62,19 @@ export type ApiConfigInput = z.input<typeof ApiConfigSchema>
 export type ApiLimits = z.infer<typeof ApiLimitsSchema>
 
 
+/** Variables serve shares with the processor: read by the processor's entries, so by the same rules. */
+const SHARED_ENV_VARS = ['GS_ELASTICSEARCH_URL', 'GS_ELASTICSEARCH_INDEX', 'GS_ELASTICSEARCH_API_KEY', 'GS_ELASTICSEARCH_CA_FILE', 'GS_LOG_LEVEL'] as const
+
 /** Environment variables `serve` reads, and where each lands. */
 export const API_ENV_VARS: EnvTable = Object.freeze({
   GS_API_HOST: [['host'], String],
   GS_API_PORT: [['port'], asNumber],
-  GS_ELASTICSEARCH_URL: [['elasticsearch', 'url'], String],
-  GS_ELASTICSEARCH_INDEX: [['elasticsearch', 'index'], String],
-  GS_ELASTICSEARCH_API_KEY: [['elasticsearch', 'apiKey'], String],
-  GS_ELASTICSEARCH_CA_FILE: [['elasticsearch', 'caFile'], String],
   GS_API_STATIC_DIR: [['staticDir'], String],
   GS_API_MEDIA_DIR: [['mediaDir'], String],
   GS_API_MAX_PAGE_SIZE: [['limits', 'maxPageSize'], asNumber],
   GS_API_REQUEST_TIMEOUT_MS: [['limits', 'requestTimeoutMs'], asNumber],
   GS_API_MAX_CONCURRENT_SEARCHES: [['limits', 'maxConcurrentSearches'], asNumber],
-  GS_LOG_LEVEL: [['log', 'level'], String]
+  ...Object.fromEntries(SHARED_ENV_VARS.map((name) => [name, ENV_VARS[name] as EnvTable[string]]))
 })
 
 export function apiConfigFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {

@@ -6,7 +6,8 @@
 // story with exact counts) uses the same functions (test/api/fixtures.ts).
 import type { Client } from '@elastic/elasticsearch'
 import type { EntityDocument, EntityType, NormalisedBox } from '../contracts/index.js'
-import { documentId, entityIndexTemplate, normaliseEntityText } from '../sinks/index.js'
+import { entityIndexKey } from '../contracts/index.js'
+import { documentId, entityIndexTemplate } from '../sinks/index.js'
 
 const MIN = 60_000
 
@@ -107,7 +108,7 @@ export function demoDocuments (posts: readonly DemoPost[], mediaBaseUrl: string,
         post_id: post.id,
         entity: {
           text: mention.text,
-          normalised: normaliseEntityText(mention.text),
+          normalised: entityIndexKey(mention.text),
           mention_kind: mention.text.startsWith('#') ? 'hashtag' : mention.text.startsWith('@') ? 'handle' : 'text',
           type: mention.type,
           score: mention.score ?? 0.9,

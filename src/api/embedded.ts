@@ -7,9 +7,8 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import initSqlJs, { type Database, type SqlValue } from 'sql.js'
-import type { EntityDocument, EntityType } from '../contracts/index.js'
+import { entityIndexKey, type EntityDocument, type EntityType } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
-import { normaliseEntityText } from '../sinks/index.js'
 import type { ApiLimits } from './config.js'
 import {
   parseDurationMs,
@@ -118,7 +117,7 @@ function buildWhere (request: FilterRequest): Where & { relevance: string, relev
       params.push(onPost)
     }
   }
-  if (request.entity !== undefined) inList('m.normalised', request.entity.map(normaliseEntityText))
+  if (request.entity !== undefined) inList('m.normalised', request.entity.map(entityIndexKey))
   if (request.canonical_id !== undefined) inList('m.canonical_id', request.canonical_id)
   if (request.type !== undefined) inList('m.type', request.type)
   if (request.mention_kind !== undefined) inList('m.mention_kind', request.mention_kind)
@@ -383,7 +382,7 @@ export class EmbeddedSearch implements SearchBackend {
     const excludeParams: SqlValue[] = []
     if (request.entity !== undefined) {
       exclude.push(`m.normalised NOT IN (${request.entity.map(() => '?').join(', ')})`)
-      excludeParams.push(...request.entity.map(normaliseEntityText))
+      excludeParams.push(...request.entity.map(entityIndexKey))
     }
     if (request.canonical_id !== undefined) {
       exclude.push(`(m.canonical_id IS NULL OR m.canonical_id NOT IN (${request.canonical_id.map(() => '?').join(', ')}))`)

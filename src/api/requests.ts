@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { ENTITY_TYPES, MENTION_KINDS } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
+import { formatIssues } from '../shared/index.js'
 import type { ApiLimits } from './config.js'
 
 const MAX_LIST = 20
@@ -127,11 +128,7 @@ export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity
 export function parseRequest<S extends z.ZodTypeAny> (schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query ?? {})
   if (result.success) return result.data as z.infer<S>
-  const problems = result.error.issues.map((issue) => {
-    const where = issue.path.join('.') || '(query)'
-    if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`
-    return `${where}: ${issue.message}`
-  })
+  const problems = formatIssues(result.error.issues, { root: '(query)', unknownKeys: (keys) => `unknown parameter(s): ${keys.join(', ')}` })
   throw new GroundstreamError('GS_ERR_API_INVALID', `invalid request: ${problems.join('; ')}`, { details: { problems } })
 }
 

@@ -5,9 +5,9 @@
 // deadline, and a slot from a bounded pool, so a burst of requests queues
 // nothing on the cluster.
 import { errors, type Client } from '@elastic/elasticsearch'
-import type { EntityDocument, EntityType } from '../contracts/index.js'
+import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel'
+import { entityIndexKey, type EntityDocument, type EntityType } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
-import { normaliseEntityText } from '../sinks/index.js'
 import type { ApiLimits } from './config.js'
 import {
   TIMELINE_INTERVALS,
@@ -264,7 +264,7 @@ export function buildFilter (request: FilterRequest): Query {
     })
   }
   if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
-  if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+  if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
   if (request.mention_kind !== undefined) filter.push({ terms: { 'entity.mention_kind': request.mention_kind } })
@@ -310,11 +310,13 @@ export class EntitySearch implements SearchBackend {
   readonly kind = 'elasticsearch' as const
   private readonly options: SearchOptions
   private readonly limits: ApiLimits
-  private inFlight = 0
+  /** Searches in flight at once; past it a request is refused at once (no queue), so a slow cluster cannot pile requests up. */
+  private readonly searches: BulkheadPolicy
 
   constructor (options: SearchOptions) {
     this.options = options
     this.limits = options.limits
+    this.searches = bulkhead(this.limits.maxConcurrentSearches, 0)
   }
 
   private now (): Date {
@@ -323,11 +325,16 @@ export class EntitySearch implements SearchBackend {
 
   /** One bounded, time-limited search. */
   private async search (body: Query, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    if (this.inFlight >= this.limits.maxConcurrentSearches) {
+    try {
+      return await this.searches.execute(async () => await this.searchNow(body, signal))
+    } catch (error) {
+      if (!(error instanceof BulkheadRejectedError)) throw error
       this.options.onError?.('overloaded')
       throw new GroundstreamError('GS_ERR_OVERLOADED', `too many searches in flight (${this.limits.maxConcurrentSearches}); try again shortly`, { retriable: true })
     }
-    this.inFlight++
+  }
+
+  private async searchNow (body: Query, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const budget = this.limits.requestTimeoutMs
     try {
       const response = await this.options.client.search({
@@ -342,8 +349,6 @@ export class EntitySearch implements SearchBackend {
       const classified = classifySearchError(error)
       this.options.onError?.(classified.kind)
       throw classified.error
-    } finally {
-      this.inFlight--
     }
   }
 
@@ -484,7 +489,7 @@ export class EntitySearch implements SearchBackend {
     if (postIds.length === 0) return { posts_considered: 0, entities: [], timed_out: first.timed_out === true }
     const others = buildFilter({ post_id: postIds, type: request.type })
     const bool = others.bool as { must_not: Query[] }
-    if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(normaliseEntityText) } })
+    if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
     if (request.canonical_id !== undefined) bool.must_not.push({ terms: { 'entity.canonical_id': request.canonical_id } })
     const second = await this.search({
       query: others,

@@ -13,12 +13,12 @@ import { Kafka, logLevel as kafkaLogLevel, type Admin, type KafkaConfig, type Pr
 import { pino, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { SingleBar } from 'cli-progress'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { loadConfig, type AppConfig } from '../config/index.js'
 import type { ImageStatus, ModelVersions } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { KafkaSource, connectKafkaClients, countJsonlLines, runJsonlSource, type JsonlSourceResult } from '../consumers/index.js'
-import { createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
+import { createKnowledgeRedis, createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
 import { createMetrics, startMetricsServer, type MetricsServer, type ServiceMetrics } from '../metrics/index.js'
 import { Pipeline, STAGE_NAMES, type DeadLetterSink, type PipelineEvents, type Sink, type Stage } from '../pipeline/index.js'
 import { ElasticsearchSink, JsonlDeadLetterSink, JsonlSink, KafkaDeadLetterSink } from '../sinks/index.js'
@@ -323,9 +323,10 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
 
     let redis: Redis | null = null
     if (deps.stages === undefined && config.knowledge.enabled && config.knowledge.redisUrl !== undefined) {
-      const client = new Redis(config.knowledge.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
-      client.on('error', (error) => { logger.warn({ err: error }, 'redis error') })
-      await client.connect().catch((error: unknown) => { logger.warn({ err: error }, 'redis unavailable; knowledge cache runs in-process only') })
+      const client = await createKnowledgeRedis(config.knowledge.redisUrl, {
+        onError: (error) => { logger.warn({ err: error }, 'redis error') },
+        onUnavailable: (error) => { logger.warn({ err: error }, 'redis unavailable; knowledge cache runs in-process only') }
+      })
       redis = client
       cleanups.push({ name: 'redis', run: async () => { client.disconnect() } })
     }

@@ -46,10 +46,18 @@ export const KafkaConfigSchema = z.object({
   }).strict().optional()
 }).strict()
 
+export const DEFAULT_INDEX = 'groundstream-entities'
+
+/** The one index the processor writes: a concrete, lower-case name. */
+export const IndexNameSchema = z.string().min(1).max(200).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case index name')
+
+/** What a reader (the API) may name: an index, an alias or a pattern (`groundstream-*`, `a,b`). */
+export const IndexPatternSchema = z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._*,-]*$/, 'lower-case index name or pattern')
+
 export const ElasticsearchConfigSchema = z.object({
   /** Absent means: no Elasticsearch, write entity documents to the JSONL file sink. */
   url: z.string().url().optional(),
-  index: z.string().min(1).max(200).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case index name').default('groundstream-entities'),
+  index: IndexNameSchema.default(DEFAULT_INDEX),
   requestTimeoutMs: millis(600_000).default(30_000),
   /** First retry delay for a failed bulk request; doubles each attempt, with full jitter, up to retryMaxMs. */
   retryInitialMs: millis(60_000).default(200),

@@ -3,6 +3,7 @@
 // in one error, and a deeply frozen result.
 import type { z } from 'zod'
 import { GroundstreamError } from '../errors/index.js'
+import { formatIssues } from '../shared/index.js'
 
 export type Coerce = (raw: string) => unknown
 export type EnvTable = Readonly<Record<string, readonly [readonly string[], Coerce]>>
@@ -49,7 +50,7 @@ export function deepFreeze<T> (value: T): T {
 export function parseStrict<S extends z.ZodType> (schema: S, input: unknown, what: string): Readonly<z.infer<S>> {
   const result = schema.safeParse(input ?? {})
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    const problems = formatIssues(result.error.issues)
     throw new GroundstreamError('GS_ERR_CONFIG', `invalid ${what}:\n  ${problems.join('\n  ')}`, { details: { problems } })
   }
   return deepFreeze(result.data)

@@ -3,6 +3,10 @@
 // Everything that crosses a process edge (Kafka, worker threads, files, HTTP)
 // is validated against these schemas there.
 import { z } from 'zod'
+import { formatIssues } from '../shared/index.js'
+
+export { entityIndexKey, entityVariants, normaliseEntity, normaliseEntityKey, squashEntityName } from './entity-names.js'
+export type { NormalisedEntity } from './entity-names.js'
 
 export const ENTITY_TYPES = ['PER', 'LOC', 'ORG', 'OTHER'] as const
 export type EntityType = typeof ENTITY_TYPES[number]
@@ -50,9 +54,7 @@ export interface RejectedPost {
 export function parsePost (value: unknown): ParsedPost | RejectedPost {
   const result = PostSchema.safeParse(value)
   if (result.success) return { ok: true, post: result.data }
-  const reason = result.error.issues
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ')
+  const reason = formatIssues(result.error.issues).join('; ')
   return { ok: false, reason }
 }
 

@@ -3,13 +3,13 @@
 // regions. All inference goes through onnxruntime-node, whose run() blocks its
 // thread: the stage calls this only from worker threads (worker.ts); tests may
 // call it directly.
-import { createSession, type ExecutionProvider } from '../stages/onnx.js'
-import { readFile, access } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { PreTrainedTokenizer } from '@huggingface/transformers'
+import type { PreTrainedTokenizer } from '@huggingface/transformers'
 import type { ImageRegion } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
+import { createSession, loadTokenizer, mustExist, readJsonFile, type ExecutionProvider } from '../runtime/index.js'
 import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
 import { cropResizeRgb, resizeBilinearRgb } from './raster.js'
 import { nonMaxSuppression } from './boxes.js'
@@ -40,23 +40,6 @@ export interface ImageEngine {
   embed (texts: readonly string[]): Promise<Float32Array[]>
   readonly embedderEnabled: boolean
   dispose (): Promise<void>
-}
-
-async function mustExist (file: string, what: string): Promise<void> {
-  try {
-    await access(file)
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `${what} not found: ${file}`, { cause: error, details: { path: file } })
-  }
-}
-
-async function readJsonFile (file: string, what: string): Promise<Record<string, unknown>> {
-  await mustExist(file, what)
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw wrapError('GS_ERR_MODEL_INVALID', `${what} is not valid JSON: ${file}`, error)
-  }
 }
 
 /** How an image model's session runs: intra-op threads and provider. */
@@ -325,14 +308,8 @@ async function loadEmbedder (config: EmbedderConfig, threads: SessionSettings): 
   if (typeof files?.int8 !== 'string' || typeof files.tokenizer !== 'string') {
     throw new GroundstreamError('GS_ERR_MODEL_INVALID', `embedder manifest ${manifestFile} lacks files.int8 or files.tokenizer`, { details: { path: manifestFile } })
   }
-  const tokenizerJson = await readJsonFile(path.join(config.modelDir, files.tokenizer), 'embedder tokenizer')
-  const tokenizerConfig = await readJsonFile(path.join(config.modelDir, 'tokenizer_config.json'), 'embedder tokenizer config').catch(() => ({}))
-  let tokenizer: PreTrainedTokenizer
-  try {
-    tokenizer = new PreTrainedTokenizer(tokenizerJson, { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', ...tokenizerConfig })
-  } catch (error) {
-    throw wrapError('GS_ERR_MODEL_INVALID', `cannot build embedder tokenizer from ${config.modelDir}`, error)
-  }
+  // The tokenizer of the embedder's own folder, by the same rules as the text models' (a broken tokenizer_config.json is an error).
+  const tokenizer = await loadTokenizer(path.join(config.modelDir, files.tokenizer), 'embedder tokenizer')
   const session = await openSession(path.join(config.modelDir, files.int8), 'embedder model', threads)
   const maxLength = typeof manifest.max_length === 'number' ? manifest.max_length : 64
   return { session, tokenizer, maxLength }

@@ -5,6 +5,7 @@
 // are followed by hand so each one goes through the same checks.
 import dns from 'node:dns'
 import type { LookupAddress, LookupOptions } from 'node:dns'
+import pLimit from 'p-limit'
 import { Agent, request, type Dispatcher } from 'undici'
 import type { ImageStatus } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
@@ -188,22 +189,8 @@ export function createImageFetcher (config: ImageFetchConfig, deps: ImageFetcher
     headersTimeout: config.requestTimeoutMs,
     bodyTimeout: config.requestTimeoutMs
   })
-  let active = 0
-  const waiting: Array<() => void> = []
+  const slots = pLimit(config.maxConcurrent)
   let closed = false
-
-  async function acquire (): Promise<void> {
-    if (active < config.maxConcurrent) {
-      active++
-      return
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve))
-  }
-  function release (): void {
-    const next = waiting.shift()
-    if (next) next()
-    else active--
-  }
 
   async function fetchOnce (raw: string, outer: AbortSignal | undefined): Promise<FetchOutcome> {
     const timer = AbortSignal.timeout(config.requestTimeoutMs)
@@ -271,12 +258,7 @@ export function createImageFetcher (config: ImageFetchConfig, deps: ImageFetcher
   return Object.freeze({
     async fetch (url: string, signal?: AbortSignal): Promise<FetchOutcome> {
       if (closed) throw new GroundstreamError('GS_ERR_SHUTDOWN', 'image fetcher is closed')
-      await acquire()
-      try {
-        return await fetchOnce(url, signal)
-      } finally {
-        release()
-      }
+      return await slots(async () => await fetchOnce(url, signal))
     },
     async close (): Promise<void> {
       if (closed) return

@@ -2,13 +2,11 @@
 // gives up (the per-post budget) leaves the queue at once; one already running
 // finishes in its worker and its result is dropped, so a slow image costs at
 // most its budget to the partition and never more than one worker's time.
-import { Worker } from 'node:worker_threads'
-import type { ErrorCode } from '../errors/index.js'
-import { GroundstreamError } from '../errors/index.js'
 import type { ImageRegion } from '../contracts/index.js'
+import { GroundstreamError } from '../errors/index.js'
+import { startWorker, type WorkerRpc } from '../shared/index.js'
 import type { Analysis } from './analyse.js'
-import type { RgbImage } from './engine.js'
-import type { AnalyseRequest, WorkerInit, WorkerReply } from './worker-protocol.js'
+import type { EngineConfig, RgbImage } from './engine.js'
 
 export interface ImageAnalyser {
   init (): Promise<void>
@@ -18,8 +16,35 @@ export interface ImageAnalyser {
   close (): Promise<void>
 }
 
-interface Job {
+/** What each worker loads. */
+export interface WorkerInit {
+  engine: EngineConfig
+  topK: number
+}
+
+export interface AnalyseJob {
   id: number
+  data: Uint8Array
+  width: number
+  height: number
+  queries: string[]
+}
+
+/** Similarity only, for an image whose regions came from the analysis cache. */
+export interface RelateJob {
+  id: number
+  regions: ImageRegion[]
+  description: string
+  queries: string[]
+}
+
+/** The payload of one `analyse` call: several images at once (one detector batch); relate jobs need no image. Each id is answered on its own. */
+export interface AnalysePayload {
+  jobs: AnalyseJob[]
+  relate: RelateJob[]
+}
+
+interface Job {
   image: RgbImage | null
   visual: { regions: ImageRegion[], description: string } | null
   queries: string[]
@@ -30,12 +55,9 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker
+  rpc: WorkerRpc
   /** Jobs sent to this worker and not yet answered (one detector batch). */
   jobs: Job[]
-  ready: boolean
-  /** Loaded its models once; only such a worker is replaced when it dies. */
-  wasReady: boolean
 }
 
 export interface PoolOptions {
@@ -57,7 +79,6 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
   const url = options.workerUrl ?? new URL('./worker.js', import.meta.url)
   const slots: Slot[] = []
   const queue: Job[] = []
-  let nextId = 1
   let started: Promise<void> | null = null
   let closed = false
 
@@ -65,69 +86,49 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
     job.signal?.removeEventListener('abort', job.onAbort)
   }
 
-  function spawn (): Promise<Slot> {
-    const worker = new Worker(url, { workerData: options.init })
-    const slot: Slot = { worker, jobs: [], ready: false, wasReady: false }
-    return new Promise<Slot>((resolve, reject) => {
-      worker.on('message', (reply: WorkerReply) => {
-        if (reply.type === 'ready') {
-          slot.ready = true
-          slot.wasReady = true
-          resolve(slot)
-          pump()
-          return
-        }
-        if (reply.type === 'init_error') {
-          // The worker exits by itself after this reply.
-          reject(new GroundstreamError(reply.code as ErrorCode, `image worker failed to load models: ${reply.message}`))
-          return
-        }
-        const index = slot.jobs.findIndex((j) => j.id === reply.id)
-        if (index >= 0) {
-          const job = slot.jobs.splice(index, 1)[0] as Job
-          settle(job)
-          if (reply.type === 'result') job.resolve(reply.analysis)
-          else job.reject(new GroundstreamError(reply.code as ErrorCode, reply.message))
-        }
-        pump()
-      })
-      worker.on('error', (error) => {
-        slot.ready = false
-        for (const job of slot.jobs.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_INFERENCE', `image worker crashed: ${error.message}`, { cause: error })) }
-        reject(error)
-      })
-      worker.on('exit', () => {
-        const index = slots.indexOf(slot)
-        if (index >= 0) slots.splice(index, 1)
-        for (const job of slot.jobs.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker exited')) }
-        // Replace a worker that died while the pool is open.
-        if (!closed && slot.wasReady) {
-          spawn().then((s) => { slots.push(s); pump() }, () => undefined)
-        }
-      })
+  async function spawn (): Promise<Slot> {
+    const rpc = await startWorker(url, { name: 'image worker', workerData: options.init })
+    const slot: Slot = { rpc, jobs: [] }
+    rpc.onGone(() => {
+      // Its unanswered jobs are failed by the RPC; replace a worker that died while the pool is open.
+      const index = slots.indexOf(slot)
+      if (index >= 0) slots.splice(index, 1)
+      if (!closed) spawn().then((s) => { slots.push(s); pump() }, () => undefined)
     })
+    return slot
   }
 
   function pump (): void {
     for (const slot of slots) {
-      if (!slot.ready || slot.jobs.length > 0) continue
+      if (slot.jobs.length > 0) continue
       // Relate-only jobs (cached images) are cheap: all waiting ones go along with the next image batch.
       const relate: Job[] = []
       for (let i = queue.length - 1; i >= 0; i--) if ((queue[i] as Job).image === null) relate.unshift(...queue.splice(i, 1))
       const batch = queue.splice(0, options.batch)
       if (batch.length === 0 && relate.length === 0) return
-      slot.jobs = [...relate, ...batch]
-      // Copy into fresh buffers: the decoder's buffer may share a pooled ArrayBuffer.
-      const jobs = batch.map((job) => {
-        const image = job.image as RgbImage
-        return { id: job.id, data: new Uint8Array(image.data), width: image.width, height: image.height, queries: job.queries }
+      const sent = [...relate, ...batch]
+      slot.jobs = sent
+      const answers = slot.rpc.callEach<Analysis>('analyse', sent.length, (ids) => {
+        // Copy into fresh buffers: the decoder's buffer may share a pooled ArrayBuffer.
+        const jobs = batch.map((job, i) => {
+          const image = job.image as RgbImage
+          return { id: ids[relate.length + i] as number, data: new Uint8Array(image.data), width: image.width, height: image.height, queries: job.queries }
+        })
+        const payload: AnalysePayload = {
+          jobs,
+          relate: relate.map((job, i) => ({ id: ids[i] as number, ...(job.visual as { regions: ImageRegion[], description: string }), queries: job.queries }))
+        }
+        return { payload, transfer: jobs.map((j) => j.data.buffer as ArrayBuffer) }
       })
-      const request: AnalyseRequest = {
-        type: 'analyse',
-        jobs,
-        relate: relate.map((job) => ({ id: job.id, ...(job.visual as { regions: ImageRegion[], description: string }), queries: job.queries }))
-      }
-      slot.worker.postMessage(request, jobs.map((j) => j.data.buffer as ArrayBuffer))
+      answers.forEach((answer, i) => {
+        const job = sent[i] as Job
+        answer.then((analysis) => { settle(job); job.resolve(analysis) }, (error: Error) => { settle(job); job.reject(error) })
+          .finally(() => {
+            const index = slot.jobs.indexOf(job)
+            if (index >= 0) slot.jobs.splice(index, 1)
+            pump()
+          })
+      })
     }
   }
 
@@ -137,7 +138,6 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
     if (queue.length >= options.maxQueue) return Promise.reject(new GroundstreamError('GS_ERR_TIMEOUT', `image worker queue full (${options.maxQueue})`, { retriable: true }))
     return new Promise<Analysis>((resolve, reject) => {
       const job: Job = {
-        id: nextId++,
         image,
         visual,
         queries: [...queries],
@@ -180,13 +180,7 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
       if (closed) return
       closed = true
       for (const job of queue.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_SHUTDOWN', 'image worker pool closed')) }
-      await Promise.all(slots.splice(0).map(async (slot) => {
-        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => { resolve() }))
-        slot.worker.postMessage({ type: 'close' })
-        const timer = setTimeout(() => { void slot.worker.terminate() }, 5_000)
-        await exited
-        clearTimeout(timer)
-      }))
+      await Promise.all(slots.splice(0).map(async (slot) => { await slot.rpc.close() }))
     }
   })
 }

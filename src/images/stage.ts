@@ -5,6 +5,7 @@
 // context (status `timeout`). Nothing here throws for one bad image.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
@@ -69,24 +70,6 @@ export function orderBySimilarity (similarity: readonly number[][], regionCount:
   })
 }
 
-function createSemaphore (limit: number): { run<T> (fn: () => Promise<T>): Promise<T> } {
-  let active = 0
-  const waiting: Array<() => void> = []
-  return {
-    async run<T> (fn: () => Promise<T>): Promise<T> {
-      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
-      else active++
-      try {
-        return await fn()
-      } finally {
-        const next = waiting.shift()
-        if (next) next()
-        else active--
-      }
-    }
-  }
-}
-
 /**
  * The longest side any image model looks at: the detector's square input, or
  * the OCR detector's limit when OCR is on. Decoding to this (libvips shrinks
@@ -122,7 +105,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   })
   const counts: Partial<Record<ImageStatus, number>> = {}
   const sourceCounts: Partial<Record<ImageSource, number>> = {}
-  const decodeSlots = createSemaphore(config.decode.concurrency)
+  const decodeSlots = pLimit(config.decode.concurrency)
   const hosts = createHostGuard({
     maxPerHost: config.fetch.maxPerHost,
     queuePerHost: config.fetch.queuePerHost,
@@ -211,7 +194,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       cache?.put(url, hash, same.analysis)
       return await relate(url, same.analysis, queries, signal, 'cached_hash')
     }
-    const decoded = await decodeSlots.run(async () => await decodeImage(fetched.image.bytes, decodeConfig))
+    const decoded = await decodeSlots(async () => await decodeImage(fetched.image.bytes, decodeConfig))
     if (!decoded.ok) throw new Outcome(decoded.status, decoded.reason)
     const { image } = decoded
     if (signal.aborted) throw new Outcome('timeout', 'budget exhausted after decoding', image.originalWidth, image.originalHeight)

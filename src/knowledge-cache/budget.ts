@@ -1,10 +1,7 @@
 // Trims knowledge text to the stage-2 prompt's knowledge budget (48 sub-tokens
 // in docs/model-contract.md). Cut at word boundaries, never mid-word, and the
 // same text always yields the same cut, so training and serving agree.
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { PreTrainedTokenizer } from '@huggingface/transformers'
-import { GroundstreamError, wrapError } from '../errors/index.js'
+import { loadTokenizer } from '../runtime/index.js'
 
 export interface TokenCounter {
   /** `wordpiece` counts with the model's tokenizer; `approximate` estimates per word. */
@@ -35,25 +32,7 @@ export const approximateTokenCounter: TokenCounter = Object.freeze({
 
 /** Loads the stage-1 tokenizer.json from an explicit local path; a missing file is a coded error naming it. */
 export async function loadTokenCounter (tokenizerJsonPath: string): Promise<TokenCounter> {
-  let tokenizerJson: Record<string, unknown>
-  try {
-    tokenizerJson = JSON.parse(await readFile(tokenizerJsonPath, 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `tokenizer not readable: ${tokenizerJsonPath}`, { cause: error, details: { path: tokenizerJsonPath } })
-  }
-  let config: Record<string, unknown> = {}
-  try {
-    config = JSON.parse(await readFile(path.join(path.dirname(tokenizerJsonPath), 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>
-  } catch (error) {
-    // tokenizer_config.json is optional: BERT defaults below stand in for it.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw wrapError('GS_ERR_MODEL_INVALID', 'bad tokenizer_config.json', error)
-  }
-  let tokenizer: PreTrainedTokenizer
-  try {
-    tokenizer = new PreTrainedTokenizer(tokenizerJson, { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]', ...config })
-  } catch (error) {
-    throw wrapError('GS_ERR_MODEL_INVALID', `cannot build tokenizer from ${tokenizerJsonPath}`, error)
-  }
+  const tokenizer = await loadTokenizer(tokenizerJsonPath)
   return Object.freeze({
     kind: 'wordpiece' as const,
     countWord (word: string): number {

@@ -2,6 +2,7 @@
 // src/config (composed into the app config), then frozen and passed down.
 import { z } from 'zod'
 import { GroundstreamError } from '../errors/index.js'
+import { formatIssues } from '../shared/index.js'
 
 export const KNOWLEDGE_SOURCE_NAMES = ['catalogue', 'countries', 'cities', 'wordnet', 'wikipedia'] as const
 export type KnowledgeSourceName = typeof KNOWLEDGE_SOURCE_NAMES[number]
@@ -98,7 +99,7 @@ export type WikipediaConfig = z.infer<typeof WikipediaConfigSchema>
 export function parseKnowledgeConfig (input: unknown): Readonly<KnowledgeConfig> {
   const result = KnowledgeConfigSchema.safeParse(input ?? {})
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `knowledge.${issue.path.join('.')}: ${issue.message}`)
+    const problems = formatIssues(result.error.issues, { at: ['knowledge'] })
     throw new GroundstreamError('GS_ERR_CONFIG', `invalid knowledge config: ${problems.join('; ')}`, { details: { problems } })
   }
   const config = result.data

@@ -17,7 +17,7 @@ import { GroundstreamError, errorMessage } from '../errors/index.js'
 import { approximateTokenCounter, loadTokenCounter } from './budget.js'
 import { createKnowledgeCache } from './cache.js'
 import { parseKnowledgeConfig } from './config.js'
-import { normaliseEntityKey } from './keys.js'
+import { normaliseEntityKey } from '../contracts/index.js'
 import { createSources } from './sources/registry.js'
 
 export interface GoldMention {

@@ -1,6 +1,10 @@
 // In-process tier: an LRU bounded by an estimate of the bytes it holds, since
 // knowledge texts vary from a few words to a paragraph and an entry count says
-// little about memory. Expiry is checked on read against an injected clock.
+// little about memory. lru-cache does the bounding (maxSize +
+// sizeCalculation) and the expiry (ttl on an injected clock); this adapter
+// keeps the cache's contract: an entry expires exactly at its TTL, a value too
+// large is not kept, and evictions are reported as capacity or expiry.
+import { LRUCache } from 'lru-cache'
 
 /** Map entry, node and object headers in V8, per entry; measured roughly, kept conservative. */
 const ENTRY_OVERHEAD_BYTES = 160
@@ -15,7 +19,6 @@ export const systemClock: Clock = Object.freeze({ now: () => Date.now() })
 interface Slot<V> {
   value: V
   expiresAt: number
-  bytes: number
 }
 
 export type EvictionReason = 'capacity' | 'expired'
@@ -31,75 +34,70 @@ export interface ByteLruOptions<V> {
 }
 
 export class ByteLru<V> {
-  readonly #slots = new Map<string, Slot<V>>()
+  readonly #cache: LRUCache<string, Slot<V>>
   readonly #options: ByteLruOptions<V>
-  #bytes = 0
 
   constructor (options: ByteLruOptions<V>) {
     if (!(options.maxBytes > 0)) throw new RangeError('maxBytes must be > 0')
     this.#options = options
+    const onEvict = options.onEvict
+    this.#cache = new LRUCache<string, Slot<V>>({
+      maxSize: options.maxBytes,
+      maxEntrySize: Math.min(options.maxBytes, options.maxEntryBytes),
+      sizeCalculation: (slot, key) => ENTRY_OVERHEAD_BYTES + key.length * 2 + options.sizeOf(slot.value),
+      // TTLs run on the injected clock, read on every check (no cached "now").
+      perf: options.clock,
+      ttlResolution: 0,
+      // Replacements and deletes are the caller's doing, not evictions.
+      ...(onEvict === undefined
+        ? {}
+        : {
+            dispose: (slot: Slot<V>, key: string, reason: LRUCache.DisposeReason) => {
+              if (reason === 'expire') onEvict(key, 'expired')
+              else if (reason === 'evict') onEvict(key, slot.expiresAt <= options.clock.now() ? 'expired' : 'capacity')
+            }
+          })
+    })
   }
 
   /** The value, or undefined when absent or expired. A hit becomes most recently used. */
   get (key: string): V | undefined {
-    const slot = this.#slots.get(key)
+    const slot = this.#cache.get(key)
     if (slot === undefined) return undefined
+    // lru-cache expires an entry after its TTL; ours is gone at it.
     if (slot.expiresAt <= this.#options.clock.now()) {
-      this.#remove(key, slot)
+      this.#cache.delete(key)
       this.#options.onEvict?.(key, 'expired')
       return undefined
     }
-    // Map keeps insertion order: re-inserting moves the key to the young end.
-    this.#slots.delete(key)
-    this.#slots.set(key, slot)
     return slot.value
   }
 
   /** Stores a value for ttlMs; returns false when the entry is too large to keep. */
   set (key: string, value: V, ttlMs: number): boolean {
     const bytes = ENTRY_OVERHEAD_BYTES + key.length * 2 + this.#options.sizeOf(value)
-    const previous = this.#slots.get(key)
-    if (previous !== undefined) this.#remove(key, previous)
-    if (bytes > this.#options.maxEntryBytes || ttlMs <= 0) return false
-    this.#slots.set(key, { value, expiresAt: this.#options.clock.now() + ttlMs, bytes })
-    this.#bytes += bytes
-    this.#evictToFit()
+    if (bytes > this.#options.maxEntryBytes || ttlMs <= 0) {
+      this.#cache.delete(key)
+      return false
+    }
+    this.#cache.set(key, { value, expiresAt: this.#options.clock.now() + ttlMs }, { ttl: ttlMs, size: bytes })
     return true
   }
 
   delete (key: string): boolean {
-    const slot = this.#slots.get(key)
-    if (slot === undefined) return false
-    this.#remove(key, slot)
-    return true
+    return this.#cache.delete(key)
   }
 
   clear (): void {
-    this.#slots.clear()
-    this.#bytes = 0
+    this.#cache.clear()
   }
 
   get bytes (): number {
-    return this.#bytes
+    return this.#cache.calculatedSize
   }
 
   get size (): number {
-    return this.#slots.size
-  }
-
-  #remove (key: string, slot: Slot<V>): void {
-    this.#slots.delete(key)
-    this.#bytes -= slot.bytes
-  }
-
-  #evictToFit (): void {
-    if (this.#bytes <= this.#options.maxBytes) return
-    const now = this.#options.clock.now()
-    for (const [key, slot] of this.#slots) {
-      if (this.#bytes <= this.#options.maxBytes) break
-      this.#remove(key, slot)
-      this.#options.onEvict?.(key, slot.expiresAt <= now ? 'expired' : 'capacity')
-    }
+    return this.#cache.size
   }
 }
 

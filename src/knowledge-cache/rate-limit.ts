@@ -1,6 +1,7 @@
 // Token bucket for politeness towards a public API: `ratePerSecond` sustained,
 // `burst` at once. Waiting callers queue in order and give up with their signal.
-import { abortableSleep } from './retry.js'
+import { abortableSleep } from '../shared/index.js'
+import { abortReason } from './abort.js'
 import type { Clock } from './lru.js'
 
 export class TokenBucket {
@@ -36,7 +37,7 @@ export class TokenBucket {
         this.#tokens -= 1
         return
       }
-      await abortableSleep(Math.ceil((1 - this.#tokens) * 1000 / this.#rate), signal)
+      await abortableSleep(Math.ceil((1 - this.#tokens) * 1000 / this.#rate), signal).catch(() => { throw abortReason(signal) })
     }
   }
 }

@@ -9,6 +9,12 @@ export interface KnowledgeRedisOptions {
   connectTimeoutMs?: number
   /** Connection errors after start (reconnects are automatic); ioredis logs to stderr when nobody listens. */
   onError?: (error: Error) => void
+  /**
+   * When given, a first connection that fails is reported here and the client
+   * is returned still reconnecting (commands fail fast meanwhile, so lookups
+   * miss and the cache runs in-process) instead of the builder throwing.
+   */
+  onUnavailable?: (error: GroundstreamError) => void
 }
 
 export async function createKnowledgeRedis (url: string, options: KnowledgeRedisOptions = {}): Promise<Redis> {
@@ -23,15 +29,19 @@ export async function createKnowledgeRedis (url: string, options: KnowledgeRedis
     retryStrategy: (times) => Math.min(times * 200, 5_000)
   })
   client.on('error', (error: Error) => options.onError?.(error))
+  let problem: GroundstreamError | null = null
   try {
     await client.connect()
+    if (client.status !== 'ready') problem = new GroundstreamError('GS_ERR_CONFIG', `knowledge Redis at ${redactUrl(url)} is ${client.status}`, { retriable: true })
   } catch (error) {
-    client.disconnect()
-    throw wrapError('GS_ERR_CONFIG', `cannot connect to knowledge Redis at ${redactUrl(url)}`, error, true)
+    problem = wrapError('GS_ERR_CONFIG', `cannot connect to knowledge Redis at ${redactUrl(url)}`, error, true)
   }
-  if (client.status !== 'ready') {
-    client.disconnect()
-    throw new GroundstreamError('GS_ERR_CONFIG', `knowledge Redis at ${redactUrl(url)} is ${client.status}`, { retriable: true })
+  if (problem !== null) {
+    if (options.onUnavailable === undefined) {
+      client.disconnect()
+      throw problem
+    }
+    options.onUnavailable(problem)
   }
   return client
 }

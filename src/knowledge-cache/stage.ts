@@ -3,7 +3,8 @@
 // concurrency, under one deadline for the batch; whatever has not answered by
 // then is null for this batch (and still lands in the cache for the next).
 import { setMaxListeners } from 'node:events'
-import type { Candidate, Knowledge, LinkOption } from '../contracts/index.js'
+import pLimit from 'p-limit'
+import { normaliseEntity, normaliseEntityKey, type Candidate, type Knowledge, type LinkOption } from '../contracts/index.js'
 import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, loadTokenCounter } from './budget.js'
@@ -11,7 +12,6 @@ import type { TokenCounter } from './budget.js'
 import { createKnowledgeCache } from './cache.js'
 import type { KnowledgeCache, KnowledgeLogger, RedisLike } from './cache.js'
 import type { KnowledgeInstrumentation } from './instrumentation.js'
-import { normaliseEntity, normaliseEntityKey } from './keys.js'
 import type { Clock } from './lru.js'
 import { linkOptionFromKnowledge } from './link-options.js'
 import { createSources } from './sources/registry.js'
@@ -124,15 +124,12 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
       // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
       setMaxListeners(config.maxConcurrentLookups + 10, controller.signal)
       const deadline = setTimeout(() => controller.abort(), config.stageTimeoutMs)
-      const queue = [...keys]
-      const worker = async (): Promise<void> => {
-        for (let next = queue.shift(); next !== undefined && !controller.signal.aborted; next = queue.shift()) {
-          const [key, surface] = next
-          found.set(key, await active.lookup(surface, { signal: controller.signal }))
-        }
-      }
+      const limit = pLimit(config.maxConcurrentLookups)
       try {
-        await Promise.all(Array.from({ length: Math.min(config.maxConcurrentLookups, queue.length) }, worker))
+        // Keys still queued when the deadline passes are not asked at all.
+        await Promise.all(Array.from(keys, ([key, surface]) => limit(async () => {
+          if (!controller.signal.aborted) found.set(key, await active.lookup(surface, { signal: controller.signal }))
+        })))
       } finally {
         clearTimeout(deadline)
       }

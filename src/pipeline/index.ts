@@ -1,4 +1,6 @@
-// The pipeline: micro-batching, pipelined stages, offset watermarks, retry.
+// The pipeline: micro-batching, pipelined stages, offset watermarks. Retry
+// lives in shared/; `sleep` is re-exported for the loops that pace themselves.
+export { sleep } from '../shared/index.js'
 export { Pipeline, NO_EVENTS } from './runner.js'
 export type { PipelineOptions, PipelineEvents, PostOutcome, PostDoneEvent, SinkBatchEvent } from './runner.js'
 export { POST_CAPS, analysedLength, limitAfterStage, limitOnAdmission } from './limits.js'
@@ -7,8 +9,6 @@ export { MicroBatcher } from './batcher.js'
 export type { MicroBatcherOptions } from './batcher.js'
 export { AsyncQueue } from './async-queue.js'
 export { PartitionWatermark } from './watermark.js'
-export { retry, backoffDelay, sleep } from './retry.js'
-export type { RetryOptions } from './retry.js'
 export { STAGE_NAMES, DEAD_LETTER_REASONS } from './types.js'
 export type {
   DeadLetter,

@@ -4,15 +4,11 @@
 // differently. Documents carry the analysed prefix of the post text, so their
 // size does not grow with the post (pipeline limits).
 import { createHash } from 'node:crypto'
-import type { EntityDocument, ModelVersions } from '../contracts/index.js'
+import { entityIndexKey, type EntityDocument, type ModelVersions } from '../contracts/index.js'
 import type { PostWork } from '../pipeline/index.js'
 
 export function documentId (postId: string, start: number, end: number): string {
   return createHash('sha256').update(`${postId}\u0000${start}\u0000${end}`).digest('base64url')
-}
-
-export function normaliseEntityText (text: string): string {
-  return text.normalize('NFKC').trim().replace(/^[#@]+/u, '').replace(/\s+/gu, ' ').trim().toLowerCase()
 }
 
 export function toEntityDocuments (work: PostWork, models: ModelVersions, processedAt: string): EntityDocument[] {
@@ -33,7 +29,7 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
       post_id: post.id,
       entity: {
         text: candidate.text,
-        normalised: normaliseEntityText(candidate.text),
+        normalised: entityIndexKey(candidate.text),
         mention_kind: candidate.kind ?? 'text',
         type: entity.type,
         score: entity.typeScore,

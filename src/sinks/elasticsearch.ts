@@ -12,7 +12,7 @@
 import { errors, type Client } from '@elastic/elasticsearch'
 import type { ModelVersions } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
-import { retry } from '../pipeline/index.js'
+import { retry } from '../shared/index.js'
 import type { PostWork, Sink, SinkOutcome } from '../pipeline/index.js'
 import { toEntityDocuments } from './documents.js'
 import { entityIndexTemplate } from './index-template.js'
@@ -280,10 +280,11 @@ export class ElasticsearchSink implements Sink {
       if (signal?.aborted === true) throw new GroundstreamError('GS_ERR_SHUTDOWN', 'sink write aborted')
       await fn()
     }, {
-      initialMs: this.options.retryInitialMs,
-      maxMs: this.options.retryMaxMs,
-      retries: this.options.maxRetries,
+      initialDelayMs: this.options.retryInitialMs,
+      maxDelayMs: this.options.retryMaxMs,
+      retries: this.options.maxRetries === 0 ? Infinity : this.options.maxRetries,
       signal,
+      abortError: () => new GroundstreamError('GS_ERR_SHUTDOWN', 'sink write aborted'),
       onRetry: this.options.onRetry
     })
   }

@@ -1,6 +1,6 @@
 // Where entity documents and rejected records go: Elasticsearch and a Kafka
 // dead-letter topic in production, JSONL files for the embedded default.
-export { documentId, normaliseEntityText, toEntityDocuments } from './documents.js'
+export { documentId, toEntityDocuments } from './documents.js'
 export { entityIndexTemplate } from './index-template.js'
 export { ElasticsearchSink, DEFAULT_MAX_BULK_BYTES, chunkByBytes, classifyElasticsearchError } from './elasticsearch.js'
 export type { ElasticsearchSinkOptions } from './elasticsearch.js'

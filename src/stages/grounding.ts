@@ -9,7 +9,7 @@
 //   - sentence-embedding similarity of entity and region (the CLIP stand-in)
 //   - detector/OCR confidence and, for objects, area (salience)
 //   - the stage-2 object head, when it is trained and the region was in the prompt
-import type { EntityType, Grounding, ImageRegion, Knowledge } from '../contracts/index.js'
+import { squashEntityName, type EntityType, type Grounding, type ImageRegion, type Knowledge } from '../contracts/index.js'
 
 export interface GroundingEntity {
   text: string
@@ -88,10 +88,6 @@ export function typeCompatibility (type: EntityType, region: ImageRegion): numbe
   }
 }
 
-function normalise (text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
-}
-
 function trigrams (text: string): Map<string, number> {
   const padded = ` ${text} `
   const grams = new Map<string, number>()
@@ -118,11 +114,11 @@ function dice (a: string, b: string): number {
  * "Open 24 Hours" and "#Starbucks" matches "STARBUCKS COFFEE" partly.
  */
 export function textMatchScore (ocrText: string, names: readonly string[]): number {
-  const ocr = normalise(ocrText)
+  const ocr = squashEntityName(ocrText)
   if (ocr.length === 0) return 0
   let best = 0
   for (const name of names) {
-    const n = normalise(name)
+    const n = squashEntityName(name)
     if (n.length < 2) continue
     let score: number
     if (n === ocr) score = 1

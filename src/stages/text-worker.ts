@@ -1,50 +1,25 @@
 // Worker-thread entry: owns the ONNX sessions so their blocking run() never
-// stalls the main event loop (Kafka heartbeats, HTTP, metrics).
-import { parentPort, workerData } from 'node:worker_threads'
-import { errorMessage, isGroundstreamError } from '../errors/index.js'
+// stalls the main event loop (Kafka heartbeats, HTTP, metrics). Calls are
+// answered strictly one after another (shared/worker-rpc): a session runs one
+// batch at a time and intra-op threads already use the cores.
+import { GroundstreamError } from '../errors/index.js'
+import { serveWorker } from '../shared/index.js'
 import type { TextModelsConfig } from './config.js'
-import { createTextEngine, type TextModels } from './text-engine.js'
-import type { WorkerReply, WorkerRequest } from './text-worker-protocol.js'
+import { createTextEngine, type SpanRequest, type TypeRequest } from './text-engine.js'
 
-async function serve (): Promise<void> {
-  const port = parentPort
-  if (port === null) throw new Error('text-worker must run inside a worker thread')
-  let engine: TextModels
-  try {
-    engine = await createTextEngine(workerData as TextModelsConfig)
-  } catch (error) {
-    port.postMessage({ type: 'init-failed', message: errorMessage(error), code: isGroundstreamError(error) ? error.code : 'GS_ERR_INFERENCE' } satisfies WorkerReply)
-    return
-  }
-  port.postMessage({ type: 'ready', info: engine.info } satisfies WorkerReply)
-  // Requests are answered strictly one after another: a session runs one
-  // batch at a time and intra-op threads already use the cores.
-  let queue = Promise.resolve()
-  port.on('message', (request: WorkerRequest) => {
-    queue = queue.then(async () => {
-      try {
-        if (request.method === 'close') {
-          await engine.close()
-          port.postMessage({ type: 'result', id: request.id, result: null } satisfies WorkerReply)
-          port.close()
-          return
-        }
-        const result = request.method === 'detectSpans'
-          ? await engine.detectSpans(request.requests, request.options)
-          : request.method === 'recogniseSet'
-            ? await engine.recogniseSet(request.requests)
-            : await engine.recogniseTypes(request.requests)
-        port.postMessage({ type: 'result', id: request.id, result } satisfies WorkerReply)
-      } catch (error) {
-        port.postMessage({
-          type: 'error',
-          id: request.id,
-          message: errorMessage(error),
-          code: isGroundstreamError(error) ? error.code : 'GS_ERR_INFERENCE'
-        } satisfies WorkerReply)
+serveWorker<TextModelsConfig>(async (config) => {
+  const engine = await createTextEngine(config)
+  return {
+    info: engine.info,
+    async call (method, payload) {
+      if (method === 'detectSpans') {
+        const { requests, options } = payload as { requests: SpanRequest[], options: { withProbabilities?: boolean } }
+        return await engine.detectSpans(requests, options)
       }
-    })
-  })
-}
-
-void serve()
+      if (method === 'recogniseSet') return await engine.recogniseSet((payload as { requests: SpanRequest[] }).requests)
+      if (method === 'recogniseTypes') return await engine.recogniseTypes((payload as { requests: TypeRequest[] }).requests)
+      throw new GroundstreamError('GS_ERR_INFERENCE', `text-model worker has no method ${method}`)
+    },
+    close: async () => { await engine.close() }
+  }
+}, { initErrorCode: 'GS_ERR_INFERENCE', callErrorCode: 'GS_ERR_INFERENCE' })

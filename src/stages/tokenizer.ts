@@ -1,10 +1,9 @@
 // Word-level access to the encoder's WordPiece tokenizer, loaded from an
 // explicit local tokenizer.json (never from a hub). Each word is tokenised on
 // its own, as docs/model-contract.md requires, so sub-tokens map back to words.
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { PreTrainedTokenizer } from '@huggingface/transformers'
-import { GroundstreamError, isGroundstreamError, wrapError } from '../errors/index.js'
+import type { PreTrainedTokenizer } from '@huggingface/transformers'
+import { GroundstreamError } from '../errors/index.js'
+import { loadTokenizer } from '../runtime/index.js'
 
 export interface WordTokenizer {
   readonly clsId: number
@@ -23,20 +22,6 @@ export interface WordTokenizer {
 /** Words repeat a lot in a firehose; remember recent ones, bounded. */
 const WORD_CACHE_LIMIT = 50_000
 
-async function readJson (file: string): Promise<Record<string, unknown>> {
-  let raw: string
-  try {
-    raw = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `tokenizer file not found: ${file}`, { cause: error, details: { path: file } })
-  }
-  try {
-    return JSON.parse(raw) as Record<string, unknown>
-  } catch (error) {
-    throw wrapError('GS_ERR_MODEL_INVALID', `tokenizer file is not valid JSON: ${file}`, error)
-  }
-}
-
 function requireTokenId (tokenizer: PreTrainedTokenizer, token: string, file: string): number {
   const id = tokenizer.convert_tokens_to_ids(token) as number | undefined | null
   if (typeof id !== 'number' || !Number.isInteger(id)) {
@@ -50,28 +35,7 @@ function requireTokenId (tokenizer: PreTrainedTokenizer, token: string, file: st
  * Defaults in the config mirror the BERT uncased tokenizer the models use.
  */
 export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<WordTokenizer> {
-  const tokenizerJson = await readJson(tokenizerJsonPath)
-  const configPath = path.join(path.dirname(tokenizerJsonPath), 'tokenizer_config.json')
-  // tokenizer_config.json is optional (the defaults below cover BERT), but a
-  // present one that does not parse is an error, not a silent default.
-  const config = await readJson(configPath).catch((error: unknown) => {
-    if (isGroundstreamError(error, 'GS_ERR_MODEL_MISSING')) return {}
-    throw error
-  })
-  const tokenizerConfig = {
-    unk_token: '[UNK]',
-    sep_token: '[SEP]',
-    pad_token: '[PAD]',
-    cls_token: '[CLS]',
-    mask_token: '[MASK]',
-    ...config
-  }
-  let tokenizer: PreTrainedTokenizer
-  try {
-    tokenizer = new PreTrainedTokenizer(tokenizerJson, tokenizerConfig)
-  } catch (error) {
-    throw wrapError('GS_ERR_MODEL_INVALID', `cannot build tokenizer from ${tokenizerJsonPath}`, error)
-  }
+  const tokenizer = await loadTokenizer(tokenizerJsonPath)
   const unkId = requireTokenId(tokenizer, '[UNK]', tokenizerJsonPath)
   const cache = new Map<string, readonly number[]>()
 

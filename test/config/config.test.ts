@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig, parseConfig } from '../../src/config/index.js'
+import { ENV_VARS, loadConfig, parseConfig } from '../../src/config/index.js'
+import { API_ENV_VARS, apiConfigFromEnv, parseApiConfig } from '../../src/api/index.js'
 import { GroundstreamError } from '../../src/errors/index.js'
 
 test('defaults: the embedded default (no brokers, no Elasticsearch), frozen all the way down', () => {
@@ -58,4 +59,19 @@ test('file, then env vars, then overrides; env values are coerced', () => {
   assert.equal(config.knowledge.shippedCatalogue, true, 'a user catalogue extends the shipped one')
   assert.throws(() => loadConfig({ env: { GS_BATCH_SIZE: 'lots' } }), { code: 'GS_ERR_CONFIG' })
   assert.throws(() => loadConfig({ file: join(dir, 'missing.json') }), { code: 'GS_ERR_CONFIG' })
+})
+
+test('serve reads GS_ELASTICSEARCH_* and GS_LOG_LEVEL by the processor\'s own entries and checks', () => {
+  for (const name of ['GS_ELASTICSEARCH_URL', 'GS_ELASTICSEARCH_INDEX', 'GS_ELASTICSEARCH_API_KEY', 'GS_ELASTICSEARCH_CA_FILE', 'GS_LOG_LEVEL']) {
+    assert.equal(API_ENV_VARS[name], ENV_VARS[name], name)
+  }
+  const env = { GS_ELASTICSEARCH_URL: 'not a url', GS_LOG_LEVEL: 'loud' }
+  for (const parse of [() => parseApiConfig(apiConfigFromEnv(env)), () => loadConfig({ env })]) {
+    assert.throws(parse, (error: Error) => /elasticsearch\.url/.test(error.message) && /log\.level/.test(error.message))
+  }
+  // The deliberate differences: serve defaults to a local cluster and may read a pattern.
+  assert.equal(parseApiConfig({}).elasticsearch.url, 'http://127.0.0.1:9200')
+  assert.equal(loadConfig({ env: {} }).elasticsearch.url, undefined)
+  assert.equal(parseApiConfig(apiConfigFromEnv({ GS_ELASTICSEARCH_INDEX: 'groundstream-*' })).elasticsearch.index, 'groundstream-*')
+  assert.throws(() => loadConfig({ env: { GS_ELASTICSEARCH_INDEX: 'groundstream-*' } }), /elasticsearch\.index/)
 })

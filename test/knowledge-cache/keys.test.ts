@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AliasTable, cacheKeyFor, entityVariants, normaliseEntity, normaliseEntityKey } from '../../src/knowledge-cache/index.js'
+import { entityVariants, normaliseEntity, normaliseEntityKey } from '../../src/contracts/index.js'
+import { AliasTable, cacheKeyFor } from '../../src/knowledge-cache/index.js'
 
 test('surface forms of one entity normalise to one key', () => {
   const cases: Array<[string, string]> = [

@@ -103,3 +103,16 @@ test('createKnowledgeRedis names the address when Redis is not there', async () 
     return true
   })
 })
+
+test('createKnowledgeRedis with onUnavailable reports a missing Redis and returns a client that fails fast (the service runs in-process)', async () => {
+  const reported: Array<Error & { code?: string }> = []
+  const client = await createKnowledgeRedis('redis://:secret@127.0.0.1:9/0', { connectTimeoutMs: 300, onError: () => {}, onUnavailable: (error) => reported.push(error) })
+  try {
+    assert.equal(reported.length, 1)
+    assert.equal(reported[0]?.code, 'GS_ERR_CONFIG')
+    assert.doesNotMatch(reported[0]?.message ?? '', /secret/)
+    await assert.rejects(client.get('k'))
+  } finally {
+    client.disconnect()
+  }
+})

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { documentId, normaliseEntityText, toEntityDocuments } from '../../src/sinks/index.js'
+import { entityIndexKey } from '../../src/contracts/index.js'
+import { documentId, toEntityDocuments } from '../../src/sinks/index.js'
 import { makeWork } from '../pipeline/fakes.js'
 
 const models = { stage1: 's1-v1', stage2: 's2-v1' }
@@ -51,6 +52,6 @@ test('ids depend on post id and span only: a replay (or a retyped mention) overw
 })
 
 test('normalised text: NFKC, no leading #/@, single spaces, lower case', () => {
-  assert.equal(normaliseEntityText('  @ＮＡＳＡ  Ames '), 'nasa ames')
-  assert.equal(normaliseEntityText('#ParisFashionWeek'), 'parisfashionweek')
+  assert.equal(entityIndexKey('  @ＮＡＳＡ  Ames '), 'nasa ames')
+  assert.equal(entityIndexKey('#ParisFashionWeek'), 'parisfashionweek')
 })

@@ -6,9 +6,9 @@
 // tracks wins over a shipped entry with the same name, handle or id.
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { ENTITY_TYPES, type LinkOption } from '../../contracts/index.js'
+import { ENTITY_TYPES, normaliseEntityKey, squashEntityName, type LinkOption } from '../../contracts/index.js'
 import { GroundstreamError } from '../../errors/index.js'
-import { normaliseEntityKey } from '../keys.js'
+import { formatIssues } from '../../shared/index.js'
 import { approximateBytes } from '../lru.js'
 import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 
@@ -35,11 +35,6 @@ const TYPE_WORDS: Readonly<Record<string, string>> = Object.freeze({ PER: 'perso
  */
 const ACCOUNT_SUFFIXES = ['support', 'help', 'cares', 'care', 'news', 'breaking', 'official', 'hq', 'uk', 'us', 'usa', 'global', 'india', 'au', 'ca']
 
-/** Letters and digits only, lower-cased: how a hashtag or handle body is compared with names. */
-export function squashName (text: string): string {
-  return text.normalize('NFKD').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase()
-}
-
 /** A squashed name shorter than this is too ambiguous to match a tag by (`ee`, `o2` need their handle). */
 const MIN_SQUASHED = 3
 
@@ -58,7 +53,7 @@ export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEn
     }
     const result = CatalogueEntrySchema.safeParse(value)
     if (result.success) entries.push(result.data)
-    else problems.push(`${file}:${index + 1}: ${result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join(', ')}`)
+    else problems.push(`${file}:${index + 1}: ${formatIssues(result.error.issues).join(', ')}`)
   })
   if (problems.length > 0) {
     throw new GroundstreamError('GS_ERR_CONFIG', `invalid catalogue: ${problems.slice(0, 20).join('; ')}`, { details: { path: file, problems } })
@@ -132,7 +127,7 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
     for (const alias of [entry.name, ...entry.aliases]) {
       const key = normaliseEntityKey(alias)
       if (key.length > 0 && !byKey.has(key)) byKey.set(key, indexed)
-      const squashed = squashName(alias)
+      const squashed = squashEntityName(alias)
       if (squashed.length >= MIN_SQUASHED && !bySquashed.has(squashed)) bySquashed.set(squashed, indexed)
     }
   }
@@ -158,7 +153,7 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
     const lower = body.toLowerCase()
     const handle = kind === 'handle' ? byHandle.get(lower) : undefined
     if (handle !== undefined) return option(handle, 'handle')
-    const squashed = squashName(body)
+    const squashed = squashEntityName(body)
     const named = bySquashed.get(squashed) ?? byKey.get(key) ?? (kind === 'hashtag' ? byHandle.get(lower) : undefined)
     if (named !== undefined) return option(named, 'tag')
     if (kind !== 'handle') return null

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { GroundstreamError } from '../../errors/index.js'
-import { normaliseEntityKey } from '../keys.js'
+import { normaliseEntityKey } from '../../contracts/index.js'
 import { approximateBytes } from '../lru.js'
 import type { LinkOption } from '../../contracts/index.js'
 import { firstSentence } from './describe.js'

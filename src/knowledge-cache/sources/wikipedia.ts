@@ -12,7 +12,8 @@ import type { KnowledgeInstrumentation } from '../instrumentation.js'
 import { systemClock } from '../lru.js'
 import type { Clock } from '../lru.js'
 import { TokenBucket } from '../rate-limit.js'
-import { abortReason, retry } from '../retry.js'
+import { retry } from '../../shared/index.js'
+import { abortReason } from '../abort.js'
 import type { KnowledgeSource, SourceAnswer, SourceQuery } from './types.js'
 
 /** Summaries are a few KB; anything much larger is not a summary. */
@@ -178,9 +179,11 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
       const target = url
       const result = await retry((attempt) => fetchOnce(target, signal, attempt), {
         retries: config.retries,
-        baseDelayMs: config.retryBaseDelayMs,
+        initialDelayMs: config.retryBaseDelayMs,
         maxDelayMs: config.retryMaxDelayMs,
         signal,
+        wrap: (error) => wrapError('GS_ERR_KNOWLEDGE_SOURCE', 'knowledge source call failed', error),
+        abortError: abortReason,
         ...(deps.random === undefined ? {} : { random: deps.random })
       })
       if (!(result instanceof URL)) return result
