@@ -1,15 +1,94 @@
 #!/usr/bin/env bash
-# Retrains both models (stage-1 tagger, k-fold NONE examples, stage-2 typer,
-# Trust-Your-Teacher students) and re-exports models/stage{1,2}/ (ONNX fp32 +
-# int8, tokenizer, manifest).
-#   scripts/train.sh [--data DIR] [--no-tyt] [--quick] [any gmner.train_all option]
-# See training/README.md for what each flag does and expected durations.
+# Retrains and re-exports every text model, in the order the shipped ones were
+# made, and only then replaces them:
+#   1. gmner.train_all: stage-1 tagger, k-fold NONE examples, stage 2 without
+#      knowledge, Trust-Your-Teacher students (run folder <work>/main)
+#   2. the k-fold NONE surfaces and `groundstream knowledge-dump`: the offline
+#      knowledge the service joins, for every gold and NONE surface
+#   3. stage 2 again with that knowledge in its prompts (<work>/knowledge,
+#      reusing step 1's stage-1 teacher and k-fold examples)
+#   4. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
+#   5. copies stage1/, stage2/ (from step 3) and mqspn/ into --out (default
+#      models/); with the default, the TypeScript contract vectors of MQSPN too
+#
+#   scripts/train.sh [--data DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N] [gmner.train_all options]
+#
+# Resumable: run it again with the same --work and each step continues from
+# its checkpoints (train_all per model, MQSPN per epoch, finished steps are
+# skipped). Nothing in --out changes until every step has finished.
+# See training/README.md for the flags and expected durations.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="$ROOT/../shared/data/twitter-gmner"
+WORK="$ROOT/training/runs/train-$(date +%Y%m%d)"
+OUT="$ROOT/models"
+QUICK=()
+MQSPN_EPOCHS=3
+PASS=()
+while (( $# > 0 )); do
+  case "$1" in
+    --data) DATA="$(realpath "$2")"; shift 2 ;;
+    --work) WORK="$(realpath -m "$2")"; shift 2 ;;
+    --out) OUT="$(realpath -m "$2")"; shift 2 ;;
+    --quick) QUICK=(--quick); MQSPN_EPOCHS=1; shift ;;
+    --mqspn-epochs) MQSPN_EPOCHS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) PASS+=("$1"); shift ;;
+  esac
+done
+[[ -f "$DATA/train.txt" ]] || { echo "scripts/train.sh: no training data at $DATA (pass --data DIR)" >&2; exit 2; }
+
 "$ROOT/scripts/setup-training.sh"
-START=$(date +%s)
-cd "$ROOT/training"
+PY="$ROOT/.venv-training/bin/python"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONHASHSEED=0
-nice -n 5 "$ROOT/.venv-training/bin/python" -m gmner.train_all "$@"
+START=$(date +%s)
+STAGED="$WORK/export"
+mkdir -p "$WORK" "$STAGED"
+step () { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+done_mark () { touch "$WORK/.$1.done"; }
+is_done () { [[ -f "$WORK/.$1.done" ]]; }
+
+cd "$ROOT/training"
+if ! is_done main; then
+  step "1/5 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
+  nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
+  done_mark main
+fi
+
+if ! is_done knowledge-dump; then
+  step "2/5 NONE surfaces and the knowledge the service joins"
+  "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
+  (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
+    --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage1/tokenizer.json" --out "$WORK/knowledge.jsonl")
+  done_mark knowledge-dump
+fi
+
+if ! is_done knowledge; then
+  step "3/5 stage 2 with knowledge in its prompts -> $WORK/knowledge"
+  mkdir -p "$WORK/knowledge"
+  cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
+  nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
+    --knowledge-jsonl "$WORK/knowledge.jsonl" "${QUICK[@]}" "${PASS[@]}"
+  done_mark knowledge
+fi
+
+VECTORS=()
+if [[ "$OUT" == "$ROOT/models" ]]; then VECTORS=(--vectors "$ROOT/test/fixtures/mqspn-contract-vectors.staged.json"); fi
+if ! is_done mqspn; then
+  step "4/5 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
+  MAXARGS=()
+  if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
+  nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
+  done_mark mqspn
+fi
+
+step "5/5 replacing $OUT/{stage1,stage2,mqspn}"
+mkdir -p "$OUT"
+for pair in "main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn"; do
+  from="$STAGED/${pair%%:*}"
+  to="$OUT/${pair##*:}"
+  rm -rf "$to.new" && cp -r "$from" "$to.new" && rm -rf "$to" && mv "$to.new" "$to"
+done
+if (( ${#VECTORS[@]} > 0 )); then mv "${VECTORS[1]}" "$ROOT/test/fixtures/mqspn-contract-vectors.json"; fi
 END=$(date +%s)
-echo "scripts/train.sh: total duration $((END - START))s ($(( (END - START) / 60 )) min)"
+echo "scripts/train.sh: total duration $((END - START))s ($(( (END - START) / 60 )) min); models in $OUT; run folders in $WORK"
