@@ -46,6 +46,10 @@ export const ApiConfigSchema = z.object({
   mediaDir: z.string().min(1).optional(),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+  }).strict().prefault({}),
+  /** Prefix of the API's metric names (requests, durations, Elasticsearch errors, process metrics). */
+  metrics: z.object({
+    prefix: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('groundstream_api_')
   }).strict().prefault({})
 }).strict()
 

@@ -5,8 +5,7 @@ export {
   ImageDecodeConfigSchema,
   DetectorConfigSchema,
   OcrConfigSchema,
-  EmbedderConfigSchema,
-  GroundingConfigSchema
+  EmbedderConfigSchema
 } from './config.js'
 export type {
   ImagesConfig,
@@ -14,8 +13,7 @@ export type {
   ImageDecodeConfig,
   DetectorConfig,
   OcrConfig,
-  EmbedderConfig,
-  GroundingConfig
+  EmbedderConfig
 } from './config.js'
 export { createImageStage, candidateQuery, orderBySimilarity } from './stage.js'
 export type { ImageStage, ImageStageDeps, ImageDoneEvent, ImageStageLogger } from './stage.js'
@@ -31,6 +29,3 @@ export type { ImageAnalyser } from './pool.js'
 export { analyseImage, describeImage, selectRegions } from './analyse.js'
 export type { Analysis } from './analyse.js'
 export { classifyAddress, parseAddress, checkAddress, createAllowList } from './address.js'
-// Grounding is a pure function in src/stages (stage 2 calls it); re-exported so
-// the run command finds it beside the stage that produces the regions.
-export { chooseRegion, createRegionGrounder, groundEntity, scoreRegions } from '../stages/grounding.js'

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.js'
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
-import { chooseRegion } from '../../src/stages/grounding.js'
+import { chooseRegion } from '../../src/grounding/index.js'
 import { corruptJpeg, fixture, pngBomb, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from './helpers.js'
 
 function work (id: string, text: string, imageUrls: string[], candidateTexts: string[]): PostWork {
