@@ -32,5 +32,3 @@ export type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery 
 export { linkOptionFromKnowledge, typeFromDescription } from './link-options.js'
 export { squashName } from './sources/catalogue.js'
 export { SHIPPED_CATALOGUE_PATH } from './sources/registry.js'
-export { dumpKnowledge, readConllMentions } from './dump.js'
-export type { DumpOptions, DumpSummary, GoldMention, SplitCoverage } from './dump.js'
