@@ -4,7 +4,7 @@
 // then is null for this batch (and still lands in the cache for the next).
 import { setMaxListeners } from 'node:events'
 import type { Candidate, Knowledge, LinkOption } from '../contracts/index.js'
-import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, loadTokenCounter } from './budget.js'
 import type { TokenCounter } from './budget.js'
@@ -25,7 +25,6 @@ export interface KnowledgeStageDeps {
   redis?: RedisLike
   clock?: Clock
   instrumentation?: KnowledgeInstrumentation
-  stageInstrumentation?: StageInstrumentation
   logger?: KnowledgeLogger
 }
 
@@ -159,15 +158,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
       await cache.init()
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const started = performance.now()
       if (config.enabled) await joinBatch(batch)
       else for (const work of batch) {
         work.knowledge = work.candidates.map(() => null)
         work.links = work.candidates.map(() => [])
       }
-      const durationMs = performance.now() - started
-      for (const work of batch) work.timings.knowledge = durationMs
-      deps.stageInstrumentation?.batchEnd({ stage: 'knowledge', size: batch.length, durationMs })
       return batch
     },
     async close (): Promise<void> {
