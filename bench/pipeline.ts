@@ -23,19 +23,18 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import path from 'node:path'
-import { Client } from '@elastic/elasticsearch'
+import type { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import sharp from 'sharp'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { buildStages } from '../src/cli/run.js'
-import { loadConfig } from '../src/config/index.js'
+import { loadConfig, parseConfig } from '../src/config/index.js'
 import { PostSchema, type PostInput } from '../src/contracts/index.js'
 import { KafkaSource, connectKafkaClients, newPostWork } from '../src/consumers/index.js'
 import { createMetrics } from '../src/metrics/index.js'
 import { NO_EVENTS, Pipeline, sleep, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
 import { ElasticsearchSink, KafkaDeadLetterSink } from '../src/sinks/index.js'
-import { parseConfig } from '../src/config/index.js'
+import { buildStages, createElasticsearchClient, installDefaults } from '../src/service/index.js'
 import { loadBenchPosts, planImages } from './posts.js'
 
 const POSTS = Number(process.env.GS_BENCH_POSTS ?? '1000')
@@ -231,13 +230,13 @@ async function throughKafka (stages: readonly Stage[], sink: Sink, posts: readon
 
 const logger = pino({ level: 'warn' }, pino.destination(2))
 // Images from the loopback hosts are allowed explicitly (the guard refuses loopback otherwise).
-const config = loadConfig({ env: process.env, overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] } } } })
-const built = await buildStages(config, logger, createMetrics({ registry: new Registry() }), null)
+const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] } } } })
+const built = await buildStages(config, { logger, metrics: createMetrics({ registry: new Registry() }) })
 let sink: Sink = new NullSink()
 let client: Client | null = null
 const esUrl = process.env.ELASTICSEARCH_URL
 if (esUrl !== undefined && esUrl !== '') {
-  client = new Client({ node: esUrl, maxRetries: 0 })
+  client = createElasticsearchClient({ url: esUrl, requestTimeoutMs: config.elasticsearch.requestTimeoutMs })
   const esSink = new ElasticsearchSink({ client, index: `gs-bench-${Date.now()}`, models: built.models, retryInitialMs: 100, retryMaxMs: 2000, maxRetries: 0 })
   await esSink.init()
   sink = esSink

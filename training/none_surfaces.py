@@ -1,5 +1,5 @@
 """Writes the surface forms of a run's k-fold NONE examples (stage-1 false positives), one per line,
-for the knowledge dump (`node dist/src/knowledge-cache/dump.js --surfaces FILE`): with them, NONE
+for the knowledge dump (`groundstream knowledge-dump --surfaces FILE`): with them, NONE
 examples get knowledge the way serving gives it, so having knowledge does not reveal the label.
 
     cd training && ../.venv-training/bin/python none_surfaces.py --work runs/X --out ../.cache/knowledge/none-surfaces.txt

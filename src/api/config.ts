@@ -54,7 +54,11 @@ export const ApiConfigSchema = z.object({
   staticDir: z.string().min(1).default('public'),
   /** Local image files served under /media/ (demos, tests); off when absent. */
   mediaDir: z.string().min(1).optional(),
-  log: LogConfigSchema.prefault({})
+  log: LogConfigSchema.prefault({}),
+  /** Prefix of the API's metric names (requests, durations, Elasticsearch errors, process metrics). */
+  metrics: z.object({
+    prefix: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('groundstream_api_')
+  }).strict().prefault({})
 }).strict()
 
 export type ApiConfig = z.infer<typeof ApiConfigSchema>

@@ -99,9 +99,10 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   const limits = config.limits
   const schemas = requestSchemas(limits)
   const registers = [deps.registry]
-  const requests = new Counter({ name: 'groundstream_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'], registers })
-  const duration = new Histogram({ name: 'groundstream_api_request_duration_seconds', help: 'API request duration by route', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })
-  const esErrors = new Counter({ name: 'groundstream_api_elasticsearch_errors_total', help: 'Failed API searches by kind (timeout, connection, http_4xx/5xx, overloaded)', labelNames: ['kind'], registers })
+  const p = config.metrics.prefix
+  const requests = new Counter({ name: `${p}requests_total`, help: 'API requests by route and status', labelNames: ['route', 'status'], registers })
+  const duration = new Histogram({ name: `${p}request_duration_seconds`, help: 'API request duration by route', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })
+  const esErrors = new Counter({ name: `${p}elasticsearch_errors_total`, help: 'Failed API searches by kind (timeout, connection, http_4xx/5xx, overloaded)', labelNames: ['kind'], registers })
   let search: SearchBackend
   if (deps.search !== undefined) {
     search = deps.search

@@ -3,21 +3,13 @@
 // becomes an exit code (2: the command line or config is wrong; 1: something
 // at run time failed) and one line with a hint about what to do next.
 import { readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
+// install.ts directly, not the service's index: `--help` and `--version` must
+// not load ONNX Runtime, kafkajs and the rest of the service.
+import { installPath } from '../service/install.js'
 
-/** The package root: dist/src/cli/common.js is three levels below it. */
-export const INSTALL_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-
-/** Image URLs of the bundled sample posts: a reserved domain mapped to samples/images/ (see samples/README.md). */
-export const SAMPLE_IMAGES_PREFIX = 'https://samples.groundstream.example/images/'
-
-/** A path inside the installation (models/, samples/, public/, openapi/). */
-export function installPath (...parts: string[]): string {
-  return join(INSTALL_ROOT, ...parts)
-}
+export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installPath } from '../service/install.js'
 
 export function packageVersion (): string {
   const pkg = JSON.parse(readFileSync(installPath('package.json'), 'utf8')) as { version?: unknown }

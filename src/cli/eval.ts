@@ -11,26 +11,31 @@ import { sweep, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
 import { formatBrandScores, parseBrandSet, scoreBrandSet, type BrandSetScores } from '../eval/brand-set.js'
 import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
 import { existsSync } from 'node:fs'
-import { createImageStage, createFolderFetcher, createRegionGrounder, ImagesConfigSchema } from '../images/index.js'
-import { createKnowledgeStage, parseKnowledgeConfig } from '../knowledge-cache/index.js'
-import type { Stage } from '../pipeline/types.js'
-import { createTextStages, RecognizerSchema, TextModelsConfigSchema, type Recognizer } from '../stages/index.js'
-import { installPath, intFlag, parseFlags, usageError } from './common.js'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { loadConfig, type AppConfig } from '../config/index.js'
+import { createFolderFetcher } from '../images/index.js'
+import { createMetrics } from '../metrics/index.js'
+import { buildStages, connectKnowledgeRedis, installDefaults, type BuiltStages } from '../service/index.js'
+import { RecognizerSchema, TextModelsConfigSchema } from '../stages/index.js'
+import { intFlag, parseFlags, usageError } from './common.js'
 
-export const USAGE = `usage: groundstream eval [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
+export const USAGE = `usage: groundstream eval [--config FILE] [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--recognizer scanner|mqspn]
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
        groundstream eval --brand-set FILE [--documents FILE | --write-posts FILE]
-                        [--models DIR] [--report FILE]
+                        [--config FILE] [--models DIR] [--recognizer R] [--report FILE]
 
 Scores span detection, MNER (span + type, per type, and for entities unseen in
 the training split) and GMNER (span + type + region) with the same stages the
-service runs.
+service runs, built from the same configuration as \`groundstream run\`
+(--config FILE and GS_* variables; the flags below override it).
 
-  --recognizer who finds and types spans: scanner (stage 1 + stage 2, the
-               default) or mqspn (one set-prediction pass, models/mqspn)
+  --recognizer who finds and types spans: scanner (stage 1 + stage 2) or
+               mqspn (one set-prediction pass, models/mqspn); default: the
+               config's textModels.recognizer (scanner)
   --knowledge  join offline knowledge into stage-2 prompts; auto (default)
                does so when the stage-2 model was trained with knowledge
   --images     folder of the data set's images (<IMGID>.jpg); without it every
@@ -74,8 +79,9 @@ export async function main (argv: string[]): Promise<number> {
   const values = parseFlags(argv, {
     data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
     split: { type: 'string', default: 'dev' },
-    models: { type: 'string', default: installPath('models') },
-    precision: { type: 'string', default: 'int8' },
+    config: { type: 'string' },
+    models: { type: 'string' },
+    precision: { type: 'string' },
     recognizer: { type: 'string' },
     limit: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
@@ -101,16 +107,25 @@ export async function main (argv: string[]): Promise<number> {
     if (raw.trim() === '' || !(value >= 0 && value <= 1)) throw usageError(`--${name} must be a number from 0 to 1, got '${raw}'`)
     return value
   }
-  if (!['int8', 'fp32'].includes(values.precision)) throw usageError(`--precision must be int8 or fp32, got '${values.precision}'`)
+  if (values.precision !== undefined && !['int8', 'fp32'].includes(values.precision)) throw usageError(`--precision must be int8 or fp32, got '${values.precision}'`)
+  // The service's config (file, GS_* variables, installation paths) under the flags.
+  if (values.recognizer !== undefined && !RecognizerSchema.safeParse(values.recognizer).success) throw usageError(`--recognizer must be scanner or mqspn, got '${values.recognizer}'`)
+  const textFlags = {
+    ...(values.models === undefined ? {} : { modelsDir: values.models }),
+    ...(values.precision === undefined ? {} : { precision: values.precision }),
+    ...(values.recognizer === undefined ? {} : { recognizer: values.recognizer })
+  }
+  const load = (overrides: Record<string, unknown>): Readonly<AppConfig> => loadConfig({
+    env: process.env,
+    ...(values.config === undefined ? {} : { file: values.config }),
+    defaults: installDefaults(),
+    overrides
+  })
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096) as number
-  const recognizerFlag = values.recognizer === undefined ? undefined : RecognizerSchema.safeParse(values.recognizer)
-  if (recognizerFlag !== undefined && !recognizerFlag.success) throw usageError(`--recognizer must be scanner or mqspn, got '${values.recognizer ?? ''}'`)
-  const recognizer = recognizerFlag?.data
   if (values['brand-set'] !== undefined) {
     return await evaluateBrandSet(values['brand-set'], {
-      models: values.models,
-      precision: values.precision,
-      ...(recognizer === undefined ? {} : { recognizer }),
+      // Knowledge as the service runs it, no images.
+      config: load({ textModels: textFlags, knowledge: { enabled: true }, images: { enabled: false } }),
       batchSize,
       report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
       ...(values.documents === undefined ? {} : { documents: values.documents }),
@@ -120,35 +135,29 @@ export async function main (argv: string[]): Promise<number> {
   const minSpan = probability('min-span-score', values['min-span-score'])
   const minType = probability('min-type-score', values['min-type-score'])
   const maxNone = probability('max-none-score', values['max-none-score'])
-  const config = TextModelsConfigSchema.parse({
-    modelsDir: values.models,
-    precision: values.precision,
-    ...(recognizer === undefined ? {} : { recognizer }),
+  const textModels = {
+    ...textFlags,
     // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
     tagCandidates: false,
     ...(minSpan === undefined ? {} : { minSpanScore: minSpan }),
     ...(minType === undefined ? {} : { minTypeScore: minType }),
     ...(maxNone === undefined ? {} : { maxNoneScore: maxNone }),
     ...(values.sweep ? { minSpanScore: 0, minTypeScore: 0, maxNoneScore: 1 } : {})
-  })
+  }
   const recorded: RecordedPost[] = []
   const limit = intFlag('limit', values.limit, 1, Number.MAX_SAFE_INTEGER)
   if (!['auto', 'on', 'off'].includes(values.knowledge)) throw usageError(`--knowledge must be auto, on or off, got '${values.knowledge}'`)
   let tweets = await readSplit(values.data, values.split)
   if (limit !== undefined) tweets = tweets.slice(0, limit)
 
-  const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(values.models))
-  const imagesConfig = ImagesConfigSchema.parse({})
-  const ground = createRegionGrounder(imagesConfig.grounding)
-  const stages = await createTextStages(config, { ground })
-  const pipeline: Stage[] = [stages.stage1]
-  if (useKnowledge) pipeline.push(createKnowledgeStage(parseKnowledgeConfig({})))
-  if (values.images !== undefined) pipeline.push(createImageStage(imagesConfig, { fetcher: createFolderFetcher(values.images) }))
-  pipeline.push(stages.stage2)
+  const modelsDir = load({ textModels }).textModels.modelsDir
+  const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(modelsDir))
+  const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined } })
+  const config = serviceConfig.textModels
+  const built = await buildEvalStages(serviceConfig, values.images)
   try {
-    await Promise.all(pipeline.map((stage) => stage.init()))
-    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${stages.models.info.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
-    const result = await runEvaluation(tweets, pipeline, {
+    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${built.modelInfo.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
+    const result = await runEvaluation(tweets, built.stages, {
       batchSize,
       withImages: values.images !== undefined,
       onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) },
@@ -182,7 +191,7 @@ export async function main (argv: string[]): Promise<number> {
       data: values.data,
       split: values.split,
       posts: tweets.length,
-      models: stages.models.info,
+      models: built.modelInfo,
       precision: config.precision,
       scores,
       unseenInTrain: unseen,
@@ -198,14 +207,30 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write(`report written to ${values.report}\n`)
     return 0
   } finally {
-    await Promise.all(pipeline.map((stage) => stage.close()))
+    await built.close()
+  }
+}
+
+/** The service's stages from its config; a data set's images come from a folder, not the network. */
+async function buildEvalStages (config: Readonly<AppConfig>, imagesFolder: string | undefined): Promise<BuiltStages> {
+  const logger = pino({ level: config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
+  const redis = await connectKnowledgeRedis(config.knowledge, logger)
+  try {
+    const built = await buildStages(config, {
+      logger,
+      metrics: createMetrics({ registry: new Registry(), prefix: config.metrics.prefix }),
+      redis,
+      ...(imagesFolder === undefined ? {} : { imageFetcher: createFolderFetcher(imagesFolder) })
+    })
+    return { ...built, close: async () => { await built.close(); redis?.disconnect() } }
+  } catch (error) {
+    redis?.disconnect()
+    throw error
   }
 }
 
 interface BrandSetOptions {
-  models: string
-  precision: string
-  recognizer?: Recognizer
+  config: Readonly<AppConfig>
   batchSize: number
   report: string
   documents?: string
@@ -226,15 +251,12 @@ async function evaluateBrandSet (file: string, options: BrandSetOptions): Promis
   if (options.documents !== undefined) {
     scores = scoreBrandSet(posts, documentsToPredictions(await readFile(options.documents, 'utf8'), options.documents))
   } else {
-    const config = TextModelsConfigSchema.parse({ modelsDir: options.models, precision: options.precision, ...(options.recognizer === undefined ? {} : { recognizer: options.recognizer }) })
-    const stages = await createTextStages(config, { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
-    const pipeline: Stage[] = [stages.stage1, createKnowledgeStage(parseKnowledgeConfig({})), stages.stage2]
+    const built = await buildEvalStages(options.config, undefined)
     try {
-      await Promise.all(pipeline.map((stage) => stage.init()))
-      models = stages.models.info
-      scores = (await runBrandSet(posts, pipeline, options.batchSize)).scores
+      models = built.modelInfo
+      scores = (await runBrandSet(posts, built.stages, options.batchSize)).scores
     } finally {
-      await Promise.all(pipeline.map((stage) => stage.close()))
+      await built.close()
     }
   }
   const mentions = posts.reduce((sum, post) => sum + post.mentions.length, 0)

@@ -9,6 +9,7 @@ const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
   serve: { module: './serve.js', summary: 'serve the search/tracking API and the entity viewer (Elasticsearch, or --from FILE)' },
   eval: { module: './eval.js', summary: 'evaluate the models on a Twitter-GMNER-layout data set' },
+  'knowledge-dump': { module: './knowledge-dump.js', summary: 'write the knowledge joined to a data set\'s gold entities (for retraining stage 2)' },
   help: { module: '', summary: 'show how to use a command: groundstream help <command>' }
 } satisfies Record<string, { module: string, summary: string }>)
 
@@ -17,7 +18,7 @@ type CommandName = keyof typeof COMMANDS
 interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string }
 
 function usage (): string {
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(15)} ${command.summary}`)
   return [
     'usage: groundstream <command> [options]',
     '       groundstream --version',

@@ -2,13 +2,12 @@
 // entity index. Reads GS_API_* and GS_ELASTICSEARCH_* (see docs/users.md);
 // flags override them. SIGTERM/SIGINT close the server (in-flight requests
 // finish), then the Elasticsearch client.
-import { readFileSync } from 'node:fs'
-import { Client } from '@elastic/elasticsearch'
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { EmbeddedSearch, apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
 import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
 import { GroundstreamError } from '../errors/index.js'
+import { createElasticsearchClient } from '../service/index.js'
 import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'
 
 export const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
@@ -71,23 +70,14 @@ export async function main (argv: string[]): Promise<number> {
     }
   })
   const logger = pino({ level: config.log.level }, pino.destination(2))
-  let ca: Buffer | undefined
-  if (config.elasticsearch.caFile !== undefined) {
-    try {
-      ca = readFileSync(config.elasticsearch.caFile)
-    } catch (error) {
-      throw new GroundstreamError('GS_ERR_CONFIG', `cannot read Elasticsearch CA file ${config.elasticsearch.caFile}`, { cause: error })
-    }
-  }
-  const client = new Client({
-    node: config.elasticsearch.url,
-    ...(config.elasticsearch.apiKey === undefined ? {} : { auth: { apiKey: config.elasticsearch.apiKey } }),
-    ...(ca === undefined ? {} : { tls: { ca } }),
-    requestTimeout: config.limits.requestTimeoutMs,
-    maxRetries: 0
+  const client = createElasticsearchClient({
+    url: config.elasticsearch.url,
+    apiKey: config.elasticsearch.apiKey,
+    caFile: config.elasticsearch.caFile,
+    requestTimeoutMs: config.limits.requestTimeoutMs
   })
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
+  collectDefaultMetrics({ register: registry, prefix: config.metrics.prefix })
   if (demo) {
     // Relative image URLs: the page resolves them against whatever host serves it.
     const docs = await loadDemoIndex(client, config.elasticsearch.index, demoDocuments(DEMO_POSTS, '/media', new Date()))
@@ -148,7 +138,7 @@ async function serveFile (file: string, flags: { host: string | undefined, port:
   logger.info({ file, documents: loaded.documents, skipped: loaded.skipped, first: extent.first, last: extent.last }, 'entity documents loaded')
   if (loaded.documents === 0) logger.warn({ file }, 'the file holds no entity documents; run `groundstream run` first')
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'groundstream_api_' })
+  collectDefaultMetrics({ register: registry, prefix: config.metrics.prefix })
   const server = await createApiServer(config, { search, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
   logger.info({ url: server.url, file }, 'search API and viewer listening')
   process.stderr.write(`groundstream serve: ${loaded.documents} entity documents from ${file}; open ${server.url}/\n`)

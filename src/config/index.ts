@@ -36,6 +36,14 @@ export const KafkaConfigSchema = z.object({
   revokeDrainMs: millis(120_000).default(5_000),
   /** Where to start when the group has no committed offset. */
   fromBeginning: z.boolean().default(true),
+  /** Least time between two offset commits of one partition while its batch is in flight. */
+  commitIntervalMs: millis(60_000).default(1_000),
+  /** kafkajs's own retry of broker requests and connections (exponential, capped). */
+  clientRetry: z.object({
+    retries: z.number().int().min(0).max(100).default(8),
+    initialRetryTimeMs: millis(60_000).default(300),
+    maxRetryTimeMs: millis(600_000).default(10_000)
+  }).strict().prefault({}),
   /** TLS to the brokers; sslCaFile (PEM) replaces the system CAs. */
   ssl: z.boolean().default(false),
   sslCaFile: z.string().min(1).optional(),
@@ -116,8 +124,16 @@ export const LogConfigSchema = z.object({
 
 export const ShutdownConfigSchema = z.object({
   /** Whole budget for stop → drain → commit → close; past it the process exits anyway. */
-  timeoutMs: millis(600_000).default(30_000)
-}).strict()
+  timeoutMs: millis(600_000).default(30_000),
+  /** Share of timeoutMs for Kafka partitions to finish their in-flight posts and commit. */
+  consumerDrainShare: z.number().min(0).max(1).default(0.4),
+  /** Share of timeoutMs for the pipeline to drain after the consumer stopped; the rest is for closing. */
+  pipelineDrainShare: z.number().min(0).max(1).default(0.3)
+}).strict().superRefine((value, ctx) => {
+  if (value.consumerDrainShare + value.pipelineDrainShare >= 1) {
+    ctx.addIssue({ code: 'custom', path: ['pipelineDrainShare'], message: 'consumerDrainShare + pipelineDrainShare must be below 1 (the rest is for closing)' })
+  }
+})
 
 export const AppConfigSchema = z.object({
   kafka: KafkaConfigSchema.prefault({}),
@@ -140,6 +156,17 @@ export const AppConfigSchema = z.object({
   }
   if (value.elasticsearch.retryInitialMs > value.elasticsearch.retryMaxMs) {
     ctx.addIssue({ code: 'custom', path: ['elasticsearch', 'retryInitialMs'], message: 'must be <= retryMaxMs' })
+  }
+  if (kafka.clientRetry.initialRetryTimeMs > kafka.clientRetry.maxRetryTimeMs) {
+    ctx.addIssue({ code: 'custom', path: ['kafka', 'clientRetry', 'initialRetryTimeMs'], message: 'must be <= maxRetryTimeMs' })
+  }
+  // A fetch timeout at or past the post's image budget never fires: the budget always cuts first.
+  const images = value.images
+  if (images.enabled && images.fetch.requestTimeoutMs >= images.perPostBudgetMs) {
+    ctx.addIssue({ code: 'custom', path: ['images', 'fetch', 'requestTimeoutMs'], message: `must be below images.perPostBudgetMs (${images.perPostBudgetMs}), or it can never fire` })
+  }
+  if (images.fetch.connectTimeoutMs > images.fetch.requestTimeoutMs) {
+    ctx.addIssue({ code: 'custom', path: ['images', 'fetch', 'connectTimeoutMs'], message: 'must be <= images.fetch.requestTimeoutMs' })
   }
 })
 

@@ -4,13 +4,18 @@
 // allow-list never silently widens or narrows what the service fetches.
 import { z } from 'zod'
 import { parseCidr } from './address.js'
+import { GroundingConfigSchema } from '../grounding/index.js'
 
 const positiveMs = (max: number) => z.number().int().min(1).max(max)
 const probability = z.number().min(0).max(1)
 
 export const ImageFetchConfigSchema = z.object({
-  /** Limit for one fetch, redirects included (connect, headers and body of every hop). */
-  requestTimeoutMs: positiveMs(120_000).default(5_000),
+  /**
+   * Limit for one fetch, redirects included (connect, headers and body of
+   * every hop). Below perPostBudgetMs (the service config checks it), so a
+   * slow host is reported as its own timeout before the post's budget ends.
+   */
+  requestTimeoutMs: positiveMs(120_000).default(2_500),
   connectTimeoutMs: positiveMs(60_000).default(2_000),
   /** Bodies larger than this are aborted mid-stream (and refused up front when Content-Length says so). */
   maxBytes: z.number().int().min(1_024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
@@ -95,15 +100,6 @@ export const EmbedderConfigSchema = z.object({
   modelDir: z.string().min(1).default('models/embedder')
 }).strict()
 
-export const GroundingConfigSchema = z.object({
-  /** Best region score must reach this, else the entity is grounded to None. */
-  threshold: probability.default(0.35),
-  /** Use stage 2's `obj_scores` only once its object head was trained on region labels. */
-  useObjectHead: z.boolean().default(false),
-  /** Weight of the stage-2 object head when it is used. */
-  objHeadWeight: probability.default(0.5)
-}).strict()
-
 /**
  * Image URLs under `urlPrefix` are read from `folder` instead of the network
  * (the bundled samples; a data set's images on disk). Only the URL's last
@@ -150,6 +146,5 @@ export type AnalysisCacheConfig = z.infer<typeof AnalysisCacheConfigSchema>
 export type DetectorConfig = z.infer<typeof DetectorConfigSchema>
 export type OcrConfig = z.infer<typeof OcrConfigSchema>
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>
-export type GroundingConfig = z.infer<typeof GroundingConfigSchema>
 export type ImagesConfig = z.infer<typeof ImagesConfigSchema>
 export type ImageFolder = z.infer<typeof ImageFolderSchema>

@@ -2,35 +2,20 @@
 export {
   ImagesConfigSchema,
   ImageFetchConfigSchema,
-  ImageDecodeConfigSchema,
-  DetectorConfigSchema,
-  OcrConfigSchema,
-  EmbedderConfigSchema,
-  GroundingConfigSchema
+  ImageDecodeConfigSchema
 } from './config.js'
 export type {
-  ImagesConfig,
-  ImageFetchConfig,
-  ImageDecodeConfig,
-  DetectorConfig,
-  OcrConfig,
-  EmbedderConfig,
-  GroundingConfig
+  ImagesConfig
 } from './config.js'
-export { createImageStage, candidateQuery, orderBySimilarity } from './stage.js'
-export type { ImageStage, ImageStageDeps, ImageDoneEvent, ImageStageLogger } from './stage.js'
+export { createImageStage, orderBySimilarity } from './stage.js'
+export type { ImageStage, ImageDoneEvent } from './stage.js'
 export { createImageFetcher, checkUrl } from './fetch.js'
 export { createFolderFetcher, createRoutedFetcher } from './folder-fetcher.js'
-export type { ImageFetcher, FetchOutcome, FetchedImage, Resolver } from './fetch.js'
+export type { ImageFetcher, Resolver } from './fetch.js'
 export { decodeImage } from './decode.js'
-export type { DecodedImage, DecodeOutcome } from './decode.js'
 export { createImageEngine } from './engine.js'
-export type { ImageEngine, RgbImage, EngineConfig } from './engine.js'
+export type { ImageEngine } from './engine.js'
 export { createWorkerPool } from './pool.js'
 export type { ImageAnalyser } from './pool.js'
 export { analyseImage, describeImage, selectRegions } from './analyse.js'
-export type { Analysis } from './analyse.js'
 export { classifyAddress, parseAddress, checkAddress, createAllowList } from './address.js'
-// Grounding is a pure function in src/stages (stage 2 calls it); re-exported so
-// the run command finds it beside the stage that produces the regions.
-export { chooseRegion, createRegionGrounder, groundEntity, scoreRegions } from '../stages/grounding.js'

@@ -8,7 +8,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
-import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
 import { decodeImage } from './decode.js'
@@ -39,7 +39,6 @@ export interface ImageStageDeps {
   /** Defaults to a worker-thread pool running the ONNX models. */
   analyser?: ImageAnalyser
   logger?: ImageStageLogger
-  instrumentation?: StageInstrumentation
   /** Called once per post that had an image, with its outcome (for metrics). */
   onImage?: (event: ImageDoneEvent) => void
 }
@@ -272,11 +271,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       await analyser.init()
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const started = performance.now()
       await Promise.all(batch.map(processPost))
-      const durationMs = performance.now() - started
-      for (const work of batch) work.timings.image = durationMs
-      deps.instrumentation?.batchEnd({ stage: 'image', size: batch.length, durationMs })
       return batch
     },
     async close (): Promise<void> {

@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import { normaliseEntity, normaliseEntityKey, type Candidate, type Knowledge, type LinkOption } from '../contracts/index.js'
-import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, loadTokenCounter } from './budget.js'
 import type { TokenCounter } from './budget.js'
@@ -25,7 +25,6 @@ export interface KnowledgeStageDeps {
   redis?: RedisLike
   clock?: Clock
   instrumentation?: KnowledgeInstrumentation
-  stageInstrumentation?: StageInstrumentation
   logger?: KnowledgeLogger
 }
 
@@ -156,15 +155,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
       await cache.init()
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const started = performance.now()
       if (config.enabled) await joinBatch(batch)
       else for (const work of batch) {
         work.knowledge = work.candidates.map(() => null)
         work.links = work.candidates.map(() => [])
       }
-      const durationMs = performance.now() - started
-      for (const work of batch) work.timings.knowledge = durationMs
-      deps.stageInstrumentation?.batchEnd({ stage: 'knowledge', size: batch.length, durationMs })
       return batch
     },
     async close (): Promise<void> {

@@ -1,6 +1,6 @@
 // The unit of work that flows through the stages. Each stage fills in its own
 // fields and returns the same items, in the same order.
-import type { Candidate, ImageContext, Knowledge, LinkOption, Post, RecognisedEntity } from '../contracts/index.js'
+import type { Candidate, ImageContext, Knowledge, LinkOption, Post, RecognisedEntity, Word } from '../contracts/index.js'
 
 export const STAGE_NAMES = ['stage1', 'knowledge', 'image', 'stage2'] as const
 export type StageName = typeof STAGE_NAMES[number]
@@ -9,6 +9,8 @@ export interface PostWork {
   readonly post: Post
   /** Kafka (or file) coordinates, carried so the consumer can move offsets once indexed. */
   readonly source: SourceCoordinates
+  /** The analysed prefix split into words by stage 1; candidates' word indices point into it, and stage 2 reads it. */
+  words?: Word[]
   candidates: Candidate[]
   /** Aligned with `candidates`: the knowledge joined to each, or null. */
   knowledge: Array<Knowledge | null>
@@ -31,7 +33,7 @@ export interface PostWork {
   analysedChars?: number
   /** The per-post caps that cut something from this post (see limits.ts). */
   truncated?: Array<'chars' | 'candidates' | 'mentions'>
-  /** Milliseconds spent in each stage for this item's batch. */
+  /** Milliseconds spent in each stage for this item's batch, set by the runner (stages do not time themselves). */
   timings: Partial<Record<StageName, number>>
 }
 
@@ -47,7 +49,7 @@ export interface StageBatchEvent {
   durationMs: number
 }
 
-/** Stages report through this; one adapter turns the events into Prometheus metrics. */
+/** The runner reports each stage's batches through this; one adapter turns the events into Prometheus metrics. */
 export interface StageInstrumentation {
   batchEnd (event: StageBatchEvent): void
 }

@@ -1,6 +1,6 @@
 // Public surface of the text-model stages. Nothing else in src/stages is
 // imported from outside the folder.
-import type { Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { Stage } from '../pipeline/types.js'
 import type { TextModelsConfig } from './config.js'
 import { createStage1 } from './stage1.js'
 import { createStage2, type RegionGrounder } from './stage2.js'
@@ -19,7 +19,6 @@ export { chooseLink, decideTagType } from './linking.js'
 
 export interface TextStagesDeps {
   ground: RegionGrounder
-  instrumentation?: StageInstrumentation
   /** Run inference on the calling thread (tools and tests); the service keeps the default worker. */
   inProcess?: boolean
 }
@@ -61,13 +60,13 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
       }
     } satisfies Stage)
   }
-  const stage1 = withRelease(createStage1(models, { recognizer: config.recognizer, minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }, deps.instrumentation))
+  const stage1 = withRelease(createStage1(models, { recognizer: config.recognizer, minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }))
   const stage2 = withRelease(createStage2(models, {
     minTypeScore: config.minTypeScore,
     maxNoneScore: config.maxNoneScore,
     minTagScore: config.minTagScore,
     ambiguousLinkMinScore: config.ambiguousLinkMinScore
-  }, deps.ground, deps.instrumentation))
+  }, deps.ground))
   return {
     stage1,
     stage2,

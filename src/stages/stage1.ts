@@ -1,6 +1,6 @@
 // Stage 1: type-agnostic entity span candidates for each post.
 import type { Candidate, Word } from '../contracts/index.js'
-import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Recognizer } from './config.js'
 import type { TextModels } from './text-engine.js'
 import { splitWords } from './words.js'
@@ -42,7 +42,7 @@ async function findSpans (models: TextModels, options: Stage1Options, words: str
   return (await models.detectSpans(requests)).map((result) => result.spans.filter((span) => span.score >= options.minSpanScore))
 }
 
-export function createStage1 (models: TextModels, options: Stage1Options, instrumentation?: StageInstrumentation): Stage {
+export function createStage1 (models: TextModels, options: Stage1Options): Stage {
   const tags = options.tagCandidates === true
   let segmenter: WordSegmenter | null = options.segmenter ?? null
   return Object.freeze({
@@ -51,20 +51,18 @@ export function createStage1 (models: TextModels, options: Stage1Options, instru
       if (tags && segmenter === null) segmenter = await loadWordSegmenter()
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const started = performance.now()
       // Only the analysed prefix (pipeline limits) is read, so a long post costs no more than its cap.
       const words = batch.map((work) => splitWords(work.post.text.slice(0, work.analysedChars)))
       const found = await findSpans(models, options, words.map((postWords) => postWords.map((word) => word.text)))
       batch.forEach((work, i) => {
         const postWords = words[i] as Word[]
+        // Stage 2 reads the same words (sentence window, entity words) instead of splitting again.
+        work.words = postWords
         const spans = found[i] ?? []
         const modelCandidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
         work.candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
         work.knowledge = work.candidates.map(() => null)
       })
-      const durationMs = performance.now() - started
-      for (const work of batch) work.timings.stage1 = durationMs
-      instrumentation?.batchEnd({ stage: 'stage1', size: batch.length, durationMs })
       return batch
     },
     async close () {}

@@ -2,7 +2,7 @@
 // ground it to a region of the post's image (or None).
 import { STAGE2_LABELS, type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
 import { argmax } from './decoding.js'
-import type { PostWork, Stage, StageInstrumentation } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/types.js'
 import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
@@ -57,18 +57,18 @@ export function promptRegionIndices (image: ImageContext, order: readonly number
   return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }
 
-export function createStage2 (models: TextModels, options: Stage2Options, ground: RegionGrounder, instrumentation?: StageInstrumentation): Stage {
+export function createStage2 (models: TextModels, options: Stage2Options, ground: RegionGrounder): Stage {
   return Object.freeze({
     name: 'stage2' as const,
     async init () {},
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const started = performance.now()
       const requests: TypeRequest[] = []
       const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
       // Candidates the set recogniser already typed skip the prompt model.
       const typed: Array<{ owner: typeof owners[number], result: TypeResult }> = []
       for (const work of batch) {
-        const words = splitWords(work.post.text.slice(0, work.analysedChars))
+        // Stage 1's words; split here only when stage 2 runs without it (tools, tests).
+        const words = work.words ?? splitWords(work.post.text.slice(0, work.analysedChars))
         work.candidates.forEach((candidate, i) => {
           const knowledge = work.knowledge[i] ?? null
           const indices = promptRegionIndices(work.image, work.regionOrder?.[i])
@@ -121,9 +121,6 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         }
         owner.work.entities.push(entity)
       }
-      const durationMs = performance.now() - started
-      for (const work of batch) work.timings.stage2 = durationMs
-      instrumentation?.batchEnd({ stage: 'stage2', size: batch.length, durationMs })
       return batch
     },
     async close () {}

@@ -2,7 +2,8 @@
 // last post) with the whole-run rate beside it, and startup on its own line.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { formatSummary, type RunSummary } from '../../src/cli/run.js'
+import { formatSummary } from '../../src/cli/summary.js'
+import type { RunSummary } from '../../src/service/index.js'
 
 const summary: RunSummary = {
   mode: 'file',

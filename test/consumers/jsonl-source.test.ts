@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { runService } from '../../src/cli/run.js'
+import { runService } from '../../src/service/index.js'
 import { parseConfig } from '../../src/config/index.js'
 import { fakeStages, makePost } from '../pipeline/fakes.js'
 

@@ -1,24 +1,17 @@
-// Knowledge for the knowledge-aware stage-2 retrain: reads the Twitter-GMNER
-// CoNLL splits, takes every gold entity surface form and writes the knowledge
-// the serving cache would join to it, through the same cache code path and the
+// Knowledge for the knowledge-aware stage-2 retrain (`groundstream
+// knowledge-dump`): reads the Twitter-GMNER CoNLL splits with the eval
+// reader, takes every gold entity surface form and writes the knowledge the
+// serving cache would join to it, through the same cache code path and the
 // same offline sources, so train and serve prompts agree.
-//
-//   node dist/src/knowledge-cache/dump.js --data ../shared/data/twitter-gmner \
-//     --out .cache/knowledge/gmner.jsonl [--splits train,dev] [--catalogue FILE]
-//     [--sources catalogue,countries,wordnet,cities] [--tokenizer models/stage1/tokenizer.json]
-//     [--surfaces FILE]   (more surface forms, one per line: stage-1 false positives)
 //
 // Output lines: {"key","surface","text","source","canonicalId","title"}; one per
 // distinct surface form. Tweets are never written out, only entity strings.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
-import { GroundstreamError, errorMessage } from '../errors/index.js'
-import { approximateTokenCounter, loadTokenCounter } from './budget.js'
-import { createKnowledgeCache } from './cache.js'
-import { parseKnowledgeConfig } from './config.js'
+import { GroundstreamError } from '../errors/index.js'
 import { normaliseEntityKey } from '../contracts/index.js'
-import { createSources } from './sources/registry.js'
+import { approximateTokenCounter, createKnowledgeCache, createSources, loadTokenCounter, parseKnowledgeConfig } from '../knowledge-cache/index.js'
+import { bioToSpans, parseConll } from './dataset.js'
 
 export interface GoldMention {
   split: string
@@ -26,41 +19,13 @@ export interface GoldMention {
   type: string
 }
 
-/** Entity surface forms of a CoNLL split: `IMGID:` starts a tweet, `token<TAB>BIO`, blank line ends it. */
+/** Entity surface forms of a CoNLL split (the eval reader's spans): words joined by spaces, an orphan I- starts a span. */
 export function readConllMentions (text: string, split: string): GoldMention[] {
-  const mentions: GoldMention[] = []
-  let words: string[] = []
-  let type = ''
-  const flush = (): void => {
-    if (words.length > 0) mentions.push({ split, surface: words.join(' '), type })
-    words = []
-    type = ''
-  }
-  for (const line of text.split('\n')) {
-    if (line.startsWith('IMGID:') || line.trim().length === 0) {
-      flush()
-      continue
-    }
-    const tab = line.lastIndexOf('\t')
-    const token = tab < 0 ? line : line.slice(0, tab)
-    const tag = tab < 0 ? 'O' : line.slice(tab + 1).trim()
-    if (tag.startsWith('B-')) {
-      flush()
-      words = [token]
-      type = tag.slice(2)
-    } else if (tag.startsWith('I-') && words.length > 0 && tag.slice(2) === type) {
-      words.push(token)
-    } else if (tag.startsWith('I-')) {
-      // An I- without its B- starts a span, as the stage-1 decoder repairs it.
-      flush()
-      words = [token]
-      type = tag.slice(2)
-    } else {
-      flush()
-    }
-  }
-  flush()
-  return mentions
+  return parseConll(text, split).flatMap((tweet) => bioToSpans(tweet.tags).map((span) => ({
+    split,
+    surface: tweet.words.slice(span.wordStart, span.wordEnd).join(' '),
+    type: span.type
+  })))
 }
 
 interface Coverage {
@@ -183,40 +148,4 @@ export async function dumpKnowledge (options: DumpOptions): Promise<DumpSummary>
       byType: Object.fromEntries(Object.entries(coverage.byType).map(([type, tally]) => [type, `${tally.covered}/${tally.mentions} (${percent(tally.covered, tally.mentions)}%)`]))
     }]))
   }
-}
-
-async function main (argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: '../shared/data/twitter-gmner' },
-      out: { type: 'string', default: '.cache/knowledge/gmner.jsonl' },
-      splits: { type: 'string', default: 'train,dev' },
-      catalogue: { type: 'string' },
-      sources: { type: 'string' },
-      tokenizer: { type: 'string' },
-      surfaces: { type: 'string' }
-    }
-  })
-  const extraSurfaces = values.surfaces === undefined
-    ? undefined
-    : (await readFile(values.surfaces, 'utf8')).split('\n').map((line) => line.trim()).filter((line) => line.length > 0)
-  const sources = values.sources?.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
-  const summary = await dumpKnowledge({
-    data: values.data,
-    out: values.out,
-    splits: values.splits.split(',').map((split) => split.trim()).filter((split) => split.length > 0),
-    ...(sources === undefined ? {} : { sources }),
-    ...(values.catalogue === undefined ? {} : { cataloguePath: values.catalogue }),
-    ...(values.tokenizer === undefined ? {} : { tokenizerPath: values.tokenizer }),
-    ...(extraSurfaces === undefined ? {} : { extraSurfaces })
-  })
-  process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
-}
-
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`knowledge dump failed: ${errorMessage(error)}\n`)
-    process.exitCode = 1
-  })
 }

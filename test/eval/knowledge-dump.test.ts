@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import { dumpKnowledge, readConllMentions } from '../../src/knowledge-cache/index.js'
+import { spawnSync } from 'node:child_process'
+import { dumpKnowledge, readConllMentions } from '../../src/eval/knowledge-dump.js'
 
 const CONLL = new URL('../../../test/fixtures/knowledge/conll/', import.meta.url).pathname
 const CATALOGUE = new URL('../../../data/catalogue.example.jsonl', import.meta.url).pathname
@@ -51,6 +52,24 @@ test('extra surfaces (stage-1 false positives) are dumped after the gold ones an
     assert.equal(summary.coverage.extra?.mentions, 3)
     assert.equal(summary.coverage.extra?.covered, 2)
     assert.match(lines.find((line) => line.surface === 'France')?.text ?? '', /country/i)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('`groundstream knowledge-dump` writes the dump and prints its summary; a wrong flag is a usage error', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gs-kc-dump-cli-'))
+  try {
+    const main = new URL('../../src/cli/main.js', import.meta.url).pathname
+    const out = path.join(dir, 'k.jsonl')
+    const run = spawnSync(process.execPath, [main, 'knowledge-dump', '--data', CONLL, '--splits', 'train', '--sources', 'countries', '--out', out], { encoding: 'utf8', timeout: 120_000 })
+    assert.equal(run.status, 0, run.stderr)
+    const summary = JSON.parse(run.stdout) as { surfaces: number, coverage: Record<string, { mentions: number }> }
+    assert.equal(summary.coverage.train?.mentions, 8)
+    assert.equal((await readFile(out, 'utf8')).trim().split('\n').length, summary.surfaces)
+    const wrong = spawnSync(process.execPath, [main, 'knowledge-dump', '--no-such-flag'], { encoding: 'utf8', timeout: 60_000 })
+    assert.equal(wrong.status, 2)
+    assert.match(wrong.stderr, /knowledge-dump: .*no-such-flag.*\[GS_ERR_USAGE\]/)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -1,0 +1,73 @@
+// The service's composition root: one way to build and run groundstream from
+// a parsed config, used by `run`, `eval`, `serve` and the benchmarks. Every
+// client is made here (clients.ts) and passed down; stages are chosen in one
+// place (build-stages.ts); start.ts wires the pipeline and pairs each step
+// with its close; run-file.ts and run-kafka.ts drive the two modes.
+import { open } from 'node:fs/promises'
+import { pino } from 'pino'
+import type { AppConfig } from '../config/index.js'
+import { wrapError } from '../errors/index.js'
+import { runFile, type FileRunResult } from './run-file.js'
+import { runKafka } from './run-kafka.js'
+import { startService, type ServiceDeps } from './start.js'
+import type { RunSummary } from './summary.js'
+
+export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
+export { connectKnowledgeRedis, createElasticsearchClient, createKafka, kafkaSecurity, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
+export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
+export { startService, type ServiceDeps, type StartedService } from './start.js'
+export { SummaryCollector, countingSink, type BoxedExample, type RunSummary, type StageSummary } from './summary.js'
+
+async function assertReadable (path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r')
+    await handle.close()
+  } catch (error) {
+    throw wrapError('GS_ERR_CONFIG', `cannot read input ${path}`, error)
+  }
+}
+
+/** Runs the service until the input ends (file mode) or a signal arrives (Kafka mode). */
+export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps = {}): Promise<RunSummary> {
+  const started = performance.now()
+  const logger = deps.logger ?? pino({ level: config.log.level }, pino.destination(2))
+  const mode: RunSummary['mode'] = config.kafka.brokers.length > 0 ? 'kafka' : 'file'
+  // File mode: the input must be readable before any output file is touched.
+  if (mode === 'file') await assertReadable(config.files.input)
+  const service = await startService(config, logger, deps, started)
+  let exitCode: number
+  let fileRun: FileRunResult | undefined
+  try {
+    if (mode === 'file') {
+      fileRun = await runFile(service, config, deps)
+      exitCode = fileRun.exitCode
+    } else {
+      exitCode = (await runKafka(service, config, deps)).exitCode
+    }
+  } finally {
+    await service.close()
+  }
+  const { collector, sinkKind } = service
+  const committed = fileRun?.committed ?? true
+  return {
+    mode,
+    sink: sinkKind,
+    elapsedMs: performance.now() - started,
+    startupMs: service.startupMs,
+    processingMs: collector.postsDone === 0 ? 0 : collector.lastDoneAt - collector.firstBatchAt,
+    ...(fileRun === undefined ? {} : { source: fileRun.source }),
+    postsDone: collector.postsDone,
+    documents: collector.documents,
+    deadLetters: collector.deadLetters,
+    batches: collector.batches,
+    stages: collector.stages,
+    sinkStats: collector.sink,
+    pipelineLatencyMs: collector.latency(),
+    images: collector.images,
+    boxed: collector.boxed,
+    ...(sinkKind === 'jsonl' && committed ? { output: config.files.output } : {}),
+    ...(mode === 'file' ? { deadLetterFile: config.files.deadLetters } : {}),
+    ...(sinkKind === 'elasticsearch' ? { index: config.elasticsearch.index } : {}),
+    exitCode
+  }
+}
