@@ -23,7 +23,7 @@ DATA="$ROOT/../shared/data/twitter-gmner"
 WORK="$ROOT/training/runs/train-$(date +%Y%m%d)"
 OUT="$ROOT/models"
 QUICK=()
-MQSPN_EPOCHS=3
+MQSPN_EPOCHS=6
 PASS=()
 while (( $# > 0 )); do
   case "$1" in

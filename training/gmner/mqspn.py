@@ -445,7 +445,7 @@ def main(argv=None) -> None:
     ap.add_argument("--data", default=str(D.DEFAULT_DATA_DIR))
     ap.add_argument("--work", required=True, help="checkpoint/log folder; a run resumes from it")
     ap.add_argument("--out", required=True, help="model folder to write (model.int8.onnx, tokenizer, manifest)")
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5, help="encoder learning rate")
     ap.add_argument("--lr-head", type=float, default=5e-4, help="queries, fusion and heads")
@@ -474,6 +474,7 @@ def main(argv=None) -> None:
     log(f"train {len(tr)} posts / {sum(len(f['gold']) for f in tr)} entities; dev {len(dv)}")
     if args.export_only:
         st = torch.load(work / "mqspn_ckpt.pt", weights_only=False)
+        args.epochs = st["epoch"]  # the manifest records what was trained, not this invocation's default
         model = MQSPNModel()
         model.load_state_dict(st["model"])
         model.eval()
