@@ -18,7 +18,12 @@
 //   eval "$(scripts/services.sh env)"; npm run bench:pipeline
 //   (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink; KAFKA_BROKERS set: the text row also goes through Kafka)
 //   GS_BENCH_POSTS=1000 GS_BENCH_REPEATS=3 GS_BENCH_BATCH=32 GS_BENCH_WAIT_MS=20 GS_BENCH_ROWS=text,mixed,slow npm run bench:pipeline
-import { mkdirSync, writeFileSync } from 'node:fs'
+//
+// Recognisers: the rows run the configured one (textModels.recognizer,
+// SCANNER by default). When models/mqspn exists the text-only row is also run
+// with the MQSPN set recogniser, interleaved with the others
+// (GS_BENCH_RECOGNIZERS=scanner to leave it out).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg } from 'node:os'
@@ -232,6 +237,12 @@ const logger = pino({ level: 'warn' }, pino.destination(2))
 // Images from the loopback hosts are allowed explicitly (the guard refuses loopback otherwise).
 const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] } } } })
 const built = await buildStages(config, { logger, metrics: createMetrics({ registry: new Registry() }) })
+const otherRecognizer = config.textModels.recognizer === 'scanner' ? 'mqspn' : 'scanner'
+const recognizers = (process.env.GS_BENCH_RECOGNIZERS ?? `${config.textModels.recognizer},${otherRecognizer}`).split(',')
+// The other recogniser, for the text-only row (no image stage: the row has no images).
+const other = recognizers.includes(otherRecognizer) && ROWS.has('text') && existsSync(path.join(config.textModels.modelsDir, 'mqspn', 'manifest.json'))
+  ? await buildStages(loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { recognizer: otherRecognizer }, images: { enabled: false } } }), { logger, metrics: createMetrics({ registry: new Registry() }) })
+  : null
 let sink: Sink = new NullSink()
 let client: Client | null = null
 const esUrl = process.env.ELASTICSEARCH_URL
@@ -252,11 +263,13 @@ process.stderr.write(`bench: ${loadLine()}; ${loaded.source}; ${POSTS} posts per
 
 // Warm-up: sessions, worker, tokenizer caches, image workers.
 await modelOnly(built.stages, textPosts.slice(0, 64))
+if (other !== null) await modelOnly(other.stages, textPosts.slice(0, 64))
 if (ROWS.has('mixed') || ROWS.has('slow')) await modelOnly(built.stages, (await withImages(textPosts.slice(0, 64), 99, fast, null)).posts)
 
 interface Sample { model: RunResult[], pipeline: RunResult[], kafka: RunResult[], imagePostsPerSecond: number[], mix?: Mix }
-const samples: Record<'text' | 'mixed' | 'slow', Sample> = {
+const samples: Record<'text' | 'other' | 'mixed' | 'slow', Sample> = {
   text: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] },
+  other: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] },
   mixed: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] },
   slow: { model: [], pipeline: [], kafka: [], imagePostsPerSecond: [] }
 }
@@ -266,6 +279,10 @@ for (let rep = 0; rep < REPEATS; rep++) {
     samples.text.model.push(await modelOnly(built.stages, textPosts))
     samples.text.pipeline.push(await pipelined(built.stages, sink, textPosts))
     if (viaKafka) samples.text.kafka.push(await throughKafka(built.stages, sink, textPosts.map((p) => ({ ...p, id: `${p.id}-k${rep}` })), rep))
+    if (other !== null) {
+      samples.other.model.push(await modelOnly(other.stages, textPosts))
+      samples.other.pipeline.push(await pipelined(other.stages, sink, textPosts.map((p) => ({ ...p, id: `${p.id}-r${rep}` }))))
+    }
   }
   if (ROWS.has('mixed')) {
     const forModel = await withImages(textPosts, rep * 3, fast, null)
@@ -302,7 +319,7 @@ for (const [name, sample] of Object.entries(samples)) {
   const base = name === 'slow' ? mixedPipeline : modelRun
   const ratio = base === null ? Number.NaN : pipelineRun.postsPerSecond / base.postsPerSecond
   const imageRate = sample.imagePostsPerSecond.length > 0 ? median(sample.imagePostsPerSecond).toFixed(1) : '-'
-  const label = name === 'text' ? 'text only' : name === 'mixed' ? `mixed firehose (${sample.mix?.withImage ?? 0} with images, ${sample.mix?.repeats ?? 0} repeats)` : `slow host (${sample.mix?.slow ?? 0} posts' images at 1 byte/s; ratio vs all-fast mix)`
+  const label = name === 'text' ? `text only (${config.textModels.recognizer})` : name === 'other' ? `text only (${otherRecognizer})` : name === 'mixed' ? `mixed firehose (${sample.mix?.withImage ?? 0} with images, ${sample.mix?.repeats ?? 0} repeats)` : `slow host (${sample.mix?.slow ?? 0} posts' images at 1 byte/s; ratio vs all-fast mix)`
   lines.push(`| ${label} | ${modelRun === null ? '-' : `${modelRun.postsPerSecond.toFixed(1)} (${ms(modelRun.p50)} / ${ms(modelRun.p99)})`} | ${pipelineRun.postsPerSecond.toFixed(1)} (${ms(pipelineRun.p50)} / ${ms(pipelineRun.p99)}) | ${ratio.toFixed(2)} | ${imageRate} |`)
   if (sample.kafka.length > 0) {
     const kafkaRun = pick(sample.kafka)
@@ -316,8 +333,9 @@ if (imageStage?.sources !== undefined) lines.push('', `image stage, all runs: ${
 else if (imageStage?.stats !== undefined) lines.push('', `image stage, all runs: statuses ${JSON.stringify(imageStage.stats())}`)
 process.stdout.write(`\nPipeline benchmark (${loaded.source}; ${POSTS} posts/run, median of ${REPEATS}; batch ${BATCH}/${WAIT_MS} ms; ${loadLine()}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
 mkdirSync('reports', { recursive: true })
-writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, rows: report }, null, 2))
+writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, recognizers: { rows: config.textModels.recognizer, other: other === null ? null : otherRecognizer }, rows: report }, null, 2))
 await fast.close()
 await slowHost.close()
 await built.close()
+await other?.close()
 await client?.close()
