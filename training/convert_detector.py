@@ -24,12 +24,12 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -38,9 +38,9 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 # oneDNN's fast kernels drift ~1e-3 from exact float32; the reference must be exact.
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
-import tensorflow as tf  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
-from tensorflow.core.framework import graph_pb2, node_def_pb2  # noqa: E402
+import tensorflow as tf
+from google.protobuf import json_format
+from tensorflow.core.framework import graph_pb2, node_def_pb2
 
 INPUT = "tower_0/images"
 # The heads only: the graph's own decoding (peak pick, top-100) reshapes with a
@@ -71,7 +71,7 @@ def decode_weights(manifest: list, base_dir: str) -> dict[str, np.ndarray]:
     """Reads the TFJS weight shards: one flat buffer, weights back to back in manifest order."""
     out: dict[str, np.ndarray] = {}
     for group in manifest:
-        buf = b"".join(open(os.path.join(base_dir, p), "rb").read() for p in group["paths"])
+        buf = b"".join(Path(base_dir, p).read_bytes() for p in group["paths"])
         offset = 0
         for spec in group["weights"]:
             shape = [int(d) for d in spec["shape"]]
@@ -214,7 +214,7 @@ def main() -> int:
     for i in range(batch.shape[0]):
         ref = run_tf(graph_def, batch[i:i + 1])
         reference_detections.append(ref[0][0].tolist())
-        for name, r in zip(FULL_OUTPUTS[1:], ref[1:]):
+        for name, r in zip(FULL_OUTPUTS[1:], ref[1:], strict=True):
             o = got_all[onnx_names.index(name + ":0")][i:i + 1]
             key = name.split("/")[-1]
             diffs[key] = max(diffs.get(key, 0.0), float(np.max(np.abs(r - o))))
@@ -223,7 +223,8 @@ def main() -> int:
     # decoder is tested against them (test/images/centernet.test.ts).
     with open(os.path.join(args.out, "reference-detections.json"), "w", encoding="utf-8") as f:
         names = sorted(n for n in os.listdir(args.images) if n.lower().endswith((".jpg", ".jpeg", ".png"))) if args.images else []
-        json.dump({"images": names, "note": "TF graph tower_0/detections, rows x1,y1,x2,y2,score,class (input pixels, stretched 512x512 input as load_images makes it)",
+        note = "TF graph tower_0/detections, rows x1,y1,x2,y2,score,class (input pixels, stretched 512x512 input as load_images makes it)"
+        json.dump({"images": names, "note": note,
                    "detections": {n: [[round(v, 4) for v in row] for row in reference_detections[i] if row[4] >= 0.1] for i, n in enumerate(names)}}, f)
         f.write("\n")
 

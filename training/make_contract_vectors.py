@@ -20,9 +20,9 @@ from gmner.shapes import word_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Python port of WORD_PATTERN in src/stages/words.ts
+# Python port of WORD_PATTERN in src/stages/words.ts (U+2019, the typographic apostrophe, is meant)
 WORD_PATTERN = regex.compile(
-    r"(?:https?://|www\.)[^\s]+|[#@][\p{L}\p{N}\p{M}_]+|[\p{L}\p{N}\p{M}_]+(?:['’][\p{L}\p{M}]+)*"
+    r"(?:https?://|www\.)[^\s]+|[#@][\p{L}\p{N}\p{M}_]+|[\p{L}\p{N}\p{M}_]+(?:['’][\p{L}\p{M}]+)*"  # noqa: RUF001
     r"|\p{Extended_Pictographic}(?:\u200d\p{Extended_Pictographic}|[\ufe0f\U0001f3fb-\U0001f3ff])*|[^\s]")
 
 LONG = ("The Northern Valley Rowing Association held its spring regatta on the river near Kelmsford , and crews "
@@ -108,7 +108,7 @@ def main():
     spans_int8 = [windowed_spans(s1_int8, wt, ws, m1["max_length"]) for ws in word_lists]
 
     sentences = []
-    for si, (text, words) in enumerate(zip(SENTENCES, word_lists)):
+    for si, (text, words) in enumerate(zip(SENTENCES, word_lists, strict=True)):
         enc = encode_stage1(wt, words, m1["max_length"])
         sentences.append({
             "id": f"s{si}",
@@ -145,24 +145,24 @@ def main():
     tl, osc = stage2_run(s2_int8, wt, [{"entity_words": p["entity_words"], "sentence_words": word_lists[p["sentence"]],
                                          "knowledge": p.get("knowledge"), "image_text": p.get("image_text"),
                                          "objects": p.get("objects")} for p in prompt_cases], batch_size=1)
-    for p, t, o in zip(prompt_cases, tl, osc):
+    for p, t, o in zip(prompt_cases, tl, osc, strict=True):
         n = sum(1 for i in p["obj_index"] if i)
         p["int8"] = {"type_logits": r6(t), "type": m2["labels"][int(np.argmax(t))], "obj_scores": r6(o[:n])}
 
     # end-to-end predictions of the int8 exports (stage-2 on stage-1 spans, no knowledge / image)
     cands, owners = [], []
-    for si, (words, sp) in enumerate(zip(word_lists, spans_int8)):
+    for si, (words, sp) in enumerate(zip(word_lists, spans_int8, strict=True)):
         for s, e, _ in sp:
             cands.append({"entity_words": words[s:e], "sentence_words": words})
             owners.append((si, s, e))
     tl, _ = stage2_run(s2_int8, wt, cands, batch_size=1) if cands else (np.zeros((0, 5)), None)
     by_sentence = {i: [] for i in range(len(SENTENCES))}
-    for (si, s, e), t in zip(owners, tl):
+    for (si, s, e), t in zip(owners, tl, strict=True):
         p = softmax(t)
         by_sentence[si].append({"start": s, "end": e, "text": " ".join(word_lists[si][s:e]),
                                 "type": m2["labels"][int(np.argmax(t))], "type_prob": round(float(p.max()), 6),
                                 "type_logits": r6(t)})
-    for si, (sp, sent) in enumerate(zip(spans_int8, sentences)):
+    for si, (sp, sent) in enumerate(zip(spans_int8, sentences, strict=True)):
         sent["int8_prediction"] = {
             "spans": [{"start": s, "end": e, "score": round(float(sc), 6)} for s, e, sc in sp],
             "entities": by_sentence[si],

@@ -2,7 +2,7 @@
 // real Elasticsearch (a fixture index built with the sink's own template and
 // document functions) and the embedded SQLite store of `serve --from`. Every
 // behaviour test runs against each, so the two stay equal.
-import { after, before, describe, test, type TestContext } from 'node:test'
+import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -25,7 +25,7 @@ const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
 for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
   let harness: Harness | null = null
 
-  before(async () => {
+  beforeAll(async () => {
     if (backend === 'embedded') harness = await startEmbeddedHarness()
     else {
       const url = elasticsearchUrl()
@@ -33,7 +33,7 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     }
   })
 
-  after(async () => {
+  afterAll(async () => {
     await harness?.close()
   })
 

@@ -3,7 +3,7 @@
 // when the request fails before it reaches a route (over-long URL, bad
 // percent-encoding, bytes that are not UTF-8, 431); and the date fixes: a
 // plain date is that UTC day, from after to is a 400.
-import { after, before, test, type TestContext } from 'node:test'
+import { afterAll, beforeAll, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { elasticsearchUrl } from './fixtures.js'
@@ -11,12 +11,12 @@ import { requireElasticsearch, startHarness, type Harness } from './harness.js'
 
 let harness: Harness | null = null
 
-before(async () => {
+beforeAll(async () => {
   const url = elasticsearchUrl()
   if (url !== null) harness = await startHarness(url)
 })
 
-after(async () => {
+afterAll(async () => {
   await harness?.close()
 })
 

@@ -3,7 +3,7 @@
 // scripts/services.sh env; without it those tests skip locally and fail under
 // CI), or the embedded SQLite store loaded from a JSONL file as
 // `serve --from` does. The same tests run against both.
-import type { TestContext } from 'node:test'
+import type { TestContext } from 'vitest'
 import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
 import { writeFileSync } from 'node:fs'

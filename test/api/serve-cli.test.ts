@@ -1,12 +1,12 @@
 // `groundstream serve --demo` as a process: it indexes the demo posts into the
 // real Elasticsearch, serves the API, the viewer and the demo images, and
 // exits 0 on SIGTERM.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Client } from '@elastic/elasticsearch'
-import { repoPath } from '../deploy/helpers.js'
+import { builtCli, repoPath } from '../support/paths.js'
 import { dropFixtureIndex } from './fixtures.js'
 import { requireElasticsearch } from './harness.js'
 
@@ -14,7 +14,7 @@ test('serve --demo indexes the demo, answers, and shuts down cleanly on SIGTERM'
   const url = requireElasticsearch(t)
   if (url === null) return
   const index = `gs-serve-demo-${process.pid}`
-  const child = spawn(process.execPath, [repoPath('dist/src/cli/main.js'), 'serve', '--demo', '--port', '0', '--index', index, '--elasticsearch', url], {
+  const child = spawn(process.execPath, [builtCli(), 'serve', '--demo', '--port', '0', '--index', index, '--elasticsearch', url], {
     cwd: repoPath(), env: { ...process.env, GS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe']
   })
   const client = new Client({ node: url })
@@ -62,7 +62,7 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
   writeFileSync(file, docs.map((doc) => JSON.stringify(doc)).join('\n') + '\n')
   const env: Record<string, string | undefined> = { ...process.env, GS_LOG_LEVEL: 'info' }
   for (const key of ['GS_ELASTICSEARCH_URL', 'ELASTICSEARCH_URL', 'GS_API_MEDIA_DIR']) delete env[key]
-  const child = spawn(process.execPath, [repoPath('dist/src/cli/main.js'), 'serve', '--from', file, '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [builtCli(), 'serve', '--from', file, '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] })
   try {
     let stderr = ''
     const base = await new Promise<string>((resolve, reject) => {
@@ -105,7 +105,7 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
 
 test('serve --from a missing file is a usage error: exit 2, one line', async () => {
   const { spawnSync } = await import('node:child_process')
-  const result = spawnSync(process.execPath, [repoPath('dist/src/cli/main.js'), 'serve', '--from', '/no/such/entities.jsonl', '--port', '0'], { encoding: 'utf8', timeout: 30_000 })
+  const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', '/no/such/entities.jsonl', '--port', '0'], { encoding: 'utf8', timeout: 30_000 })
   assert.equal(result.status, 2)
   assert.match(result.stderr, /cannot read entity documents from \/no\/such\/entities\.jsonl/)
   assert.equal(result.stderr.trimEnd().split('\n').length, 1)

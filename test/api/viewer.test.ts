@@ -6,7 +6,7 @@
 // image), and each panel works: filters, search, date range, timeline chart,
 // entity card, mentioned-together-with, watchlist, trending, export, links.
 // GS_SCREENSHOT_DIR=docs/screenshots keeps the screenshots for the docs.
-import { after, before, test, type TestContext } from 'node:test'
+import { afterAll, beforeAll, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,7 +23,7 @@ let context: BrowserContext | null = null
 let profile: string | null = null
 const screenshots = process.env.GS_SCREENSHOT_DIR === undefined ? mkdtempSync(join(tmpdir(), 'gs-shots-')) : resolve(ROOT, process.env.GS_SCREENSHOT_DIR)
 
-before(async () => {
+beforeAll(async () => {
   const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
   // A missing browser is reported by each test (skip locally, fail under CI).
   if (!existsSync(executable)) return
@@ -38,7 +38,7 @@ before(async () => {
   })
 })
 
-after(async () => {
+afterAll(async () => {
   await context?.close()
   await harness?.close()
   if (profile !== null) rmSync(profile, { recursive: true, force: true })
@@ -54,7 +54,7 @@ async function openViewer (t: TestContext, query = ''): Promise<Page | null> {
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(error.message))
   page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()) })
-  t.after(async () => {
+  t.onTestFinished(async () => {
     await page.close()
     assert.deepEqual(problems, [], 'no script errors in the page')
   })

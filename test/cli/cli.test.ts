@@ -1,15 +1,15 @@
 // The `groundstream` command as a user meets it: version, help, exit codes
 // (2 and one line for a wrong command line, 1 and a hint for a run-time
 // failure), never a stack trace, and the same behaviour from any folder.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoPath } from '../deploy/helpers.js'
+import { builtCli, repoPath } from '../support/paths.js'
 
-const MAIN = repoPath('dist/src/cli/main.js')
+const MAIN = builtCli()
 
 function cli (args: string[], options: { cwd?: string, env?: Record<string, string> } = {}): { code: number | null, stdout: string, stderr: string } {
   const env: Record<string, string | undefined> = { ...process.env, ...(options.env ?? {}) }

@@ -1,15 +1,15 @@
 // `groundstream eval --config FILE` builds its stages from the same config as
 // `run`: a setting in the file (here, the models folder) is what eval uses,
 // and a bad file is rejected like run rejects it.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoPath } from '../deploy/helpers.js'
+import { builtCli, repoPath } from '../support/paths.js'
 
-const MAIN = repoPath('dist/src/cli/main.js')
+const MAIN = builtCli()
 const DATA = repoPath('test/fixtures/gmner-mini')
 
 function evalWith (config: unknown, ...args: string[]): { code: number | null, stderr: string } {

@@ -2,7 +2,7 @@
 // when the run succeeded, after the input is known to be readable; a failed or
 // interrupted run leaves the previous files exactly as they were and no
 // temporary file behind.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

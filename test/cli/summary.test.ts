@@ -1,7 +1,7 @@
 // The run summary's throughput line: the sustained rate (first micro-batch to
 // last post) with the whole-run rate beside it, and startup on its own line.
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it } from 'vitest'
 import { formatSummary } from '../../src/cli/summary.js'
 import type { RunSummary } from '../../src/service/index.js'
 

@@ -1,7 +1,7 @@
 // Operational constants that used to hide in code are settings with the old
 // values as defaults, and settings that depend on each other are checked
 // together when the config is parsed.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { parseConfig } from '../../src/config/index.js'
 import { parseApiConfig } from '../../src/api/index.js'

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { decodeRecord } from '../../src/consumers/index.js'
 import { NO_IMAGE } from '../../src/contracts/index.js'

@@ -2,7 +2,7 @@
 // bytes that are not UTF-8 are dead-lettered as invalid_encoding (as Kafka
 // mode does) instead of being indexed with replacement characters; CRLF,
 // blank and over-long lines are handled without holding a whole file.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,6 +1,6 @@
 // The consumer's batch handling with a hand-built kafkajs payload: what is
 // committed, when, and what happens on a rebalance, a seek or a shutdown.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { EachBatchPayload, Kafka } from 'kafkajs'
 import { pino } from 'pino'

@@ -1,6 +1,6 @@
 // The consumer against the real Kafka from scripts/services.sh, with rule-based
 // stages and an in-memory sink, so every expected outcome is known.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { KafkaSource, connectKafkaClients } from '../../src/consumers/index.js'
@@ -10,6 +10,7 @@ import { DEAD_LETTER_HEADERS, KafkaDeadLetterSink } from '../../src/sinks/index.
 import { MemorySink, fakeStages, makePost } from '../pipeline/fakes.js'
 import { KAFKA_BROKERS, skipUnless, uniqueName, waitFor } from '../e2e/services.js'
 import { groupLag, produce, readTopic, testKafka } from '../e2e/kafka-helpers.js'
+import { skipWhen } from '../support/skip.js'
 
 const skip = skipUnless(KAFKA_BROKERS, 'KAFKA_BROKERS')
 const logger = pino({ level: 'silent' })
@@ -58,7 +59,8 @@ async function startConsumer (topic: string, sink: MemorySink, options: { maxInF
   }
 }
 
-test('good records are indexed, poison records go to the DLQ with reason and coordinates, offsets end committed', { skip, timeout: 120_000 }, async () => {
+test('good records are indexed, poison records go to the DLQ with reason and coordinates, offsets end committed', { timeout: 120_000 }, async (t) => {
+  skipWhen(t, skip)
   const topic = uniqueName('gs-test-consume')
   const sink = new MemorySink()
   const service = await startConsumer(topic, sink)
@@ -96,7 +98,8 @@ test('good records are indexed, poison records go to the DLQ with reason and coo
   }
 })
 
-test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses nothing', { skip, timeout: 120_000 }, async () => {
+test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses nothing', { timeout: 120_000 }, async (t) => {
+  skipWhen(t, skip)
   const topic = uniqueName('gs-test-backpressure')
   const sink = new MemorySink()
   sink.delayMs = 60
@@ -117,7 +120,8 @@ test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses no
   }
 })
 
-test('a second member joins mid-run: partitions move, nothing is lost, offsets end committed', { skip, timeout: 180_000 }, async () => {
+test('a second member joins mid-run: partitions move, nothing is lost, offsets end committed', { timeout: 180_000 }, async (t) => {
+  skipWhen(t, skip)
   const topic = uniqueName('gs-test-rebalance')
   const sinkA = new MemorySink()
   const sinkB = new MemorySink()

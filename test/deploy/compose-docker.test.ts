@@ -2,7 +2,7 @@
 // the compose file against the Compose schema offline; the Dockerfile cannot
 // be built without a container engine, so its COPY sources and entry point are
 // checked against the repository instead.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { get, loadYaml, repoPath, requireTool, run, type YamlObject } from './helpers.js'

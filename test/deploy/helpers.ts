@@ -4,26 +4,11 @@
 // to install it; under CI=true it fails, so a green CI run means it ran.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { TestContext } from 'node:test'
+import type { TestContext } from 'vitest'
 import { parseAllDocuments } from 'yaml'
+import { ROOT } from '../support/paths.js'
 
-function findRoot (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error('repository root (package.json) not found')
-    dir = parent
-  }
-  return dir
-}
-
-export const ROOT = findRoot()
-
-export function repoPath (...parts: string[]): string {
-  return resolve(ROOT, ...parts)
-}
+export { ROOT, repoPath } from '../support/paths.js'
 
 export type YamlObject = Record<string, unknown>
 

@@ -4,7 +4,7 @@
 // select, probes on endpoints the service really serves, KEDA capped at the
 // partition count, and the ConfigMap's config.json accepted by the service's
 // own config parser.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

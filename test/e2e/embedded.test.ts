@@ -1,23 +1,24 @@
 // The embedded default as a user runs it: the CLI over the bundled sample
 // posts, entity documents to a JSONL file, a summary with per-stage timings.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { skipWhen } from '../support/skip.js'
+import { builtCli, ROOT } from '../support/paths.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MODELS_PRESENT = existsSync(join(ROOT, 'models/stage1/manifest.json')) && existsSync(join(ROOT, 'models/stage2/manifest.json'))
 
-test('groundstream run with no services: samples in, entity documents out, bad lines dead-lettered, summary printed', { skip: MODELS_PRESENT ? false : 'no models in models/', timeout: 180_000 }, async () => {
+test('groundstream run with no services: samples in, entity documents out, bad lines dead-lettered, summary printed', { timeout: 180_000 }, async (t) => {
+  skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
   const dir = mkdtempSync(join(tmpdir(), 'gs-embedded-'))
   const output = join(dir, 'entities.jsonl')
   const env: Record<string, string | undefined> = { ...process.env, GS_INPUT: undefined, GS_OUTPUT: undefined }
   for (const key of Object.keys(env)) if (key.startsWith('GS_') || key === 'KAFKA_BROKERS') delete env[key]
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'run', '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--no-progress'], { cwd: ROOT, env, timeout: 170_000 })
+  const { stdout } = await promisify(execFile)(process.execPath, [builtCli(), 'run', '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--no-progress'], { cwd: ROOT, env, timeout: 170_000 })
   assert.match(stdout, /embedded run finished/)
   assert.match(stdout, /posts read\s+48 \(44 valid\)/)
   assert.match(stdout, /posts indexed\s+44/)

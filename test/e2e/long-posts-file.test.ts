@@ -2,19 +2,20 @@
 // post through `groundstream run --input` crashed the JSONL sink ("Invalid
 // string length"), exited 1 and left an empty output. With the per-post caps
 // and the streaming sink they are all indexed, capped and marked.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { skipWhen } from '../support/skip.js'
+import { builtCli, ROOT } from '../support/paths.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MODELS_PRESENT = existsSync(join(ROOT, 'models/stage1/manifest.json')) && existsSync(join(ROOT, 'models/stage2/manifest.json'))
 
-test('groundstream run --input: 16 posts of 20,000 characters are indexed, capped and marked', { skip: MODELS_PRESENT ? false : 'no models in models/', timeout: 300_000 }, async () => {
+test('groundstream run --input: 16 posts of 20,000 characters are indexed, capped and marked', { timeout: 300_000 }, async (t) => {
+  skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
   const dir = mkdtempSync(join(tmpdir(), 'gs-long-file-'))
   const input = join(dir, 'long.jsonl')
   const text = 'Tim Cook visited Paris. '.repeat(834).slice(0, 20_000)
@@ -29,7 +30,7 @@ test('groundstream run --input: 16 posts of 20,000 characters are indexed, cappe
   env.GS_MAX_ANALYSED_CHARS = '1000'
   env.GS_MAX_CANDIDATES_PER_POST = '32'
   env.GS_MAX_MENTIONS_PER_POST = '16'
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'run', '--input', input, '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--batch-size', '16', '--no-progress'], { cwd: ROOT, env, timeout: 290_000, maxBuffer: 16 * 1024 * 1024 })
+  const { stdout } = await promisify(execFile)(process.execPath, [builtCli(), 'run', '--input', input, '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--batch-size', '16', '--no-progress'], { cwd: ROOT, env, timeout: 290_000, maxBuffer: 16 * 1024 * 1024 })
   assert.match(stdout, /posts indexed\s+16/)
   assert.match(stdout, /dead-lettered\s+0/)
   const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { post_id: string, entity: { start: number, end: number, text: string }, post: { text: string, truncated: boolean, truncated_by: string[], text_length: number } })

@@ -4,7 +4,7 @@
 // capped and marked), the bad bytes are dead-lettered as invalid_encoding, and
 // the offsets end committed. Rule-based stages stand in for the models, the
 // config's default caps and bulk bound are used as the service uses them.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
@@ -15,10 +15,12 @@ import { DEAD_LETTER_HEADERS, ElasticsearchSink, KafkaDeadLetterSink, entityInde
 import { fakeStages, makePost } from '../pipeline/fakes.js'
 import { ELASTICSEARCH_URL, KAFKA_BROKERS, skipUnless, uniqueName, waitFor } from './services.js'
 import { groupLag, produce, readTopic, testKafka } from './kafka-helpers.js'
+import { skipWhen } from '../support/skip.js'
 
 const skip = skipUnless(KAFKA_BROKERS, 'KAFKA_BROKERS') || skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL')
 
-test('Kafka -> Elasticsearch: long posts are indexed capped beside ordinary ones; invalid UTF-8 is dead-lettered', { skip, timeout: 180_000 }, async () => {
+test('Kafka -> Elasticsearch: long posts are indexed capped beside ordinary ones; invalid UTF-8 is dead-lettered', { timeout: 180_000 }, async (t) => {
+  skipWhen(t, skip)
   const topic = uniqueName('gs-test-long-kafka')
   const config = parseConfig({
     kafka: { brokers: KAFKA_BROKERS.split(','), topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 2, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },

@@ -3,14 +3,13 @@
 // else int8; both batch-invariant): exact documents, crash and
 // restart, an Elasticsearch outage, poison records. Expected documents come
 // from running the same stages in-process over the same posts (file mode).
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Client } from '@elastic/elasticsearch'
 import type { Admin, Kafka } from 'kafkajs'
 import { pino } from 'pino'
@@ -21,9 +20,10 @@ import { DEAD_LETTER_HEADERS } from '../../src/sinks/index.js'
 import { ELASTICSEARCH_URL, KAFKA_BROKERS, uniqueName, waitFor } from './services.js'
 import { createTopics, groupLag, produce, readTopic, testKafka } from './kafka-helpers.js'
 import { e2ePost } from './posts.js'
+import { skipWhen } from '../support/skip.js'
+import { builtCli, ROOT } from '../support/paths.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = join(ROOT, 'dist/src/cli/main.js')
+const MAIN = builtCli()
 const MODELS = join(ROOT, 'models')
 const MODELS_PRESENT = existsSync(join(MODELS, 'stage1/manifest.json')) && existsSync(join(MODELS, 'stage2/manifest.json'))
 const skip = KAFKA_BROKERS === '' || ELASTICSEARCH_URL === '' ? 'KAFKA_BROKERS/ELASTICSEARCH_URL not set (npm test starts the services)' : false
@@ -39,7 +39,7 @@ let kafka: Kafka
 let admin: Admin
 let es: Client
 
-before(async () => {
+beforeAll(async () => {
   if (skip !== false) return
   kafka = testKafka('gs-e2e')
   admin = kafka.admin()
@@ -47,7 +47,7 @@ before(async () => {
   es = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
 })
 
-after(async () => {
+afterAll(async () => {
   if (skip !== false) return
   await admin.disconnect()
   await es.close()
@@ -151,7 +151,8 @@ async function cleanup (name: string): Promise<void> {
   await admin.deleteTopics({ topics: [name, `${name}.dlq`] }).catch(() => {})
 }
 
-test('end to end with the real models: exactly the expected documents, poison dead-lettered, offsets committed, clean SIGTERM', { skip: skip !== false ? skip : MODELS_PRESENT ? false : `no models in ${MODELS}`, timeout: 300_000 }, async () => {
+test('end to end with the real models: exactly the expected documents, poison dead-lettered, offsets committed, clean SIGTERM', { timeout: 300_000 }, async (t) => {
+  skipWhen(t, skip !== false ? skip : MODELS_PRESENT ? false : `no models in ${MODELS}`)
   const name = uniqueName('gs-e2e-exact')
   const posts = Array.from({ length: 300 }, (_, i) => e2ePost(i))
   const expected = await expectedRealIds(posts, name)
@@ -178,7 +179,8 @@ test('end to end with the real models: exactly the expected documents, poison de
   }
 })
 
-test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { skip, timeout: 400_000 }, async () => {
+test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { timeout: 400_000 }, async (t) => {
+  skipWhen(t, skip)
   const name = uniqueName('gs-e2e-kill')
   const posts = Array.from({ length: 2000 }, (_, i) => e2ePost(i))
   const expected = await expectedIds(posts, name)
@@ -210,7 +212,8 @@ test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { sk
   }
 })
 
-test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it catches up when Elasticsearch returns', { skip, timeout: 600_000 }, async () => {
+test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it catches up when Elasticsearch returns', { timeout: 600_000 }, async (t) => {
+  skipWhen(t, skip)
   const name = uniqueName('gs-e2e-outage')
   const posts = Array.from({ length: 900 }, (_, i) => e2ePost(i))
   const expected = await expectedIds(posts, name)

@@ -2,21 +2,21 @@
 // in-flight posts their share of the budget, commits only what was indexed,
 // and exits within shutdown.timeoutMs. Elasticsearch is a scripted server
 // that accepts the template and index but answers every bulk with 503.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { KAFKA_BROKERS, skipUnless, uniqueName, waitFor } from './services.js'
 import { createTopics, groupLag, produce, testKafka } from './kafka-helpers.js'
 import { e2ePost } from './posts.js'
+import { skipWhen } from '../support/skip.js'
+import { ROOT, TS_LOADER } from '../support/paths.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-
-test('SIGTERM during a sink outage: bounded shutdown, exit 0, nothing committed that was not indexed', { skip: skipUnless(KAFKA_BROKERS, 'KAFKA_BROKERS'), timeout: 180_000 }, async () => {
+test('SIGTERM during a sink outage: bounded shutdown, exit 0, nothing committed that was not indexed', { timeout: 180_000 }, async (t) => {
+  skipWhen(t, skipUnless(KAFKA_BROKERS, 'KAFKA_BROKERS'))
   let bulks = 0
   const es = createServer((request, response) => {
     request.resume()
@@ -55,7 +55,7 @@ test('SIGTERM during a sink outage: bounded shutdown, exit 0, nothing committed 
     await createTopics(admin, [{ topic: name, partitions: 2 }, { topic: `${name}.dlq`, partitions: 1 }])
     await produce(kafka, name, Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify(e2ePost(i)) })))
     const env: Record<string, string | undefined> = { ...process.env, GS_CONFIG: configFile, GS_TEST_STAGE_DELAY_MS: '1' }
-    const child = spawn(process.execPath, [join(ROOT, 'dist/test/e2e/fixtures/fake-stage-service.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', TS_LOADER, join(ROOT, 'test/e2e/fixtures/fake-stage-service.ts')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })
     const log: string[] = []
     child.stderr.on('data', (chunk: Buffer) => { log.push(chunk.toString()) })
     const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => { resolve(code) }) })

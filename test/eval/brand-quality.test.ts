@@ -3,10 +3,9 @@
 // drops below the floors. The floors sit a few points under the figures
 // measured when they were set (docs/brand-tracking.md), since retrained text
 // models with the same contract are expected to move them a little.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseBrandSet } from '../../src/eval/brand-set.js'
 import { runBrandSet } from '../../src/eval/run-brand-set.js'
 import { ImagesConfigSchema } from '../../src/images/index.js'
@@ -14,8 +13,10 @@ import { createRegionGrounder } from '../../src/grounding/index.js'
 import { createKnowledgeStage, parseKnowledgeConfig } from '../../src/knowledge-cache/index.js'
 import type { Stage } from '../../src/pipeline/types.js'
 import { createTextStages, TextModelsConfigSchema } from '../../src/stages/index.js'
+import { skipWhen } from '../support/skip.js'
+import { ROOT as REPO_ROOT } from '../support/paths.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const ROOT = `${REPO_ROOT}/`
 const MODELS_PRESENT = existsSync(`${ROOT}models/stage1/manifest.json`) && existsSync(`${ROOT}models/stage2/manifest.json`)
 
 /** [kind, mention F1, type accuracy, link precision, link coverage], in percent. */
@@ -26,7 +27,8 @@ const FLOORS = [
   ['all', 83, 88, 95, 73]
 ] as const
 
-test('brand set: mention F1, type accuracy, link precision and coverage per kind stay above their floors', { skip: MODELS_PRESENT ? false : 'no models in models/', timeout: 300_000 }, async () => {
+test('brand set: mention F1, type accuracy, link precision and coverage per kind stay above their floors', { timeout: 300_000 }, async (t) => {
+  skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
   const posts = parseBrandSet(readFileSync(`${ROOT}test/fixtures/brand-set.txt`, 'utf8'), 'brand-set.txt')
   const text = await createTextStages(TextModelsConfigSchema.parse({ modelsDir: `${ROOT}models` }), { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
   const stages: Stage[] = [text.stage1, createKnowledgeStage(parseKnowledgeConfig({})), text.stage2]

@@ -1,10 +1,11 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { formatBrandScores, parseBrandSet, scoreBrandSet, type PredictedMention } from '../../src/eval/brand-set.js'
 import { documentsToPredictions } from '../../src/eval/run-brand-set.js'
+import { repoPath } from '../support/paths.js'
 
-const SET = new URL('../../../test/fixtures/brand-set.txt', import.meta.url)
+const SET = repoPath('test/fixtures/brand-set.txt')
 
 test('the labelled set reads into posts with exact offsets, kinds from the surface and accepted ids', () => {
   const [post] = parseBrandSet('// comment\n[@Qantas|ORG|gs:qantas] lost my bag in [Sydney|LOC|geonames:2147714,wordnet:n08852287] #fail [Bob|PER|-]\n')

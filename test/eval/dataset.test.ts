@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
-import path from 'node:path'
+import { test } from 'vitest'
 import { bioToSpans, parseConll, parseVocXml, readSplit } from '../../src/eval/dataset.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
+import { repoPath } from '../support/paths.js'
 
-const FIXTURE = path.join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'gmner-mini')
+const FIXTURE = repoPath('test', 'fixtures', 'gmner-mini')
 
 test('bioToSpans repairs orphan I- tags and splits on type changes', () => {
   assert.deepEqual(bioToSpans(['O', 'I-PER', 'I-PER', 'O']), [{ wordStart: 1, wordEnd: 3, type: 'PER' }])

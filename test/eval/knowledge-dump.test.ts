@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { dumpKnowledge, readConllMentions } from '../../src/eval/knowledge-dump.js'
+import { builtCli, repoPath } from '../support/paths.js'
 
-const CONLL = new URL('../../../test/fixtures/knowledge/conll/', import.meta.url).pathname
-const CATALOGUE = new URL('../../../data/catalogue.example.jsonl', import.meta.url).pathname
+const CONLL = `${repoPath('test/fixtures/knowledge/conll')}/`
+const CATALOGUE = repoPath('data/catalogue.example.jsonl')
 
 test('CoNLL mentions: B/I runs joined by spaces, a stray I- starts a span, blank lines and IMGID end tweets', async () => {
   const mentions = readConllMentions(await readFile(path.join(CONLL, 'train.txt'), 'utf8'), 'train')
@@ -60,7 +61,7 @@ test('extra surfaces (stage-1 false positives) are dumped after the gold ones an
 test('`groundstream knowledge-dump` writes the dump and prints its summary; a wrong flag is a usage error', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'gs-kc-dump-cli-'))
   try {
-    const main = new URL('../../src/cli/main.js', import.meta.url).pathname
+    const main = builtCli()
     const out = path.join(dir, 'k.jsonl')
     const run = spawnSync(process.execPath, [main, 'knowledge-dump', '--data', CONLL, '--splits', 'train', '--sources', 'countries', '--out', out], { encoding: 'utf8', timeout: 120_000 })
     assert.equal(run.status, 0, run.stderr)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { evaluateUnseen, seenSurfaces } from '../../src/eval/run-eval.js'
 import { evaluate, iou, regionMatches, score, type GoldEntity, type PredictedEntity } from '../../src/eval/metrics.js'
 

@@ -1,6 +1,6 @@
 // The threshold sweep re-applies the service's rules to recorded probabilities.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { newPostWork } from '../../src/consumers/index.js'
 import type { Candidate } from '../../src/contracts/index.js'
 import type { DatasetTweet } from '../../src/eval/dataset.js'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { ImageRegion } from '../../src/contracts/index.js'
 import { analyseImage, createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { iou } from '../../src/images/boxes.js'
@@ -73,11 +73,11 @@ describe('grounding rules (pure)', () => {
 
 describe('grounding on real images', () => {
   let engine: ImageEngine
-  before(async () => {
+  beforeAll(async () => {
     const config = testConfig()
     engine = await createImageEngine({ detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: 1 })
   })
-  after(async () => { await engine.dispose() })
+  afterAll(async () => { await engine.dispose() })
 
   it('grounds the brand named in the post to its sign, and the person to the person', async () => {
     const scene = await renderSignScene('STARBUCKS')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it } from 'vitest'
 import { checkUrl } from '../../src/images/fetch.js'
 import { checkAddress, classifyAddress, createAllowList, parseAddress } from '../../src/images/index.js'
 

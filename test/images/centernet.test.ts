@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { decodeCenterNet } from '../../src/images/centernet.js'
 import { fixture, rgbOf, ROOT, testConfig } from './helpers.js'
@@ -26,11 +26,11 @@ describe('CenterNet decoding', () => {
 
 describe('detector against the TF graph\'s own decoding', () => {
   let engine: ImageEngine
-  before(async () => {
+  beforeAll(async () => {
     const config = testConfig({ detector: { resize: 'stretch', minScore: 0.3, nmsIou: 1 } })
     engine = await createImageEngine({ detector: config.detector, ocr: { ...config.ocr, enabled: false }, embedder: { ...config.embedder, enabled: false }, intraOpThreads: 1 })
   })
-  after(async () => { await engine.dispose() })
+  afterAll(async () => { await engine.dispose() })
 
   it('finds every confident detection of the original graph (same class, IoU > 0.9, score within 0.03)', async () => {
     const reference = JSON.parse(await readFile(path.join(ROOT, 'models', 'detector', 'reference-detections.json'), 'utf8')) as { detections: Record<string, number[][]> }

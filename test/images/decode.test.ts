@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it } from 'vitest'
 import sharp from 'sharp'
 import { decodeImage, ImageDecodeConfigSchema } from '../../src/images/index.js'
 import { corruptJpeg, fixture, pngBomb } from './helpers.js'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { analyseImage, createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { iou } from '../../src/images/boxes.js'
 import { fixture, renderSignScene, renderText, rgbOf, testConfig } from './helpers.js'
@@ -7,11 +7,11 @@ import { fixture, renderSignScene, renderText, rgbOf, testConfig } from './helpe
 describe('image engine (real models)', () => {
   let engine: ImageEngine
 
-  before(async () => {
+  beforeAll(async () => {
     const config = testConfig()
     engine = await createImageEngine({ detector: config.detector, ocr: config.ocr, embedder: config.embedder, intraOpThreads: 1 })
   })
-  after(async () => { await engine.dispose() })
+  afterAll(async () => { await engine.dispose() })
 
   it('finds the dog, bicycle and car in darknet\'s dog.jpg', async () => {
     const regions = await engine.detectObjects(await rgbOf(await fixture('dog.jpg')))

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { LookupAddress } from 'node:dns'
 import { createImageFetcher, ImageFetchConfigSchema, type ImageFetcher, type Resolver } from '../../src/images/index.js'
 import { fixture, serveBytes, startServer, type TestServer } from './helpers.js'
@@ -23,7 +23,7 @@ describe('image fetcher', () => {
     return f
   }
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startServer()
     png = await fixture('dog.jpg')
     server.route('/dog.jpg', serveBytes(png, 'image/jpeg'))
@@ -59,7 +59,7 @@ describe('image fetcher', () => {
     server.route('/to-name', (_req, res) => { res.writeHead(302, { location: `http://rebind.test:${server.port}/dog.jpg` }); res.end() })
   })
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(open.map(async (f) => { await f.destroy() }))
     await server.close()
   })

@@ -2,7 +2,7 @@
 // bundled samples), every other URL still goes through the guarded network
 // fetcher, and nothing outside the folder can be named.
 import assert from 'node:assert/strict'
-import { after, describe, it } from 'node:test'
+import { afterAll, describe, it } from 'vitest'
 import { createImageFetcher, createRoutedFetcher, ImageFetchConfigSchema, ImagesConfigSchema } from '../../src/images/index.js'
 import { FIXTURES } from './helpers.js'
 
@@ -12,7 +12,7 @@ describe('folder routes for image URLs', () => {
   // The real guard, with its defaults: public addresses only.
   const network = createImageFetcher(ImageFetchConfigSchema.parse({ requestTimeoutMs: 2_000 }))
   const fetcher = createRoutedFetcher([{ urlPrefix: PREFIX, folder: FIXTURES }], network)
-  after(async () => { await fetcher.destroy() })
+  afterAll(async () => { await fetcher.destroy() })
 
   it('reads a mapped URL from the folder', async () => {
     const outcome = await fetcher.fetch(`${PREFIX}dog.jpg`)

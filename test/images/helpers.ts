@@ -7,9 +7,9 @@ import path from 'node:path'
 import { deflateSync, crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { ImagesConfigSchema, type ImagesConfig } from '../../src/images/index.js'
+import { ROOT } from '../support/paths.js'
 
-/** The repository root (tests run from dist/test/images). */
-export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..')
+export { ROOT }
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'images')
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void

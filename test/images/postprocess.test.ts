@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it } from 'vitest'
 import type { ImageRegion } from '../../src/contracts/index.js'
 import { iou, nonMaxSuppression } from '../../src/images/boxes.js'
 import { ctcDecode, dbBoxes } from '../../src/images/engine.js'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.js'
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
@@ -20,7 +20,7 @@ describe('image stage (worker pool, real models, loopback server)', () => {
   let stage: ImageStage
   const events: ImageDoneEvent[] = []
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startServer()
     const scene = await renderSignScene('STARBUCKS')
     server.route('/scene.jpg', serveBytes(scene.bytes, 'image/jpeg'))
@@ -34,7 +34,7 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     await stage.init()
   })
 
-  after(async () => {
+  afterAll(async () => {
     await stage.close()
     await stage.close()
     await server.close()
@@ -148,7 +148,7 @@ describe('image stage: repeated images and slow hosts', () => {
   let slow: TestServer
   let stage: ImageStage
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startServer()
     slow = await startServer()
     const scene = (await renderSignScene('STARBUCKS')).bytes
@@ -160,7 +160,7 @@ describe('image stage: repeated images and slow hosts', () => {
     await stage.init()
   })
 
-  after(async () => {
+  afterAll(async () => {
     await stage.close()
     await server.close()
     await slow.close()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { approximateTokenCounter, loadTokenCounter, trimToBudget } from '../../src/knowledge-cache/index.js'
+import { repoPath } from '../support/paths.js'
 
 test('trim keeps whole words within the budget and is deterministic', () => {
   const text = 'Bella Hadid is an American fashion model; she was named Model of the Year in 2016 by the British Fashion Council.'
@@ -27,7 +28,7 @@ test('a fake WordPiece counter is honoured', () => {
 })
 
 test('the WordPiece counter loads a local tokenizer.json and counts sub-tokens', async () => {
-  const counter = await loadTokenCounter(new URL('../../../test/fixtures/knowledge/tokenizer/tokenizer.json', import.meta.url).pathname)
+  const counter = await loadTokenCounter(repoPath('test/fixtures/knowledge/tokenizer/tokenizer.json'))
   assert.equal(counter.kind, 'wordpiece')
   assert.equal(counter.countWord('Bella'), 1)
   assert.equal(counter.countWord('Hadid'), 2)

@@ -5,8 +5,10 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
+import { repoPath } from '../support/paths.js'
 
-export const FIXTURE_DIR = new URL('../../../test/fixtures/knowledge/wikipedia/', import.meta.url)
+export const FIXTURE_DIR = pathToFileURL(`${repoPath('test/fixtures/knowledge/wikipedia')}/`)
 const PREFIX = '/api/rest_v1/page/summary/'
 
 export interface ScriptedReply {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { entityVariants, normaliseEntity, normaliseEntityKey } from '../../src/contracts/index.js'
 import { AliasTable, cacheKeyFor } from '../../src/knowledge-cache/index.js'
+import { repoPath } from '../support/paths.js'
 
 test('surface forms of one entity normalise to one key', () => {
   const cases: Array<[string, string]> = [
@@ -80,7 +81,7 @@ test('fallback readings split run-on handles and drop a leading article, only as
 
 test('the shared key vectors (for ports such as training/) match this implementation', async () => {
   const { readFile } = await import('node:fs/promises')
-  const file = new URL('../../../test/fixtures/knowledge/key-vectors.json', import.meta.url)
+  const file = repoPath('test/fixtures/knowledge/key-vectors.json')
   const { vectors } = JSON.parse(await readFile(file, 'utf8')) as { vectors: Array<{ surface: string, key: string, display: string }> }
   assert.ok(vectors.length >= 30)
   for (const vector of vectors) assert.deepEqual(normaliseEntity(vector.surface), { key: vector.key, display: vector.display }, vector.surface)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { ByteLru } from '../../src/knowledge-cache/index.js'
 
 function fakeClock (start = 1_000): { now: () => number, advance: (ms: number) => void } {

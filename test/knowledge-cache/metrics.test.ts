@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { Registry } from 'prom-client'
 import { createKnowledgeCache, registerKnowledgeMetrics } from '../../src/knowledge-cache/index.js'
 import { failingSource, tableSource, testConfig } from './fakes.js'

@@ -2,28 +2,30 @@
 // uses its own key prefix so runs never see each other's entries.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import type { Redis } from 'ioredis'
 import { createKnowledgeCache, createKnowledgeRedis } from '../../src/knowledge-cache/index.js'
 import type { RedisErrorEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
 import { fakeClock, tableSource, testConfig } from './fakes.js'
+import { skipWhen } from '../support/skip.js'
 
 const REDIS_URL = process.env.REDIS_URL
 const skip = REDIS_URL === undefined ? 'REDIS_URL is not set: start Redis with `scripts/services.sh start redis` and export its env' : false
 let redis: Redis | undefined
 let other: Redis | undefined
 
-before(async () => {
+beforeAll(async () => {
   if (REDIS_URL === undefined) return
   redis = await createKnowledgeRedis(REDIS_URL)
   other = await createKnowledgeRedis(REDIS_URL)
 })
-after(async () => {
+afterAll(async () => {
   await redis?.quit()
   await other?.quit()
 })
 
-test('two cache instances share entries through Redis', { skip }, async () => {
+test('two cache instances share entries through Redis', async (t) => {
+  skipWhen(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const sourceA = tableSource('a', { 'bella hadid': 'Bella Hadid: model.' })
   const sourceB = tableSource('b', { 'bella hadid': 'from instance B' })
@@ -45,7 +47,8 @@ test('two cache instances share entries through Redis', { skip }, async () => {
   await b.close()
 })
 
-test('negative entries are shared too, with the negative TTL', { skip }, async () => {
+test('negative entries are shared too, with the negative TTL', async (t) => {
+  skipWhen(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, negativeTtlSeconds: 120 })
   const sourceA = tableSource('a', {})
@@ -62,7 +65,8 @@ test('negative entries are shared too, with the negative TTL', { skip }, async (
   await b.close()
 })
 
-test('a Redis hit keeps its remaining lifetime in process', { skip }, async () => {
+test('a Redis hit keeps its remaining lifetime in process', async (t) => {
+  skipWhen(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const clock = fakeClock(Date.now())
   const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, ttlSeconds: 100 })

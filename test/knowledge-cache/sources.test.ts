@@ -1,6 +1,6 @@
 // The offline sources against the real npm data they ship with.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import {
   EXAMPLE_CATALOGUE,
   createCataloguesFromExample,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, test } from 'node:test'
+import { afterAll, beforeAll, beforeEach, test } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { WikipediaConfigSchema, createWikipediaSource } from '../../src/knowledge-cache/index.js'
 import type { BreakerEvent, HttpAttemptEvent, WikipediaConfig } from '../../src/knowledge-cache/index.js'
@@ -8,10 +8,10 @@ import type { FixtureServer } from './fixture-server.js'
 
 let server: FixtureServer
 
-before(async () => {
+beforeAll(async () => {
   server = await startFixtureServer()
 })
-after(async () => {
+afterAll(async () => {
   await server.close()
 })
 beforeEach(() => {

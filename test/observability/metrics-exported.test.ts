@@ -4,7 +4,7 @@
 // registerKnowledgeMetrics, on one registry, prefix from the default config),
 // one event of each kind is fed in so labelled series exist, and the real
 // /metrics text of startMetricsServer is scraped over HTTP.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'

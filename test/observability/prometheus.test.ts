@@ -1,7 +1,7 @@
 // Prometheus scrape config and alert rules, checked by promtool (Debian's
 // prometheus package): syntax, rule validity, and the rule unit tests in
 // deploy/prometheus/alerts.test.yml.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { requireTool, run } from '../deploy/helpers.js'
 

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Pipeline, sleep, type PipelineEvents, type SinkOutcome, type StageBatchEvent } from '../../src/pipeline/index.js'
 import { MemoryDeadLetters, MemorySink, fakeStages, makeWork } from './fakes.js'

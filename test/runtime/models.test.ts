@@ -2,15 +2,14 @@ import assert from 'node:assert/strict'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { test } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { createImageEngine } from '../../src/images/index.js'
 import { loadTokenCounter } from '../../src/knowledge-cache/index.js'
 import { loadTokenizer, readJsonFile } from '../../src/runtime/index.js'
 import { testConfig } from '../images/helpers.js'
+import { ROOT } from '../support/paths.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const EMBEDDER = path.join(ROOT, 'models', 'embedder')
 
 /** A copy of the embedder folder whose tokenizer_config.json is `config` (or absent when null). */

@@ -1,7 +1,7 @@
 // The stages a config builds, with the shipped models: which stages run, in
 // what order, what the metrics learn about the models, and that closing is
 // safe twice.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'

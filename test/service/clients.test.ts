@@ -1,13 +1,14 @@
 // The service's client builders: secrets named by the config fail as config
 // errors naming the setting, Kafka's own retry comes from the config, and the
 // knowledge cache's Redis is optional and never fatal when unreachable.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { pino } from 'pino'
 import { parseConfig } from '../../src/config/index.js'
 import { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile } from '../../src/service/index.js'
+import { skipWhen } from '../support/skip.js'
 
 const silent = pino({ level: 'silent' })
 const missing = join(tmpdir(), 'gs-no-such-ca.pem')
@@ -53,7 +54,8 @@ test('the knowledge Redis is absent unless knowledge is on with a URL, and an un
 })
 
 const REDIS_URL = process.env.REDIS_URL
-test('a reachable Redis is connected and ready for the cache', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set (scripts/services.sh env)' : false }, async () => {
+test('a reachable Redis is connected and ready for the cache', async (t) => {
+  skipWhen(t, REDIS_URL === undefined ? 'REDIS_URL is not set (scripts/services.sh env)' : false)
   const redis = await connectKnowledgeRedis(parseConfig({ knowledge: { redisUrl: REDIS_URL } }).knowledge, silent)
   assert.ok(redis !== null)
   try {

@@ -1,7 +1,7 @@
 // The composition root in file mode, with plain fake stages: the started
 // service pairs every step with its close, a file run reports what it read,
 // indexed and dead-lettered, and the summary agrees with the files written.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'

@@ -1,6 +1,6 @@
 // The run summary's collector and the counting sink: what `run` prints comes
 // from these, and every event must still reach the metrics adapter.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { createMetrics } from '../../src/metrics/index.js'

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { GroundstreamError } from '../../src/errors/index.js'
 import { abortableSleep, backoffDelay, retry } from '../../src/shared/index.js'

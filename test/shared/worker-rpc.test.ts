@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { isGroundstreamError, type GroundstreamError } from '../../src/errors/index.js'
 import { startWorker } from '../../src/shared/index.js'
 

@@ -4,7 +4,7 @@
 // Elasticsearch cuts every search, the first step of that delete, and the sink
 // gives up), then
 // replayed by a fresh sink: the index holds exactly the replay's mentions.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import { Client } from '@elastic/elasticsearch'
@@ -12,6 +12,7 @@ import type { PostWork } from '../../src/pipeline/index.js'
 import { ElasticsearchSink, entityIndexTemplate } from '../../src/sinks/index.js'
 import { fakeStages, makeWork } from '../pipeline/fakes.js'
 import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
+import { skipWhen } from '../support/skip.js'
 
 const models = { stage1: 's1', stage2: 's2' }
 
@@ -40,7 +41,8 @@ async function proxyWithoutDeletes (target: string): Promise<{ server: Server, u
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }
 }
 
-test('real Elasticsearch: re-processing a post with a different result, crashing in between, leaves no stale mention', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+test('real Elasticsearch: re-processing a post with a different result, crashing in between, leaves no stale mention', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
   const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
   const proxy = await proxyWithoutDeletes(ELASTICSEARCH_URL)
   const crashing = new Client({ node: proxy.url, maxRetries: 0, requestTimeout: 5000 })
@@ -83,7 +85,8 @@ test('real Elasticsearch: re-processing a post with a different result, crashing
   }
 })
 
-test('real Elasticsearch: a document of an older generation arriving late does not replace a newer one', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+test('real Elasticsearch: a document of an older generation arriving late does not replace a newer one', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
   const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
   const index = uniqueName('gs-test-generation')
   const signal = new AbortController().signal

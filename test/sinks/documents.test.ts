@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { entityIndexKey } from '../../src/contracts/index.js'
 import { documentId, toEntityDocuments } from '../../src/sinks/index.js'

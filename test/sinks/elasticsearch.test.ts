@@ -1,6 +1,6 @@
 // Against the real Elasticsearch from scripts/services.sh, plus a scripted
 // fake server for the retry paths that a healthy node never takes.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { Client } from '@elastic/elasticsearch'
@@ -8,6 +8,7 @@ import { ElasticsearchSink, documentId, entityIndexTemplate } from '../../src/si
 import { fakeStages, makeWork } from '../pipeline/fakes.js'
 import type { PostWork } from '../../src/pipeline/index.js'
 import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
+import { skipWhen } from '../support/skip.js'
 
 const models = { stage1: 's1', stage2: 's2' }
 
@@ -21,7 +22,8 @@ function sinkFor (client: Client, index: string, extra: Partial<ConstructorParam
   return new ElasticsearchSink({ client, index, models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3, refresh: 'wait_for', ...extra })
 }
 
-test('real Elasticsearch: template on init, one document per mention, replays overwrite, bad items rejected alone', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+test('real Elasticsearch: template on init, one document per mention, replays overwrite, bad items rejected alone', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
   const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
   const index = uniqueName('gs-test-sink')
   try {

@@ -5,7 +5,7 @@
 // was dead-lettered. Here it goes through the real pipeline (caps on) into the
 // real Elasticsearch with 20 ordinary posts, and the sink's byte bound, its
 // 413 splitting and its single-document refusal are checked on their own.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { Client } from '@elastic/elasticsearch'
@@ -13,6 +13,7 @@ import { Pipeline, type PostLimits, type PostWork } from '../../src/pipeline/ind
 import { ElasticsearchSink, entityIndexTemplate } from '../../src/sinks/index.js'
 import { MemoryDeadLetters, fakeStages, makeWork } from '../pipeline/fakes.js'
 import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
+import { skipWhen } from '../support/skip.js'
 
 const models = { stage1: 's1', stage2: 's2' }
 export const LONG_TEXT = 'Tim Cook visited Paris. '.repeat(834).slice(0, 20_000)
@@ -30,7 +31,8 @@ function batchOf (): PostWork[] {
   return works
 }
 
-test('real Elasticsearch: 4 long posts and 20 ordinary ones in one batch are all indexed, long ones capped and marked', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+test('real Elasticsearch: 4 long posts and 20 ordinary ones in one batch are all indexed, long ones capped and marked', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
   const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 })
   const index = uniqueName('gs-test-long')
   try {
@@ -64,7 +66,8 @@ test('real Elasticsearch: 4 long posts and 20 ordinary ones in one batch are all
   }
 })
 
-test('real Elasticsearch, caps off: bulk requests stay under maxBulkBytes; a document larger than any request sinks only its post', { skip: skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL') }, async () => {
+test('real Elasticsearch, caps off: bulk requests stay under maxBulkBytes; a document larger than any request sinks only its post', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
   const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 })
   const index = uniqueName('gs-test-bulkbytes')
   try {

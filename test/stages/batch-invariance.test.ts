@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { readSplit } from '../../src/eval/dataset.js'
 import { createTextModels, splitWords, TextModelsConfigSchema, type SpanResult, type TextModels, type TypeRequest, type TypeResult } from '../../src/stages/index.js'
+import { ROOT } from '../support/paths.js'
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..')
 const MODELS_DIR = path.join(ROOT, 'models')
 const DEV_DIR = path.join(ROOT, '..', 'shared', 'data', 'twitter-gmner')
 const BATCH_SIZES = [1, 3, 8, 32]
@@ -72,13 +72,13 @@ function maxDifference (a: readonly number[], b: readonly number[]): number {
 let models: TextModels
 let texts: string[]
 
-before(async () => {
+beforeAll(async () => {
   texts = await postTexts()
   // One run per group: maxSequencesPerRun above the largest batch size.
   models = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: MODELS_DIR, maxSequencesPerRun: 64 }))
 })
 
-after(async () => {
+afterAll(async () => {
   await models.close()
 })
 

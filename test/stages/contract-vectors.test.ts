@@ -4,14 +4,13 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { softmax } from '../../src/stages/decoding.js'
 import { encodeStage1, encodeStage2 } from '../../src/stages/encoding.js'
 import { createTextModels, TextModelsConfigSchema, type TextModels } from '../../src/stages/index.js'
 import { loadWordTokenizer, type WordTokenizer } from '../../src/stages/tokenizer.js'
 import { splitWords, wordShape } from '../../src/stages/words.js'
-
-const ROOT = path.join(import.meta.dirname, '..', '..', '..')
+import { ROOT } from '../support/paths.js'
 
 interface Vectors {
   special_ids: Record<'cls' | 'sep' | 'pad' | 'unk' | 'mask' | 'obj', number>
@@ -50,7 +49,7 @@ let tokenizer: WordTokenizer
 let int8: TextModels
 let fp32: TextModels | null = null
 
-before(async () => {
+beforeAll(async () => {
   tokenizer = await loadWordTokenizer(path.join(ROOT, 'models', 'stage1', 'tokenizer.json'))
   // The int8 models are batch-invariant (test/stages/batch-invariance.test.ts),
   // so the service's default batching is compared with one-sequence vectors.
@@ -62,7 +61,7 @@ before(async () => {
   }
 })
 
-after(async () => {
+afterAll(async () => {
   await int8.close()
   await fp32?.close()
 })

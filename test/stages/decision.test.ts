@@ -1,6 +1,6 @@
 // Stage 2's decision rule, on hand-made probability vectors.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { decideType } from '../../src/stages/decision.js'
 
 const defaults = { maxNoneScore: 0.5, minTypeScore: 0.5 }

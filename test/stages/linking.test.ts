@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Candidate, LinkOption } from '../../src/contracts/index.js'
 import { chooseLink, decideTagType } from '../../src/stages/index.js'

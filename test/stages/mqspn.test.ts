@@ -5,14 +5,15 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import { ENTITY_TYPES } from '../../src/contracts/index.js'
 import { readSplit } from '../../src/eval/dataset.js'
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createTextModels, createTextStages, TextModelsConfigSchema, type SetResult, type TextModels } from '../../src/stages/index.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
+import { ROOT } from '../support/paths.js'
+import { skipWhen } from '../support/skip.js'
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..')
 const MODELS = path.join(ROOT, 'models')
 const DEV = path.join(ROOT, '..', 'shared', 'data', 'twitter-gmner')
 
@@ -24,11 +25,11 @@ const vectors = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'mqs
 
 let mqspn: TextModels
 
-before(async () => {
+beforeAll(async () => {
   mqspn = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: MODELS, recognizer: 'mqspn' }), { inProcess: true })
 })
 
-after(async () => {
+afterAll(async () => {
   await mqspn.close()
 })
 
@@ -114,7 +115,8 @@ test('textModels.recognizer switches the first stage; each engine refuses the ot
   }
 })
 
-test('real spans on Twitter-GMNER dev posts', { skip: existsSync(path.join(DEV, 'dev.txt')) ? false : `needs ../shared/data/twitter-gmner (not in a user's clone): ${DEV}` }, async () => {
+test('real spans on Twitter-GMNER dev posts', async (t) => {
+  skipWhen(t, existsSync(path.join(DEV, 'dev.txt')) ? false : `needs ../shared/data/twitter-gmner (not in a user's clone): ${DEV}`)
   const tweets = (await readSplit(DEV, 'dev')).slice(0, 300)
   const results = await mqspn.recogniseSet(tweets.map((tweet) => ({ words: tweet.words })))
   let tp = 0

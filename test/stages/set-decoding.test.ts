@@ -1,7 +1,7 @@
 // MQSPN's decoding rule on hand-made logits: the same cases as
 // training/tests/test_mqspn.py, so the service decodes as the trainer scored.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { decodeSetPredictions, type SetPrediction } from '../../src/stages/set-decoding.js'
 
 const options = { maxNoneScore: 0.5, minTypeScore: 0.5, maxSpanWords: 10 }

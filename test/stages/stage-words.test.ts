@@ -1,6 +1,6 @@
 // Stage 1 hands its words to stage 2 (which no longer splits the post again),
 // and neither stage times itself: the runner does (test/pipeline/runner.test.ts).
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createStage1 } from '../../src/stages/stage1.js'
 import { createStage2 } from '../../src/stages/stage2.js'

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Candidate } from '../../src/contracts/index.js'
 import { createWordSegmenter, loadWordSegmenter, segmentTag, splitWords, TAG_SPAN_SCORE, withTagCandidates } from '../../src/stages/index.js'

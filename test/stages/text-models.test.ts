@@ -1,14 +1,15 @@
 // The text models through the service's own path (worker thread, int8 ONNX).
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { afterAll, beforeAll, test } from 'vitest'
 import path from 'node:path'
 import type { Post } from '../../src/contracts/index.js'
 import { newPostWork } from '../../src/consumers/index.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createTextModels, createTextStages, TextModelsConfigSchema, type TextStages } from '../../src/stages/index.js'
+import { repoPath } from '../support/paths.js'
 
-const MODELS_DIR = path.join(import.meta.dirname, '..', '..', '..', 'models')
+const MODELS_DIR = repoPath('models')
 
 function work (text: string, id = 'p1'): PostWork {
   const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: [] }
@@ -17,11 +18,11 @@ function work (text: string, id = 'p1'): PostWork {
 
 let stages: TextStages
 
-before(async () => {
+beforeAll(async () => {
   stages = await createTextStages(TextModelsConfigSchema.parse({ modelsDir: MODELS_DIR, minSpanScore: 0 }), { ground: () => null })
 })
 
-after(async () => {
+afterAll(async () => {
   await stages.close()
 })
 

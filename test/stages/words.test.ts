@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test } from 'vitest'
 import { splitWords, wordShape } from '../../src/stages/words.js'
 import { decodeBioSpans, softmax } from '../../src/stages/decoding.js'
 

@@ -60,7 +60,7 @@ def bio_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
         if start is not None:
             spans.append((start, i, typ))
             start = None
-        if t.startswith("B-") or t.startswith("I-"):
+        if t.startswith(("B-", "I-")):
             start, typ = i, t[2:]
     return spans
 

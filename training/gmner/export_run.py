@@ -12,13 +12,14 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from . import data as D
 from .encoding import WordTokenizer
+from .export import export_stage, write_manifest
 from .models import Stage1Model, Stage2Model
-from .train_all import brief, export_stage, log, onnx_dev_scores, write_manifest
+from .scoring import brief, onnx_dev_scores
+from .training import log
 
 
 def main():

@@ -51,7 +51,7 @@ def stage1_logits(sess, wt: WordTokenizer, sentences: list[list[str]], batch_siz
 def stage1_spans(sess, wt: WordTokenizer, sentences: list[list[str]]):
     """Per sentence: list of (start, end, score) decoded per the contract."""
     res = []
-    for (enc, logits), ws in zip(stage1_logits(sess, wt, sentences), sentences):
+    for enc, logits in stage1_logits(sess, wt, sentences):
         probs = softmax(logits)
         labels, wprobs = [], []
         for fi in enc.first_index:

@@ -74,8 +74,7 @@ def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict], exclude: 
     """Static QDQ int8 (fixed, calibrated activation scales; per-channel weights) of the weight MatMuls, then the
     embedding tables (Gather) to int8 weight-only. Both are batch-invariant. `exclude`: MatMul nodes kept in fp32
     (default `kept_in_float`)."""
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
-                                          quantize_dynamic, quantize_static)
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_dynamic, quantize_static
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -146,7 +145,7 @@ def dequantize_dynamic(int8: Path, out: Path) -> int:
     for node in list(g.node):
         if node.op_type != "MatMulInteger":
             continue
-        a_q, w_q, a_zp, w_zp = node.input
+        a_q, w_q, _a_zp, w_zp = node.input
         dql = prod[a_q]
         if dql.op_type != "DynamicQuantizeLinear":
             raise ValueError(f"{node.name}: input A is not from DynamicQuantizeLinear")
@@ -157,9 +156,9 @@ def dequantize_dynamic(int8: Path, out: Path) -> int:
         mul = _consumers(g, cast[0].output[0])
         if len(mul) != 1 or mul[0].op_type != "Mul":
             raise ValueError(f"{node.name}: expected one Mul after Cast")
-        other = [i for i in mul[0].input if i != cast[0].output[0]][0]
+        other = next(i for i in mul[0].input if i != cast[0].output[0])
         scale_mul = prod[other]  # Mul(A_scale, W_scale)
-        w_scale_name = [i for i in scale_mul.input if i in inits][0]
+        w_scale_name = next(i for i in scale_mul.input if i in inits)
         wq = numpy_helper.to_array(inits[w_q]).astype(np.float32)
         zp = numpy_helper.to_array(inits[w_zp]).astype(np.float32)
         sc = numpy_helper.to_array(inits[w_scale_name]).astype(np.float32)

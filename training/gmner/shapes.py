@@ -21,7 +21,7 @@ def word_shape(word: str) -> int:
     if word.startswith("@"):
         return 2
     low = word.lower()
-    if low.startswith("http://") or low.startswith("https://") or low.startswith("www."):
+    if low.startswith(("http://", "https://", "www.")):
         return 3
     cased = [c for c in word if _cased(c)]  # iterates code points, like Array.from
     if not cased:

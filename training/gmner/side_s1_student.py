@@ -19,7 +19,7 @@ from . import data as D
 from .encoding import WordTokenizer
 from .metrics import span_prf
 from .models import Stage1Model
-from .train_all import log, s1_decode, s1_features, s1_probs, train_stage1
+from .training import log, s1_decode, s1_features, s1_probs, train_stage1
 
 
 def main():

@@ -2,8 +2,17 @@ import pytest
 
 tokenizers = pytest.importorskip("tokenizers")
 
-from gmner.encoding import (BUDGET_ENTITY, BUDGET_KNOWLEDGE, BUDGET_SENTENCE, K_OBJECTS, STAGE2_MAX_LENGTH,  # noqa: E402
-                            WordTokenizer, encode_stage1, encode_stage2, normalise_key)
+from gmner.encoding import (  # noqa: E402
+    BUDGET_ENTITY,
+    BUDGET_KNOWLEDGE,
+    BUDGET_SENTENCE,
+    K_OBJECTS,
+    STAGE2_MAX_LENGTH,
+    WordTokenizer,
+    encode_stage1,
+    encode_stage2,
+    normalise_key,
+)
 
 
 @pytest.fixture(scope="module")

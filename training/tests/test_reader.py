@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from gmner.data import bio_to_spans, iou, load_split, read_conll, repair_bio, Box
+from gmner.data import Box, bio_to_spans, iou, load_split, read_conll, repair_bio
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 
@@ -68,6 +68,7 @@ def test_extra_corpora_map_types_and_never_tag_handles_or_hashtags():
 
 def test_extra_corpora_reject_unknown_tags(tmp_path):
     import pytest
+
     from gmner.data import read_ext_conll
 
     bad = tmp_path / "bad.conll"

@@ -1,6 +1,9 @@
 // Name -> factory for every knowledge source, frozen: adding a source is a
 // file plus an entry here (and its name in KNOWLEDGE_SOURCE_NAMES).
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { GroundstreamError } from '../../errors/index.js'
 import type { KnowledgeConfig, KnowledgeSourceName } from '../config.js'
 import type { KnowledgeInstrumentation } from '../instrumentation.js'
 import type { Clock } from '../lru.js'
@@ -18,8 +21,19 @@ export interface SourceFactoryDeps {
 
 type SourceFactory = (config: KnowledgeConfig, deps: SourceFactoryDeps) => KnowledgeSource
 
-/** data/catalogue/brands.jsonl at the package root (this file runs from dist/src/knowledge-cache/sources/). */
-export const SHIPPED_CATALOGUE_PATH = fileURLToPath(new URL('../../../../data/catalogue/brands.jsonl', import.meta.url))
+/**
+ * data/catalogue/brands.jsonl at the package root: the nearest folder above
+ * this file with a package.json (it runs from dist/src/knowledge-cache/sources/
+ * when built, from src/knowledge-cache/sources/ when the tests run the sources).
+ */
+export const SHIPPED_CATALOGUE_PATH = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'data', 'catalogue', 'brands.jsonl')
+
+function packageRoot (from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new GroundstreamError('GS_ERR_CONFIG', `package root not found: no package.json above ${from}`)
+  }
+}
 
 export const SOURCE_FACTORIES: Readonly<Record<KnowledgeSourceName, SourceFactory>> = Object.freeze({
   catalogue: (config) => createCatalogueSource({
