@@ -47,7 +47,13 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path, data_di
     torch.onnx.export(model, inputs, str(fp32), input_names=names_in, output_names=names_out, dynamic_axes=dyn, opset_version=17, do_constant_folding=True)
     int8 = out_dir / "model.int8.onnx"
     quantize_batch_invariant(fp32, int8, calibration_feeds(stage, data_dir))  # fixed activation scales: batch-invariant
-    # tokenizer.json without its fixed padding/truncation: the contract pads and truncates itself
+    write_model_folder_files(out_dir, fp32, fp32_dir)
+    return names_in, names_out
+
+
+def write_model_folder_files(out_dir: Path, fp32: Path, fp32_dir: Path) -> None:
+    """The encoder's tokenizer files beside an exported model (tokenizer.json without its fixed padding and
+    truncation: the contract pads and truncates itself), and the fp32 graph when it was written elsewhere."""
     tj = json.loads((encoder_dir() / "tokenizer.json").read_text(encoding="utf-8"))
     tj["padding"] = None
     tj["truncation"] = None
@@ -55,7 +61,6 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path, data_di
     shutil.copy(encoder_dir() / "tokenizer_config.json", out_dir / "tokenizer_config.json")
     if fp32_dir != out_dir:
         shutil.copy(fp32, out_dir / "model.fp32.onnx")
-    return names_in, names_out
 
 
 def write_manifest(out_dir: Path, stage, version, names_in, names_out, training, dev_scores):

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,9 +37,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import data as D
-from .encoding import WordTokenizer, encode_stage1, encoder_dir
+from .encoding import WordTokenizer, encode_stage1
 from .metrics import mner_prf, span_prf
 from .models import ShapeEncoder
+from .training import log, pad
 
 TYPES = ("PER", "LOC", "ORG", "OTHER")
 LABELS = (*TYPES, "NONE")
@@ -57,10 +57,6 @@ TYPE_DESCRIPTIONS = {
     "ORG": "organization such as a company team band or institution",
     "OTHER": "other named entity such as a product event title or brand",
 }
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 # ----------------------------------------------------------------------------- model
@@ -164,14 +160,6 @@ def features(wt: WordTokenizer, tweets) -> list[dict]:
                 word_mask[fi] = 1
         out.append({"ids": enc.input_ids, "shapes": enc.shape_ids, "first": enc.first_index, "gold": gold,
                     "word_mask": word_mask})
-    return out
-
-
-def pad(rows, value=0) -> torch.Tensor:
-    n = max(len(r) for r in rows)
-    out = torch.full((len(rows), n), value, dtype=torch.long)
-    for i, r in enumerate(rows):
-        out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
     return out
 
 
@@ -365,6 +353,7 @@ def calibration_feeds(data_dir: Path | None, posts: int = 128) -> list[dict]:
 
 
 def export(model: MQSPNModel, out_dir: Path, fp32_dir: Path, data_dir: Path | None) -> None:
+    from .export import write_model_folder_files
     from .quantize import kept_in_float, quantize_batch_invariant
 
     model = model.eval()
@@ -388,13 +377,7 @@ def export(model: MQSPNModel, out_dir: Path, fp32_dir: Path, data_dir: Path | No
     region_nodes = [n.name for n in graph.graph.node if n.op_type == "MatMul" and "region" in n.name]
     quantize_batch_invariant(fp32, out_dir / "model.int8.onnx", calibration_feeds(data_dir),
                              exclude=kept_in_float(graph) + region_nodes)
-    tj = json.loads((encoder_dir() / "tokenizer.json").read_text(encoding="utf-8"))
-    tj["padding"] = None
-    tj["truncation"] = None
-    (out_dir / "tokenizer.json").write_text(json.dumps(tj, ensure_ascii=False), encoding="utf-8")
-    shutil.copy(encoder_dir() / "tokenizer_config.json", out_dir / "tokenizer_config.json")
-    if fp32_dir != out_dir:
-        shutil.copy(fp32, out_dir / "model.fp32.onnx")
+    write_model_folder_files(out_dir, fp32, fp32_dir)
 
 
 def onnx_predict(path: Path, feats: list[dict], batch_size: int = 32) -> list:
