@@ -55,7 +55,7 @@ async function drive (scenario: string, run: (batch: PostWork[]) => Promise<Post
     const t0 = performance.now()
     const out = await run(batch)
     durations.push(performance.now() - t0)
-    candidates += out.reduce((sum, item) => sum + item.knowledge.length, 0)
+    candidates += out.reduce((sum, item) => sum + item.candidates.length, 0)
     batchNo++
   }
   const elapsed = (performance.now() - started) / 1000

@@ -48,7 +48,7 @@ export function workToPrediction (work: PostWork, tweet: DatasetTweet): Document
   return {
     gold: tweet.entities,
     predicted,
-    candidates: work.candidates.map((candidate) => ({ start: candidate.start, end: candidate.end }))
+    candidates: work.candidates.map(({ candidate }) => ({ start: candidate.start, end: candidate.end }))
   }
 }
 

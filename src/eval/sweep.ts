@@ -55,7 +55,7 @@ export function redecide ({ work, tweet }: RecordedPost, thresholds: Thresholds)
       const predicted = full.get(entity)
       return predicted === undefined ? [] : [{ ...predicted, type: type as EntityType }]
     }),
-    candidates: work.candidates.filter((candidate) => candidate.score >= thresholds.minSpanScore).map((candidate) => ({ start: candidate.start, end: candidate.end }))
+    candidates: work.candidates.filter(({ candidate }) => candidate.score >= thresholds.minSpanScore).map(({ candidate }) => ({ start: candidate.start, end: candidate.end }))
   }
 }
 

@@ -1,6 +1,6 @@
 // The image stage: for each post with an image and at least one candidate,
-// fetch (guarded), decode, analyse in a worker, and fill `work.image`,
-// `work.regionOrder` and `work.regionSimilarity`. A post's image gets at most
+// fetch (guarded), decode, analyse in a worker, and fill `work.image` and each
+// candidate record's `regionOrder` and `regionSimilarity`. A post's image gets at most
 // `perPostBudgetMs` of wall-clock; past it the post goes on without image
 // context (status `timeout`). Nothing here throws for one bad image.
 import { readFile } from 'node:fs/promises'
@@ -161,7 +161,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   }
 
   async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<Analysed> {
-    const queries = work.candidates.map((c, i) => candidateQuery(c, work.knowledge[i] ?? null))
+    const queries = work.candidates.map((record) => candidateQuery(record.candidate, record.knowledge))
     const known = cache === null ? null : await cache.byUrl(url)
     if (known !== null) return await relate(url, known.analysis, queries, signal, 'cached_url')
     const running = inFlight.get(url)
@@ -236,8 +236,13 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     try {
       const { context, analysis, source: from } = await Promise.race([analysePost(work, url, budget.signal), deadline])
       work.image = context
-      work.regionOrder = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
-      work.regionSimilarity = analysis.similarity
+      // The analysis answers in query order: one row per candidate record.
+      const order = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
+      work.candidates.forEach((record, c) => {
+        record.regionOrder = order[c] as number[]
+        const row = analysis.similarity[c]
+        if (row !== undefined) record.regionSimilarity = row
+      })
       status = 'ok'
       source = from
     } catch (error) {

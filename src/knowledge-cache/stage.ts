@@ -110,12 +110,14 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
   async function joinBatch (batch: PostWork[]): Promise<void> {
     const active = cache
     const keys = new Map<string, string>()
-    for (const work of batch) work.links = await Promise.all(work.candidates.map((candidate) => linkOptionsOf(candidate, work.post.text)))
-    const keyOf = batch.map((work) => work.candidates.map((candidate, index) => {
-      const surface = lookupSurface(candidate, work.links?.[index] ?? [])
+    for (const work of batch) {
+      await Promise.all(work.candidates.map(async (record) => { record.links = await linkOptionsOf(record.candidate, work.post.text) }))
+    }
+    const keyOf = new Map(batch.flatMap((work) => work.candidates).map((record) => {
+      const surface = lookupSurface(record.candidate, record.links ?? [])
       const key = normaliseEntityKey(surface)
       if (key.length > 0 && !keys.has(key)) keys.set(key, surface)
-      return key
+      return [record, key] as const
     }))
     const found = new Map<string, Knowledge | null>()
     if (active !== undefined && keys.size > 0) {
@@ -133,14 +135,12 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
         clearTimeout(deadline)
       }
     }
-    batch.forEach((work, index) => {
-      work.knowledge = (keyOf[index] ?? []).map((key) => found.get(key) ?? null)
+    for (const [record, key] of keyOf) {
+      record.knowledge = found.get(key) ?? null
       // Sources with no typed index (Wikipedia) offer what they answered, typed from its description.
-      work.links = (work.links ?? []).map((options, i) => {
-        const fromKnowledge = linkOptionFromKnowledge(work.knowledge[i] ?? null, typedSources.map((source) => source.name))
-        return fromKnowledge === null ? options : [...options, fromKnowledge]
-      })
-    })
+      const fromKnowledge = linkOptionFromKnowledge(record.knowledge, typedSources.map((source) => source.name))
+      if (fromKnowledge !== null) record.links = [...(record.links ?? []), fromKnowledge]
+    }
   }
 
   return {
@@ -156,9 +156,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
       if (config.enabled) await joinBatch(batch)
-      else for (const work of batch) {
-        work.knowledge = work.candidates.map(() => null)
-        work.links = work.candidates.map(() => [])
+      else {
+        for (const record of batch.flatMap((work) => work.candidates)) {
+          record.knowledge = null
+          record.links = []
+        }
       }
       return batch
     },

@@ -11,6 +11,7 @@ export { AsyncQueue } from './async-queue.js'
 export { PartitionWatermark } from './watermark.js'
 export { STAGE_NAMES, DEAD_LETTER_REASONS } from './types.js'
 export type {
+  CandidateRecord,
   DeadLetter,
   DeadLetterReason,
   DeadLetterSink,

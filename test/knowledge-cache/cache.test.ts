@@ -91,11 +91,11 @@ test('the stage fills knowledge aligned with candidates and never waits past its
   const stage = createKnowledgeStage(testConfig({ sourceTimeoutMs: 300, stageTimeoutMs: 300 }), { sources: [table, dead] })
   await stage.init()
   const fast = await stage.run([work('p1', ['Paris', 'Nowhere Land', '#Paris'])])
-  assert.equal(fast[0]?.knowledge.length, 3)
-  assert.equal(fast[0]?.knowledge[0]?.text, 'Paris: capital of France.')
+  assert.equal(fast[0]?.candidates.length, 3)
+  assert.equal(fast[0]?.candidates[0]?.knowledge?.text, 'Paris: capital of France.')
   // "Nowhere Land" is unknown to the table and then hangs in the dead source: the deadline answers null.
-  assert.equal(fast[0]?.knowledge[1], null)
-  assert.equal(fast[0]?.knowledge[2]?.key, 'paris')
+  assert.equal(fast[0]?.candidates[1]?.knowledge, null)
+  assert.equal(fast[0]?.candidates[2]?.knowledge?.key, 'paris')
   await stage.close()
 
   const tight = createKnowledgeStage(testConfig({ sourceTimeoutMs: 150, stageTimeoutMs: 150 }), { sources: [dead] })
@@ -104,7 +104,7 @@ test('the stage fills knowledge aligned with candidates and never waits past its
   const items = await tight.run([work('p2', ['A', 'B', 'C']), work('p3', [])])
   const elapsed = performance.now() - started
   assert.ok(elapsed < 450, `stage took ${elapsed} ms`)
-  assert.deepEqual(items.map((item) => item.knowledge), [[null, null, null], []])
+  assert.deepEqual(items.map((item) => item.candidates.map((record) => record.knowledge)), [[null, null, null], []])
   await tight.close()
 })
 
@@ -113,7 +113,7 @@ test('a disabled stage fills nulls without asking anything', async () => {
   const stage = createKnowledgeStage(testConfig({ enabled: false }), { sources: [table] })
   await stage.init()
   const [item] = await stage.run([work('p1', ['Paris'])])
-  assert.deepEqual(item?.knowledge, [null])
+  assert.deepEqual(item?.candidates.map((record) => record.knowledge), [null])
   assert.equal(table.calls.length, 0)
   await stage.close()
 })

@@ -74,8 +74,7 @@ export function work (postId: string, texts: string[]): PostWork {
   return {
     post: { id: postId, text: texts.join(' '), created_at: '2026-11-21T08:00:00Z', image_urls: [] },
     source: { topic: 'posts', partition: 0, offset: '0' },
-    candidates,
-    knowledge: [],
+    candidates: candidates.map((candidate) => ({ candidate, knowledge: null })),
     image: NO_IMAGE,
     entities: [],
     timings: {}

@@ -79,8 +79,8 @@ test('the stage built from the default config joins real offline knowledge', asy
   await stage.init()
   try {
     const [item] = await stage.run([work('p1', ['#AcmeRockets', 'Paris', 'French', 'Girona', 'Qwertyzzz Blorp'])])
-    assert.deepEqual(item?.knowledge.map((knowledge) => knowledge?.source ?? null), ['catalogue', 'wordnet', 'countries', 'cities', null])
-    assert.equal(item?.knowledge[0]?.canonicalId, 'acme-rockets')
+    assert.deepEqual(item?.candidates.map(({ knowledge }) => knowledge?.source ?? null), ['catalogue', 'wordnet', 'countries', 'cities', null])
+    assert.equal(item?.candidates[0]?.knowledge?.canonicalId, 'acme-rockets')
   } finally {
     await stage.close()
   }
