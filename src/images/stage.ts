@@ -8,6 +8,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
+import { withTimeout } from '../shared/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
@@ -222,19 +223,13 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       return
     }
     const started = performance.now()
-    const budget = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        budget.abort(new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
-        reject(new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
-      }, config.perPostBudgetMs)
-    })
     let status: ImageStatus
     let reason: string | null = null
     let source: ImageSource = 'failed'
     try {
-      const { context, analysis, source: from } = await Promise.race([analysePost(work, url, budget.signal), deadline])
+      // The budget aborts the post's signal and stops waiting, even for a step that ignores the signal.
+      const { context, analysis, source: from } = await withTimeout(config.perPostBudgetMs, async (signal) => await analysePost(work, url, signal),
+        () => new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
       work.image = context
       // The analysis answers in query order: one row per candidate record.
       const order = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
@@ -257,9 +252,6 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
         work.image = { ...NO_IMAGE, url, status }
         deps.logger?.warn({ postId: work.post.id, err: error }, 'image analysis failed')
       }
-    } finally {
-      clearTimeout(timer)
-      budget.abort()
     }
     counts[status] = (counts[status] ?? 0) + 1
     sourceCounts[source] = (sourceCounts[source] ?? 0) + 1

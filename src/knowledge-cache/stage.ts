@@ -3,6 +3,7 @@
 // concurrency, under one deadline for the batch; whatever has not answered by
 // then is null for this batch (and still lands in the cache for the next).
 import { setMaxListeners } from 'node:events'
+import { TimeoutStrategy, timeout } from 'cockatiel'
 import pLimit from 'p-limit'
 import { normaliseEntity, normaliseEntityKey, type Candidate, type Knowledge, type LinkOption } from '../contracts/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
@@ -121,19 +122,15 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     }))
     const found = new Map<string, Knowledge | null>()
     if (active !== undefined && keys.size > 0) {
-      const controller = new AbortController()
-      // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
-      setMaxListeners(config.maxConcurrentLookups + 10, controller.signal)
-      const deadline = setTimeout(() => controller.abort(), config.stageTimeoutMs)
       const limit = pLimit(config.maxConcurrentLookups)
-      try {
-        // Keys still queued when the deadline passes are not asked at all.
+      // A cooperative deadline: lookups still running answer null when it passes, keys still queued are not asked.
+      await timeout(config.stageTimeoutMs, TimeoutStrategy.Cooperative).execute(async (_context, signal) => {
+        // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
+        setMaxListeners(config.maxConcurrentLookups + 10, signal)
         await Promise.all(Array.from(keys, ([key, surface]) => limit(async () => {
-          if (!controller.signal.aborted) found.set(key, await active.lookup(surface, { signal: controller.signal }))
+          if (!signal.aborted) found.set(key, await active.lookup(surface, { signal }))
         })))
-      } finally {
-        clearTimeout(deadline)
-      }
+      })
     }
     for (const [record, key] of keyOf) {
       record.knowledge = found.get(key) ?? null
