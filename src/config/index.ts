@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import { asBoolean, asList, asNumber, asString, configFromEnvTable, isPlainObject, parseStrict, type EnvTable } from './parse.js'
 
-export { asBoolean, asList, asNumber, asString, configFromEnvTable, deepFreeze, parseStrict, type Coerce, type EnvTable } from './parse.js'
+export { asBoolean, asList, asNumber, asString, configFromEnvTable, deepFreeze, isPlainObject, parseStrict, type Coerce, type EnvTable } from './parse.js'
 import { TextModelsConfigSchema } from '../stages/config.js'
 import { KnowledgeConfigSchema } from '../knowledge-cache/index.js'
 import { ImagesConfigSchema } from '../images/index.js'
@@ -251,17 +251,22 @@ export interface LoadConfigOptions {
   defaults?: unknown
 }
 
+/** The config file's raw settings (`file`, else GS_CONFIG in env; none: empty), not yet validated. */
+export function readConfigFile (file: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): Record<string, unknown> {
+  const name = file ?? env.GS_CONFIG
+  if (name === undefined || name === '') return {}
+  let fromFile: unknown
+  try {
+    fromFile = JSON.parse(readFileSync(name, 'utf8'))
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `cannot read config file ${name}: ${errorMessage(error)}`, { cause: error })
+  }
+  if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${name} must hold a JSON object`)
+  return fromFile
+}
+
 export function loadConfig (options: LoadConfigOptions = {}): Readonly<AppConfig> {
   const env = options.env ?? {}
-  const file = options.file ?? env.GS_CONFIG
-  let fromFile: unknown = {}
-  if (file !== undefined && file !== '') {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8'))
-    } catch (error) {
-      throw new GroundstreamError('GS_ERR_CONFIG', `cannot read config file ${file}: ${errorMessage(error)}`, { cause: error })
-    }
-    if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${file} must hold a JSON object`)
-  }
+  const fromFile = readConfigFile(options.file, env)
   return parseConfig(mergeConfig(options.defaults, fromFile, configFromEnv(env), options.overrides))
 }
