@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { NO_IMAGE, type Candidate } from '../src/contracts/index.js'
 import type { PostWork } from '../src/pipeline/types.js'
 import { createImageEngine, createImageFetcher, createImageStage, decodeImage } from '../src/images/index.js'
-import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from '../test/images/helpers.js'
+import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from './support/images.js'
 
 const { values } = parseArgs({
   options: {

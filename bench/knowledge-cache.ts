@@ -15,8 +15,8 @@ import {
 } from '../src/knowledge-cache/index.js'
 import type { KnowledgeSource, RedisLike } from '../src/knowledge-cache/index.js'
 import type { PostWork } from '../src/pipeline/types.js'
-import { startFixtureServer } from '../test/knowledge-cache/fixture-server.js'
-import { tableSource, work } from '../test/knowledge-cache/fakes.js'
+import { startFixtureServer } from './support/wikipedia-server.js'
+import { tableSource, work } from './support/knowledge.js'
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,8 @@ import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.j
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
 import { chooseRegion } from '../../src/grounding/index.js'
-import { corruptJpeg, fixture, pngBomb, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from './helpers.js'
+import { fixture, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from '../../bench/support/images.js'
+import { corruptJpeg, pngBomb } from './helpers.js'
 
 function work (id: string, text: string, imageUrls: string[], candidateTexts: string[]): PostWork {
   const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: imageUrls }

@@ -5,7 +5,8 @@ import path from 'node:path'
 import { test } from 'vitest'
 import { createCatalogueSource, createKnowledgeCache, createKnowledgeStage } from '../../src/knowledge-cache/index.js'
 import type { SourceFetchEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
-import { failingSource, fakeClock, hangingSource, tableSource, testConfig, work } from './fakes.js'
+import { tableSource, work } from '../../bench/support/knowledge.js'
+import { failingSource, fakeClock, hangingSource, testConfig } from './fakes.js'
 
 test('1,000 concurrent lookups of one cold key cause one source fetch', async () => {
   const source = tableSource('slow', { 'bella hadid': 'Bella Hadid: fashion model.' }, 20)

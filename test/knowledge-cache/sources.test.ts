@@ -74,7 +74,7 @@ test('catalogue: example file parses, aliases resolve, bad lines are all reporte
 
 test('the stage built from the default config joins real offline knowledge', async () => {
   const { createKnowledgeStage, parseKnowledgeConfig } = await import('../../src/knowledge-cache/index.js')
-  const { work } = await import('./fakes.js')
+  const { work } = await import('../../bench/support/knowledge.js')
   const stage = createKnowledgeStage(parseKnowledgeConfig({ cataloguePath: EXAMPLE_CATALOGUE.pathname }))
   await stage.init()
   try {

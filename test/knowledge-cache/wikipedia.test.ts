@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, test, vi } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { WikipediaConfigSchema, createWikipediaSource } from '../../src/knowledge-cache/index.js'
 import type { BreakerEvent, HttpAttemptEvent, WikipediaConfig } from '../../src/knowledge-cache/index.js'
-import { startFixtureServer } from './fixture-server.js'
-import type { FixtureServer } from './fixture-server.js'
+import { startFixtureServer } from '../../bench/support/wikipedia-server.js'
+import type { FixtureServer } from '../../bench/support/wikipedia-server.js'
 
 let server: FixtureServer
 
