@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 // install.ts directly, not the service's index: a fixture server needs no service.
 import { installPath } from '../../src/service/install.js'
 
-export const FIXTURE_DIR = pathToFileURL(`${installPath('test', 'fixtures', 'knowledge', 'wikipedia')}/`)
+const FIXTURE_DIR = pathToFileURL(`${installPath('test', 'fixtures', 'knowledge', 'wikipedia')}/`)
 const PREFIX = '/api/rest_v1/page/summary/'
 
 export interface ScriptedReply {

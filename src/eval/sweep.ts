@@ -27,7 +27,7 @@ const steps = (from: number, to: number, step: number): number[] => {
   return out
 }
 
-export const DEFAULT_GRID = Object.freeze({
+const DEFAULT_GRID = Object.freeze({
   minSpanScore: steps(0.1, 0.6, 0.05),
   maxNoneScore: steps(0.3, 0.9, 0.05),
   minTypeScore: [0, 0.2, 0.3, 0.4, 0.5]

@@ -40,7 +40,7 @@ export interface GroundingOptions {
   objHeadWeight: number
 }
 
-export const DEFAULT_GROUNDING_OPTIONS: Readonly<GroundingOptions> = Object.freeze({
+const DEFAULT_GROUNDING_OPTIONS: Readonly<GroundingOptions> = Object.freeze({
   threshold: 0.35,
   objHeadTrained: false,
   objHeadWeight: 0.5

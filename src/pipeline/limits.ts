@@ -7,8 +7,7 @@
 // (`truncated`), counted in metrics and marked on its documents.
 import type { PostWork } from './types.js'
 
-export const POST_CAPS = ['chars', 'candidates', 'mentions'] as const
-export type PostCap = typeof POST_CAPS[number]
+export type PostCap = 'chars' | 'candidates' | 'mentions'
 
 export interface PostLimits {
   /** Characters of a post the models read; mention documents carry the same prefix. */

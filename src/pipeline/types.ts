@@ -81,8 +81,7 @@ export interface Sink {
   close (): Promise<void>
 }
 
-export const DEAD_LETTER_REASONS = ['invalid_json', 'invalid_encoding', 'schema_violation', 'oversized', 'sink_rejected'] as const
-export type DeadLetterReason = typeof DEAD_LETTER_REASONS[number]
+export type DeadLetterReason = 'invalid_json' | 'invalid_encoding' | 'schema_violation' | 'oversized' | 'sink_rejected'
 
 /** A record the service gave up on, with why and where it came from. */
 export interface DeadLetter {

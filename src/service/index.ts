@@ -15,7 +15,7 @@ import type { RunSummary } from './summary.js'
 
 export { loadApiConfig, type LoadApiConfigOptions } from './api-config.js'
 export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
-export { connectKnowledgeRedis, createElasticsearchClient, createKafka, kafkaSecurity, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
+export { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
 export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
 export { startService, type ServiceDeps, type StartedService } from './start.js'
 export { SummaryCollector, countingSink, type BoxedExample, type RunSummary, type StageSummary } from './summary.js'

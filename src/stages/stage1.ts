@@ -19,7 +19,7 @@ export interface Stage1Options {
   segmenter?: WordSegmenter
 }
 
-export function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan & { typeScores?: number[] }): Candidate {
+function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan & { typeScores?: number[] }): Candidate {
   const first = words[span.start] as Word
   const last = words[span.end - 1] as Word
   const candidate: Candidate = {

@@ -38,21 +38,21 @@ export interface GroundingRequest {
 export type RegionGrounder = (request: GroundingRequest) => Grounding | null
 
 /** Words of the post around the entity, so long posts keep the entity's context. */
-export const SENTENCE_WORDS = 64
+const SENTENCE_WORDS = 64
 
-export function sentenceWindow (words: readonly Word[], wordStart: number, wordEnd: number): string[] {
+function sentenceWindow (words: readonly Word[], wordStart: number, wordEnd: number): string[] {
   if (words.length <= SENTENCE_WORDS) return words.map((word) => word.text)
   const centre = Math.floor((wordStart + wordEnd) / 2)
   const start = Math.max(0, Math.min(centre - SENTENCE_WORDS / 2, words.length - SENTENCE_WORDS))
   return words.slice(start, start + SENTENCE_WORDS).map((word) => word.text)
 }
 
-export function regionLabel (region: ImageRegion): string {
+function regionLabel (region: ImageRegion): string {
   return region.kind === 'text' && region.text !== null ? region.text : region.label
 }
 
 /** Indices of the regions in one candidate's prompt: in the image path's order, at most K. */
-export function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
+function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
   const indices = order ?? image.regions.map((_, i) => i)
   return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }

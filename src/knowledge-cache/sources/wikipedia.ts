@@ -45,7 +45,7 @@ export interface WikipediaSource extends KnowledgeSource {
 }
 
 /** The page title for a cleaned surface form: MediaWiki titles use underscores and a capital first letter. */
-export function wikipediaTitle (display: string): string {
+function wikipediaTitle (display: string): string {
   const trimmed = display.trim().replace(/\s+/g, '_')
   return trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
 }
