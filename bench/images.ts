@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { NO_IMAGE, type Candidate } from '../src/contracts/index.js'
 import type { PostWork } from '../src/pipeline/types.js'
 import { createImageEngine, createImageFetcher, createImageStage, decodeImage } from '../src/images/index.js'
-import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from '../test/images/helpers.js'
+import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from './support/images.js'
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +49,7 @@ async function pool<T> (items: readonly T[], concurrency: number, fn: (item: T) 
 function work (i: number, url: string): PostWork {
   const text = `Coffee with Obama at Starbucks ${i}`
   const candidates: Candidate[] = ['Obama', 'Starbucks'].map((t) => ({ postId: `b${i}`, text: t, start: text.indexOf(t), end: text.indexOf(t) + t.length, wordStart: 0, wordEnd: 1, score: 0.9 }))
-  return { post: { id: `b${i}`, text, created_at: '2026-11-21T08:00:00Z', image_urls: [url] }, source: { topic: 'bench', partition: 0, offset: String(i) }, candidates, knowledge: [null, null], image: NO_IMAGE, entities: [], timings: {} }
+  return { post: { id: `b${i}`, text, created_at: '2026-11-21T08:00:00Z', image_urls: [url] }, source: { topic: 'bench', partition: 0, offset: String(i) }, candidates: candidates.map((candidate) => ({ candidate, knowledge: null })), image: NO_IMAGE, entities: [], timings: {} }
 }
 
 const server = await startServer()

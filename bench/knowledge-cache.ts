@@ -15,8 +15,8 @@ import {
 } from '../src/knowledge-cache/index.js'
 import type { KnowledgeSource, RedisLike } from '../src/knowledge-cache/index.js'
 import type { PostWork } from '../src/pipeline/types.js'
-import { startFixtureServer } from '../test/knowledge-cache/fixture-server.js'
-import { tableSource, work } from '../test/knowledge-cache/fakes.js'
+import { startFixtureServer } from './support/wikipedia-server.js'
+import { tableSource, work } from './support/knowledge.js'
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +55,7 @@ async function drive (scenario: string, run: (batch: PostWork[]) => Promise<Post
     const t0 = performance.now()
     const out = await run(batch)
     durations.push(performance.now() - t0)
-    candidates += out.reduce((sum, item) => sum + item.knowledge.length, 0)
+    candidates += out.reduce((sum, item) => sum + item.candidates.length, 0)
     batchNo++
   }
   const elapsed = (performance.now() - started) / 1000

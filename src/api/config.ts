@@ -12,9 +12,9 @@ import {
 } from '../config/index.js'
 
 /** Where serve looks for Elasticsearch when GS_ELASTICSEARCH_URL is not set. */
-export const DEFAULT_API_ELASTICSEARCH_URL = 'http://127.0.0.1:9200'
+const DEFAULT_API_ELASTICSEARCH_URL = 'http://127.0.0.1:9200'
 
-export const ApiLimitsSchema = z.object({
+const ApiLimitsSchema = z.object({
   /** Largest page of mentions or posts. */
   maxPageSize: z.number().int().min(1).max(1000).default(100),
   defaultPageSize: z.number().int().min(1).max(1000).default(20),
@@ -40,7 +40,7 @@ export const ApiLimitsSchema = z.object({
   }
 })
 
-export const ApiConfigSchema = z.object({
+const ApiConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   elasticsearch: z.object({

@@ -1,6 +1,6 @@
 // The search/tracking API and the viewer page (`groundstream serve`).
 export { API_ENV_VARS, apiConfigFromEnv, parseApiConfig } from './config.js'
-export type { ApiConfigInput } from './config.js'
+export type { ApiConfig, ApiConfigInput } from './config.js'
 export { createApiServer, API_ROUTES } from './server.js'
 export type { ApiServer } from './server.js'
 export { EmbeddedSearch } from './embedded.js'

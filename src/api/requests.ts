@@ -23,7 +23,7 @@ const single = <T extends z.ZodTypeAny>(inner: T) => z.unknown().refine((value) 
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/u
 
 /** A calendar date (UTC midnight), or NaN when it is not one (2026-02-30). */
-export function parsePlainDate (text: string): Date {
+function parsePlainDate (text: string): Date {
   const match = datePattern.exec(text)
   if (match === null) return new Date(Number.NaN)
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
@@ -48,7 +48,7 @@ const bool = single(z.enum(['true', 'false', '1', '0']).transform((s) => s === '
 const int = (min: number, max: number) => single(z.coerce.number().int().min(min).max(max))
 const entityText = (limits: ApiLimits) => single(z.string().trim().min(1).max(limits.maxQueryChars))
 
-export const DURATION_UNITS_MS = Object.freeze({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)
+const DURATION_UNITS_MS = Object.freeze({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)
 const durationPattern = /^(\d{1,4})([mhd])$/u
 
 export function parseDurationMs (text: string): number {
@@ -60,7 +60,7 @@ export function parseDurationMs (text: string): number {
 const duration = single(z.string().regex(durationPattern, 'a duration such as 30m, 6h or 7d').transform(parseDurationMs).refine((ms) => ms > 0, 'must be > 0'))
 
 export const TIMELINE_INTERVALS = Object.freeze(['1m', '5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'] as const)
-export const MENTION_SORTS = Object.freeze(['recent', 'relevance', 'score'] as const)
+const MENTION_SORTS = Object.freeze(['recent', 'relevance', 'score'] as const)
 
 function filterShape (limits: ApiLimits) {
   return {
@@ -121,7 +121,6 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
-export type ExtentRequest = z.infer<RequestSchemas['extent']>
 export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */

@@ -188,7 +188,7 @@ export function rankTrending (rows: Array<EntitySummary & { current: number, tot
 }
 
 /** Maps an Elasticsearch client error onto the API's error codes. */
-export function classifySearchError (error: unknown): { kind: string, error: GroundstreamError } {
+function classifySearchError (error: unknown): { kind: string, error: GroundstreamError } {
   if (error instanceof GroundstreamError) return { kind: error.code, error }
   if (error instanceof errors.ResponseError) {
     const status = error.statusCode ?? 0
@@ -248,7 +248,7 @@ export function decodeCursor (token: string, sort: SortName): Array<string | num
 }
 
 /** The bool filter shared by every endpoint. */
-export function buildFilter (request: FilterRequest): Query {
+function buildFilter (request: FilterRequest): Query {
   const filter: Query[] = []
   const must: Query[] = []
   const mustNot: Query[] = []

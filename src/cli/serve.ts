@@ -1,18 +1,22 @@
 // `groundstream serve`: the search/tracking API and the viewer page over the
-// entity index. Reads GS_API_* and GS_ELASTICSEARCH_* (see docs/users.md);
-// flags override them. SIGTERM/SIGINT close the server (in-flight requests
+// entity index. Reads the service's config file (--config or GS_CONFIG), then
+// GS_API_* and GS_ELASTICSEARCH_* (see docs/users.md); flags override them. SIGTERM/SIGINT close the server (in-flight requests
 // finish), then the Elasticsearch client.
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { EmbeddedSearch, apiConfigFromEnv, createApiServer, parseApiConfig } from '../api/index.js'
+import { EmbeddedSearch, createApiServer } from '../api/index.js'
 import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
 import { GroundstreamError } from '../errors/index.js'
-import { createElasticsearchClient } from '../service/index.js'
+import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
 import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'
 
-export const USAGE = `usage: groundstream serve [--host HOST] [--port N] [--elasticsearch URL] [--index NAME]
-                         [--media-dir DIR] [--demo]
-       groundstream serve --from FILE [--host HOST] [--port N] [--media-dir DIR]
+export const USAGE = `usage: groundstream serve [--config FILE] [--host HOST] [--port N] [--elasticsearch URL]
+                         [--index NAME] [--media-dir DIR] [--demo]
+       groundstream serve --from FILE [--config FILE] [--host HOST] [--port N] [--media-dir DIR]
+
+--config FILE (or GS_CONFIG) is the same JSON file \`groundstream run\` reads:
+serve takes its elasticsearch url, index, apiKey and caFile, and its log
+level; the variables below and the flags override them.
 
 --from FILE serves the entity documents of a JSONL file (what
 \`groundstream run\` writes, e.g. out/entities.jsonl) from an embedded
@@ -33,6 +37,7 @@ without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
 
 export async function main (argv: string[]): Promise<number> {
   const flags = parseFlags(argv, {
+    config: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     elasticsearch: { type: 'string' },
@@ -51,22 +56,23 @@ export async function main (argv: string[]): Promise<number> {
     if (flags.demo === true || flags.index !== undefined || flags.elasticsearch !== undefined) {
       throw usageError('--from serves a file; it cannot be combined with --demo, --index or --elasticsearch')
     }
-    return await serveFile(flags.from, { host: flags.host, port, mediaDir: flags['media-dir'] })
+    return await serveFile(flags.from, { config: flags.config, host: flags.host, port, mediaDir: flags['media-dir'] })
   }
   const demo = flags.demo === true
-  const fromEnv = apiConfigFromEnv(process.env) as { elasticsearch?: Record<string, unknown> } & Record<string, unknown>
   const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
   // The demo's images are the bundled sample images.
   const mediaDir = demo ? installPath('samples', 'images') : flags['media-dir']
-  const config = parseApiConfig({
-    ...fromEnv,
-    ...(flags.host === undefined ? {} : { host: flags.host }),
-    ...(port === undefined ? {} : { port }),
-    ...(mediaDir === undefined ? {} : { mediaDir }),
-    elasticsearch: {
-      ...(fromEnv.elasticsearch ?? {}),
-      ...(flags.elasticsearch === undefined ? {} : { url: flags.elasticsearch }),
-      ...(index === undefined ? {} : { index })
+  const config = loadApiConfig({
+    env: process.env,
+    ...(flags.config === undefined ? {} : { file: flags.config }),
+    overrides: {
+      ...(flags.host === undefined ? {} : { host: flags.host }),
+      ...(port === undefined ? {} : { port }),
+      ...(mediaDir === undefined ? {} : { mediaDir }),
+      elasticsearch: {
+        ...(flags.elasticsearch === undefined ? {} : { url: flags.elasticsearch }),
+        ...(index === undefined ? {} : { index })
+      }
     }
   })
   const logger = pino({ level: config.log.level }, pino.destination(2))
@@ -119,15 +125,18 @@ async function untilSignal (logger: Logger): Promise<void> {
 }
 
 /** `serve --from FILE`: the API and viewer over a JSONL file of entity documents, no cluster. */
-async function serveFile (file: string, flags: { host: string | undefined, port: number | undefined, mediaDir: string | undefined }): Promise<number> {
-  const fromEnv = apiConfigFromEnv(process.env) as Record<string, unknown>
+async function serveFile (file: string, flags: { config: string | undefined, host: string | undefined, port: number | undefined, mediaDir: string | undefined }): Promise<number> {
   const sampleImages = installPath('samples', 'images')
-  const config = parseApiConfig({
-    ...fromEnv,
-    ...(flags.host === undefined ? {} : { host: flags.host }),
-    ...(flags.port === undefined ? {} : { port: flags.port }),
-    mediaDir: flags.mediaDir ?? (fromEnv.mediaDir as string | undefined) ?? sampleImages
+  const fromConfig = loadApiConfig({
+    env: process.env,
+    ...(flags.config === undefined ? {} : { file: flags.config }),
+    overrides: {
+      ...(flags.host === undefined ? {} : { host: flags.host }),
+      ...(flags.port === undefined ? {} : { port: flags.port }),
+      ...(flags.mediaDir === undefined ? {} : { mediaDir: flags.mediaDir })
+    }
   })
+  const config = { ...fromConfig, mediaDir: fromConfig.mediaDir ?? sampleImages }
   const logger = pino({ level: config.log.level }, pino.destination(2))
   let newest = Number.NaN
   const search = await EmbeddedSearch.open({ limits: config.limits, now: () => new Date(Number.isFinite(newest) ? newest : Date.now()) })

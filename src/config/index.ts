@@ -7,14 +7,14 @@ import { z } from 'zod'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import { asBoolean, asList, asNumber, asString, configFromEnvTable, isPlainObject, parseStrict, type EnvTable } from './parse.js'
 
-export { asBoolean, asList, asNumber, asString, configFromEnvTable, deepFreeze, parseStrict, type Coerce, type EnvTable } from './parse.js'
+export { asBoolean, asList, asNumber, asString, configFromEnvTable, isPlainObject, parseStrict, type Coerce, type EnvTable } from './parse.js'
 import { TextModelsConfigSchema } from '../stages/config.js'
 import { KnowledgeConfigSchema } from '../knowledge-cache/index.js'
 import { ImagesConfigSchema } from '../images/index.js'
 
 const millis = (max: number) => z.number().int().min(1).max(max)
 
-export const KafkaConfigSchema = z.object({
+const KafkaConfigSchema = z.object({
   /** Empty means: no Kafka, read the JSONL file source instead (the embedded default). */
   brokers: z.array(z.string().min(1)).default([]),
   clientId: z.string().min(1).max(128).default('groundstream'),
@@ -57,7 +57,7 @@ export const KafkaConfigSchema = z.object({
 export const DEFAULT_INDEX = 'groundstream-entities'
 
 /** The one index the processor writes: a concrete, lower-case name. */
-export const IndexNameSchema = z.string().min(1).max(200).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case index name')
+const IndexNameSchema = z.string().min(1).max(200).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case index name')
 
 /** What a reader (the API) may name: an index, an alias or a pattern (`groundstream-*`, `a,b`). */
 export const IndexPatternSchema = z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._*,-]*$/, 'lower-case index name or pattern')
@@ -81,7 +81,7 @@ export const ElasticsearchConfigSchema = z.object({
   caFile: z.string().min(1).optional()
 }).strict()
 
-export const PipelineConfigSchema = z.object({
+const PipelineConfigSchema = z.object({
   /** Largest model batch, across partitions. */
   maxBatchSize: z.number().int().min(1).max(4096).default(32),
   /** A partial batch leaves after this long, so latency stays bounded at low rates. */
@@ -102,7 +102,7 @@ export const PipelineConfigSchema = z.object({
   }
 })
 
-export const FilesConfigSchema = z.object({
+const FilesConfigSchema = z.object({
   /** JSONL source of the embedded default. */
   input: z.string().min(1).default('samples/posts.jsonl'),
   /** JSONL sink of the embedded default. */
@@ -111,7 +111,7 @@ export const FilesConfigSchema = z.object({
   deadLetters: z.string().min(1).default('out/dead-letters.jsonl')
 }).strict()
 
-export const MetricsConfigSchema = z.object({
+const MetricsConfigSchema = z.object({
   /** 0 turns the /metrics endpoint off. */
   port: z.number().int().min(0).max(65535).default(0),
   host: z.string().min(1).default('127.0.0.1'),
@@ -122,7 +122,7 @@ export const LogConfigSchema = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 }).strict()
 
-export const ShutdownConfigSchema = z.object({
+const ShutdownConfigSchema = z.object({
   /** Whole budget for stop → drain → commit → close; past it the process exits anyway. */
   timeoutMs: millis(600_000).default(30_000),
   /** Share of timeoutMs for Kafka partitions to finish their in-flight posts and commit. */
@@ -135,7 +135,7 @@ export const ShutdownConfigSchema = z.object({
   }
 })
 
-export const AppConfigSchema = z.object({
+const AppConfigSchema = z.object({
   kafka: KafkaConfigSchema.prefault({}),
   elasticsearch: ElasticsearchConfigSchema.prefault({}),
   pipeline: PipelineConfigSchema.prefault({}),
@@ -171,12 +171,7 @@ export const AppConfigSchema = z.object({
 })
 
 export type AppConfig = z.infer<typeof AppConfigSchema>
-export type AppConfigInput = z.input<typeof AppConfigSchema>
 export type KafkaConfig = z.infer<typeof KafkaConfigSchema>
-export type ElasticsearchConfig = z.infer<typeof ElasticsearchConfigSchema>
-export type PipelineConfig = z.infer<typeof PipelineConfigSchema>
-export type FilesConfig = z.infer<typeof FilesConfigSchema>
-export type MetricsConfig = z.infer<typeof MetricsConfigSchema>
 
 /** Environment variables the service reads, and where each lands in the config. */
 export const ENV_VARS: EnvTable = Object.freeze({
@@ -232,7 +227,7 @@ export function mergeConfig (...layers: unknown[]): Record<string, unknown> {
   return out
 }
 
-export function configFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+function configFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
   return configFromEnvTable(ENV_VARS, env)
 }
 
@@ -251,17 +246,22 @@ export interface LoadConfigOptions {
   defaults?: unknown
 }
 
+/** The config file's raw settings (`file`, else GS_CONFIG in env; none: empty), not yet validated. */
+export function readConfigFile (file: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): Record<string, unknown> {
+  const name = file ?? env.GS_CONFIG
+  if (name === undefined || name === '') return {}
+  let fromFile: unknown
+  try {
+    fromFile = JSON.parse(readFileSync(name, 'utf8'))
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `cannot read config file ${name}: ${errorMessage(error)}`, { cause: error })
+  }
+  if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${name} must hold a JSON object`)
+  return fromFile
+}
+
 export function loadConfig (options: LoadConfigOptions = {}): Readonly<AppConfig> {
   const env = options.env ?? {}
-  const file = options.file ?? env.GS_CONFIG
-  let fromFile: unknown = {}
-  if (file !== undefined && file !== '') {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8'))
-    } catch (error) {
-      throw new GroundstreamError('GS_ERR_CONFIG', `cannot read config file ${file}: ${errorMessage(error)}`, { cause: error })
-    }
-    if (!isPlainObject(fromFile)) throw new GroundstreamError('GS_ERR_CONFIG', `config file ${file} must hold a JSON object`)
-  }
+  const fromFile = readConfigFile(options.file, env)
   return parseConfig(mergeConfig(options.defaults, fromFile, configFromEnv(env), options.overrides))
 }

@@ -38,7 +38,7 @@ export function configFromEnvTable (table: EnvTable, env: Readonly<Record<string
   return out
 }
 
-export function deepFreeze<T> (value: T): T {
+function deepFreeze<T> (value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
     for (const child of Object.values(value)) deepFreeze(child)

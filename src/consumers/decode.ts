@@ -10,7 +10,7 @@ export type DecodeResult =
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function newPostWork (post: PostWork['post'], source: SourceCoordinates): PostWork {
-  return { post, source, candidates: [], knowledge: [], image: NO_IMAGE, entities: [], timings: {} }
+  return { post, source, candidates: [], image: NO_IMAGE, entities: [], timings: {} }
 }
 
 export function decodeRecord (

@@ -2,7 +2,7 @@
 // embedded default; both validate records at the edge.
 export { decodeRecord, newPostWork } from './decode.js'
 export type { DecodeResult } from './decode.js'
-export { KafkaSource, ensureTopics, connectKafkaClients, NO_CONSUMER_EVENTS } from './kafka-source.js'
+export { KafkaSource, connectKafkaClients } from './kafka-source.js'
 export type { ConsumerEvents, KafkaSourceOptions } from './kafka-source.js'
 export { runJsonlSource, countJsonlLines } from './jsonl-source.js'
 export type { JsonlSourceOptions, JsonlSourceResult } from './jsonl-source.js'

@@ -22,7 +22,7 @@ export interface ConsumerEvents {
   deadLettered (reason: string, count: number): void
 }
 
-export const NO_CONSUMER_EVENTS: ConsumerEvents = Object.freeze({
+const NO_CONSUMER_EVENTS: ConsumerEvents = Object.freeze({
   consumed: () => {},
   lag: () => {},
   committed: () => {},
@@ -44,7 +44,7 @@ export interface KafkaSourceOptions {
 }
 
 /** Creates the input and dead-letter topics when they are missing. */
-export async function ensureTopics (admin: Admin, config: KafkaConfig): Promise<void> {
+async function ensureTopics (admin: Admin, config: KafkaConfig): Promise<void> {
   const existing = new Set(await admin.listTopics())
   const wanted = [
     { topic: config.topic, numPartitions: config.topicPartitions },

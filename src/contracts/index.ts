@@ -16,8 +16,8 @@ export const STAGE2_LABELS = [...ENTITY_TYPES, 'NONE'] as const
 export type Stage2Label = typeof STAGE2_LABELS[number]
 
 /** Largest post text the service accepts; longer posts are dead-lettered. */
-export const MAX_POST_TEXT_CHARS = 20_000
-export const MAX_IMAGE_URLS = 8
+const MAX_POST_TEXT_CHARS = 20_000
+const MAX_IMAGE_URLS = 8
 
 const isoTimestamp = z.string().datetime({ offset: true })
 

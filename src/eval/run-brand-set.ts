@@ -14,7 +14,7 @@ export function brandPostToPost (post: BrandPost): Post {
   return { id: post.id, text: post.text, created_at: EVAL_TIMESTAMP, image_urls: [] }
 }
 
-export function workToMentions (work: PostWork): PredictedMention[] {
+function workToMentions (work: PostWork): PredictedMention[] {
   return work.entities.map((entity) => ({
     start: entity.candidate.start,
     end: entity.candidate.end,

@@ -27,7 +27,7 @@ const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
  * post links `https://images.invalid/<IMGID>.jpg`, which the eval command's
  * folder fetcher maps to a file of the images folder (no network involved).
  */
-export function tweetToWork (tweet: DatasetTweet, index: number, withImage = false): PostWork {
+function tweetToWork (tweet: DatasetTweet, index: number, withImage = false): PostWork {
   const imageUrls = withImage ? [`https://images.invalid/${encodeURIComponent(tweet.imageId)}.jpg`] : []
   const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: imageUrls }
   return newPostWork(post, { topic: 'eval', partition: 0, offset: String(index) })
@@ -48,7 +48,7 @@ export function workToPrediction (work: PostWork, tweet: DatasetTweet): Document
   return {
     gold: tweet.entities,
     predicted,
-    candidates: work.candidates.map((candidate) => ({ start: candidate.start, end: candidate.end }))
+    candidates: work.candidates.map(({ candidate }) => ({ start: candidate.start, end: candidate.end }))
   }
 }
 

@@ -27,7 +27,7 @@ const steps = (from: number, to: number, step: number): number[] => {
   return out
 }
 
-export const DEFAULT_GRID = Object.freeze({
+const DEFAULT_GRID = Object.freeze({
   minSpanScore: steps(0.1, 0.6, 0.05),
   maxNoneScore: steps(0.3, 0.9, 0.05),
   minTypeScore: [0, 0.2, 0.3, 0.4, 0.5]
@@ -55,7 +55,7 @@ export function redecide ({ work, tweet }: RecordedPost, thresholds: Thresholds)
       const predicted = full.get(entity)
       return predicted === undefined ? [] : [{ ...predicted, type: type as EntityType }]
     }),
-    candidates: work.candidates.filter((candidate) => candidate.score >= thresholds.minSpanScore).map((candidate) => ({ start: candidate.start, end: candidate.end }))
+    candidates: work.candidates.filter(({ candidate }) => candidate.score >= thresholds.minSpanScore).map(({ candidate }) => ({ start: candidate.start, end: candidate.end }))
   }
 }
 

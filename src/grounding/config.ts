@@ -14,4 +14,3 @@ export const GroundingConfigSchema = z.object({
   objHeadWeight: probability.default(0.5)
 }).strict()
 
-export type GroundingConfig = z.infer<typeof GroundingConfigSchema>

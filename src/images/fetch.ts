@@ -84,7 +84,7 @@ interface LookupCallbackOne { (err: NodeJS.ErrnoException | null, address: strin
  * address of a name is forbidden the name is refused: a mixed answer is what a
  * rebinding attacker would send.
  */
-export function createGuardedLookup (allow: AllowList, resolver: Resolver) {
+function createGuardedLookup (allow: AllowList, resolver: Resolver) {
   return function guardedLookup (hostname: string, options: LookupOptions, callback: LookupCallbackAll | LookupCallbackOne): void {
     const done = (err: Error | null, addresses: LookupAddress[]): void => {
       if (err) {

@@ -18,7 +18,7 @@ export interface HostGuardOptions {
 }
 
 /** Thrown inside a guarded call to count it as a timeout of its host. */
-export class HostTimeout extends Error {}
+class HostTimeout extends Error {}
 
 export type GuardRefusal = { refused: true, reason: string }
 

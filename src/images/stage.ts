@@ -1,6 +1,6 @@
 // The image stage: for each post with an image and at least one candidate,
-// fetch (guarded), decode, analyse in a worker, and fill `work.image`,
-// `work.regionOrder` and `work.regionSimilarity`. A post's image gets at most
+// fetch (guarded), decode, analyse in a worker, and fill `work.image` and each
+// candidate record's `regionOrder` and `regionSimilarity`. A post's image gets at most
 // `perPostBudgetMs` of wall-clock; past it the post goes on without image
 // context (status `timeout`). Nothing here throws for one bad image.
 import { readFile } from 'node:fs/promises'
@@ -8,6 +8,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
+import { withTimeout } from '../shared/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
@@ -161,7 +162,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   }
 
   async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<Analysed> {
-    const queries = work.candidates.map((c, i) => candidateQuery(c, work.knowledge[i] ?? null))
+    const queries = work.candidates.map((record) => candidateQuery(record.candidate, record.knowledge))
     const known = cache === null ? null : await cache.byUrl(url)
     if (known !== null) return await relate(url, known.analysis, queries, signal, 'cached_url')
     const running = inFlight.get(url)
@@ -222,22 +223,21 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       return
     }
     const started = performance.now()
-    const budget = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        budget.abort(new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
-        reject(new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
-      }, config.perPostBudgetMs)
-    })
     let status: ImageStatus
     let reason: string | null = null
     let source: ImageSource = 'failed'
     try {
-      const { context, analysis, source: from } = await Promise.race([analysePost(work, url, budget.signal), deadline])
+      // The budget aborts the post's signal and stops waiting, even for a step that ignores the signal.
+      const { context, analysis, source: from } = await withTimeout(config.perPostBudgetMs, async (signal) => await analysePost(work, url, signal),
+        () => new Outcome('timeout', `image exceeded the ${config.perPostBudgetMs} ms budget`))
       work.image = context
-      work.regionOrder = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
-      work.regionSimilarity = analysis.similarity
+      // The analysis answers in query order: one row per candidate record.
+      const order = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
+      work.candidates.forEach((record, c) => {
+        record.regionOrder = order[c] as number[]
+        const row = analysis.similarity[c]
+        if (row !== undefined) record.regionSimilarity = row
+      })
       status = 'ok'
       source = from
     } catch (error) {
@@ -252,9 +252,6 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
         work.image = { ...NO_IMAGE, url, status }
         deps.logger?.warn({ postId: work.post.id, err: error }, 'image analysis failed')
       }
-    } finally {
-      clearTimeout(timer)
-      budget.abort()
     }
     counts[status] = (counts[status] ?? 0) + 1
     sourceCounts[source] = (sourceCounts[source] ?? 0) + 1

@@ -1,6 +1,7 @@
 // What a knowledge lookup throws when its caller's signal ends it: the
-// caller's own coded reason when it gave one (the per-source timeout), else a
-// timeout, so the stage counts it as one and never retries it.
+// caller's own coded reason when it gave one, else a timeout (the per-source
+// timeout and the stage deadline abort without one), so the stage counts it as
+// one and never retries it.
 import { GroundstreamError } from '../errors/index.js'
 
 export function abortReason (signal: AbortSignal | undefined): GroundstreamError {

@@ -1,75 +1,67 @@
-// A consecutive-failure circuit breaker: after `failureThreshold` failed calls
-// in a row the upstream is not called for `resetMs`; then one trial call
-// decides between closing again and another open period. Shields a struggling
-// upstream and keeps a dead one from costing every lookup its full timeout.
+// A knowledge source's circuit breaker: cockatiel's, opened by consecutive
+// failures. After `failureThreshold` failed calls in a row the upstream is not
+// called for `resetMs`; then one trial call decides between closing again and
+// another open period. Shields a struggling upstream and keeps a dead one from
+// costing every lookup its full timeout.
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel'
 import { GroundstreamError } from '../errors/index.js'
-import type { Clock } from './lru.js'
+import type { BreakerEvent } from './instrumentation.js'
 
-export type BreakerState = 'closed' | 'open' | 'half_open'
+export type BreakerState = BreakerEvent['state']
 
-export interface CircuitBreakerOptions {
+export interface SourceBreakerOptions {
   name: string
   failureThreshold: number
   resetMs: number
-  clock: Clock
+  /** Which errors count against the upstream (a bad request does not). */
+  isFailure: (error: unknown) => boolean
   onStateChange?: (state: BreakerState) => void
 }
 
-export class CircuitBreaker {
-  readonly #options: CircuitBreakerOptions
-  #state: BreakerState = 'closed'
-  #failures = 0
-  #openedAt = 0
-  #trialInFlight = false
+export interface SourceBreaker {
+  /** `half_open` once the open period is over: the next call is the trial. */
+  readonly state: BreakerState
+  /** Runs `operation` unless the breaker is open; then throws `GS_ERR_CIRCUIT_OPEN` without calling it. */
+  call<T> (operation: () => Promise<T>): Promise<T>
+}
 
-  constructor (options: CircuitBreakerOptions) {
-    this.#options = options
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'open'
+}
+
+function circuitOpen (name: string, cause?: unknown): GroundstreamError {
+  return new GroundstreamError('GS_ERR_CIRCUIT_OPEN', `circuit for ${name} is open`, { cause, retriable: false, details: { source: name } })
+}
+
+export function createSourceBreaker (options: SourceBreakerOptions): SourceBreaker {
+  const policy = circuitBreaker(handleWhen(options.isFailure), {
+    halfOpenAfter: options.resetMs,
+    breaker: new ConsecutiveBreaker(options.failureThreshold)
+  })
+  // cockatiel moves to half-open only when the next call arrives (timed by Date.now()); the state says so as soon as it would.
+  let openedAt = 0
+  policy.onBreak(() => { openedAt = Date.now() })
+  if (options.onStateChange !== undefined) {
+    const notify = options.onStateChange
+    policy.onStateChange((state) => { notify(STATE_NAMES[state]) })
   }
-
-  get state (): BreakerState {
-    if (this.#state === 'open' && this.#options.clock.now() - this.#openedAt >= this.#options.resetMs) {
-      this.#transition('half_open')
+  return {
+    get state () {
+      if (policy.state === CircuitState.Open && Date.now() - openedAt >= options.resetMs) return 'half_open'
+      return STATE_NAMES[policy.state]
+    },
+    async call<T> (operation: () => Promise<T>): Promise<T> {
+      // While the trial runs, others fail fast instead of queueing behind it (cockatiel would make them wait).
+      if (policy.state === CircuitState.HalfOpen) throw circuitOpen(options.name)
+      try {
+        return await policy.execute(async () => await operation())
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) throw circuitOpen(options.name, error)
+        throw error
+      }
     }
-    return this.#state
-  }
-
-  /** Runs `operation` unless the breaker is open; `isFailure` says which errors count against the upstream. */
-  async call<T> (operation: () => Promise<T>, isFailure: (error: unknown) => boolean = () => true): Promise<T> {
-    const state = this.state
-    if (state === 'open' || (state === 'half_open' && this.#trialInFlight)) {
-      throw new GroundstreamError('GS_ERR_CIRCUIT_OPEN', `circuit for ${this.#options.name} is open`, {
-        retriable: false,
-        details: { source: this.#options.name }
-      })
-    }
-    const trial = state === 'half_open'
-    if (trial) this.#trialInFlight = true
-    try {
-      const result = await operation()
-      this.#failures = 0
-      if (this.#state !== 'closed') this.#transition('closed')
-      return result
-    } catch (error) {
-      if (isFailure(error)) this.#recordFailure(trial)
-      else if (trial) this.#transition('closed')
-      throw error
-    } finally {
-      if (trial) this.#trialInFlight = false
-    }
-  }
-
-  #recordFailure (trial: boolean): void {
-    this.#failures++
-    if (trial || this.#failures >= this.#options.failureThreshold) {
-      this.#openedAt = this.#options.clock.now()
-      this.#transition('open')
-    }
-  }
-
-  #transition (state: BreakerState): void {
-    if (state === this.#state) return
-    this.#state = state
-    if (state === 'closed') this.#failures = 0
-    this.#options.onStateChange?.(state)
   }
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Knowledge } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
+import { withTimeout } from '../shared/index.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, trimToBudget } from './budget.js'
 import type { TokenCounter } from './budget.js'
@@ -77,14 +78,6 @@ export interface KnowledgeCache {
 /** How long an all-sources-failed miss is remembered in process: long enough to shed load, short enough to recover. */
 const ERROR_NEGATIVE_TTL_MS = 30_000
 
-function timeoutAfter (ms: number, make: () => Error): { promise: Promise<never>, cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined
-  const promise = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(make()), ms)
-  })
-  return { promise, cancel: () => clearTimeout(timer) }
-}
-
 function parseStored (raw: string): Stored | null {
   try {
     const parsed = JSON.parse(raw) as Stored
@@ -119,15 +112,14 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
 
   async function redisGet (cacheKey: string): Promise<Stored | null> {
     if (deps.redis === undefined) return null
-    const timeout = timeoutAfter(config.redisTimeoutMs, () => new GroundstreamError('GS_ERR_TIMEOUT', 'redis get timed out'))
+    const redis = deps.redis
     try {
-      const raw = await Promise.race([deps.redis.get(config.redisKeyPrefix + cacheKey), timeout.promise])
+      const raw = await withTimeout(config.redisTimeoutMs, async () => await redis.get(config.redisKeyPrefix + cacheKey),
+        () => new GroundstreamError('GS_ERR_TIMEOUT', 'redis get timed out'))
       return raw === null ? null : parseStored(raw)
     } catch (error) {
       events.redisError?.({ operation: 'get', code: isGroundstreamError(error, 'GS_ERR_TIMEOUT') ? 'timeout' : errorCode(error) })
       return null
-    } finally {
-      timeout.cancel()
     }
   }
 
@@ -155,12 +147,10 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
     for (const source of sources) {
       // Latency is wall time even when TTLs run on an injected clock.
       const started = performance.now()
-      const controller = new AbortController()
-      const timeout = timeoutAfter(config.sourceTimeoutMs, () => new GroundstreamError('GS_ERR_KNOWLEDGE_TIMEOUT', `knowledge source ${source.name} timed out after ${config.sourceTimeoutMs} ms`, { retriable: true }))
-      timeout.promise.catch((error: unknown) => controller.abort(error))
       try {
-        // The race, not the signal alone, is what bounds a source that ignores its signal.
-        const answer = await Promise.race([source.lookup({ key, display, signal: controller.signal }), timeout.promise])
+        // The timeout stops waiting even for a source that ignores its signal.
+        const answer = await withTimeout(config.sourceTimeoutMs, async (signal) => await source.lookup({ key, display, signal }),
+          () => new GroundstreamError('GS_ERR_KNOWLEDGE_TIMEOUT', `knowledge source ${source.name} timed out after ${config.sourceTimeoutMs} ms`, { retriable: true }))
         events.sourceFetch?.({ source: source.name, outcome: answer === null ? 'miss' : 'hit', durationMs: performance.now() - started })
         if (answer !== null && answer.text.trim().length > 0) {
           const text = trimToBudget(answer.text, config.promptTokenBudget, counter)
@@ -173,9 +163,6 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
         events.sourceFetch?.({ source: source.name, outcome, durationMs: performance.now() - started, errorCode: code })
         // An open breaker fails every lookup by design; the metric counts those, a log line each would flood.
         if (code !== 'GS_ERR_CIRCUIT_OPEN') deps.logger?.warn({ source: source.name, key, code, err: errorMessage(error) }, 'knowledge source failed')
-      } finally {
-        timeout.cancel()
-        controller.abort()
       }
     }
     return { value: null, failed }

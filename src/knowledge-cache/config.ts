@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { GroundstreamError } from '../errors/index.js'
 import { formatIssues } from '../shared/index.js'
 
-export const KNOWLEDGE_SOURCE_NAMES = ['catalogue', 'countries', 'cities', 'wordnet', 'wikipedia'] as const
+const KNOWLEDGE_SOURCE_NAMES = ['catalogue', 'countries', 'cities', 'wordnet', 'wikipedia'] as const
 export type KnowledgeSourceName = typeof KNOWLEDGE_SOURCE_NAMES[number]
 
 const seconds = z.number().int().min(0).max(30 * 24 * 3600)
@@ -92,7 +92,6 @@ export const KnowledgeConfigSchema = z.object({
 })
 
 export type KnowledgeConfig = z.infer<typeof KnowledgeConfigSchema>
-export type KnowledgeConfigInput = z.input<typeof KnowledgeConfigSchema>
 export type WikipediaConfig = z.infer<typeof WikipediaConfigSchema>
 
 /** Parses and freezes a knowledge config, reporting every problem in one GS_ERR_CONFIG error. */

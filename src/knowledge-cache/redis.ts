@@ -47,7 +47,7 @@ export async function createKnowledgeRedis (url: string, options: KnowledgeRedis
 }
 
 /** Drops the password from a redis:// URL before it reaches a log line. */
-export function redactUrl (url: string): string {
+function redactUrl (url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password !== '') parsed.password = '***'

@@ -3,6 +3,7 @@
 // concurrency, under one deadline for the batch; whatever has not answered by
 // then is null for this batch (and still lands in the cache for the next).
 import { setMaxListeners } from 'node:events'
+import { TimeoutStrategy, timeout } from 'cockatiel'
 import pLimit from 'p-limit'
 import { normaliseEntity, normaliseEntityKey, type Candidate, type Knowledge, type LinkOption } from '../contracts/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
@@ -110,37 +111,33 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
   async function joinBatch (batch: PostWork[]): Promise<void> {
     const active = cache
     const keys = new Map<string, string>()
-    for (const work of batch) work.links = await Promise.all(work.candidates.map((candidate) => linkOptionsOf(candidate, work.post.text)))
-    const keyOf = batch.map((work) => work.candidates.map((candidate, index) => {
-      const surface = lookupSurface(candidate, work.links?.[index] ?? [])
+    for (const work of batch) {
+      await Promise.all(work.candidates.map(async (record) => { record.links = await linkOptionsOf(record.candidate, work.post.text) }))
+    }
+    const keyOf = new Map(batch.flatMap((work) => work.candidates).map((record) => {
+      const surface = lookupSurface(record.candidate, record.links ?? [])
       const key = normaliseEntityKey(surface)
       if (key.length > 0 && !keys.has(key)) keys.set(key, surface)
-      return key
+      return [record, key] as const
     }))
     const found = new Map<string, Knowledge | null>()
     if (active !== undefined && keys.size > 0) {
-      const controller = new AbortController()
-      // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
-      setMaxListeners(config.maxConcurrentLookups + 10, controller.signal)
-      const deadline = setTimeout(() => controller.abort(), config.stageTimeoutMs)
       const limit = pLimit(config.maxConcurrentLookups)
-      try {
-        // Keys still queued when the deadline passes are not asked at all.
+      // A cooperative deadline: lookups still running answer null when it passes, keys still queued are not asked.
+      await timeout(config.stageTimeoutMs, TimeoutStrategy.Cooperative).execute(async (_context, signal) => {
+        // One listener per lookup in flight; the default cap of 10 would warn at normal concurrency.
+        setMaxListeners(config.maxConcurrentLookups + 10, signal)
         await Promise.all(Array.from(keys, ([key, surface]) => limit(async () => {
-          if (!controller.signal.aborted) found.set(key, await active.lookup(surface, { signal: controller.signal }))
+          if (!signal.aborted) found.set(key, await active.lookup(surface, { signal }))
         })))
-      } finally {
-        clearTimeout(deadline)
-      }
-    }
-    batch.forEach((work, index) => {
-      work.knowledge = (keyOf[index] ?? []).map((key) => found.get(key) ?? null)
-      // Sources with no typed index (Wikipedia) offer what they answered, typed from its description.
-      work.links = (work.links ?? []).map((options, i) => {
-        const fromKnowledge = linkOptionFromKnowledge(work.knowledge[i] ?? null, typedSources.map((source) => source.name))
-        return fromKnowledge === null ? options : [...options, fromKnowledge]
       })
-    })
+    }
+    for (const [record, key] of keyOf) {
+      record.knowledge = found.get(key) ?? null
+      // Sources with no typed index (Wikipedia) offer what they answered, typed from its description.
+      const fromKnowledge = linkOptionFromKnowledge(record.knowledge, typedSources.map((source) => source.name))
+      if (fromKnowledge !== null) record.links = [...(record.links ?? []), fromKnowledge]
+    }
   }
 
   return {
@@ -156,9 +153,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     },
     async run (batch: PostWork[]): Promise<PostWork[]> {
       if (config.enabled) await joinBatch(batch)
-      else for (const work of batch) {
-        work.knowledge = work.candidates.map(() => null)
-        work.links = work.candidates.map(() => [])
+      else {
+        for (const record of batch.flatMap((work) => work.candidates)) {
+          record.knowledge = null
+          record.links = []
+        }
       }
       return batch
     },

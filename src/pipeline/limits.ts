@@ -7,8 +7,7 @@
 // (`truncated`), counted in metrics and marked on its documents.
 import type { PostWork } from './types.js'
 
-export const POST_CAPS = ['chars', 'candidates', 'mentions'] as const
-export type PostCap = typeof POST_CAPS[number]
+export type PostCap = 'chars' | 'candidates' | 'mentions'
 
 export interface PostLimits {
   /** Characters of a post the models read; mention documents carry the same prefix. */
@@ -42,18 +41,15 @@ export function limitOnAdmission (work: PostWork, limits: PostLimits): void {
 export function limitAfterStage (work: PostWork, stage: string, limits: PostLimits): void {
   const end = work.analysedChars ?? work.post.text.length
   if (stage === 'stage1') {
-    let kept = work.candidates.map((candidate, i) => ({ candidate, knowledge: work.knowledge[i] ?? null, i }))
-      .filter(({ candidate }) => candidate.end <= end)
+    let kept = work.candidates.map((record, i) => ({ record, i }))
+      .filter(({ record }) => record.candidate.end <= end)
     if (kept.length > limits.maxCandidates) {
       mark(work, 'candidates')
-      kept = [...kept].sort((a, b) => b.candidate.score - a.candidate.score || a.i - b.i)
+      kept = [...kept].sort((a, b) => b.record.candidate.score - a.record.candidate.score || a.i - b.i)
         .slice(0, limits.maxCandidates)
         .sort((a, b) => a.i - b.i)
     }
-    if (kept.length !== work.candidates.length) {
-      work.candidates = kept.map((entry) => entry.candidate)
-      work.knowledge = kept.map((entry) => entry.knowledge)
-    }
+    if (kept.length !== work.candidates.length) work.candidates = kept.map((entry) => entry.record)
   } else if (stage === 'stage2') {
     const inside = work.entities.filter((entity) => entity.candidate.end <= end)
     if (inside.length > limits.maxMentions) {

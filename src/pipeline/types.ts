@@ -11,23 +11,9 @@ export interface PostWork {
   readonly source: SourceCoordinates
   /** The analysed prefix split into words by stage 1; candidates' word indices point into it, and stage 2 reads it. */
   words?: Word[]
-  candidates: Candidate[]
-  /** Aligned with `candidates`: the knowledge joined to each, or null. */
-  knowledge: Array<Knowledge | null>
-  /** Aligned with `candidates`: every typed reading the knowledge stage found; stage 2 links at most one. Absent: none looked up. */
-  links?: LinkOption[][]
+  /** Stage 1's candidates, each with what the later stages found for it (one record per candidate). */
+  candidates: CandidateRecord[]
   image: ImageContext
-  /**
-   * Aligned with `candidates`: indices into `image.regions`, most relevant
-   * first, as the image stage ordered them for that candidate. Absent means
-   * the regions' own order.
-   */
-  regionOrder?: number[][]
-  /**
-   * Aligned with `candidates`, then with `image.regions`: the image stage's
-   * similarity (cosine) of each candidate to each region, for grounding.
-   */
-  regionSimilarity?: number[][]
   entities: RecognisedEntity[]
   /** Length of the post text's prefix the models read (the whole text when absent); set on admission. */
   analysedChars?: number
@@ -35,6 +21,19 @@ export interface PostWork {
   truncated?: Array<'chars' | 'candidates' | 'mentions'>
   /** Milliseconds spent in each stage for this item's batch, set by the runner (stages do not time themselves). */
   timings: Partial<Record<StageName, number>>
+}
+
+/** One stage-1 candidate and what the knowledge and image stages found for it; stage 2 reads it whole. */
+export interface CandidateRecord {
+  readonly candidate: Candidate
+  /** The knowledge joined to the candidate, or null (stage 1 sets null; the knowledge stage fills it). */
+  knowledge: Knowledge | null
+  /** Every typed reading the knowledge stage found; stage 2 links at most one. Absent: none looked up. */
+  links?: LinkOption[]
+  /** Indices into `image.regions`, most relevant first, as the image stage ordered them. Absent: the regions' own order. */
+  regionOrder?: number[]
+  /** Aligned with `image.regions`: the image stage's similarity (cosine) of this candidate to each region, for grounding. */
+  regionSimilarity?: number[]
 }
 
 export interface SourceCoordinates {
@@ -82,8 +81,7 @@ export interface Sink {
   close (): Promise<void>
 }
 
-export const DEAD_LETTER_REASONS = ['invalid_json', 'invalid_encoding', 'schema_violation', 'oversized', 'sink_rejected'] as const
-export type DeadLetterReason = typeof DEAD_LETTER_REASONS[number]
+export type DeadLetterReason = 'invalid_json' | 'invalid_encoding' | 'schema_violation' | 'oversized' | 'sink_rejected'
 
 /** A record the service gave up on, with why and where it came from. */
 export interface DeadLetter {

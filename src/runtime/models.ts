@@ -98,7 +98,7 @@ function baseOptions (options: SessionOptions): ort.InferenceSession.SessionOpti
  * script downloads; offline installs skip it. Looking for it first keeps `auto`
  * from logging a load failure on every CPU-only machine.
  */
-export function cudaProviderInstalled (): boolean {
+function cudaProviderInstalled (): boolean {
   const require = createRequire(import.meta.url)
   const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'))
   const binaryDir = path.join(packageDir, 'bin', 'napi-v6', process.platform, process.arch)

@@ -31,7 +31,7 @@ export function readSecretFile (path: string, setting: string): Buffer {
 }
 
 /** kafkajs TLS/SASL options from the config (deploy/kubernetes sets them from the Secret). */
-export function kafkaSecurity (kafka: AppConfig['kafka']): Pick<KafkaClientConfig, 'ssl' | 'sasl'> {
+function kafkaSecurity (kafka: AppConfig['kafka']): Pick<KafkaClientConfig, 'ssl' | 'sasl'> {
   const ssl = kafka.ssl ? (kafka.sslCaFile === undefined ? true : { ca: [readSecretFile(kafka.sslCaFile, 'kafka.sslCaFile')] }) : undefined
   // The schema's mechanisms are exactly kafkajs's password-based ones.
   return { ...(ssl === undefined ? {} : { ssl }), ...(kafka.sasl === undefined ? {} : { sasl: { ...kafka.sasl } as SASLOptions }) }

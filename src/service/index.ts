@@ -1,5 +1,6 @@
 // The service's composition root: one way to build and run groundstream from
-// a parsed config, used by `run`, `eval`, `serve` and the benchmarks. Every
+// a parsed config, used by `run`, `eval`, `serve` and the benchmarks (serve's
+// own config comes from the same file and variables: api-config.ts). Every
 // client is made here (clients.ts) and passed down; stages are chosen in one
 // place (build-stages.ts); start.ts wires the pipeline and pairs each step
 // with its close; run-file.ts and run-kafka.ts drive the two modes.
@@ -12,8 +13,9 @@ import { runKafka } from './run-kafka.js'
 import { startService, type ServiceDeps } from './start.js'
 import type { RunSummary } from './summary.js'
 
+export { loadApiConfig, type LoadApiConfigOptions } from './api-config.js'
 export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
-export { connectKnowledgeRedis, createElasticsearchClient, createKafka, kafkaSecurity, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
+export { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
 export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
 export { startService, type ServiceDeps, type StartedService } from './start.js'
 export { SummaryCollector, countingSink, type BoxedExample, type RunSummary, type StageSummary } from './summary.js'

@@ -36,13 +36,13 @@ export interface ElasticsearchSinkOptions {
   onBulk?: (bytes: number, documents: number) => void
 }
 
-export const DEFAULT_MAX_BULK_BYTES = 10 * 1024 * 1024
+const DEFAULT_MAX_BULK_BYTES = 10 * 1024 * 1024
 
 /** Whole-request refusals that may be caused by one document in it. */
 const SPLIT_ON: ReadonlySet<string> = new Set(['http_413', 'http_400', 'other'])
 
 /** Turns a client error into a coded one; retriable when waiting could help. */
-export function classifyElasticsearchError (error: unknown): { kind: string, error: GroundstreamError } {
+function classifyElasticsearchError (error: unknown): { kind: string, error: GroundstreamError } {
   if (error instanceof errors.ResponseError) {
     const status = error.statusCode ?? 0
     const retriable = status === 429 || status >= 500
@@ -75,7 +75,7 @@ interface BulkItemResult {
 }
 
 /** Bulk request bodies at most maxBytes each, in order. */
-export function chunkByBytes<T extends { bytes: number }> (docs: readonly T[], maxBytes: number): T[][] {
+function chunkByBytes<T extends { bytes: number }> (docs: readonly T[], maxBytes: number): T[][] {
   const chunks: T[][] = []
   let current: T[] = []
   let size = 0

@@ -2,7 +2,7 @@
 // dead-letter topic in production, JSONL files for the embedded default.
 export { documentId, toEntityDocuments } from './documents.js'
 export { entityIndexTemplate } from './index-template.js'
-export { ElasticsearchSink, DEFAULT_MAX_BULK_BYTES, chunkByBytes, classifyElasticsearchError } from './elasticsearch.js'
+export { ElasticsearchSink } from './elasticsearch.js'
 export type { ElasticsearchSinkOptions } from './elasticsearch.js'
 export { JsonlSink, JsonlDeadLetterSink } from './jsonl.js'
-export { KafkaDeadLetterSink, DEAD_LETTER_HEADERS, MAX_DEAD_LETTER_VALUE_BYTES } from './kafka-dead-letters.js'
+export { KafkaDeadLetterSink, DEAD_LETTER_HEADERS } from './kafka-dead-letters.js'

@@ -5,7 +5,7 @@ import { wrapError } from '../errors/index.js'
 import type { DeadLetter, DeadLetterSink } from '../pipeline/index.js'
 
 /** Values above this are cut so a huge poison record cannot poison the dead-letter topic too. */
-export const MAX_DEAD_LETTER_VALUE_BYTES = 1024 * 1024
+const MAX_DEAD_LETTER_VALUE_BYTES = 1024 * 1024
 
 export const DEAD_LETTER_HEADERS = Object.freeze({
   reason: 'gs-dlq-reason',

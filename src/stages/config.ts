@@ -2,7 +2,7 @@
 // edge by src/config, then frozen and passed down.
 import { z } from 'zod'
 
-export const ExecutionProviderSchema = z.enum(['auto', 'cpu', 'cuda'])
+const ExecutionProviderSchema = z.enum(['auto', 'cpu', 'cuda'])
 
 export const RecognizerSchema = z.enum(['scanner', 'mqspn'])
 export type Recognizer = z.infer<typeof RecognizerSchema>

@@ -12,7 +12,6 @@ export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, Ty
 export { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 export type { RegionGrounder, GroundingRequest } from './stage2.js'
 export { splitWords, wordShape } from './words.js'
-export { spanToCandidate } from './stage1.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
 export { chooseLink, decideTagType } from './linking.js'

@@ -19,7 +19,7 @@ export interface Stage1Options {
   segmenter?: WordSegmenter
 }
 
-export function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan & { typeScores?: number[] }): Candidate {
+function spanToCandidate (postId: string, text: string, words: readonly Word[], span: WordSpan & { typeScores?: number[] }): Candidate {
   const first = words[span.start] as Word
   const last = words[span.end - 1] as Word
   const candidate: Candidate = {
@@ -60,8 +60,8 @@ export function createStage1 (models: TextModels, options: Stage1Options): Stage
         work.words = postWords
         const spans = found[i] ?? []
         const modelCandidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
-        work.candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
-        work.knowledge = work.candidates.map(() => null)
+        const candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
+        work.candidates = candidates.map((candidate) => ({ candidate, knowledge: null }))
       })
       return batch
     },

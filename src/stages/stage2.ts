@@ -2,7 +2,7 @@
 // ground it to a region of the post's image (or None).
 import { STAGE2_LABELS, type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
 import { argmax } from './decoding.js'
-import type { PostWork, Stage } from '../pipeline/types.js'
+import type { CandidateRecord, PostWork, Stage } from '../pipeline/types.js'
 import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
@@ -38,21 +38,21 @@ export interface GroundingRequest {
 export type RegionGrounder = (request: GroundingRequest) => Grounding | null
 
 /** Words of the post around the entity, so long posts keep the entity's context. */
-export const SENTENCE_WORDS = 64
+const SENTENCE_WORDS = 64
 
-export function sentenceWindow (words: readonly Word[], wordStart: number, wordEnd: number): string[] {
+function sentenceWindow (words: readonly Word[], wordStart: number, wordEnd: number): string[] {
   if (words.length <= SENTENCE_WORDS) return words.map((word) => word.text)
   const centre = Math.floor((wordStart + wordEnd) / 2)
   const start = Math.max(0, Math.min(centre - SENTENCE_WORDS / 2, words.length - SENTENCE_WORDS))
   return words.slice(start, start + SENTENCE_WORDS).map((word) => word.text)
 }
 
-export function regionLabel (region: ImageRegion): string {
+function regionLabel (region: ImageRegion): string {
   return region.kind === 'text' && region.text !== null ? region.text : region.label
 }
 
 /** Indices of the regions in one candidate's prompt: in the image path's order, at most K. */
-export function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
+function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
   const indices = order ?? image.regions.map((_, i) => i)
   return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }
@@ -63,21 +63,22 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
     async init () {},
     async run (batch: PostWork[]): Promise<PostWork[]> {
       const requests: TypeRequest[] = []
-      const owners: Array<{ work: PostWork, candidate: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
+      const owners: Array<{ work: PostWork, record: CandidateRecord, order: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
       // Candidates the set recogniser already typed skip the prompt model.
       const typed: Array<{ owner: typeof owners[number], result: TypeResult }> = []
       for (const work of batch) {
         // Stage 1's words; split here only when stage 2 runs without it (tools, tests).
         const words = work.words ?? splitWords(work.post.text.slice(0, work.analysedChars))
-        work.candidates.forEach((candidate, i) => {
-          const knowledge = work.knowledge[i] ?? null
-          const indices = promptRegionIndices(work.image, work.regionOrder?.[i])
+        work.candidates.forEach((record, order) => {
+          const { candidate, knowledge } = record
+          const indices = promptRegionIndices(work.image, record.regionOrder)
           const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
-          const similarityRow = work.regionSimilarity?.[i]
+          const similarityRow = record.regionSimilarity
           const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
+          const owner = { work, record, order, regions, similarity }
           if (candidate.typeScores !== undefined) {
             const scores = candidate.typeScores
-            typed.push({ owner: { work, candidate: i, regions, similarity }, result: { label: STAGE2_LABELS[argmax(scores)] as Stage2Label, scores, objScores: [] } })
+            typed.push({ owner, result: { label: STAGE2_LABELS[argmax(scores)] as Stage2Label, scores, objScores: [] } })
             return
           }
           requests.push({
@@ -87,18 +88,17 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
             imageText: work.image.description,
             objectLabels: regions.map(regionLabel)
           })
-          owners.push({ work, candidate: i, regions, similarity })
+          owners.push(owner)
         })
         work.entities = []
       }
       const position = new Map(batch.map((work, i) => [work, i]))
       const prompted: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
       const decided = [...typed, ...prompted.map((result, i) => ({ owner: owners[i] as typeof owners[number], result }))]
-        .sort((a, b) => ((position.get(a.owner.work) ?? 0) - (position.get(b.owner.work) ?? 0)) || a.owner.candidate - b.owner.candidate)
+        .sort((a, b) => ((position.get(a.owner.work) ?? 0) - (position.get(b.owner.work) ?? 0)) || a.owner.order - b.owner.order)
       for (const { owner, result } of decided) {
-        const candidate = owner.work.candidates[owner.candidate]
-        if (candidate === undefined) continue
-        const linkOptions = owner.work.links?.[owner.candidate] ?? []
+        const { candidate, knowledge } = owner.record
+        const linkOptions = owner.record.links ?? []
         let decision: TypeDecision | null
         if ((candidate.kind ?? 'text') === 'text') {
           decision = decideType(result.scores, options)
@@ -107,7 +107,6 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         }
         if (decision === null) continue
         const { type, score: typeScore } = decision
-        const knowledge = owner.work.knowledge[owner.candidate] ?? null
         const entity: RecognisedEntity = {
           candidate,
           type,

@@ -15,7 +15,7 @@ import { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 import { loadWordTokenizer, type WordTokenizer } from './tokenizer.js'
 
 /** Posts longer than this many words are only tagged on their first words. */
-export const MAX_WORDS_PER_TEXT = 4096
+const MAX_WORDS_PER_TEXT = 4096
 
 export interface SpanRequest {
   words: readonly string[]

@@ -24,8 +24,7 @@ function recorded (): { work: ReturnType<typeof newPostWork>, tweet: DatasetTwee
   const work = newPostWork({ id: 'p', text, created_at: '2026-11-30T00:00:00Z', image_urls: [] }, { topic: 't', partition: 0, offset: '0' })
   const nike: Candidate = { postId: 'p', text: 'Nike', start: 0, end: 4, wordStart: 0, wordEnd: 1, score: 0.9 }
   const paris: Candidate = { postId: 'p', text: 'Paris', start: 14, end: 19, wordStart: 3, wordEnd: 4, score: 0.4 }
-  work.candidates = [nike, paris]
-  work.knowledge = [null, null]
+  work.candidates = [{ candidate: nike, knowledge: null }, { candidate: paris, knowledge: null }]
   work.entities = [
     // ORG is right but the model is unsure whether Nike is an entity at all
     { candidate: nike, type: 'ORG', typeScore: 0.4, typeScores: [0.05, 0.05, 0.4, 0.05, 0.45], knowledge: null, grounding: null },

@@ -4,7 +4,7 @@ import type { ImageRegion } from '../../src/contracts/index.js'
 import { analyseImage, createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { iou } from '../../src/images/boxes.js'
 import { chooseRegion, createRegionGrounder, groundEntity, scoreRegions, textMatchScore, typeCompatibility } from '../../src/grounding/grounding.js'
-import { fixture, renderSignScene, rgbOf, testConfig } from '../images/helpers.js'
+import { fixture, renderSignScene, rgbOf, testConfig } from '../../bench/support/images.js'
 
 const person: ImageRegion = { label: 'person', text: null, kind: 'object', score: 0.8, box: { x: 0.1, y: 0.1, w: 0.3, h: 0.8 } }
 const smallPerson: ImageRegion = { label: 'person', text: null, kind: 'object', score: 0.45, box: { x: 0.7, y: 0.5, w: 0.05, h: 0.1 } }

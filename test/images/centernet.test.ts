@@ -4,7 +4,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { decodeCenterNet } from '../../src/images/centernet.js'
-import { fixture, rgbOf, ROOT, testConfig } from './helpers.js'
+import { fixture, rgbOf, testConfig } from '../../bench/support/images.js'
+import { ROOT } from '../support/paths.js'
 
 describe('CenterNet decoding', () => {
   it('picks 3x3 peaks per class and builds boxes from the distances (hand-built heads)', () => {

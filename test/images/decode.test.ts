@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'vitest'
 import sharp from 'sharp'
 import { decodeImage, ImageDecodeConfigSchema } from '../../src/images/index.js'
-import { corruptJpeg, fixture, pngBomb } from './helpers.js'
+import { fixture } from '../../bench/support/images.js'
+import { corruptJpeg, pngBomb } from './helpers.js'
 
 const config = ImageDecodeConfigSchema.parse({})
 
@@ -71,7 +72,7 @@ describe('image decoding', () => {
 describe('folder fetcher (offline evaluation)', () => {
   it('reads images by the URL\'s file name and never leaves the folder', async () => {
     const { createFolderFetcher } = await import('../../src/images/index.js')
-    const { FIXTURES } = await import('./helpers.js')
+    const { FIXTURES } = await import('../../bench/support/images.js')
     const f = createFolderFetcher(FIXTURES)
     const ok = await f.fetch('http://images.local/dog.jpg')
     assert.equal(ok.ok, true)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { analyseImage, createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { iou } from '../../src/images/boxes.js'
-import { fixture, renderSignScene, renderText, rgbOf, testConfig } from './helpers.js'
+import { fixture, renderSignScene, renderText, rgbOf, testConfig } from '../../bench/support/images.js'
 
 describe('image engine (real models)', () => {
   let engine: ImageEngine

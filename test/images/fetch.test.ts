@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { LookupAddress } from 'node:dns'
 import { createImageFetcher, ImageFetchConfigSchema, type ImageFetcher, type Resolver } from '../../src/images/index.js'
-import { fixture, serveBytes, startServer, type TestServer } from './helpers.js'
+import { fixture, serveBytes, startServer, type TestServer } from '../../bench/support/images.js'
 
 // Every request here goes to this machine's loopback. The guard allows
 // exactly 127.0.0.1; other loopback addresses (127.0.0.2, ::1) stand in for

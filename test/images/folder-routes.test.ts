@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { afterAll, describe, it } from 'vitest'
 import { createImageFetcher, createRoutedFetcher, ImageFetchConfigSchema, ImagesConfigSchema } from '../../src/images/index.js'
-import { FIXTURES } from './helpers.js'
+import { FIXTURES } from '../../bench/support/images.js'
 
 const PREFIX = 'https://samples.groundstream.example/images/'
 

@@ -4,7 +4,8 @@ import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.j
 import type { PostWork } from '../../src/pipeline/types.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
 import { chooseRegion } from '../../src/grounding/index.js'
-import { corruptJpeg, fixture, pngBomb, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from './helpers.js'
+import { fixture, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from '../../bench/support/images.js'
+import { corruptJpeg, pngBomb } from './helpers.js'
 
 function work (id: string, text: string, imageUrls: string[], candidateTexts: string[]): PostWork {
   const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: imageUrls }
@@ -12,7 +13,15 @@ function work (id: string, text: string, imageUrls: string[], candidateTexts: st
     const start = text.indexOf(t)
     return { postId: id, text: t, start, end: start + t.length, wordStart: 0, wordEnd: 1, score: 0.9 }
   })
-  return { post, source: { topic: 't', partition: 0, offset: '0' }, candidates, knowledge: candidates.map(() => null), image: NO_IMAGE, entities: [], timings: {} }
+  return { post, source: { topic: 't', partition: 0, offset: '0' }, candidates: candidates.map((candidate) => ({ candidate, knowledge: null })), image: NO_IMAGE, entities: [], timings: {} }
+}
+
+/** The image stage's per-candidate orders and similarities, as columns (only candidates it filled). */
+function regionOrder (work: PostWork): number[][] {
+  return work.candidates.flatMap((record) => record.regionOrder === undefined ? [] : [record.regionOrder])
+}
+function regionSimilarity (work: PostWork): number[][] {
+  return work.candidates.flatMap((record) => record.regionSimilarity === undefined ? [] : [record.regionSimilarity])
 }
 
 describe('image stage (worker pool, real models, loopback server)', () => {
@@ -50,14 +59,14 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     assert.match(out.image.description, /person/)
     assert.match(out.image.description, /STARBUCKS/)
     assert.ok(out.image.regions.length > 0 && out.image.regions.length <= 18)
-    assert.equal(out.regionOrder?.length, 2)
-    assert.equal(out.regionSimilarity?.length, 2)
+    assert.equal(regionOrder(out).length, 2)
+    assert.equal(regionSimilarity(out).length, 2)
     const sign = out.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
-    assert.equal(out.regionOrder?.[1]?.[0], sign, 'the sign comes first in the Starbucks prompt')
+    assert.equal(regionOrder(out)[1]?.[0], sign, 'the sign comes first in the Starbucks prompt')
     // What stage 2 does: regions in prompt order, grounder on top.
-    const order = out.regionOrder![1]!
+    const order = regionOrder(out)[1]!
     const regions = order.map((i) => out.image.regions[i]!)
-    const g = chooseRegion({ entityText: 'Starbucks', type: 'ORG', knowledge: null, regions, objScores: regions.map(() => 0), similarity: order.map((i) => out.regionSimilarity![1]![i]!) })
+    const g = chooseRegion({ entityText: 'Starbucks', type: 'ORG', knowledge: null, regions, objScores: regions.map(() => 0), similarity: order.map((i) => regionSimilarity(out)[1]![i]!) })
     assert.equal(g?.label, 'text:STARBUCKS')
   })
 
@@ -185,8 +194,8 @@ describe('image stage: repeated images and slow hosts', () => {
     assert.equal(again[1]!.image.url, server.url('/repost.jpg'), 'the post keeps its own URL')
     // Similarity is per post: c3 asks about Starbucks first, so the sign leads its first row.
     const sign = first!.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
-    assert.equal(again[1]!.regionOrder?.[0]?.[0], sign)
-    assert.deepEqual(again[1]!.regionSimilarity?.[1], first!.regionSimilarity?.[0], 'the same query scores the same regions the same')
+    assert.equal(regionOrder(again[1]!)[0]?.[0], sign)
+    assert.deepEqual(regionSimilarity(again[1]!)[1], regionSimilarity(first!)[0], 'the same query scores the same regions the same')
     assert.deepEqual(sameBatch[1]!.image.regions, sameBatch[0]!.image.regions)
     const sources = stage.sources()
     assert.equal(sources.analysed, 2)

@@ -94,7 +94,7 @@ function post (text: string, surfaces: Array<[string, Candidate['kind']?, string
     const wordEnd = words.findIndex((word) => word.end === start + surface.length) + 1
     return { postId: 'p', text: surface, start, end: start + surface.length, wordStart, wordEnd, score: 0.9, ...(kind === undefined ? {} : { kind }), ...(query === undefined ? {} : { query }) }
   })
-  return { post: { id: 'p', text, created_at: '2026-11-30T08:00:00Z', image_urls: [] }, source: { topic: 't', partition: 0, offset: '0' }, candidates, knowledge: [], image: NO_IMAGE, entities: [], timings: {} }
+  return { post: { id: 'p', text, created_at: '2026-11-30T08:00:00Z', image_urls: [] }, source: { topic: 't', partition: 0, offset: '0' }, candidates: candidates.map((candidate) => ({ candidate, knowledge: null })), image: NO_IMAGE, entities: [], timings: {} }
 }
 
 test('the knowledge stage gathers typed readings for the linker and asks prompts by the resolved name', async () => {
@@ -102,12 +102,12 @@ test('the knowledge stage gathers typed readings for the linker and asks prompts
   await stage.init()
   try {
     const [item] = await stage.run([post('Apple pie in Florida, says @TMobile and Nike', [['Apple'], ['Florida'], ['@TMobile', 'handle', 'T Mobile'], ['Nike']])])
-    const links = item?.links ?? []
+    const links = item?.candidates.map((record) => record.links) ?? []
     assert.ok(links[0]?.some((option) => option.match === 'context' && option.title.toLowerCase() === 'apple pie'), '`Apple pie` reads as a common noun here')
     assert.ok(links[1]?.every((option) => option.source !== 'cities'), 'a small town named Florida does not outrank the state WordNet knows')
     assert.ok(links[1]?.some((option) => option.source === 'wordnet' && option.type === 'LOC'))
     assert.equal(links[2]?.[0]?.id, 'gs:tmobile')
-    assert.match(item?.knowledge[2]?.text ?? '', /^T-Mobile \(organisation\)/u, 'the prompt gets the resolved entity')
+    assert.match(item?.candidates[2]?.knowledge?.text ?? '', /^T-Mobile \(organisation\)/u, 'the prompt gets the resolved entity')
     assert.deepEqual(links[3]?.map((option) => [option.id, option.type]), [['gs:nike', 'ORG'], ['wordnet:n09590896', 'PER']])
   } finally {
     await stage.close()

@@ -5,7 +5,8 @@ import path from 'node:path'
 import { test } from 'vitest'
 import { createCatalogueSource, createKnowledgeCache, createKnowledgeStage } from '../../src/knowledge-cache/index.js'
 import type { SourceFetchEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
-import { failingSource, fakeClock, hangingSource, tableSource, testConfig, work } from './fakes.js'
+import { tableSource, work } from '../../bench/support/knowledge.js'
+import { failingSource, fakeClock, hangingSource, testConfig } from './fakes.js'
 
 test('1,000 concurrent lookups of one cold key cause one source fetch', async () => {
   const source = tableSource('slow', { 'bella hadid': 'Bella Hadid: fashion model.' }, 20)
@@ -91,11 +92,11 @@ test('the stage fills knowledge aligned with candidates and never waits past its
   const stage = createKnowledgeStage(testConfig({ sourceTimeoutMs: 300, stageTimeoutMs: 300 }), { sources: [table, dead] })
   await stage.init()
   const fast = await stage.run([work('p1', ['Paris', 'Nowhere Land', '#Paris'])])
-  assert.equal(fast[0]?.knowledge.length, 3)
-  assert.equal(fast[0]?.knowledge[0]?.text, 'Paris: capital of France.')
+  assert.equal(fast[0]?.candidates.length, 3)
+  assert.equal(fast[0]?.candidates[0]?.knowledge?.text, 'Paris: capital of France.')
   // "Nowhere Land" is unknown to the table and then hangs in the dead source: the deadline answers null.
-  assert.equal(fast[0]?.knowledge[1], null)
-  assert.equal(fast[0]?.knowledge[2]?.key, 'paris')
+  assert.equal(fast[0]?.candidates[1]?.knowledge, null)
+  assert.equal(fast[0]?.candidates[2]?.knowledge?.key, 'paris')
   await stage.close()
 
   const tight = createKnowledgeStage(testConfig({ sourceTimeoutMs: 150, stageTimeoutMs: 150 }), { sources: [dead] })
@@ -104,7 +105,7 @@ test('the stage fills knowledge aligned with candidates and never waits past its
   const items = await tight.run([work('p2', ['A', 'B', 'C']), work('p3', [])])
   const elapsed = performance.now() - started
   assert.ok(elapsed < 450, `stage took ${elapsed} ms`)
-  assert.deepEqual(items.map((item) => item.knowledge), [[null, null, null], []])
+  assert.deepEqual(items.map((item) => item.candidates.map((record) => record.knowledge)), [[null, null, null], []])
   await tight.close()
 })
 
@@ -113,7 +114,7 @@ test('a disabled stage fills nulls without asking anything', async () => {
   const stage = createKnowledgeStage(testConfig({ enabled: false }), { sources: [table] })
   await stage.init()
   const [item] = await stage.run([work('p1', ['Paris'])])
-  assert.deepEqual(item?.knowledge, [null])
+  assert.deepEqual(item?.candidates.map((record) => record.knowledge), [null])
   assert.equal(table.calls.length, 0)
   await stage.close()
 })

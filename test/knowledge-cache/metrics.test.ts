@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'vitest'
 import { Registry } from 'prom-client'
 import { createKnowledgeCache, registerKnowledgeMetrics } from '../../src/knowledge-cache/index.js'
-import { failingSource, tableSource, testConfig } from './fakes.js'
+import { tableSource } from '../../bench/support/knowledge.js'
+import { failingSource, testConfig } from './fakes.js'
 
 test('the Prometheus adapter exposes hit ratio per tier, source latency, errors, evictions and bytes', async () => {
   const registry = new Registry()

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, test } from 'vitest'
 import type { Redis } from 'ioredis'
 import { createKnowledgeCache, createKnowledgeRedis } from '../../src/knowledge-cache/index.js'
 import type { RedisErrorEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
-import { fakeClock, tableSource, testConfig } from './fakes.js'
+import { tableSource } from '../../bench/support/knowledge.js'
+import { fakeClock, testConfig } from './fakes.js'
 import { skipWhen } from '../support/skip.js'
 
 const REDIS_URL = process.env.REDIS_URL

@@ -74,13 +74,13 @@ test('catalogue: example file parses, aliases resolve, bad lines are all reporte
 
 test('the stage built from the default config joins real offline knowledge', async () => {
   const { createKnowledgeStage, parseKnowledgeConfig } = await import('../../src/knowledge-cache/index.js')
-  const { work } = await import('./fakes.js')
+  const { work } = await import('../../bench/support/knowledge.js')
   const stage = createKnowledgeStage(parseKnowledgeConfig({ cataloguePath: EXAMPLE_CATALOGUE.pathname }))
   await stage.init()
   try {
     const [item] = await stage.run([work('p1', ['#AcmeRockets', 'Paris', 'French', 'Girona', 'Qwertyzzz Blorp'])])
-    assert.deepEqual(item?.knowledge.map((knowledge) => knowledge?.source ?? null), ['catalogue', 'wordnet', 'countries', 'cities', null])
-    assert.equal(item?.knowledge[0]?.canonicalId, 'acme-rockets')
+    assert.deepEqual(item?.candidates.map(({ knowledge }) => knowledge?.source ?? null), ['catalogue', 'wordnet', 'countries', 'cities', null])
+    assert.equal(item?.candidates[0]?.knowledge?.canonicalId, 'acme-rockets')
   } finally {
     await stage.close()
   }

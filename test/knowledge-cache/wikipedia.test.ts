@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, beforeEach, test } from 'vitest'
+import { afterAll, beforeAll, beforeEach, test, vi } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { WikipediaConfigSchema, createWikipediaSource } from '../../src/knowledge-cache/index.js'
 import type { BreakerEvent, HttpAttemptEvent, WikipediaConfig } from '../../src/knowledge-cache/index.js'
-import { startFixtureServer } from './fixture-server.js'
-import type { FixtureServer } from './fixture-server.js'
+import { startFixtureServer } from '../../bench/support/wikipedia-server.js'
+import type { FixtureServer } from '../../bench/support/wikipedia-server.js'
 
 let server: FixtureServer
 
@@ -150,10 +150,11 @@ test('a slow upstream times out per request, and the caller deadline bounds retr
 
 test('the breaker opens after consecutive failures, short-circuits, then recovers half-open', async () => {
   const states: BreakerEvent['state'][] = []
+  // The breaker (cockatiel's) times itself with Date.now(): only the date is faked, timers and sockets stay real.
+  vi.useFakeTimers({ toFake: ['Date'] })
   let now = 1_000_000
-  const clock = { now: () => now }
+  vi.setSystemTime(now)
   const source = createWikipediaSource(config({ retries: 0, breakerFailureThreshold: 3, breakerResetMs: 30_000 }), {
-    clock,
     instrumentation: { breaker: (event) => states.push(event.state) }
   })
   try {
@@ -163,19 +164,20 @@ test('the breaker opens after consecutive failures, short-circuits, then recover
     await assert.rejects(source.lookup(query('Bella Hadid')), (error) => isGroundstreamError(error, 'GS_ERR_CIRCUIT_OPEN'))
     assert.equal(server.hits.get('Bella_Hadid'), 3, 'an open breaker sends nothing')
 
-    now += 30_000
+    vi.setSystemTime(now += 30_000)
     assert.equal(source.breakerState, 'half_open')
     // The trial fails: open again without waiting for three more failures.
     await assert.rejects(source.lookup(query('Bella Hadid')), /answered 502/)
     assert.equal(source.breakerState, 'open')
 
-    now += 30_000
+    vi.setSystemTime(now += 30_000)
     server.script('Bella_Hadid', [])
     const answer = await source.lookup(query('Bella Hadid'))
     assert.equal(answer?.title, 'Bella Hadid')
     assert.equal(source.breakerState, 'closed')
     assert.deepEqual(states, ['open', 'half_open', 'open', 'half_open', 'closed'])
   } finally {
+    vi.useRealTimers()
     server.script('Bella_Hadid', [])
     await source.close()
   }

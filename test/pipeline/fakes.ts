@@ -55,12 +55,12 @@ function fakeStage (name: StageName, options: FakeStageOptions, apply: (work: Po
 export function fakeStages (options: FakeStageOptions = {}): Stage[] {
   const stage1 = fakeStage('stage1', options, (work) => {
     work.candidates = ruleSpans(work.post.text).map((span, i) => ({
-      postId: work.post.id, text: span.text, start: span.start, end: span.end, wordStart: i, wordEnd: i + 1, score: 0.9
+      candidate: { postId: work.post.id, text: span.text, start: span.start, end: span.end, wordStart: i, wordEnd: i + 1, score: 0.9 },
+      knowledge: null
     }))
-    work.knowledge = work.candidates.map(() => null)
   })
   const stage2 = fakeStage('stage2', options, (work) => {
-    work.entities = work.candidates.map((candidate) => ({
+    work.entities = work.candidates.map(({ candidate }) => ({
       candidate, type: ruleType(candidate.text), typeScore: 0.8, knowledge: null, grounding: null
     }))
   })

@@ -25,7 +25,7 @@ test('per-post caps: characters analysed, candidates and mentions are bounded an
   assert.deepEqual(long.truncated, ['chars', 'candidates', 'mentions'])
   assert.equal(long.candidates.length, 30)
   assert.equal(long.entities.length, 10)
-  assert.ok(long.candidates.every((candidate) => candidate.end <= 1000))
+  assert.ok(long.candidates.every(({ candidate }) => candidate.end <= 1000))
   assert.deepEqual(short.truncated ?? [], [])
   assert.deepEqual(mid.truncated, ['mentions'], '20 mentions, 10 kept')
   const docs = toEntityDocuments(long, { stage1: 'a', stage2: 'b' }, new Date().toISOString())

@@ -7,7 +7,7 @@ import { isGroundstreamError } from '../../src/errors/index.js'
 import { createImageEngine } from '../../src/images/index.js'
 import { loadTokenCounter } from '../../src/knowledge-cache/index.js'
 import { loadTokenizer, readJsonFile } from '../../src/runtime/index.js'
-import { testConfig } from '../images/helpers.js'
+import { testConfig } from '../../bench/support/images.js'
 import { ROOT } from '../support/paths.js'
 
 const EMBEDDER = path.join(ROOT, 'models', 'embedder')

@@ -99,14 +99,13 @@ test('textModels.recognizer switches the first stage; each engine refuses the ot
       post: { id: 'p1', text, createdAt: '2026-01-01T00:00:00Z', images: [] },
       analysedChars: text.length,
       candidates: [],
-      knowledge: [],
       entities: [],
       image: { regions: [], description: '' },
       timings: {}
     } as unknown as PostWork
     const [afterStage1] = await stages.stage1.run([work])
     assert.ok((afterStage1?.candidates.length ?? 0) >= 2)
-    assert.ok(afterStage1?.candidates.every((candidate) => candidate.typeScores?.length === 5))
+    assert.ok(afterStage1?.candidates.every(({ candidate }) => candidate.typeScores?.length === 5))
     const [afterStage2] = await stages.stage2.run([afterStage1 as PostWork])
     const entities = afterStage2?.entities.map((entity) => `${entity.candidate.text}/${entity.type}`) ?? []
     assert.ok(entities.includes('Angela Merkel/PER') && entities.includes('Berlin/LOC'), JSON.stringify(entities))

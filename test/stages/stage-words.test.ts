@@ -29,7 +29,7 @@ test('stage 2 reads the words stage 1 split, and neither stage records timings',
   const work = makeWork(1, { text: 'Yesterday Maria Lopez visited Paris' })
   const [afterStage1] = await stage1.run([work])
   assert.deepEqual(afterStage1?.words?.map((word) => word.text), ['Yesterday', 'Maria', 'Lopez', 'visited', 'Paris'])
-  assert.equal(afterStage1?.candidates[0]?.text, 'Maria Lopez')
+  assert.equal(afterStage1?.candidates[0]?.candidate.text, 'Maria Lopez')
 
   // Stage 2 must take these words, not split the text again.
   afterStage1!.words = afterStage1!.words!.map((word) => ({ ...word, text: word.text.toUpperCase() }))

@@ -70,7 +70,7 @@ class PbfReader {
   }
 }
 
-export function * readCities (buf: Uint8Array): Generator<CityRecord> {
+function * readCities (buf: Uint8Array): Generator<CityRecord> {
   const reader = new PbfReader(buf)
   const decoder = new TextDecoder()
   while (reader.pos < buf.length) {

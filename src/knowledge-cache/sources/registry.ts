@@ -35,7 +35,7 @@ function packageRoot (from: string): string {
   }
 }
 
-export const SOURCE_FACTORIES: Readonly<Record<KnowledgeSourceName, SourceFactory>> = Object.freeze({
+const SOURCE_FACTORIES: Readonly<Record<KnowledgeSourceName, SourceFactory>> = Object.freeze({
   catalogue: (config) => createCatalogueSource({
     ...(config.cataloguePath === undefined ? {} : { path: config.cataloguePath }),
     ...(config.shippedCatalogue ? { shippedPath: SHIPPED_CATALOGUE_PATH } : {})

@@ -7,7 +7,7 @@ import { Pool, errors as undiciErrors } from 'undici'
 import type { Dispatcher } from 'undici'
 import { GroundstreamError, isGroundstreamError, wrapError } from '../../errors/index.js'
 import type { WikipediaConfig } from '../config.js'
-import { CircuitBreaker } from '../breaker.js'
+import { createSourceBreaker } from '../breaker.js'
 import type { KnowledgeInstrumentation } from '../instrumentation.js'
 import { systemClock } from '../lru.js'
 import type { Clock } from '../lru.js'
@@ -30,6 +30,7 @@ interface SummaryBody {
 }
 
 export interface WikipediaSourceDeps {
+  /** The rate limit's clock (the breaker times itself with Date.now(), as cockatiel does). */
   clock?: Clock
   instrumentation?: KnowledgeInstrumentation
   /** Tests pass a fixed generator so backoff delays are predictable. */
@@ -44,7 +45,7 @@ export interface WikipediaSource extends KnowledgeSource {
 }
 
 /** The page title for a cleaned surface form: MediaWiki titles use underscores and a capital first letter. */
-export function wikipediaTitle (display: string): string {
+function wikipediaTitle (display: string): string {
   const trimmed = display.trim().replace(/\s+/g, '_')
   return trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
 }
@@ -98,6 +99,11 @@ function wrapTransportError (error: unknown, signal: AbortSignal): GroundstreamE
   return wrapError('GS_ERR_KNOWLEDGE_SOURCE', 'wikipedia request failed', error, true)
 }
 
+/** A 4xx other than 429 is a bad title, not a sick upstream. */
+function countsAgainstUpstream (error: unknown): boolean {
+  return !(isGroundstreamError(error) && error.details.clientError === true)
+}
+
 export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaSourceDeps = {}): WikipediaSource {
   const clock = deps.clock ?? systemClock
   const instrumentation = deps.instrumentation ?? {}
@@ -111,11 +117,11 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
     keepAliveTimeout: 30_000
   })
   const bucket = new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst, clock)
-  const breaker = new CircuitBreaker({
+  const breaker = createSourceBreaker({
     name: 'wikipedia',
     failureThreshold: config.breakerFailureThreshold,
     resetMs: config.breakerResetMs,
-    clock,
+    isFailure: countsAgainstUpstream,
     onStateChange: (state) => instrumentation.breaker?.({ source: 'wikipedia', state })
   })
   let closed = false
@@ -197,11 +203,6 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
     }
   }
 
-  /** A 4xx other than 429 is a bad title, not a sick upstream. */
-  function countsAgainstUpstream (error: unknown): boolean {
-    return !(isGroundstreamError(error) && error.details.clientError === true)
-  }
-
   return {
     name: 'wikipedia',
     get breakerState () {
@@ -211,7 +212,7 @@ export function createWikipediaSource (config: WikipediaConfig, deps: WikipediaS
       if (closed) throw new GroundstreamError('GS_ERR_SHUTDOWN', 'wikipedia source is closed')
       const title = wikipediaTitle(query.display)
       if (title.length === 0) return null
-      return await breaker.call(() => fetchSummary(title, query.signal), countsAgainstUpstream)
+      return await breaker.call(async () => await fetchSummary(title, query.signal))
     },
     async close (): Promise<void> {
       if (closed) return

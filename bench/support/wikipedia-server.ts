@@ -1,14 +1,16 @@
 // A local stand-in for the MediaWiki REST summary endpoint, serving the
 // project-written pages in test/fixtures/knowledge/wikipedia/ and scripted
-// misbehaviour (429s, 5xx, slow answers, redirects) per title.
+// misbehaviour (429s, 5xx, slow answers, redirects) per title. Shared by the
+// knowledge benchmark and the Wikipedia tests, so it lives with the benchmarks.
 import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
-import { repoPath } from '../support/paths.js'
+// install.ts directly, not the service's index: a fixture server needs no service.
+import { installPath } from '../../src/service/install.js'
 
-export const FIXTURE_DIR = pathToFileURL(`${repoPath('test/fixtures/knowledge/wikipedia')}/`)
+const FIXTURE_DIR = pathToFileURL(`${installPath('test', 'fixtures', 'knowledge', 'wikipedia')}/`)
 const PREFIX = '/api/rest_v1/page/summary/'
 
 export interface ScriptedReply {
