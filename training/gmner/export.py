@@ -91,9 +91,11 @@ def write_manifest(out_dir: Path, stage, version, names_in, names_out, training,
     (out_dir / "manifest.json").write_text(json.dumps(man, indent=2) + "\n", encoding="utf-8")
 
 
-def training_facts(args, stage, epochs, student, duration_s, *, data_dir: Path, train_tweets, knowledge_entries, extra_tweets, timings):
-    """The manifest's `training` record of a gmner.train_all run."""
+def training_facts(args, stage, epochs, student, duration_s, *, data_dir: Path, train_tweets, knowledge_entries, extra_tweets, timings,
+                   teacher=None):
+    """The manifest's `training` record of a gmner.train_all (or gmner.distil) run; teacher: where TYT's soft labels came from."""
     return {
+        "teacher": teacher or ("the run's own MiniLM teacher" if student else None),
         "seed": args.seed,
         "epochs": epochs,
         "tyt": student,

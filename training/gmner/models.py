@@ -20,11 +20,13 @@ def load_bert(attn: str = "sdpa"):
 
 
 class ShapeEncoder(nn.Module):
-    """BERT whose input embedding is word embedding + learned shape embedding (zero-initialised)."""
+    """BERT whose input embedding is word embedding + learned shape embedding (zero-initialised).
 
-    def __init__(self, attn: str = "sdpa"):
+    `encoder` replaces the MiniLM with another transformer that takes `inputs_embeds` (gmner.teacher's MPNet)."""
+
+    def __init__(self, attn: str = "sdpa", encoder: nn.Module | None = None):
         super().__init__()
-        self.bert = load_bert(attn)
+        self.bert = encoder if encoder is not None else load_bert(attn)
         hidden = self.bert.config.hidden_size
         self.shape_emb = nn.Embedding(NUM_SHAPES, hidden)
         nn.init.zeros_(self.shape_emb.weight)
@@ -36,9 +38,9 @@ class ShapeEncoder(nn.Module):
 
 
 class Stage1Model(nn.Module):
-    def __init__(self, attn: str = "sdpa", dropout: float = 0.1):
+    def __init__(self, attn: str = "sdpa", dropout: float = 0.1, encoder: nn.Module | None = None):
         super().__init__()
-        self.enc = ShapeEncoder(attn)
+        self.enc = ShapeEncoder(attn, encoder)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(self.enc.hidden, 3)
 
@@ -48,9 +50,9 @@ class Stage1Model(nn.Module):
 
 
 class Stage2Model(nn.Module):
-    def __init__(self, attn: str = "sdpa", dropout: float = 0.1):
+    def __init__(self, attn: str = "sdpa", dropout: float = 0.1, encoder: nn.Module | None = None):
         super().__init__()
-        self.enc = ShapeEncoder(attn)
+        self.enc = ShapeEncoder(attn, encoder)
         hid = self.enc.hidden
         self.drop = nn.Dropout(dropout)
         self.type_head = nn.Sequential(nn.Linear(hid, hid), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hid, 5))

@@ -130,7 +130,8 @@ class Corpus:
     dv1_server: list = field(default_factory=list)
 
 
-def load_corpus(args, data_dir: Path) -> Corpus:
+def load_corpus(args, data_dir: Path, wt: WordTokenizer | None = None) -> Corpus:
+    """wt: the tokenizer the features will use (default: the served MiniLM's; gmner.teacher passes MPNet's)."""
     train = D.load_split(data_dir, "train")
     dev = D.load_split(data_dir, "dev")
     if args.max_train:
@@ -145,7 +146,7 @@ def load_corpus(args, data_dir: Path) -> Corpus:
     if extra:
         log(f"extra corpora {args.extra_data} for {args.extra_for}: {len(extra)} tweets / {sum(len(t.spans()) for t in extra)} entities")
     log(f"train {len(train)} tweets / {sum(len(t.spans()) for t in train)} entities; dev {len(dev)} / {sum(len(t.spans()) for t in dev)}")
-    wt = WordTokenizer()
+    wt = wt or WordTokenizer()
     kn = load_knowledge(args.knowledge_jsonl)
     log(f"knowledge entries: {len(kn)}")
     return Corpus(train, dev, dev_server, extra, wt, kn)

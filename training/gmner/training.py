@@ -86,9 +86,14 @@ def tyt_loss(logits, gold, teacher_probs):
     return (alpha * ce + (1 - alpha) * kl).mean()
 
 
+def device_of(model) -> torch.device:
+    return next(model.parameters()).device
+
+
 def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag):
     """The shared training loop: length-bucketed batches, AdamW with warm-up/decay, clipping.
-    batch_loss(model, batch_indices) -> scalar loss."""
+    batch_loss(model, batch_indices) -> scalar loss. On a CUDA model the forward passes run under bf16 autocast."""
+    cuda = device_of(model).type == "cuda"
     rng = np.random.default_rng(seed)
     lengths = [len(f["ids"]) for f in feats]
     nb = math.ceil(len(feats) / args.batch_size)
@@ -99,7 +104,8 @@ def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag):
         tot = 0.0
         batches = bucketed_batches(lengths, args.batch_size, rng)
         for bi, b in enumerate(batches):
-            loss = batch_loss(model, b)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+                loss = batch_loss(model, b)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -129,24 +135,26 @@ def s1_features(wt, tweets):
     return feats
 
 
-def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1"):
-    """teacher: optional list (aligned with feats) of [T,3] prob arrays over sequence positions."""
+def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1", make_model=Stage1Model):
+    """teacher: optional list (aligned with feats) of [T,3] prob arrays over sequence positions.
+    make_model: builds the untrained model (after the seed is set); gmner.teacher passes an MPNet one on its device."""
     set_seed(seed)
-    model = Stage1Model()
+    model = make_model()
+    dev = device_of(model)
 
     def batch_loss(model, b):
-        ids = pad([feats[i]["ids"] for i in b])
-        shp = pad([feats[i]["shapes"] for i in b])
-        lab = pad([feats[i]["labels"] for i in b], -100)
-        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-        logits = model(ids, mask, shp)
+        ids = pad([feats[i]["ids"] for i in b]).to(dev)
+        shp = pad([feats[i]["shapes"] for i in b]).to(dev)
+        lab = pad([feats[i]["labels"] for i in b], -100).to(dev)
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b]).to(dev)
+        logits = model(ids, mask, shp).float()
         sel = lab != -100
         if teacher is None:
             return F.cross_entropy(logits[sel], lab[sel])
         tp = torch.zeros(logits.shape, dtype=torch.float32)
         for j, i in enumerate(b):
             tp[j, : teacher[i].shape[0]] = torch.from_numpy(teacher[i])
-        return tyt_loss(logits[sel], lab[sel], tp[sel])
+        return tyt_loss(logits[sel], lab[sel], tp.to(dev)[sel])
 
     return train_loop(model, feats, args, epochs, seed, args.lr1, batch_loss, tag)
 
@@ -155,12 +163,13 @@ def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1"):
 def s1_probs(model, feats, batch_size=64):
     """Per feature: softmax probs over all positions [T,3] (numpy)."""
     model.eval()
+    dev = device_of(model)
     out = [None] * len(feats)
     for b in bucketed_batches([len(f["ids"]) for f in feats], batch_size, None):
-        ids = pad([feats[i]["ids"] for i in b])
-        shp = pad([feats[i]["shapes"] for i in b])
-        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-        probs = F.softmax(model(ids, mask, shp), -1).numpy()
+        ids = pad([feats[i]["ids"] for i in b]).to(dev)
+        shp = pad([feats[i]["shapes"] for i in b]).to(dev)
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b]).to(dev)
+        probs = F.softmax(model(ids, mask, shp).float(), -1).cpu().numpy()
         for j, i in enumerate(b):
             out[i] = probs[j, : len(feats[i]["ids"])].astype(np.float32)
     return out
@@ -243,21 +252,23 @@ def s2_training_examples(wt, train, none_examples, extra, args, kn):
     return tr2
 
 
-def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2"):
+def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2", make_model=Stage2Model):
     set_seed(seed)
-    model = Stage2Model()
+    model = make_model()
+    dev = device_of(model)
 
     def batch_loss(model, b):
-        ids = pad([feats[i]["ids"] for i in b])
-        shp = pad([feats[i]["shapes"] for i in b])
-        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-        mi = torch.tensor([feats[i]["mask_index"] for i in b])
-        oi = torch.tensor([feats[i]["obj_index"] for i in b])
-        lab = torch.tensor([feats[i]["label"] for i in b])
+        ids = pad([feats[i]["ids"] for i in b]).to(dev)
+        shp = pad([feats[i]["shapes"] for i in b]).to(dev)
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b]).to(dev)
+        mi = torch.tensor([feats[i]["mask_index"] for i in b], device=dev)
+        oi = torch.tensor([feats[i]["obj_index"] for i in b], device=dev)
+        lab = torch.tensor([feats[i]["label"] for i in b], device=dev)
         logits, _ = model(ids, mask, shp, mi, oi)
+        logits = logits.float()
         if teacher is None:
             return F.cross_entropy(logits, lab)
-        return tyt_loss(logits, lab, torch.from_numpy(np.stack([teacher[i] for i in b])))
+        return tyt_loss(logits, lab, torch.from_numpy(np.stack([teacher[i] for i in b])).to(dev))
 
     return train_loop(model, feats, args, epochs, seed, args.lr2, batch_loss, tag)
 
@@ -265,13 +276,14 @@ def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2"):
 @torch.no_grad()
 def s2_probs(model, feats, batch_size=64):
     model.eval()
+    dev = device_of(model)
     out = np.zeros((len(feats), 5), dtype=np.float32)
     for b in bucketed_batches([len(f["ids"]) for f in feats], batch_size, None):
-        ids = pad([feats[i]["ids"] for i in b])
-        shp = pad([feats[i]["shapes"] for i in b])
-        mask = pad([[1] * len(feats[i]["ids"]) for i in b])
-        mi = torch.tensor([feats[i]["mask_index"] for i in b])
-        oi = torch.tensor([feats[i]["obj_index"] for i in b])
+        ids = pad([feats[i]["ids"] for i in b]).to(dev)
+        shp = pad([feats[i]["shapes"] for i in b]).to(dev)
+        mask = pad([[1] * len(feats[i]["ids"]) for i in b]).to(dev)
+        mi = torch.tensor([feats[i]["mask_index"] for i in b], device=dev)
+        oi = torch.tensor([feats[i]["obj_index"] for i in b], device=dev)
         logits, _ = model(ids, mask, shp, mi, oi)
-        out[b] = F.softmax(logits, -1).numpy()
+        out[b] = F.softmax(logits.float(), -1).cpu().numpy()
     return out
