@@ -7,11 +7,17 @@
 #      knowledge the service joins, for every gold and NONE surface
 #   3. stage 2 again with that knowledge in its prompts (<work>/knowledge,
 #      reusing step 1's stage-1 teacher and k-fold examples)
-#   4. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
-#   5. copies stage1/, stage2/ (from step 3) and mqspn/ into --out (default
-#      models/); with the default, the TypeScript contract vectors of MQSPN too
+#   4. gmner.distil: both stages again as Trust-Your-Teacher students of the
+#      all-mpnet-base-v2 teacher, from its committed soft labels
+#      (training/teacher/mpnet-oof.npz, made on a GPU by gmner.teacher;
+#      <work>/distil, knowledge in the stage-2 prompts as in step 3)
+#   5. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
+#   6. copies stage1/ and stage2/ (from step 4; with --no-distil from steps 1
+#      and 3) and mqspn/ into --out (default models/); with the default, the
+#      TypeScript contract vectors of MQSPN too
 #
-#   scripts/train.sh [--data DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N] [gmner.train_all options]
+#   scripts/train.sh [--data DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
+#                    [--teacher-labels FILE | --no-distil] [gmner.train_all options]
 #
 # Resumable: run it again with the same --work and each step continues from
 # its checkpoints (train_all per model, MQSPN per epoch, finished steps are
@@ -24,6 +30,7 @@ WORK="$ROOT/training/runs/train-$(date +%Y%m%d)"
 OUT="$ROOT/models"
 QUICK=()
 MQSPN_EPOCHS=6
+TEACHER_LABELS="$ROOT/training/teacher/mpnet-oof.npz"
 PASS=()
 while (( $# > 0 )); do
   case "$1" in
@@ -32,11 +39,14 @@ while (( $# > 0 )); do
     --out) OUT="$(realpath -m "$2")"; shift 2 ;;
     --quick) QUICK=(--quick); MQSPN_EPOCHS=1; shift ;;
     --mqspn-epochs) MQSPN_EPOCHS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --teacher-labels) TEACHER_LABELS="$(realpath "$2")"; shift 2 ;;
+    --no-distil) TEACHER_LABELS=""; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
 [[ -f "$DATA/train.txt" ]] || { echo "scripts/train.sh: no training data at $DATA (pass --data DIR)" >&2; exit 2; }
+[[ -z "$TEACHER_LABELS" || -f "$TEACHER_LABELS" ]] || { echo "scripts/train.sh: no teacher labels at $TEACHER_LABELS (pass --teacher-labels FILE or --no-distil)" >&2; exit 2; }
 
 "$ROOT/scripts/setup-training.sh"
 PY="$ROOT/.venv-training/bin/python"
@@ -50,13 +60,13 @@ is_done () { [[ -f "$WORK/.$1.done" ]]; }
 
 cd "$ROOT/training"
 if ! is_done main; then
-  step "1/5 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
+  step "1/6 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
   done_mark main
 fi
 
 if ! is_done knowledge-dump; then
-  step "2/5 NONE surfaces and the knowledge the service joins"
+  step "2/6 NONE surfaces and the knowledge the service joins"
   "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
   (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
     --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage1/tokenizer.json" --out "$WORK/knowledge.jsonl")
@@ -64,7 +74,7 @@ if ! is_done knowledge-dump; then
 fi
 
 if ! is_done knowledge; then
-  step "3/5 stage 2 with knowledge in its prompts -> $WORK/knowledge"
+  step "3/6 stage 2 with knowledge in its prompts -> $WORK/knowledge"
   mkdir -p "$WORK/knowledge"
   cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
@@ -72,19 +82,32 @@ if ! is_done knowledge; then
   done_mark knowledge
 fi
 
+if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
+  step "4/6 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
+  mkdir -p "$WORK/distil"
+  cp -n "$WORK/main/kfold.json" "$WORK/distil/"
+  EPOCHS=(--epochs1 3 --epochs2 2)
+  if (( ${#QUICK[@]} > 0 )); then EPOCHS=(); fi
+  nice -n 5 "$PY" -m gmner.distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil" --out "$STAGED/distil" \
+    --knowledge-jsonl "$WORK/knowledge.jsonl" "${EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
+  done_mark distil
+fi
+
 VECTORS=()
 if [[ "$OUT" == "$ROOT/models" ]]; then VECTORS=(--vectors "$ROOT/test/fixtures/mqspn-contract-vectors.staged.json"); fi
 if ! is_done mqspn; then
-  step "4/5 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
+  step "5/6 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
   MAXARGS=()
   if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
   nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
   done_mark mqspn
 fi
 
-step "5/5 replacing $OUT/{stage1,stage2,mqspn}"
+step "6/6 replacing $OUT/{stage1,stage2,mqspn}"
 mkdir -p "$OUT"
-for pair in "main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn"; do
+PAIRS=("main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn")
+if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("distil/stage1:stage1" "distil/stage2:stage2" "mqspn:mqspn"); fi
+for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"
   rm -rf "$to.new" && cp -r "$from" "$to.new" && rm -rf "$to" && mv "$to.new" "$to"

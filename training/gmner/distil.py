@@ -34,10 +34,11 @@ from .training import log, s1_features, s2_training_examples, train_stage1, trai
 def load_labels(path: Path, train) -> tuple[list[np.ndarray | None], dict[tuple[str, int, int], np.ndarray]]:
     """Per train tweet its [n_words, 3] stage-1 probabilities (None when absent); stage-2 probabilities by (id, s, e)."""
     z = np.load(path)
+    probs = z["s1_probs"]  # an NpzFile decompresses the array again on every z[...]: read it once
     by_id: dict[str, np.ndarray] = {}
     offset = 0
     for imgid, n in zip(z["s1_ids"].tolist(), z["s1_words"].tolist(), strict=True):
-        by_id[imgid] = z["s1_probs"][offset : offset + n]
+        by_id[imgid] = probs[offset : offset + n]
         offset += n
     s1 = []
     for t in train:
