@@ -86,7 +86,7 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
   step "4/6 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
   mkdir -p "$WORK/distil"
   cp -n "$WORK/main/kfold.json" "$WORK/distil/"
-  EPOCHS=(--epochs1 3 --epochs2 2)
+  EPOCHS=(--epochs1 6 --epochs2 2)  # the shipped students' schedule
   if (( ${#QUICK[@]} > 0 )); then EPOCHS=(); fi
   nice -n 5 "$PY" -m gmner.distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil" --out "$STAGED/distil" \
     --knowledge-jsonl "$WORK/knowledge.jsonl" "${EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
