@@ -134,10 +134,9 @@ def main(argv=None) -> None:
     for k in ("s1", "s2"):  # trained by an earlier (--only) process: its duration is beside its checkpoint
         if f"{k}_student_s" not in run.timings and (work / f"{k}_student.json").exists():
             run.timings[f"{k}_student_s"] = json.loads((work / f"{k}_student.json").read_text())["duration_s"]
-    prev = run.timings
     durations = (run.timings.get("s1_student_s"), run.timings.get("s2_student_s"))
     facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": 0,
-             "timings": dict(prev), "teacher": teacher}
+             "timings": dict(run.timings), "teacher": teacher}
     od = export_models(
         out=out, fp32_root=work / "export", data_dir=data_dir, wt=c.wt, dev=c.dev, kn=c.kn,
         version=args.version or time.strftime("%Y%m%d.%H%M") + "-distil",

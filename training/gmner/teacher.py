@@ -282,7 +282,7 @@ def teacher_scores(args, c, wt, tr1, dv1, tr2, dev_gold, dev_s1, dev_gold_p, s1_
         dev_e2e += s2_probs(m2, feats) / args.folds
     gold_labels = np.array([f["label"] for f in dev_gold])
     covered = [i for i, p in enumerate(s1_oof) if p is not None]  # all tweets unless --budget-s cut the folds short
-    oof_spans = [[(s, e) for s, e, _ in _decode_words(s1_oof[i])] for i in covered]
+    oof_spans = [[(s, e) for s, e, _ in decode_bio(list(s1_oof[i].argmax(1)))] for i in covered]
     labels2 = np.array([f["label"] for f in tr2])
     rows2 = s2_oof.sum(1) > 0
     scores = {
@@ -322,10 +322,6 @@ def merge(parts: list[Path], out: Path) -> dict:
     merged = {"parts": metas, "tweets": len(ids), "stage2_examples": int(sum(len(z["s2_ids"]) for z in zs))}
     out.with_suffix(".json").write_text(json.dumps(merged, indent=2), encoding="utf-8")
     return {k: merged[k] for k in ("tweets", "stage2_examples")}
-
-
-def _decode_words(word_p: np.ndarray):
-    return decode_bio([int(x) for x in word_p.argmax(1)], word_p.tolist())
 
 
 # ----------------------------------------------------------------------------- CLI
