@@ -7,7 +7,7 @@ import { GroundstreamError } from '../errors/index.js'
 import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
-import { sweep, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
+import { heldOutGain, sweep, type HeldOutEstimate, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
 import { formatBrandScores, parseBrandSet, scoreBrandSet, type BrandSetScores } from '../eval/brand-set.js'
 import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
 import { existsSync } from 'node:fs'
@@ -42,7 +42,8 @@ service runs, built from the same configuration as \`groundstream run\`
                predicted region is None
   --sweep      run once with every candidate kept, then score a grid of the
                three thresholds and print the best points (choose them on dev,
-               never on test)
+               never on test), and what choosing them gains on held-out
+               halves of the split
 
 With --brand-set (e.g. test/fixtures/brand-set.txt) it scores brand tracking
 instead, per mention kind (text, handle, hashtag): mention P/R, type accuracy,
@@ -180,12 +181,15 @@ export async function main (argv: string[]): Promise<number> {
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
     const sweepPoints = values.sweep ? sweep(recorded) : null
+    let heldOut: HeldOutEstimate | null = null
     if (sweepPoints !== null) {
       const defaults = TextModelsConfigSchema.parse({})
       const current = sweepPoints.find((point) => point.minSpanScore === defaults.minSpanScore && point.maxNoneScore === defaults.maxNoneScore && point.minTypeScore === defaults.minTypeScore)
       const describe = (point: SweepPoint): string => `span>=${point.minSpanScore.toFixed(2)} none<${point.maxNoneScore.toFixed(2)} type>=${point.minTypeScore.toFixed(2)}  MNER ${percent(point.scores.mner.f1)} (P ${percent(point.scores.mner.precision)} R ${percent(point.scores.mner.recall)})  ${ENTITY_TYPES.map((type) => `${type} ${percent(point.scores.mnerByType[type].f1)}`).join(' ')}`
       process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first:\n${sweepPoints.slice(0, 8).map(describe).join('\n')}\n`)
       if (current !== undefined) process.stdout.write(`shipped defaults: ${describe(current)}\n`)
+      heldOut = heldOutGain(recorded, { minSpanScore: defaults.minSpanScore, maxNoneScore: defaults.maxNoneScore, minTypeScore: defaults.minTypeScore })
+      process.stdout.write(`held out (thresholds chosen on one half, scored on the other; 4 halves): MNER ${heldOut.meanGain >= 0 ? '+' : ''}${(100 * heldOut.meanGain).toFixed(2)} against the defaults\n`)
     }
     const report = {
       data: values.data,
@@ -200,6 +204,7 @@ export async function main (argv: string[]): Promise<number> {
       knowledgeUsed: useKnowledge,
       imagesFolder: values.images ?? null,
       thresholds: values.sweep ? null : { minSpanScore: config.minSpanScore, maxNoneScore: config.maxNoneScore, minTypeScore: config.minTypeScore },
+      sweepHeldOut: heldOut,
       sweep: sweepPoints?.slice(0, 50).map(({ scores: pointScores, ...thresholds }) => ({ ...thresholds, mner: pointScores.mner, mnerByType: pointScores.mnerByType, span: pointScores.span })) ?? null
     }
     await mkdir(path.dirname(values.report), { recursive: true })

@@ -28,7 +28,7 @@ const steps = (from: number, to: number, step: number): number[] => {
 }
 
 const DEFAULT_GRID = Object.freeze({
-  minSpanScore: steps(0.1, 0.6, 0.05),
+  minSpanScore: steps(0.1, 0.9, 0.05),
   maxNoneScore: steps(0.3, 0.9, 0.05),
   minTypeScore: [0, 0.2, 0.3, 0.4, 0.5]
 })
@@ -71,4 +71,35 @@ export function sweep (posts: readonly RecordedPost[], grid: typeof DEFAULT_GRID
     }
   }
   return points.sort((a, b) => b.scores.mner.f1 - a.scores.mner.f1)
+}
+
+/** What choosing thresholds on one half of a split gains on the other half. */
+export interface HeldOutEstimate {
+  /** One per half: thresholds chosen on the other half, scored on this one. */
+  folds: Array<{ chosen: Thresholds, defaultF1: number, chosenF1: number }>
+  /** Mean over the folds of chosen minus default MNER F1 (a fraction). */
+  meanGain: number
+}
+
+/**
+ * Choosing thresholds on the same split they are scored on flatters them.
+ * This estimates the real gain: the posts are halved twice (first/second
+ * half, even/odd positions); for each half, the best grid point of the other
+ * half is scored on it beside `defaults`.
+ */
+export function heldOutGain (posts: readonly RecordedPost[], defaults: Thresholds, grid: typeof DEFAULT_GRID = DEFAULT_GRID): HeldOutEstimate {
+  const middle = Math.floor(posts.length / 2)
+  const halvings: Array<[RecordedPost[], RecordedPost[]]> = [
+    [posts.slice(0, middle), posts.slice(middle)],
+    [posts.filter((_, i) => i % 2 === 0), posts.filter((_, i) => i % 2 === 1)]
+  ]
+  const mnerF1 = (half: readonly RecordedPost[], thresholds: Thresholds): number => evaluate(half.map((post) => redecide(post, thresholds))).mner.f1
+  const folds = halvings.flatMap(([a, b]) => [[a, b], [b, a]] as const).map(([choose, score]) => {
+    const best = sweep(choose, grid)[0]
+    if (best === undefined) throw new Error('heldOutGain needs a non-empty grid')
+    const chosen = { minSpanScore: best.minSpanScore, maxNoneScore: best.maxNoneScore, minTypeScore: best.minTypeScore }
+    return { chosen, defaultF1: mnerF1(score, defaults), chosenF1: mnerF1(score, chosen) }
+  })
+  const meanGain = folds.reduce((sum, fold) => sum + fold.chosenF1 - fold.defaultF1, 0) / folds.length
+  return { folds, meanGain }
 }

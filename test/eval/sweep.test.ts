@@ -4,7 +4,7 @@ import { test } from 'vitest'
 import { newPostWork } from '../../src/consumers/index.js'
 import type { Candidate } from '../../src/contracts/index.js'
 import type { DatasetTweet } from '../../src/eval/dataset.js'
-import { redecide, sweep } from '../../src/eval/sweep.js'
+import { heldOutGain, redecide, sweep } from '../../src/eval/sweep.js'
 
 const text = 'Nike opens in Paris'
 const tweet: DatasetTweet = {
@@ -47,4 +47,22 @@ test('sweep ranks grid points by MNER F1', () => {
   assert.deepEqual([points[0]?.minSpanScore, points[0]?.maxNoneScore], [0.3, 0.5])
   assert.equal(points[0]?.scores.mner.f1, 1)
   assert.equal(points.at(-1)?.scores.mner.f1, 0)
+})
+
+test('heldOutGain scores the thresholds chosen on one half on the other half', () => {
+  // Four copies of one post: each half prefers the lenient point (F1 1), so the
+  // held-out gain is 0 against lenient defaults and 1 against strict ones.
+  const posts = Array.from({ length: 4 }, () => recorded())
+  const defaults = { minSpanScore: 0.3, maxNoneScore: 0.5, minTypeScore: 0.3 }
+  const grid = { minSpanScore: [0.3, 0.5], maxNoneScore: [0.4, 0.5], minTypeScore: [0.3] }
+  const estimate = heldOutGain(posts, defaults, grid)
+  assert.equal(estimate.folds.length, 4)
+  for (const fold of estimate.folds) {
+    assert.deepEqual(fold.chosen, defaults, 'identical halves choose the best point, which is the defaults here')
+    assert.equal(fold.chosenF1, fold.defaultF1)
+  }
+  assert.equal(estimate.meanGain, 0)
+  const strictDefaults = { minSpanScore: 0.5, maxNoneScore: 0.4, minTypeScore: 0.3 }
+  const gain = heldOutGain(posts, strictDefaults, grid)
+  assert.equal(gain.meanGain, 1, 'the other half confirms the lenient point: F1 0 -> 1')
 })
