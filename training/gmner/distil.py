@@ -105,7 +105,10 @@ def main(argv=None) -> None:
     if s1 is None and own.only in (None, "s1"):
         t = time.time()
         c.tr1 = s1_features(c.wt, c.train)
-        s1 = train_stage1(c.tr1, args, args.epochs1, args.seed, teacher=stage1_targets(c.tr1, s1_words), tag="s1-distil")
+        c.tr1_extra = s1_features(c.wt, c.extra) if args.extra_for in ("s1", "both") else []  # learnt from gold alone
+        feats = c.tr1 + c.tr1_extra
+        targets = stage1_targets(feats, s1_words + [None] * len(c.tr1_extra))
+        s1 = train_stage1(feats, args, args.epochs1, args.seed, teacher=targets, tag="s1-distil")
         run.timings["s1_student_s"] = round(time.time() - t)
         torch.save(s1.state_dict(), work / "s1_student.pt")
         (work / "s1_student.json").write_text(json.dumps({"duration_s": run.timings["s1_student_s"]}))
@@ -135,7 +138,7 @@ def main(argv=None) -> None:
         if f"{k}_student_s" not in run.timings and (work / f"{k}_student.json").exists():
             run.timings[f"{k}_student_s"] = json.loads((work / f"{k}_student.json").read_text())["duration_s"]
     durations = (run.timings.get("s1_student_s"), run.timings.get("s2_student_s"))
-    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": 0,
+    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": len(c.extra),
              "timings": dict(run.timings), "teacher": teacher}
     od = export_models(
         out=out, fp32_root=work / "export", data_dir=data_dir, wt=c.wt, dev=c.dev, kn=c.kn,
