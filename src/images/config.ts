@@ -74,6 +74,12 @@ const DetectorConfigSchema = z.object({
   modelDir: z.string().min(1).default('models/detector'),
   /** How images are fitted to the detector's square input (see docs/images.md for the comparison). */
   resize: z.enum(['stretch', 'letterbox']).default('letterbox'),
+  /**
+   * Which detector file of the manifest to run (`files.fp32` / `files.int8`). fp32 is the
+   * one shipped: the static int8 of training/quantize_detector.py agreed too little with
+   * it and was not faster (docs/images.md, "An int8 detector").
+   */
+  precision: z.enum(['int8', 'fp32']).default('fp32'),
   minScore: probability.default(0.3),
   nmsIou: probability.default(0.5)
 }).strict()

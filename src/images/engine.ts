@@ -80,12 +80,17 @@ interface DetectorModel {
 async function loadDetector (config: DetectorConfig, threads: SessionSettings): Promise<DetectorModel> {
   const manifestFile = path.join(config.modelDir, 'manifest.json')
   const manifest = await readJsonFile(manifestFile, 'detector manifest')
-  const file = manifest.file
+  // `files` maps precision to file (int8 and fp32); older manifests name one fp32 `file`.
+  const files = manifest.files as Record<string, unknown> | undefined
+  const file = files?.[config.precision] ?? (config.precision === 'fp32' ? manifest.file : undefined)
+  if (typeof file !== 'string') {
+    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `detector manifest ${manifestFile} names no ${config.precision} file (images.detector.precision)`, { details: { path: manifestFile } })
+  }
   const labels = manifest.labels
   const input = manifest.input as { name?: unknown, size?: unknown } | undefined
   const outputs = manifest.outputs as { keypoints?: unknown, wh?: unknown } | undefined
-  if (typeof file !== 'string' || !Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.keypoints !== 'string' || typeof outputs.wh !== 'string') {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks file, labels, input or outputs (keypoints, wh)`, { details: { path: manifestFile } })
+  if (!Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.keypoints !== 'string' || typeof outputs.wh !== 'string') {
+    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks labels, input or outputs (keypoints, wh)`, { details: { path: manifestFile } })
   }
   const session = await openSession(path.join(config.modelDir, file), 'detector model', threads)
   return { session, inputName: input.name, keypointsName: outputs.keypoints, whName: outputs.wh, size: input.size, labels: labels.map(String) }

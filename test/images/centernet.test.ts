@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createImageEngine, type ImageEngine } from '../../src/images/index.js'
+import { isGroundstreamError } from '../../src/errors/index.js'
 import { decodeCenterNet } from '../../src/images/centernet.js'
 import { fixture, rgbOf, testConfig } from '../../bench/support/images.js'
 import { ROOT } from '../support/paths.js'
@@ -62,5 +63,20 @@ describe('detector against the TF graph\'s own decoding', () => {
         assert.ok(Math.abs(r.box.x - single[j]!.box.x) < 1e-4)
       })
     }
+  })
+})
+
+describe('detector precision', () => {
+  it('runs fp32 by default, and int8 only when the manifest names an int8 file (none is shipped: docs/images.md)', async () => {
+    const config = testConfig()
+    assert.equal(config.detector.precision, 'fp32')
+    const manifest = JSON.parse(await readFile(path.join(ROOT, 'models', 'detector', 'manifest.json'), 'utf8')) as { files?: Record<string, string> }
+    assert.equal(manifest.files?.fp32, 'centernet.onnx')
+    if (manifest.files?.int8 !== undefined) return
+    const int8 = testConfig({ detector: { precision: 'int8' } })
+    await assert.rejects(
+      createImageEngine({ detector: int8.detector, ocr: { ...int8.ocr, enabled: false }, embedder: { ...int8.embedder, enabled: false }, intraOpThreads: 1 }),
+      (error: unknown) => isGroundstreamError(error, 'GS_ERR_MODEL_MISSING') && /names no int8 file/u.test((error as Error).message)
+    )
   })
 })
