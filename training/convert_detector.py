@@ -233,7 +233,7 @@ def main() -> int:
         "source": "npm @vladmandic/human 3.3.6 models/centernet.json (MB3-CenterNet, COCO-80)",
         "licence": "MIT (@vladmandic/human)",
         "version": sha256(onnx_path)[:12],
-        "file": "centernet.onnx",
+        "files": {"fp32": "centernet.onnx"},  # training/quantize_detector.py adds "int8"
         "sha256": sha256(onnx_path),
         "input": {"name": input_name, "layout": "NHWC", "size": INPUT_SIZE, "range": "0..255 RGB float32",
                   "resize": "stretch (no letterbox), bilinear, as @vladmandic/human feeds it"},

@@ -25,7 +25,6 @@ detections on the stretched fixtures) and records files.int8 and the method in t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import tempfile
@@ -33,6 +32,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from gmner.data import sha256_file
 
 INT8_FILE = "centernet.int8.onnx"
 STRIDE = 4
@@ -121,10 +122,6 @@ def quantize(fp32: Path, out: Path, inputs: np.ndarray, method: str, ops: list[s
     }
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--inputs", required=True, help="folder written by bench/detector-precision.ts --dump")
@@ -170,7 +167,7 @@ def main(argv=None) -> int:
         (model_dir / "reference-detections.int8.json").write_text(
             json.dumps({"images": sorted(references), "note": note, "detections": references}) + "\n", encoding="utf-8")
         manifest["files"]["int8"] = INT8_FILE
-        manifest.setdefault("sha256_files", {})["int8"] = sha256(out)
+        manifest.setdefault("sha256_files", {})["int8"] = sha256_file(out)
         manifest["quantization"] = {**manifest.get("quantization", {}), **info, "max_abs_diff_vs_fp32": drift,
                                     "onnxruntime": ort.__version__, "quantized_in_s": round(time.time() - started, 1)}
         manifest_file.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

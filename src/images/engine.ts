@@ -80,7 +80,8 @@ interface DetectorModel {
 async function loadDetector (config: DetectorConfig, threads: SessionSettings): Promise<DetectorModel> {
   const manifestFile = path.join(config.modelDir, 'manifest.json')
   const manifest = await readJsonFile(manifestFile, 'detector manifest')
-  // `files` maps precision to file (int8 and fp32); older manifests name one fp32 `file`.
+  // `files` maps precision to file (fp32, and int8 once training/quantize_detector.py wrote one);
+  // manifests converted before it name their one fp32 file `file`.
   const files = manifest.files as Record<string, unknown> | undefined
   const file = files?.[config.precision] ?? (config.precision === 'fp32' ? manifest.file : undefined)
   if (typeof file !== 'string') {
