@@ -25,6 +25,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { createImageEngine, type ImageEngine } from '../src/images/index.js'
+import { iou } from '../src/images/boxes.js'
 import { resizeBilinearRgb } from '../src/images/raster.js'
 import type { ImageRegion } from '../src/contracts/index.js'
 import { FIXTURES, rgbOf, testConfig } from './support/images.js'
@@ -84,14 +85,6 @@ async function dump (images: Named[], dir: string): Promise<void> {
   await writeFile(path.join(dir, 'inputs.f32'), Buffer.from(all.buffer))
   await writeFile(path.join(dir, 'inputs.json'), JSON.stringify({ shape: [chosen.length, size, size, 3], dtype: 'float32', layout: 'NHWC', resize: 'letterbox, fixture:* stretch', names: chosen.map((c) => c.name) }, null, 2) + '\n')
   console.log(`wrote ${chosen.length} inputs (calibration and fixture:*) to ${dir}`)
-}
-
-function iou (a: ImageRegion['box'], b: ImageRegion['box']): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x))
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y))
-  const inter = ix * iy
-  const union = a.w * a.h + b.w * b.h - inter
-  return union > 0 ? inter / union : 0
 }
 
 export interface Agreement { fp32: number, int8: number, matched: number, iouSum: number, maxScoreDiff: number, top1: boolean }

@@ -188,7 +188,7 @@ export async function main (argv: string[]): Promise<number> {
       const describe = (point: SweepPoint): string => `span>=${point.minSpanScore.toFixed(2)} none<${point.maxNoneScore.toFixed(2)} type>=${point.minTypeScore.toFixed(2)}  MNER ${percent(point.scores.mner.f1)} (P ${percent(point.scores.mner.precision)} R ${percent(point.scores.mner.recall)})  ${ENTITY_TYPES.map((type) => `${type} ${percent(point.scores.mnerByType[type].f1)}`).join(' ')}`
       process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first:\n${sweepPoints.slice(0, 8).map(describe).join('\n')}\n`)
       if (current !== undefined) process.stdout.write(`shipped defaults: ${describe(current)}\n`)
-      heldOut = heldOutGain(recorded, { minSpanScore: defaults.minSpanScore, maxNoneScore: defaults.maxNoneScore, minTypeScore: defaults.minTypeScore })
+      heldOut = heldOutGain(recorded, defaults)
       process.stdout.write(`held out (thresholds chosen on one half, scored on the other; 4 halves): MNER ${heldOut.meanGain >= 0 ? '+' : ''}${(100 * heldOut.meanGain).toFixed(2)} against the defaults\n`)
     }
     const report = {
