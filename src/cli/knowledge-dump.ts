@@ -22,7 +22,7 @@ prompts agree. Tweets are never written, only entity strings.
   --splits     comma-separated splits (default train,dev)
   --catalogue  brand catalogue JSONL (default: the shipped one)
   --sources    offline knowledge sources (wikipedia is refused: it changes over time)
-  --tokenizer  tokenizer.json that counts the prompt budget (e.g. models/stage1/tokenizer.json)
+  --tokenizer  tokenizer.json that counts the prompt budget (stage 2 prompts: models/stage2/tokenizer.json)
   --surfaces   more surface forms, one per line (stage-1 false positives, dumped after the gold ones)
 
 Prints a JSON summary: surfaces written and knowledge coverage per split.

@@ -282,6 +282,15 @@ export const ModelManifestSchema = z.object({
   outputs: z.array(z.string()).min(1),
   /** MQSPN only: the longest span a query may point at, in words. */
   max_span_words: z.number().int().positive().optional(),
+  /** The vocabulary's special tokens when they are not BERT's (e.g. `<s>`, `</s>` of a SentencePiece encoder). */
+  special_tokens: z.object({
+    cls: z.string(),
+    sep: z.string(),
+    pad: z.string(),
+    unk: z.string(),
+    mask: z.string(),
+    obj: z.string().optional()
+  }).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
   dev_scores: z.record(z.string(), z.unknown()).optional()
 }).passthrough()

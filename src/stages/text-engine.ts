@@ -86,7 +86,7 @@ async function loadStage (dir: string, config: TextModelsConfig): Promise<Loaded
       interOpThreads: config.interOpThreads,
       allowSpinning: config.allowSpinning
     }),
-    loadWordTokenizer(model.tokenizerFile)
+    loadWordTokenizer(model.tokenizerFile, model.manifest.special_tokens)
   ])
   return { model, session, tokenizer }
 }

@@ -1,6 +1,7 @@
-// Word-level access to the encoder's WordPiece tokenizer, loaded from an
-// explicit local tokenizer.json (never from a hub). Each word is tokenised on
-// its own, as docs/model-contract.md requires, so sub-tokens map back to words.
+// Word-level access to an encoder's tokenizer (BERT WordPiece, or the
+// SentencePiece Unigram of the e5 stage 1), loaded from an explicit local
+// tokenizer.json (never from a hub). Each word is tokenised on its own, as
+// docs/model-contract.md requires, so sub-tokens map back to words.
 import type { PreTrainedTokenizer } from '@huggingface/transformers'
 import { GroundstreamError } from '../errors/index.js'
 import { loadTokenizer } from '../runtime/index.js'
@@ -11,13 +12,26 @@ export interface WordTokenizer {
   readonly padId: number
   readonly maskId: number
   readonly unkId: number
-  /** The `<obj>` marker of the stage-2 prompt: the vocabulary token `[unused1]`. */
+  /** The `<obj>` marker of the stage-2 prompt (BERT: the vocabulary token `[unused1]`). */
   readonly objId: number
   /** Sub-token ids of one word; never empty (falls back to `[UNK]`). */
   encodeWord (word: string): readonly number[]
   /** Sub-token ids of free text (knowledge, image text, labels); may be empty. */
   encodeText (text: string): number[]
 }
+
+/** Names of the special tokens in the vocabulary; a model manifest's `special_tokens`. */
+export interface SpecialTokens {
+  cls: string
+  sep: string
+  pad: string
+  unk: string
+  mask: string
+  /** The stage-2 `<obj>` marker; absent: the unknown token (stage 1 never uses it). */
+  obj?: string | undefined
+}
+
+export const BERT_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({ cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]', obj: '[unused1]' })
 
 /** Words repeat a lot in a firehose; remember recent ones, bounded. */
 const WORD_CACHE_LIMIT = 50_000
@@ -32,11 +46,12 @@ function requireTokenId (tokenizer: PreTrainedTokenizer, token: string, file: st
 
 /**
  * Loads `tokenizer.json` (and `tokenizer_config.json` beside it, when present).
- * Defaults in the config mirror the BERT uncased tokenizer the models use.
+ * `specials` names the special tokens (default BERT's); each must be in the
+ * vocabulary.
  */
-export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<WordTokenizer> {
+export async function loadWordTokenizer (tokenizerJsonPath: string, specials: Readonly<SpecialTokens> = BERT_SPECIAL_TOKENS): Promise<WordTokenizer> {
   const tokenizer = await loadTokenizer(tokenizerJsonPath)
-  const unkId = requireTokenId(tokenizer, '[UNK]', tokenizerJsonPath)
+  const unkId = requireTokenId(tokenizer, specials.unk, tokenizerJsonPath)
   const cache = new Map<string, readonly number[]>()
 
   function encodeWord (word: string): readonly number[] {
@@ -54,12 +69,12 @@ export async function loadWordTokenizer (tokenizerJsonPath: string): Promise<Wor
   }
 
   return Object.freeze({
-    clsId: requireTokenId(tokenizer, '[CLS]', tokenizerJsonPath),
-    sepId: requireTokenId(tokenizer, '[SEP]', tokenizerJsonPath),
-    padId: requireTokenId(tokenizer, '[PAD]', tokenizerJsonPath),
-    maskId: requireTokenId(tokenizer, '[MASK]', tokenizerJsonPath),
+    clsId: requireTokenId(tokenizer, specials.cls, tokenizerJsonPath),
+    sepId: requireTokenId(tokenizer, specials.sep, tokenizerJsonPath),
+    padId: requireTokenId(tokenizer, specials.pad, tokenizerJsonPath),
+    maskId: requireTokenId(tokenizer, specials.mask, tokenizerJsonPath),
     unkId,
-    objId: requireTokenId(tokenizer, '[unused1]', tokenizerJsonPath),
+    objId: specials.obj === undefined ? unkId : requireTokenId(tokenizer, specials.obj, tokenizerJsonPath),
     encodeWord,
     encodeText
   })
