@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from gmner.encoding import WordTokenizer, encode_stage1, encode_stage2
+from gmner.encoding import encode_stage1, encode_stage2, stage_tokenizer
 from gmner.metrics import decode_bio
 from gmner.onnx_infer import session, softmax, stage1_logits, stage2_run
 from gmner.shapes import word_shape
@@ -96,7 +96,8 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "test" / "fixtures" / "model-contract-vectors.json"))
     args = ap.parse_args()
     models = Path(args.models)
-    wt = WordTokenizer(models / "stage1" / "tokenizer.json")
+    wt = stage_tokenizer(models / "stage1")  # stage 1 and stage 2 may use different encoders and vocabularies
+    wt2 = stage_tokenizer(models / "stage2")
     m1 = json.loads((models / "stage1" / "manifest.json").read_text())
     m2 = json.loads((models / "stage2" / "manifest.json").read_text())
     s1_int8 = session(models / "stage1" / "model.int8.onnx")
@@ -138,11 +139,11 @@ def main():
     for c in cases:
         words = word_lists[c["sentence"]]
         ent = words[c["entity"][0]: c["entity"][1]]
-        e = encode_stage2(wt, ent, words, c.get("knowledge"), c.get("image_text"), c.get("objects"), m2["max_length"])
+        e = encode_stage2(wt2, ent, words, c.get("knowledge"), c.get("image_text"), c.get("objects"), m2["max_length"])
         prompt_cases.append({**c, "entity_words": ent, "input_ids": e.input_ids, "shape_ids": e.shape_ids,
                              "attention_mask": [1] * len(e.input_ids), "mask_index": e.mask_index,
                              "obj_index": e.obj_index, "length": len(e.input_ids)})
-    tl, osc = stage2_run(s2_int8, wt, [{"entity_words": p["entity_words"], "sentence_words": word_lists[p["sentence"]],
+    tl, osc = stage2_run(s2_int8, wt2, [{"entity_words": p["entity_words"], "sentence_words": word_lists[p["sentence"]],
                                          "knowledge": p.get("knowledge"), "image_text": p.get("image_text"),
                                          "objects": p.get("objects")} for p in prompt_cases], batch_size=1)
     for p, t, o in zip(prompt_cases, tl, osc, strict=True):
@@ -155,7 +156,7 @@ def main():
         for s, e, _ in sp:
             cands.append({"entity_words": words[s:e], "sentence_words": words})
             owners.append((si, s, e))
-    tl, _ = stage2_run(s2_int8, wt, cands, batch_size=1) if cands else (np.zeros((0, 5)), None)
+    tl, _ = stage2_run(s2_int8, wt2, cands, batch_size=1) if cands else (np.zeros((0, 5)), None)
     by_sentence = {i: [] for i in range(len(SENTENCES))}
     for (si, s, e), t in zip(owners, tl, strict=True):
         p = softmax(t)
@@ -175,7 +176,7 @@ def main():
         for si in (0, 4):
             (enc, logits), = stage1_logits(s1_fp32, wt, [word_lists[si]], batch_size=1)
             raw[f"s{si}"] = {"stage1_logits": [r6(row) for row in logits]}
-        t, o = stage2_run(s2_fp32, wt, [{"entity_words": prompt_cases[2]["entity_words"],
+        t, o = stage2_run(s2_fp32, wt2, [{"entity_words": prompt_cases[2]["entity_words"],
                                          "sentence_words": word_lists[5], "image_text": "CAFÉ DE FLORE",
                                          "objects": ["person", "cup", "chair"]}], batch_size=1)
         raw["prompt_case_2"] = {"type_logits": r6(t[0]), "obj_scores": r6(o[0][:3])}
@@ -188,9 +189,9 @@ def main():
                  "one sequence per run (long posts: one run per stage-1 window, windows as in stage1Windows); the "
                  "int8 models are batch-invariant (per-row activation quantisation, gmner/quantize.py), so any "
                  "batching gives the same outputs.",
-        "tokenizer": "models/stage1/tokenizer.json",
-        "special_ids": {"cls": wt.cls_id, "sep": wt.sep_id, "pad": wt.pad_id, "unk": wt.unk_id, "mask": wt.mask_id,
-                        "obj": wt.obj_id},
+        "tokenizers": {"stage1": "models/stage1/tokenizer.json", "stage2": "models/stage2/tokenizer.json"},
+        "special_ids": {stage: {"cls": t.cls_id, "sep": t.sep_id, "pad": t.pad_id, "unk": t.unk_id, "mask": t.mask_id,
+                                "obj": t.obj_id} for stage, t in (("stage1", wt), ("stage2", wt2))},
         "models": {"stage1": {"version": m1["version"], "labels": m1["labels"], "max_length": m1["max_length"]},
                    "stage2": {"version": m2["version"], "labels": m2["labels"], "max_length": m2["max_length"]}},
         "sentences": sentences,

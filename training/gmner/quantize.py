@@ -5,9 +5,10 @@ scale for the whole activation tensor, i.e. for every sequence of the batch and 
 a post's probabilities depended on its batch-mates (the same 464 posts at batch 1 and 32: 113 posts with different
 mentions). Here activations are quantised with FIXED scales, calibrated once (MinMax over real training posts) and
 stored in the graph as QDQ pairs: a value's int8 code depends only on the value, so a row's result depends only on
-that row. Weights are int8 per output channel. Left in fp32: the attention products (no constant weight) and the six
+that row. Weights are int8 per output channel. Left in float: the attention products (no constant weight) and the
 feed-forward down-projections, whose GELU inputs have the long-tailed range static int8 handles worst (quantising
-them too cost 1.4 dev span F1; keeping them costs 0.3).
+them too cost 1.4 dev span F1; keeping them costs 0.3). The down-projections' weights are still stored int8 (per
+output column, Cast and Mul back to float, folded when the session loads: weight-only), a quarter of their fp32 size.
 
 Alternatives measured on this CPU (stage 1, dev, sorted batches of 32; ratios to the old dynamic int8 in one run):
 MatMulNBits 8-bit with per-row int8 activations is also exactly batch-invariant at block 32/64 but runs at
@@ -16,11 +17,13 @@ MatMulNBits 8-bit with per-row int8 activations is also exactly batch-invariant 
     python -m gmner.quantize --fp32 model.fp32.onnx --stage stage1 --out model.int8.onnx
     python -m gmner.quantize --dequantize model.int8.onnx --out model.fp32.onnx   # undo the old dynamic int8
     python -m gmner.quantize --requantize-dir ../models/stage1                 # both steps in place, manifest updated
+    python -m gmner.quantize --requantize-dir ../models/stage2 --fp32 runs/X/export/stage2/model.fp32.onnx  # from float
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -31,14 +34,15 @@ from onnx import helper, numpy_helper
 CALIBRATION_POSTS = 128
 
 
-def calibration_feeds(stage: str, data_dir: Path | None = None, posts: int = CALIBRATION_POSTS) -> list[dict]:
+def calibration_feeds(stage: str, data_dir: Path | None = None, posts: int = CALIBRATION_POSTS, wt=None) -> list[dict]:
     """Model inputs built from the first `posts` training posts (server-style words), padded to one width so the
-    calibrator can stack them. Stage 2 gets one prompt per gold entity of those posts."""
+    calibrator can stack them. Stage 2 gets one prompt per gold entity of those posts. wt: the model's
+    gmner.encoding.WordTokenizer (default the MiniLM one)."""
     from . import data as D
     from .encoding import WordTokenizer, encode_stage1, encode_stage2
 
     train = [D.merge_sigils(t) for t in D.load_split(data_dir or D.DEFAULT_DATA_DIR, "train")[:posts]]
-    wt = WordTokenizer()
+    wt = wt or WordTokenizer()
     if stage == "stage1":
         encs = [encode_stage1(wt, t.words) for t in train]
     else:
@@ -90,39 +94,101 @@ def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict], exclude: 
                         nodes_to_exclude=kept_in_float(model) if exclude is None else exclude, per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)
         # Embedding tables: int8 with a fixed per-tensor scale (weight-only); the vocabulary is most of the file.
-        quantize_dynamic(str(staged), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+        gathered = Path(tmp) / "gather.onnx"
+        quantize_dynamic(str(staged), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+        quantized = onnx.load(str(gathered))
+        weights_to_int8(quantized, kept_in_float(model) if exclude is None else exclude)
+        onnx.save(quantized, str(out))
+
+
+def quantize_weights_only(fp32: Path, out: Path) -> int:
+    """Weight-only int8: every MatMul's constant weight stored int8 per output column (weights_to_int8) and the
+    embedding tables int8 (Gather), activations left in float. The file is as small as the static recipe's; the
+    arithmetic is the fp32 graph's, so outputs stay within weight rounding of fp32 and no row depends on another.
+    Returns the number of MatMuls changed."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        gathered = Path(tmp) / "gather.onnx"
+        quantize_dynamic(str(fp32), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+        model = onnx.load(str(gathered))
+        done = weights_to_int8(model, [n.name for n in model.graph.node if n.op_type == "MatMul"])
+        onnx.save(model, str(out))
+    return done
+
+
+WEIGHT_ONLY_INFO = {
+    "method": "weight-only int8 (gmner.quantize.quantize_weights_only)",
+    "weights": "MatMul weights int8 per output column and embedding tables int8, made float when the session loads",
+    "activations": "float (not quantised)",
+    "batch_invariant": True,
+    "note": "the fp32 graph's arithmetic with int8-rounded weights: a sequence's outputs do not depend on its batch-mates",
+}
+
+
+def weights_to_int8(model, names: list[str]) -> int:
+    """The constant weights of the named float MatMuls stored as int8 with one scale per output column, turned back
+    into float by Cast and Mul. Those two nodes have only constant inputs, so onnxruntime folds them once when the
+    session is created (a DequantizeLinear would run on every call: it is kept for QDQ fusion). The product stays
+    float (activations are not quantised, so still batch-invariant) and the file holds 1 byte a weight instead of
+    4. Returns the number of MatMuls changed."""
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    done = 0
+    for node in g.node:
+        if node.op_type != "MatMul" or node.name not in names or node.input[1] not in inits:
+            continue
+        w = numpy_helper.to_array(inits[node.input[1]]).astype(np.float32)  # [in, out]
+        scale = (np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0).astype(np.float32)
+        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        base = node.input[1]
+        g.initializer.remove(inits[base])
+        g.initializer.extend([numpy_helper.from_array(q, base + "_int8"), numpy_helper.from_array(scale, base + "_scale")])
+        g.node.extend([
+            helper.make_node("Cast", [base + "_int8"], [base + "_int8_float"], name=node.name + "_weight_cast", to=onnx.TensorProto.FLOAT),
+            helper.make_node("Mul", [base + "_int8_float", base + "_scale"], [base + "_float"], name=node.name + "_weight_scale"),
+        ])
+        node.input[1] = base + "_float"
+        done += 1
+    _topological_sort(g)
+    return done
 
 
 QUANTIZATION_INFO = {
     "method": "static QDQ int8 (onnxruntime.quantization.quantize_static), MinMax calibration",
     "calibration": f"first {CALIBRATION_POSTS} Twitter-GMNER training posts",
     "weights": "int8 per output channel", "activations": "uint8, fixed per-tensor scales",
-    "float_kept": "attention products and the feed-forward down-projections",
+    "float_kept": "attention products and the feed-forward down-projections (their weights stored int8 per output "
+                  "column, made float once when the session loads: weight-only)",
     "batch_invariant": True,
     "note": "fixed activation scales, so a sequence's outputs do not depend on its batch-mates or padding (the "
             "earlier quantize_dynamic used one scale per batch)",
 }
 
 
-def requantize_dir(model_dir: Path, data_dir: Path | None = None) -> None:
-    """Turns a model folder exported with dynamic int8 into the batch-invariant int8, in place. The fp32 weights
-    are recovered from the int8 file itself, so this needs no training run; the manifest records it."""
+def requantize_dir(model_dir: Path, data_dir: Path | None = None, fp32: Path | None = None) -> None:
+    """Re-makes a model folder's int8 file with today's recipe, in place, and records it in the manifest. The float
+    weights come from `fp32` (the run's fp32 export of the same version) or, without it, from the folder's old
+    dynamic-int8 file itself (dequantised), so this needs no training run."""
     manifest_file = model_dir / "manifest.json"
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     int8 = model_dir / manifest["files"]["int8"]
-    if manifest.get("quantization", {}).get("batch_invariant"):
-        print(f"{int8}: already batch-invariant")
+    if fp32 is None and manifest.get("quantization", {}).get("batch_invariant"):
+        print(f"{int8}: already batch-invariant (give --fp32 to re-make it from float weights)")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "model.fp32.onnx"
-        restored = dequantize_dynamic(int8, fp32)
+        if fp32 is None:
+            fp32 = Path(tmp) / "model.fp32.onnx"
+            restored = dequantize_dynamic(int8, fp32)
+            source = f"dequantised dynamic-int8 weights of the same version ({restored} MatMuls), see gmner.quantize.requantize_dir"
+        else:
+            source = f"the fp32 export {fp32.name} of the same version, see gmner.quantize.requantize_dir"
         out = Path(tmp) / "model.int8.onnx"
         quantize_batch_invariant(fp32, out, calibration_feeds(manifest["stage"], data_dir))
-        out.replace(int8)
-    manifest["quantization"] = {**QUANTIZATION_INFO, "from": "dequantised dynamic-int8 weights of the same "
-                                f"version ({restored} MatMuls), see gmner.quantize.requantize_dir"}
+        shutil.move(out, int8)
+    manifest["quantization"] = {**QUANTIZATION_INFO, "from": source}
     manifest_file.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(f"{int8}: requantised ({restored} MatMuls), manifest updated")
+    print(f"{int8}: requantised from {source}; manifest updated")
 
 
 def _producers(graph):
@@ -205,7 +271,7 @@ def _topological_sort(g) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fp32", help="fp32 model to quantise")
+    ap.add_argument("--fp32", help="fp32 model to quantise (with --requantize-dir: the float weights to start from)")
     ap.add_argument("--dequantize", help="dynamic-int8 model to turn back into float")
     ap.add_argument("--requantize-dir", help="model folder to convert in place (dynamic int8 -> batch-invariant)")
     ap.add_argument("--out")
@@ -213,7 +279,7 @@ def main(argv=None):
     ap.add_argument("--data", default=None, help="Twitter-GMNER folder for calibration (default ../shared/data/...)")
     args = ap.parse_args(argv)
     if args.requantize_dir:
-        requantize_dir(Path(args.requantize_dir), Path(args.data) if args.data else None)
+        requantize_dir(Path(args.requantize_dir), Path(args.data) if args.data else None, Path(args.fp32) if args.fp32 else None)
     elif not args.out:
         ap.error("--out is required with --fp32 or --dequantize")
     elif args.dequantize:

@@ -57,3 +57,33 @@ def test_dequantize_recovers_the_int8_weights_as_float(tmp_path):
     x = np.random.default_rng(2).normal(size=(4, 64)).astype(np.float32)
     ref = run(fp32, x)
     assert np.abs(run(back, x) - ref).max() < 0.02 * np.abs(ref).max()  # only weight rounding remains
+
+
+def test_weights_only_stores_int8_and_computes_in_float(tmp_path):
+    from gmner.quantize import quantize_weights_only
+
+    rng = np.random.default_rng(3)
+    emb = numpy_helper.from_array(rng.normal(size=(50, 64)).astype(np.float32), "emb")
+    w = numpy_helper.from_array(rng.normal(size=(64, 8)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["emb", "ids"], ["e"]), helper.make_node("MatMul", ["e", "w"], ["y"])],
+        "tiny", [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "seq"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", 8])], [emb, w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    fp32, out = tmp_path / "fp32.onnx", tmp_path / "w8.onnx"
+    onnx.save(model, str(fp32))
+    assert quantize_weights_only(fp32, out) == 1
+    q = onnx.load(str(out))
+    assert {n.op_type for n in q.graph.node}.isdisjoint({"QuantizeLinear", "DynamicQuantizeLinear", "MatMulInteger"})
+    stored = [numpy_helper.to_array(i) for i in q.graph.initializer]
+    assert [(i.name, a.dtype, a.size) for i, a in zip(q.graph.initializer, stored, strict=True) if a.itemsize != 1 and a.size > 8] == []  # 1 byte a weight
+    assert out.stat().st_size < fp32.stat().st_size / 2
+
+    def run(p, ids):
+        return ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(["y"], {"ids": ids})[0]
+
+    ids = rng.integers(0, 50, size=(3, 5)).astype(np.int64)
+    ref = run(fp32, ids)
+    assert np.abs(run(out, ids) - ref).max() < 0.03 * np.abs(ref).max()
+    assert np.array_equal(run(out, ids[:1])[0], run(out, ids)[0])
