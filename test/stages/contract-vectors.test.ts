@@ -8,12 +8,13 @@ import { afterAll, beforeAll, test } from 'vitest'
 import { softmax } from '../../src/stages/decoding.js'
 import { encodeStage1, encodeStage2 } from '../../src/stages/encoding.js'
 import { createTextModels, TextModelsConfigSchema, type TextModels } from '../../src/stages/index.js'
+import { loadModelFiles } from '../../src/stages/onnx.js'
 import { loadWordTokenizer, type WordTokenizer } from '../../src/stages/tokenizer.js'
 import { splitWords, wordShape } from '../../src/stages/words.js'
 import { ROOT } from '../support/paths.js'
 
 interface Vectors {
-  special_ids: Record<'cls' | 'sep' | 'pad' | 'unk' | 'mask' | 'obj', number>
+  special_ids: Record<'stage1' | 'stage2', Record<'cls' | 'sep' | 'pad' | 'unk' | 'mask' | 'obj', number>>
   models: { stage1: { version: string, max_length: number }, stage2: { version: string, max_length: number, labels: string[] } }
   sentences: Array<{
     id: string
@@ -45,12 +46,20 @@ const vectors = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'mod
 const manifestVersion = (stage: string): string =>
   (JSON.parse(readFileSync(path.join(ROOT, 'models', stage, 'manifest.json'), 'utf8')) as { version: string }).version
 
+/** Each stage's tokenizer as the service loads it: the file and special tokens its manifest names. */
+async function stageTokenizer (stage: 'stage1' | 'stage2'): Promise<WordTokenizer> {
+  const model = await loadModelFiles(path.join(ROOT, 'models', stage), 'int8')
+  return await loadWordTokenizer(model.tokenizerFile, model.manifest.special_tokens)
+}
+
 let tokenizer: WordTokenizer
+let tokenizer2: WordTokenizer
 let int8: TextModels
 let fp32: TextModels | null = null
 
 beforeAll(async () => {
-  tokenizer = await loadWordTokenizer(path.join(ROOT, 'models', 'stage1', 'tokenizer.json'))
+  tokenizer = await stageTokenizer('stage1')
+  tokenizer2 = await stageTokenizer('stage2')
   // The int8 models are batch-invariant (test/stages/batch-invariance.test.ts),
   // so the service's default batching is compared with one-sequence vectors.
   int8 = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: path.join(ROOT, 'models') }), { inProcess: true })
@@ -71,11 +80,9 @@ test('vectors were written from the committed models', () => {
   assert.equal(vectors.models.stage2.version, manifestVersion('stage2'), 'regenerate with training/make_contract_vectors.py')
 })
 
-test('special token ids match', () => {
-  assert.deepEqual(
-    { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, unk: tokenizer.unkId, mask: tokenizer.maskId, obj: tokenizer.objId },
-    vectors.special_ids
-  )
+test('special token ids match, for each stage\'s tokenizer', () => {
+  const ids = (t: WordTokenizer): Record<string, number> => ({ cls: t.clsId, sep: t.sepId, pad: t.padId, unk: t.unkId, mask: t.maskId, obj: t.objId })
+  assert.deepEqual({ stage1: ids(tokenizer), stage2: ids(tokenizer2) }, vectors.special_ids)
 })
 
 test('words, offsets, shapes and sub-tokens match the trainer', () => {
@@ -106,7 +113,7 @@ test('stage-2 prompts match, including budgets and overflow trimming', () => {
       knowledge: prompt.knowledge ?? '',
       imageText: prompt.image_text ?? '',
       objectLabels: prompt.objects ?? []
-    }, tokenizer, vectors.models.stage2.max_length)
+    }, tokenizer2, vectors.models.stage2.max_length)
     assert.deepEqual(encoding.ids, prompt.input_ids, `prompt ${i}`)
     assert.deepEqual(encoding.shapes, prompt.shape_ids, `prompt ${i}`)
     assert.equal(encoding.maskIndex, prompt.mask_index, `prompt ${i}`)

