@@ -192,8 +192,12 @@ def main(argv=None) -> None:
     else:
         s1_words, _ = load_labels(Path(own.labels), c.train)
         c.tr1 = s1_features(wt, c.train)
+        # --extra-data: the extra corpora's tweets are learnt from gold alone (the teacher never saw them), as gmner.distil does
+        extra = s1_features(wt, c.extra) if args.extra_for in ("s1", "both") else []
+        c.tr1 += extra
+        s1_words = s1_words + [None] * len(extra)
         n_sub = sum(len(f["ids"]) for f in c.tr1)
-        log(f"e5 stage-1 features: {len(c.tr1)} tweets, {n_sub} sub-tokens; teacher labels for "
+        log(f"e5 stage-1 features: {len(c.tr1)} tweets ({len(extra)} extra), {n_sub} sub-tokens; teacher labels for "
             f"{sum(p is not None for p in s1_words)}")
         results["train_subtokens"] = n_sub
         results["epochs"] = []
