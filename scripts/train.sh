@@ -45,7 +45,7 @@ while (( $# > 0 )); do
     --mqspn-epochs) MQSPN_EPOCHS="$2"; shift 2 ;;
     --teacher-labels) TEACHER_LABELS="$(realpath "$2")"; shift 2 ;;
     --no-distil) TEACHER_LABELS=""; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
