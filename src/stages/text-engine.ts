@@ -12,7 +12,7 @@ import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from 
 import { createSession, type LoadedSession } from '../runtime/index.js'
 import { float32Output, float32Tensor, int64Matrix, int64Vector, loadModelFiles, type LoadedModel } from './onnx.js'
 import { decodeSetPredictions, type SetSpan } from './set-decoding.js'
-import { loadWordTokenizer, type WordTokenizer } from './tokenizer.js'
+import { loadModelTokenizer, type WordTokenizer } from './tokenizer.js'
 
 /** Posts longer than this many words are only tagged on their first words. */
 const MAX_WORDS_PER_TEXT = 4096
@@ -86,7 +86,7 @@ async function loadStage (dir: string, config: TextModelsConfig): Promise<Loaded
       interOpThreads: config.interOpThreads,
       allowSpinning: config.allowSpinning
     }),
-    loadWordTokenizer(model.tokenizerFile, model.manifest.special_tokens)
+    loadModelTokenizer(model)
   ])
   return { model, session, tokenizer }
 }

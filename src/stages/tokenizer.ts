@@ -3,8 +3,10 @@
 // tokenizer.json (never from a hub). Each word is tokenised on its own, as
 // docs/model-contract.md requires, so sub-tokens map back to words.
 import type { PreTrainedTokenizer } from '@huggingface/transformers'
+import type { ModelManifest } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { loadTokenizer } from '../runtime/index.js'
+import type { LoadedModel } from './onnx.js'
 
 export interface WordTokenizer {
   readonly clsId: number
@@ -20,18 +22,10 @@ export interface WordTokenizer {
   encodeText (text: string): number[]
 }
 
-/** Names of the special tokens in the vocabulary; a model manifest's `special_tokens`. */
-export interface SpecialTokens {
-  cls: string
-  sep: string
-  pad: string
-  unk: string
-  mask: string
-  /** The stage-2 `<obj>` marker; absent: the unknown token (stage 1 never uses it). */
-  obj?: string | undefined
-}
+/** Names of the special tokens in the vocabulary: a model manifest's `special_tokens` (obj absent: the unknown token). */
+export type SpecialTokens = NonNullable<ModelManifest['special_tokens']>
 
-export const BERT_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({ cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]', obj: '[unused1]' })
+const BERT_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({ cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]', obj: '[unused1]' })
 
 /** Words repeat a lot in a firehose; remember recent ones, bounded. */
 const WORD_CACHE_LIMIT = 50_000
@@ -78,4 +72,9 @@ export async function loadWordTokenizer (tokenizerJsonPath: string, specials: Re
     encodeWord,
     encodeText
   })
+}
+
+/** A model folder's tokenizer as its manifest names it: the file and, when given, the special tokens. */
+export async function loadModelTokenizer (model: LoadedModel): Promise<WordTokenizer> {
+  return await loadWordTokenizer(model.tokenizerFile, model.manifest.special_tokens)
 }

@@ -9,7 +9,7 @@ import { softmax } from '../../src/stages/decoding.js'
 import { encodeStage1, encodeStage2 } from '../../src/stages/encoding.js'
 import { createTextModels, TextModelsConfigSchema, type TextModels } from '../../src/stages/index.js'
 import { loadModelFiles } from '../../src/stages/onnx.js'
-import { loadWordTokenizer, type WordTokenizer } from '../../src/stages/tokenizer.js'
+import { loadModelTokenizer, type WordTokenizer } from '../../src/stages/tokenizer.js'
 import { splitWords, wordShape } from '../../src/stages/words.js'
 import { ROOT } from '../support/paths.js'
 
@@ -48,8 +48,7 @@ const manifestVersion = (stage: string): string =>
 
 /** Each stage's tokenizer as the service loads it: the file and special tokens its manifest names. */
 async function stageTokenizer (stage: 'stage1' | 'stage2'): Promise<WordTokenizer> {
-  const model = await loadModelFiles(path.join(ROOT, 'models', stage), 'int8')
-  return await loadWordTokenizer(model.tokenizerFile, model.manifest.special_tokens)
+  return await loadModelTokenizer(await loadModelFiles(path.join(ROOT, 'models', stage), 'int8'))
 }
 
 let tokenizer: WordTokenizer

@@ -206,7 +206,7 @@ def main(argv=None) -> None:
         "recipe": "gmner.e5_student (TYT distillation of the all-mpnet-base-v2 teacher's labels into multilingual-e5-small), "
                   "served by gmner.e5_serve",
         "teacher": {"labels": run.get("labels")}, "tyt": True, "student": str(args.s1),
-        "layers": args.layers or load_encoder(e5_dir).config.num_hidden_layers,
+        "layers": model.enc.bert.config.num_hidden_layers,
         "seed": run.get("seed"), "epochs": run.get("epochs1"), "lr_encoder": run.get("lr1"), "lr_head": run.get("lr_head"),
         "batch_size": run.get("batch_size"), "sigil_merge": run.get("sigil_merge"), "word_embeddings_frozen": True,
         "data_dir": str(data_dir), "train_sha256": D.sha256_file(data_dir / "train.txt"),

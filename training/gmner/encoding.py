@@ -1,6 +1,7 @@
 """Sub-tokenisation, stage-1 inputs and the stage-2 prompt (docs/model-contract.md)."""
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -73,9 +74,7 @@ class WordTokenizer:
 
 def stage_tokenizer(model_dir: str | os.PathLike) -> WordTokenizer:
     """The tokenizer of an exported model folder, with the special tokens its manifest names (BERT's by default),
-    as the service's loadWordTokenizer reads them."""
-    import json
-
+    as the service's loadModelTokenizer reads them."""
     folder = Path(model_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     named = manifest.get("special_tokens")

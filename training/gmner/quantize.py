@@ -78,7 +78,7 @@ def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict], exclude: 
     """Static QDQ int8 (fixed, calibrated activation scales; per-channel weights) of the weight MatMuls, then the
     embedding tables (Gather) to int8 weight-only. Both are batch-invariant. `exclude`: MatMul nodes kept in fp32
     (default `kept_in_float`)."""
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_dynamic, quantize_static
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -87,32 +87,28 @@ def quantize_batch_invariant(fp32: Path, out: Path, feeds: list[dict], exclude: 
         def get_next(self):
             return next(self.batches, None)
 
-    model = onnx.load(str(fp32))
+    kept = kept_in_float(onnx.load(str(fp32))) if exclude is None else exclude
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "static.onnx"
         quantize_static(str(fp32), str(staged), Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["MatMul"],
-                        nodes_to_exclude=kept_in_float(model) if exclude is None else exclude, per_channel=True, activation_type=QuantType.QUInt8,
+                        nodes_to_exclude=kept, per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)
-        # Embedding tables: int8 with a fixed per-tensor scale (weight-only); the vocabulary is most of the file.
-        gathered = Path(tmp) / "gather.onnx"
-        quantize_dynamic(str(staged), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
-        quantized = onnx.load(str(gathered))
-        weights_to_int8(quantized, kept_in_float(model) if exclude is None else exclude)
-        onnx.save(quantized, str(out))
+        # The embedding tables and the kept MatMuls' weights: int8 storage, float arithmetic (weight-only).
+        quantize_weights_only(staged, out, kept)
 
 
-def quantize_weights_only(fp32: Path, out: Path) -> int:
-    """Weight-only int8: every MatMul's constant weight stored int8 per output column (weights_to_int8) and the
-    embedding tables int8 (Gather), activations left in float. The file is as small as the static recipe's; the
-    arithmetic is the fp32 graph's, so outputs stay within weight rounding of fp32 and no row depends on another.
-    Returns the number of MatMuls changed."""
+def quantize_weights_only(fp32: Path, out: Path, names: list[str] | None = None) -> int:
+    """Weight-only int8: the constant weights of the named MatMuls (default: all) stored int8 per output column
+    (weights_to_int8) and the embedding tables int8 (Gather, one fixed scale a table), activations left in float.
+    The file is as small as the static recipe's; the arithmetic is the float graph's, so outputs stay within
+    weight rounding of fp32 and no row depends on another. Returns the number of MatMuls changed."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
         gathered = Path(tmp) / "gather.onnx"
         quantize_dynamic(str(fp32), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
         model = onnx.load(str(gathered))
-        done = weights_to_int8(model, [n.name for n in model.graph.node if n.op_type == "MatMul"])
+        done = weights_to_int8(model, [n.name for n in model.graph.node if n.op_type == "MatMul"] if names is None else names)
         onnx.save(model, str(out))
     return done
 
