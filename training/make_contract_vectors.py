@@ -14,7 +14,7 @@ import numpy as np
 import regex
 
 from gmner.encoding import encode_stage1, encode_stage2, stage_tokenizer
-from gmner.metrics import decode_bio
+from gmner.metrics import bio_labels, decode_bio
 from gmner.onnx_infer import session, softmax, stage1_logits, stage2_run
 from gmner.shapes import word_shape
 
@@ -75,15 +75,14 @@ def stage1_windows(wt, words, max_length):
 
 def windowed_spans(sess, wt, words, max_length):
     """Server-style stage-1 prediction of one post: every window run alone (batch of 1, no padding)."""
-    labels, probs = [0] * len(words), [[1.0, 0.0, 0.0] for _ in words]
+    probs = [[1.0, 0.0, 0.0] for _ in words]
     for a, b in stage1_windows(wt, words, max_length):
         (enc, logits), = stage1_logits(sess, wt, [words[a:b]], batch_size=1)
         p = softmax(logits)
         for k, fi in enumerate(enc.first_index):
             if fi >= 0:
-                labels[a + k] = int(np.argmax(logits[fi]))
                 probs[a + k] = p[fi].tolist()
-    return decode_bio(labels, probs)
+    return decode_bio(bio_labels(probs), probs)
 
 
 def r6(x):

@@ -7,7 +7,7 @@ import type * as ort from 'onnxruntime-node'
 import { STAGE2_LABELS, type Stage2Label } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
 import type { Recognizer, TextModelsConfig } from './config.js'
-import { BIO_LABELS, argmax, decodeBioSpans, softmax, type BioLabel, type WordSpan } from './decoding.js'
+import { BIO_LABELS, argmax, bioLabels, decodeBioSpans, softmax, type WordSpan } from './decoding.js'
 import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from './encoding.js'
 import { createSession, type LoadedSession } from '../runtime/index.js'
 import { float32Output, float32Tensor, int64Matrix, int64Vector, loadModelFiles, type LoadedModel } from './onnx.js'
@@ -208,11 +208,8 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
     }
     return requests.map((request, i) => {
       const wordProbabilities = probabilities[i] as number[][]
-      const chosen = wordProbabilities.map((row) => argmax(row))
-      const spans = decodeBioSpans(
-        chosen.map((label) => BIO_LABELS[label] as BioLabel),
-        chosen.map((label, word) => (wordProbabilities[word] as number[])[label] as number)
-      )
+      const labels = bioLabels(wordProbabilities)
+      const spans = decodeBioSpans(labels, labels.map((label, word) => (wordProbabilities[word] as number[])[BIO_LABELS.indexOf(label)] as number))
       const result: SpanResult = { spans, skippedWords: Math.max(0, request.words.length - MAX_WORDS_PER_TEXT) }
       if (options.withProbabilities === true) result.wordProbabilities = wordProbabilities
       return result

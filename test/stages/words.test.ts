@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'vitest'
 import { splitWords, wordShape } from '../../src/stages/words.js'
-import { decodeBioSpans, softmax } from '../../src/stages/decoding.js'
+import { bioLabels, decodeBioSpans, softmax } from '../../src/stages/decoding.js'
 
 test('splitWords keeps offsets, URLs, hashtags, mentions, hyphenated names and emoji', () => {
   const text = 'RT @Zentrix: Hewlett-Packard #BigLaunch 👍🏽 at https://example.org/x?y=1 !'
@@ -35,6 +35,18 @@ test('decodeBioSpans repairs orphan I and scores spans by mean probability', () 
     { start: 5, end: 7, score: 0.6 }
   ])
   assert.deepEqual(decodeBioSpans([], []), [])
+})
+
+test('bioLabels picks the most probable sequence with no orphan I (the Python contract cases)', () => {
+  // argmax O I is illegal: B I (0.3 * 0.7) beats O B (0.6 * 0.1) and O O (0.6 * 0.2)
+  assert.deepEqual(bioLabels([[0.6, 0.3, 0.1], [0.2, 0.1, 0.7]]), ['B', 'I'])
+  // here O O (0.36) beats O B (0.135) and B I (0.0225)
+  assert.deepEqual(bioLabels([[0.9, 0.05, 0.05], [0.4, 0.15, 0.45]]), ['O', 'O'])
+  // a legal argmax is kept
+  assert.deepEqual(bioLabels([[0.1, 0.8, 0.1], [0.1, 0.2, 0.7], [0.6, 0.1, 0.3]]), ['B', 'I', 'O'])
+  assert.deepEqual(bioLabels([]), [])
+  // O and B tie at the floor: the lower label wins, as in Python
+  assert.deepEqual(bioLabels([[0, 0, 1]]), ['O'])
 })
 
 test('softmax is stable for large logits', () => {

@@ -1,6 +1,7 @@
 """Exact-match span and MNER metrics."""
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from .data import TYPES
@@ -40,6 +41,31 @@ def mner_prf(pred: list[list[tuple[int, int, str]]], gold: list[list[tuple[int, 
     out = prf(sum(tp.values()), sum(n_p.values()), sum(n_g.values()))
     out["per_type"] = {t: prf(tp[t], n_p[t], n_g[t]) for t in TYPES}
     return out
+
+
+def bio_labels(probs: list[list[float]]) -> list[int]:
+    """Contract label choice (0=O, 1=B, 2=I): the most probable sequence in which an I never follows O or starts
+    the text, words scored independently (sum of log-probabilities, floored at 1e-12). Equals the per-word argmax
+    wherever that has no orphan I. Ties go to the lower label id, as in src/stages/decoding.ts."""
+    if not probs:
+        return []
+
+    def log(p: float) -> float:
+        return math.log(max(p, 1e-12))
+
+    score = [log(probs[0][0]), log(probs[0][1]), -math.inf]
+    back: list[tuple[int, int, int]] = []
+    for row in probs[1:]:
+        best_any = 0 if score[0] >= max(score[1], score[2]) else (1 if score[1] >= score[2] else 2)
+        best_in_span = 1 if score[1] >= score[2] else 2
+        back.append((best_any, best_any, best_in_span))
+        score = [score[best_any] + log(row[0]), score[best_any] + log(row[1]), score[best_in_span] + log(row[2])]
+    label = 0 if score[0] >= max(score[1], score[2]) else (1 if score[1] >= score[2] else 2)
+    labels = [label]
+    for step in reversed(back):
+        label = step[label]
+        labels.append(label)
+    return labels[::-1]
 
 
 def decode_bio(labels: list[int], probs: list[list[float]] | None = None) -> list[tuple[int, int, float]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .encoding import WordTokenizer, encode_stage1, encode_stage2
-from .metrics import decode_bio
+from .metrics import bio_labels, decode_bio
 
 
 def _pad(rows: list[list[int]]) -> np.ndarray:
@@ -53,15 +53,8 @@ def stage1_spans(sess, wt: WordTokenizer, sentences: list[list[str]]):
     res = []
     for enc, logits in stage1_logits(sess, wt, sentences):
         probs = softmax(logits)
-        labels, wprobs = [], []
-        for fi in enc.first_index:
-            if fi < 0:
-                labels.append(0)
-                wprobs.append([1.0, 0.0, 0.0])
-            else:
-                labels.append(int(np.argmax(logits[fi])))
-                wprobs.append(probs[fi].tolist())
-        res.append(decode_bio(labels, wprobs))
+        wprobs = [[1.0, 0.0, 0.0] if fi < 0 else probs[fi].tolist() for fi in enc.first_index]
+        res.append(decode_bio(bio_labels(wprobs), wprobs))
     return res
 
 

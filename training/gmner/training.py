@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .encoding import STAGE2_LABELS, encode_stage1, encode_stage2, normalise_key
-from .metrics import decode_bio, span_prf
+from .metrics import bio_labels, decode_bio, span_prf
 from .models import Stage1Model, Stage2Model
 
 T0 = time.time()
@@ -182,15 +182,8 @@ def s1_probs(model, feats, batch_size=64):
 def s1_decode(feats, probs):
     res = []
     for f, p in zip(feats, probs, strict=True):
-        labels, wp = [], []
-        for fi in f["first"]:
-            if fi < 0:
-                labels.append(0)
-                wp.append([1.0, 0.0, 0.0])
-            else:
-                labels.append(int(np.argmax(p[fi])))
-                wp.append(p[fi].tolist())
-        res.append(decode_bio(labels, wp))
+        wp = [[1.0, 0.0, 0.0] if fi < 0 else p[fi].tolist() for fi in f["first"]]
+        res.append(decode_bio(bio_labels(wp), wp))
     return res
 
 

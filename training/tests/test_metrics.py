@@ -1,4 +1,4 @@
-from gmner.metrics import decode_bio, mner_prf, prf, span_prf
+from gmner.metrics import bio_labels, decode_bio, mner_prf, prf, span_prf
 
 
 def test_span_prf_hand_computed():
@@ -31,3 +31,12 @@ def test_decode_bio_contract_repair():
     probs = [[0.1, 0.8, 0.1], [0.2, 0.2, 0.6]]
     (s, e, score), = decode_bio([1, 2], probs)
     assert (s, e) == (0, 2) and abs(score - 0.7) < 1e-12
+
+
+def test_bio_labels_never_leaves_an_orphan_i():
+    # argmax would be O I: the I may not start the text, so the best legal path decides between B and O
+    assert bio_labels([[0.6, 0.3, 0.1], [0.2, 0.1, 0.7]]) == [1, 2]  # B I: 0.3*0.7 > O B 0.6*0.1, O O 0.6*0.2
+    assert bio_labels([[0.9, 0.05, 0.05], [0.4, 0.15, 0.45]]) == [0, 0]  # O O 0.36 > B I 0.0225, O B 0.135
+    assert bio_labels([[0.1, 0.8, 0.1], [0.1, 0.2, 0.7], [0.6, 0.1, 0.3]]) == [1, 2, 0]  # argmax already legal
+    assert bio_labels([]) == []
+    assert bio_labels([[0.0, 0.0, 1.0]]) == [0]  # a lone I-only word: O and B tie at the floor, O wins
