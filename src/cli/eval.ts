@@ -6,7 +6,7 @@ import { ENTITY_TYPES } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
-import { evaluateUnseen, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
+import { evaluateUnseen, predictionLines, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
 import { heldOutGain, sweep, type HeldOutEstimate, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
 import { formatBrandScores, parseBrandSet, scoreBrandSet, type BrandSetScores } from '../eval/brand-set.js'
 import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
@@ -25,6 +25,7 @@ export const USAGE = `usage: groundstream eval [--config FILE] [--data DIR] [--s
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
+                        [--predictions FILE]
        groundstream eval --brand-set FILE [--documents FILE | --write-posts FILE]
                         [--config FILE] [--models DIR] [--recognizer R] [--report FILE]
 
@@ -44,6 +45,10 @@ service runs, built from the same configuration as \`groundstream run\`
                three thresholds and print the best points (choose them on dev,
                never on test), and what choosing them gains on held-out
                halves of the split
+  --predictions write one JSON line per post (text, gold, predicted and
+               candidate spans, each with its text) for error analysis; the
+               data set's text is third-party: keep the file out of the
+               repository
 
 With --brand-set (e.g. test/fixtures/brand-set.txt) it scores brand tracking
 instead, per mention kind (text, handle, hashtag): mention P/R, type accuracy,
@@ -87,6 +92,7 @@ export async function main (argv: string[]): Promise<number> {
     limit: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
     report: { type: 'string', default: path.join('reports', 'eval.json') },
+    predictions: { type: 'string' },
     knowledge: { type: 'string', default: 'auto' },
     images: { type: 'string' },
     'min-span-score': { type: 'string' },
@@ -210,6 +216,11 @@ export async function main (argv: string[]): Promise<number> {
     await mkdir(path.dirname(values.report), { recursive: true })
     await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
     process.stderr.write(`report written to ${values.report}\n`)
+    if (values.predictions !== undefined) {
+      await mkdir(path.dirname(values.predictions), { recursive: true })
+      await writeFile(values.predictions, `${predictionLines(tweets, result.documents).join('\n')}\n`)
+      process.stderr.write(`predictions written to ${values.predictions}\n`)
+    }
     return 0
   } finally {
     await built.close()

@@ -67,6 +67,24 @@ export async function runEvaluation (tweets: readonly DatasetTweet[], stages: re
   return { scores: evaluate(documents), documents, durationMs, postsPerSecond: tweets.length / (durationMs / 1000) }
 }
 
+/**
+ * One JSON line per post for error analysis: its text, the gold entities, what
+ * the stages predicted (typed) and the stage-1 candidates, each with its text.
+ */
+export function predictionLines (tweets: readonly DatasetTweet[], documents: readonly DocumentPair[]): string[] {
+  return tweets.map((tweet, i) => {
+    const document = documents[i] as DocumentPair
+    const withText = <T extends { start: number, end: number }>(entity: T): T & { text: string } => ({ ...entity, text: tweet.text.slice(entity.start, entity.end) })
+    return JSON.stringify({
+      id: tweet.imageId,
+      text: tweet.text,
+      gold: document.gold.map(({ start, end, type }) => withText({ start, end, type })),
+      predicted: document.predicted.map(({ start, end, type }) => withText({ start, end, type })),
+      candidates: (document.candidates ?? []).map(withText)
+    })
+  })
+}
+
 /** Lower-cased surface forms of the gold entities of a split (what training has seen). */
 export function seenSurfaces (tweets: readonly DatasetTweet[]): Set<string> {
   return new Set(tweets.flatMap((tweet) => tweet.entities.map((entity) => entity.text.toLowerCase())))

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'vitest'
-import { bioToSpans, parseConll, parseVocXml, readSplit } from '../../src/eval/dataset.js'
+import { bioToSpans, parseConll, parseVocXml, readSplit, type DatasetTweet } from '../../src/eval/dataset.js'
+import { predictionLines } from '../../src/eval/run-eval.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { repoPath } from '../support/paths.js'
 
@@ -46,4 +47,27 @@ test('readSplit joins words, finds char offsets and attaches boxes by surface te
 
 test('readSplit names the missing file', async () => {
   await assert.rejects(readSplit(FIXTURE, 'nope'), (error: unknown) => isGroundstreamError(error, 'GS_ERR_DATASET') && error.message.includes('nope.txt'))
+})
+
+test('predictionLines writes one line per post with the text of gold, predicted and candidate spans', async () => {
+  const tweets = await readSplit(FIXTURE, 'dev')
+  const first = tweets[0] as DatasetTweet
+  const documents = tweets.map((tweet, i) => i === 0
+    ? {
+        gold: tweet.entities,
+        predicted: [{ start: 11, end: 23, type: 'ORG' as const, box: null }],
+        candidates: [{ start: 11, end: 23 }, { start: 27, end: 35 }]
+      }
+    : { gold: tweet.entities, predicted: [] })
+  const lines = predictionLines(tweets, documents).map((line) => JSON.parse(line) as Record<string, unknown>)
+  assert.equal(lines.length, tweets.length)
+  assert.deepEqual(lines[0], {
+    id: first.imageId,
+    text: first.text,
+    gold: [{ start: 11, end: 23, type: 'PER', text: 'Marta Okafor' }, { start: 27, end: 40, type: 'LOC', text: 'Lakeview Pier' }],
+    predicted: [{ start: 11, end: 23, type: 'ORG', text: 'Marta Okafor' }],
+    candidates: [{ start: 11, end: 23, text: 'Marta Okafor' }, { start: 27, end: 35, text: 'Lakeview' }]
+  })
+  assert.deepEqual(lines[1]?.predicted, [])
+  assert.deepEqual(lines[1]?.candidates, [])
 })
