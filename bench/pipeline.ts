@@ -18,6 +18,7 @@
 //   eval "$(scripts/services.sh env)"; npm run bench:pipeline
 //   (ELASTICSEARCH_URL set: the sink is Elasticsearch, else a null sink; KAFKA_BROKERS set: the text row also goes through Kafka)
 //   GS_BENCH_POSTS=1000 GS_BENCH_REPEATS=3 GS_BENCH_BATCH=32 GS_BENCH_WAIT_MS=20 GS_BENCH_ROWS=text,mixed,slow npm run bench:pipeline
+//   GS_BENCH_IMAGE_BATCHES=1 npm run bench:pipeline   (images.batchesInFlight; 1 = one image batch at a time)
 //
 // Recognisers: the rows run the configured one (textModels.recognizer,
 // SCANNER by default). When models/mqspn exists the text-only row is also run
@@ -47,6 +48,8 @@ const REPEATS = Number(process.env.GS_BENCH_REPEATS ?? '3')
 const BATCH = Number(process.env.GS_BENCH_BATCH ?? '32')
 const WAIT_MS = Number(process.env.GS_BENCH_WAIT_MS ?? '20')
 const ROWS = new Set((process.env.GS_BENCH_ROWS ?? 'text,mixed,slow').split(','))
+/** images.batchesInFlight for the rows (absent: the config's, default 2); 1 is one image batch at a time. */
+const IMAGE_BATCHES = process.env.GS_BENCH_IMAGE_BATCHES === undefined || process.env.GS_BENCH_IMAGE_BATCHES === '' ? undefined : Number(process.env.GS_BENCH_IMAGE_BATCHES)
 const IMAGE_SHARE = 0.3
 const REPEAT_SHARE = 0.5
 const SLOW_SHARE = 0.1
@@ -235,7 +238,7 @@ async function throughKafka (stages: readonly Stage[], sink: Sink, posts: readon
 
 const logger = pino({ level: 'warn' }, pino.destination(2))
 // Images from the loopback hosts are allowed explicitly (the guard refuses loopback otherwise).
-const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] } } } })
+const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] }, ...(IMAGE_BATCHES === undefined ? {} : { batchesInFlight: IMAGE_BATCHES }) } } })
 const built = await buildStages(config, { logger, metrics: createMetrics({ registry: new Registry() }) })
 const otherRecognizer = config.textModels.recognizer === 'scanner' ? 'mqspn' : 'scanner'
 const recognizers = (process.env.GS_BENCH_RECOGNIZERS ?? `${config.textModels.recognizer},${otherRecognizer}`).split(',')
@@ -259,7 +262,7 @@ const fast = await startImageHost(null)
 const slowHost = await startImageHost(1)
 const stageNames = built.stages.map((s) => s.name).join(' → ')
 const loadLine = (): string => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`
-process.stderr.write(`bench: ${loadLine()}; ${loaded.source}; ${POSTS} posts per run, ${REPEATS} runs (median), batch ${BATCH}/${WAIT_MS} ms, stages ${stageNames}, sink ${client === null ? 'null' : 'elasticsearch'}, models ${built.models.stage1} / ${built.models.stage2}\n`)
+process.stderr.write(`bench: ${loadLine()}; ${loaded.source}; ${POSTS} posts per run, ${REPEATS} runs (median), batch ${BATCH}/${WAIT_MS} ms, image batches in flight ${config.images.batchesInFlight}, stages ${stageNames}, sink ${client === null ? 'null' : 'elasticsearch'}, models ${built.models.stage1} / ${built.models.stage2}\n`)
 
 // Warm-up: sessions, worker, tokenizer caches, image workers.
 await modelOnly(built.stages, textPosts.slice(0, 64))
@@ -331,9 +334,9 @@ for (const [name, sample] of Object.entries(samples)) {
 const imageStage = built.stages.find((stage) => stage.name === 'image') as (Stage & { sources?: () => Record<string, number>, stats?: () => Record<string, number> }) | undefined
 if (imageStage?.sources !== undefined) lines.push('', `image stage, all runs: ${JSON.stringify(imageStage.sources())}; statuses ${JSON.stringify(imageStage.stats?.() ?? {})}`)
 else if (imageStage?.stats !== undefined) lines.push('', `image stage, all runs: statuses ${JSON.stringify(imageStage.stats())}`)
-process.stdout.write(`\nPipeline benchmark (${loaded.source}; ${POSTS} posts/run, median of ${REPEATS}; batch ${BATCH}/${WAIT_MS} ms; ${loadLine()}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
+process.stdout.write(`\nPipeline benchmark (${loaded.source}; ${POSTS} posts/run, median of ${REPEATS}; batch ${BATCH}/${WAIT_MS} ms; image batches in flight ${config.images.batchesInFlight}; ${loadLine()}; stages ${stageNames}; sink ${client === null ? 'null' : 'Elasticsearch'})\n\n${lines.join('\n')}\n`)
 mkdirSync('reports', { recursive: true })
-writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, recognizers: { rows: config.textModels.recognizer, other: other === null ? null : otherRecognizer }, rows: report }, null, 2))
+writeFileSync('reports/bench-pipeline.json', JSON.stringify({ source: loaded.source, posts: POSTS, batch: BATCH, waitMs: WAIT_MS, imageBatchesInFlight: config.images.batchesInFlight, stages: stageNames, sink: client === null ? 'null' : 'elasticsearch', models: built.models, recognizers: { rows: config.textModels.recognizer, other: other === null ? null : otherRecognizer }, rows: report }, null, 2))
 await fast.close()
 await slowHost.close()
 await built.close()

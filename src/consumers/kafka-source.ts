@@ -2,7 +2,9 @@
 // Records are validated at the edge (bad ones dead-lettered), admitted into
 // the pipeline while it has room (the consumer pauses its topic when it has
 // none), and offsets move only along each partition's watermark: offset N is
-// committed once every record <= N is indexed or dead-lettered. Heartbeats
+// committed once every record <= N is indexed or dead-lettered (posts may
+// finish out of read order: dead letters at once, and a later batch can pass
+// an earlier one in a stage with concurrency > 1). Heartbeats
 // go on while posts are in flight. On a rebalance or shutdown a partition
 // stops admitting, gives in-flight posts a bounded time to finish, commits
 // what finished, and returns; the rest is read again by the next owner, and

@@ -122,6 +122,15 @@ export const ImagesConfigSchema = z.object({
   folders: z.array(ImageFolderSchema).max(16).default([]),
   /** Wall-clock budget for one post's image (fetch, decode, inference); past it the post goes on without an image. */
   perPostBudgetMs: positiveMs(120_000).default(3_000),
+  /**
+   * Batches the image stage works on at once. While batch k waits for its
+   * slowest image (up to perPostBudgetMs), batch k+1's images are fetched,
+   * decoded and queued and its posts can go on to stage 2. 2 is enough for
+   * that overlap: both batches share the fetch slots, per-host limits, decode
+   * slots, workers and queueLimit below, so more batches mostly wait on the
+   * same worker and hold more posts. 1 is the old behaviour (one batch at a time).
+   */
+  batchesInFlight: z.number().int().min(1).max(16).default(2),
   /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
   workers: z.number().int().min(1).max(64).default(1),
   intraOpThreads: z.number().int().min(0).max(256).default(1),

@@ -2,7 +2,9 @@
 // fetch (guarded), decode, analyse in a worker, and fill `work.image` and each
 // candidate record's `regionOrder` and `regionSimilarity`. A post's image gets at most
 // `perPostBudgetMs` of wall-clock; past it the post goes on without image
-// context (status `timeout`). Nothing here throws for one bad image.
+// context (status `timeout`). Nothing here throws for one bad image. Up to
+// `batchesInFlight` batches are in the stage at once, so one batch's slow
+// image does not hold the next batch.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pLimit from 'p-limit'
@@ -262,6 +264,8 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
 
   return Object.freeze({
     name: 'image' as const,
+    // Several runs at once share everything above (fetch and decode slots, host guard, worker pool and its queueLimit, cache).
+    concurrency: config.batchesInFlight,
     async init (): Promise<void> {
       if (!config.enabled) return
       decodeConfig = { ...config.decode, maxSide: Math.min(config.decode.maxSide, await modelSide(config)) }

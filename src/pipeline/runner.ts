@@ -1,9 +1,11 @@
 // The pipelined runner: posts are admitted up to maxInFlight, grouped into
 // micro-batches across partitions, and passed through the stages and then the
-// sink. Every stage, and the sink, works on one batch at a time with a bounded
-// queue in front of it, so stage 1 of batch k+1 runs while later stages work
-// on batch k. Each admitted post's promise settles once it is indexed or
-// dead-lettered; the consumer moves offsets on that, never earlier.
+// sink. Each stage has a bounded queue in front of it and works on one batch
+// at a time, or on `stage.concurrency` batches (that many copies of the same
+// worker loop on its queue), so stage 1 of batch k+1 runs while later stages
+// work on batch k. The sink takes one batch at a time. Each admitted post's
+// promise settles on its own once it is indexed or dead-lettered; the
+// consumer moves offsets on that, never earlier.
 import { GroundstreamError, errorMessage, wrapError } from '../errors/index.js'
 import { AsyncQueue } from './async-queue.js'
 import { MicroBatcher } from './batcher.js'
@@ -62,6 +64,15 @@ export interface PipelineOptions {
   wallClock?: () => number
 }
 
+/** The stage's declared concurrency, checked once: an integer >= 1, 1 when absent. */
+function stageConcurrency (stage: Stage): number {
+  const concurrency = stage.concurrency ?? 1
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new GroundstreamError('GS_ERR_CONFIG', `stage ${stage.name}: concurrency must be an integer >= 1, got ${String(concurrency)}`)
+  }
+  return concurrency
+}
+
 interface Entry {
   work: PostWork
   admittedAt: number
@@ -77,6 +88,8 @@ export class Pipeline {
   private readonly batcher: MicroBatcher<Entry>
   /** queues[i] feeds stages[i]; the last one feeds the sink. */
   private readonly queues: Array<AsyncQueue<Entry[]>>
+  /** Workers started per stage, aligned with options.stages. */
+  private readonly concurrency: number[]
   private readonly pending = new Set<Entry>()
   private capacityWaiters: Array<() => void> = []
   private idleWaiters: Array<() => void> = []
@@ -96,6 +109,7 @@ export class Pipeline {
     if (new Set(names).size !== names.length) {
       throw new GroundstreamError('GS_ERR_CONFIG', `a stage appears twice: ${names.join(', ')}`)
     }
+    this.concurrency = options.stages.map(stageConcurrency)
     this.options = options
     this.events = options.events ?? NO_EVENTS
     this.now = options.now ?? (() => performance.now())
@@ -116,12 +130,22 @@ export class Pipeline {
 
   hasCapacity (): boolean { return this.pending.size < this.options.maxInFlight }
 
-  /** Starts one worker per stage and one for the sink. Stages and sink must be initialised by the caller. */
+  /**
+   * Starts `concurrency` workers per stage (one unless the stage says more)
+   * and one for the sink. Stages and sink must be initialised by the caller.
+   *
+   * Workers of one stage share its input and output queues, so a later batch
+   * can overtake one still in the stage and be indexed first. That is safe for
+   * offsets: posts settle one by one, and the Kafka source commits a
+   * partition's offset only along its watermark (src/pipeline/watermark.ts),
+   * i.e. up to the longest run of read offsets that are all done.
+   */
   start (): void {
     if (this.started) return
     this.started = true
     this.workers = [
-      ...this.options.stages.map((stage, index) => this.stageWorker(stage, index)),
+      ...this.options.stages.flatMap((stage, index) =>
+        Array.from({ length: this.concurrency[index] as number }, () => this.stageWorker(stage, index))),
       this.sinkWorker()
     ]
   }
@@ -211,6 +235,7 @@ export class Pipeline {
       this.events.queueDepth(this.queueName(index), input.size)
       const live = batch.filter((entry) => this.pending.has(entry))
       if (live.length === 0) continue
+      // Each worker times its own batch; overlapping batches of one stage each count their whole stay.
       const started = this.now()
       let results: PostWork[]
       try {

@@ -59,6 +59,14 @@ export interface StageInstrumentation {
  */
 export interface Stage {
   readonly name: StageName
+  /**
+   * Batches the stage works on at once (an integer >= 1; absent means 1). The
+   * runner starts this many workers on the stage's input queue, so a batch
+   * waiting on I/O (the image stage's slow hosts) does not hold the next one;
+   * batches may then leave the stage, and reach the sink, out of order. `run`
+   * must allow as many calls at once.
+   */
+  readonly concurrency?: number
   init (): Promise<void>
   run (batch: PostWork[]): Promise<PostWork[]>
   close (): Promise<void>

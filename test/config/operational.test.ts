@@ -33,6 +33,12 @@ test('an image fetch timeout that could never fire before the post\'s image budg
   assert.equal(parseConfig({ images: { enabled: false, perPostBudgetMs: 1000, fetch: { requestTimeoutMs: 2000 } } }).images.enabled, false)
 })
 
+test('images.batchesInFlight defaults to 2, 1 keeps one batch at a time, and it must be an integer from 1 to 16', () => {
+  assert.equal(parseConfig({}).images.batchesInFlight, 2)
+  assert.equal(parseConfig({ images: { batchesInFlight: 1 } }).images.batchesInFlight, 1)
+  for (const bad of [0, 1.5, 17]) assert.match(problems({ images: { batchesInFlight: bad } }), /images\.batchesInFlight/)
+})
+
 test('the shutdown shares must leave time to close, and Kafka retry delays must be ordered; every problem is reported at once', () => {
   const message = problems({ shutdown: { consumerDrainShare: 0.6, pipelineDrainShare: 0.4 }, kafka: { clientRetry: { initialRetryTimeMs: 5000, maxRetryTimeMs: 1000 } } })
   assert.match(message, /pipelineDrainShare/)

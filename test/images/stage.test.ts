@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.js'
-import type { PostWork } from '../../src/pipeline/types.js'
+import { Pipeline, type PostWork } from '../../src/pipeline/index.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
 import { chooseRegion } from '../../src/grounding/index.js'
 import { fixture, renderSignScene, serveBytes, startServer, testConfig, type TestServer } from '../../bench/support/images.js'
 import { corruptJpeg, pngBomb } from './helpers.js'
+import { MemoryDeadLetters, MemorySink, fakeStages, makeWork } from '../pipeline/fakes.js'
 
 function work (id: string, text: string, imageUrls: string[], candidateTexts: string[]): PostWork {
   const post: Post = { id, text, created_at: '2026-11-21T08:00:00Z', image_urls: imageUrls }
@@ -247,4 +248,89 @@ describe('image stage start-up', () => {
     })
     await stage.close()
   })
+})
+
+describe('image stage: batches in flight (in the pipeline)', () => {
+  let server: TestServer
+  let heldReplies: Array<() => void> = []
+  // No models: the overlap is about fetching and waiting, so a fixed analysis will do.
+  const analyser = {
+    init: async () => {},
+    analyse: async () => ({ regions: [], description: 'a photo', similarity: [] }),
+    relate: async () => ({ regions: [], description: 'a photo', similarity: [] }),
+    close: async () => {}
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    const dog = await fixture('dog.jpg')
+    server.route('/fast.jpg', serveBytes(dog, 'image/jpeg'))
+    // Answers only when the test says so: a slow host that the budget has not cut yet.
+    server.route('/held.jpg', (req, res) => { heldReplies.push(() => { serveBytes(dog, 'image/jpeg')(req, res) }) })
+  })
+
+  afterAll(async () => { await server.close() })
+
+  async function start (batchesInFlight: number): Promise<{ stage: ImageStage, pipeline: Pipeline, sink: MemorySink }> {
+    heldReplies = []
+    server.hits.clear()
+    const stage = createImageStage(testConfig({ batchesInFlight, cache: { enabled: false }, fetch: { requestTimeoutMs: 15_000 } }), { analyser })
+    await stage.init()
+    const [stage1, stage2] = fakeStages()
+    const sink = new MemorySink()
+    const pipeline = new Pipeline({ stages: [stage1!, stage, stage2!], sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 8 })
+    return { stage, pipeline, sink }
+  }
+
+  const held = (): PostWork => makeWork(0, { image_urls: [server.url('/held.jpg')] })
+  const fast = (): PostWork => makeWork(1, { image_urls: [server.url('/fast.jpg')] })
+  async function untilHeldHostAsked (): Promise<void> {
+    while (heldReplies.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  it('declares batchesInFlight as its concurrency', async () => {
+    const three = createImageStage(testConfig({ batchesInFlight: 3 }), { analyser })
+    const byDefault = createImageStage(testConfig(), { analyser })
+    assert.equal(three.concurrency, 3)
+    assert.equal(byDefault.concurrency, 2)
+    await three.close()
+    await byDefault.close()
+  })
+
+  it('with 2, the next batch is fetched, analysed and indexed while a slow image holds the first', async () => {
+    const { stage, pipeline, sink } = await start(2)
+    try {
+      let firstSettled = false
+      const first = pipeline.push(held()).finally(() => { firstSettled = true })
+      const second = pipeline.push(fast())
+      assert.equal(await second, 'indexed')
+      assert.equal(firstSettled, false)
+      assert.deepEqual(sink.written.map((w) => [w.post.id, w.image.status]), [['post-00001', 'ok']])
+      await untilHeldHostAsked()
+      for (const reply of heldReplies) reply()
+      assert.equal(await first, 'indexed')
+      assert.deepEqual(sink.written.map((w) => [w.post.id, w.image.status]), [['post-00001', 'ok'], ['post-00000', 'ok']])
+    } finally {
+      await pipeline.close()
+      await stage.close()
+    }
+  }, 20_000)
+
+  it('with 1, the next batch\'s image is not even fetched while the first is held', async () => {
+    const { stage, pipeline, sink } = await start(1)
+    try {
+      const done = [pipeline.push(held()), pipeline.push(fast())]
+      await untilHeldHostAsked()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.equal(server.hits.get('/fast.jpg'), undefined)
+      assert.equal(sink.written.length, 0)
+      for (const reply of heldReplies) reply()
+      assert.deepEqual(await Promise.all(done), ['indexed', 'indexed'])
+      assert.equal(server.hits.get('/fast.jpg'), 1)
+      assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00000', 'post-00001'])
+    } finally {
+      await pipeline.close()
+      await stage.close()
+    }
+  }, 20_000)
 })

@@ -1,6 +1,6 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
-import { Pipeline, sleep, type PipelineEvents, type SinkOutcome, type StageBatchEvent } from '../../src/pipeline/index.js'
+import { Pipeline, sleep, type PipelineEvents, type SinkOutcome, type Stage, type StageBatchEvent } from '../../src/pipeline/index.js'
 import { MemoryDeadLetters, MemorySink, fakeStages, makeWork } from './fakes.js'
 
 function recordingEvents (): PipelineEvents & { stageEvents: StageBatchEvent[], formed: number[], depths: number[] } {
@@ -115,4 +115,90 @@ test('refuses maxInFlight below maxBatchSize and duplicate stage names', () => {
   const [s1] = fakeStages()
   assert.ok(s1 !== undefined)
   assert.throws(() => new Pipeline({ stages: [s1, s1], sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 }), { code: 'GS_ERR_CONFIG' })
+})
+
+/**
+ * An image stage that holds any batch containing `heldId` until the test
+ * calls `release`, and records each batch it starts.
+ */
+function gatedStage (heldId: string, concurrency?: number): Stage & { started: string[][], release: () => void } {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const started: string[][] = []
+  return {
+    name: 'image',
+    ...(concurrency === undefined ? {} : { concurrency }),
+    started,
+    release,
+    async init () {},
+    async run (batch) {
+      started.push(batch.map((w) => w.post.id))
+      if (batch.some((w) => w.post.id === heldId)) await gate
+      return batch
+    },
+    async close () {}
+  }
+}
+
+/** Lets pending callbacks and I/O turns run, so a worker that could take a batch has taken it. */
+// The held tests hang, not pass, when the behaviour breaks: their 10 s limit turns that into a failure.
+async function settle (): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+test('a stage with concurrency 2 lets the next batch through, and be indexed, while the first is held', async () => {
+  let clock = 0
+  const [stage1, stage2] = fakeStages()
+  const image = gatedStage('post-00000', 2)
+  const sink = new MemorySink()
+  const events = recordingEvents()
+  const pipeline = new Pipeline({ stages: [stage1!, image, stage2!], sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 8, events, now: () => clock })
+  let firstSettled = false
+  const first = pipeline.push(makeWork(0)).finally(() => { firstSettled = true })
+  const second = pipeline.push(makeWork(1))
+  assert.equal(await second, 'indexed')
+  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00001'], 'the second batch reached the sink first')
+  assert.equal(firstSettled, false, 'the first post is still held in the image stage')
+  assert.equal(pipeline.inFlight, 1)
+
+  clock = 1000
+  image.release()
+  assert.equal(await first, 'indexed')
+  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00001', 'post-00000'])
+  assert.deepEqual(image.started, [['post-00000'], ['post-00001']])
+  // Timings stay per batch: the held batch counts its whole stay, the other none of it.
+  const imageEvents = events.stageEvents.filter((e) => e.stage === 'image')
+  assert.deepEqual(imageEvents.map((e) => [e.size, e.durationMs]), [[1, 0], [1, 1000]])
+  assert.equal(sink.written[0]?.timings.image, 0)
+  assert.equal(sink.written[1]?.timings.image, 1000)
+  assert.equal(events.stageEvents.filter((e) => e.stage === 'stage2').length, 2)
+  await pipeline.close()
+}, 10_000)
+
+test('a stage without concurrency (1) holds the next batch while the first is held', async () => {
+  const [stage1, stage2] = fakeStages()
+  const image = gatedStage('post-00000')
+  const sink = new MemorySink()
+  const pipeline = new Pipeline({ stages: [stage1!, image, stage2!], sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 8 })
+  const done = [pipeline.push(makeWork(0)), pipeline.push(makeWork(1))]
+  // Until both batches have left stage 1, then a while longer.
+  while (pipeline.batches < 2 || image.started.length < 1) await settle()
+  await sleep(20)
+  await settle()
+  assert.deepEqual(image.started, [['post-00000']], 'the second batch waits for the only worker')
+  assert.equal(sink.written.length, 0, 'nothing indexed yet')
+  image.release()
+  assert.deepEqual(await Promise.all(done), ['indexed', 'indexed'])
+  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00000', 'post-00001'], 'in order, as before')
+  await pipeline.close()
+}, 10_000)
+
+test('refuses a stage concurrency that is not an integer >= 1, naming the stage', () => {
+  const [stage1, stage2] = fakeStages()
+  for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => new Pipeline({ stages: [stage1!, gatedStage('x', concurrency), stage2!], sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 }),
+      (error: Error & { code?: string }) => error.code === 'GS_ERR_CONFIG' && /stage image: concurrency must be an integer >= 1/.test(error.message)
+    )
+  }
 })
