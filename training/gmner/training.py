@@ -187,27 +187,36 @@ def s1_decode(feats, probs):
     return res
 
 
-def kfold_none_examples(train, feats, args):
+def kfold_none_examples(train, feats, args, *, make_model=Stage1Model, teacher=None, epochs=None, progress=None):
     """K stage-1 models, each trained on the other folds and run on its own: their predicted spans that are not
-    gold become stage-2 NONE examples. Returns ([(tweet index, start, end)], per-tweet span scores)."""
+    gold become stage-2 NONE examples. Returns ([(tweet index, start, end)], per-tweet span scores).
+    make_model / teacher (per-feature targets, as train_stage1 takes them) / epochs (default --fold-epochs) choose
+    the fold models; progress (a JSON file) keeps each finished fold, so a cut run resumes at the next fold."""
     rng = np.random.default_rng(args.seed)
     perm = rng.permutation(len(train))
     folds = [perm[i :: args.folds] for i in range(args.folds)]
+    done = json.loads(progress.read_text()) if progress is not None and progress.exists() else {}
     none_examples = []
     span_scores = []
     for k, held in enumerate(folds):
-        held_set = set(held.tolist())
-        sub = [feats[i] for i in range(len(train)) if i not in held_set]
-        mk = train_stage1(sub, args, args.fold_epochs, args.seed + 100 + k, tag=f"s1-fold{k}")
-        hf = [feats[i] for i in held]
-        spans = s1_decode(hf, s1_probs(mk, hf))
-        for i, sp in zip(held, spans, strict=True):
-            gold = {(s, e) for s, e, _ in train[i].spans()}
-            span_scores.append(span_prf([[(s, e) for s, e, _ in sp]], [sorted(gold)]))
-            for s, e, _ in sp:
-                if (s, e) not in gold:
-                    none_examples.append((int(i), s, e))
-        del mk
+        if str(k) not in done:
+            held_set = set(held.tolist())
+            keep = [i for i in range(len(train)) if i not in held_set]
+            mk = train_stage1([feats[i] for i in keep], args, epochs or args.fold_epochs, args.seed + 100 + k,
+                              teacher=None if teacher is None else [teacher[i] for i in keep], tag=f"s1-fold{k}",
+                              make_model=make_model)
+            hf = [feats[i] for i in held]
+            fold_none, fold_scores = [], []
+            for i, sp in zip(held, s1_decode(hf, s1_probs(mk, hf)), strict=True):
+                gold = {(s, e) for s, e, _ in train[i].spans()}
+                fold_scores.append(span_prf([[(s, e) for s, e, _ in sp]], [sorted(gold)]))
+                fold_none += [(int(i), s, e) for s, e, _ in sp if (s, e) not in gold]
+            del mk
+            done[str(k)] = {"none": fold_none, "spans": fold_scores}
+            if progress is not None:
+                progress.write_text(json.dumps(done))
+        none_examples += [tuple(x) for x in done[str(k)]["none"]]
+        span_scores += done[str(k)]["spans"]
     return none_examples, span_scores
 
 
