@@ -11,7 +11,7 @@ import type { ImageRegion } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
 import { createSession, loadTokenizer, mustExist, readJsonFile, type ExecutionProvider } from '../runtime/index.js'
 import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
-import { cropResizeRgb, resizeBilinearRgb } from './raster.js'
+import { cropResizeRgb, resizeBilinearRgb, resizeNormalisedChw } from './raster.js'
 import { nonMaxSuppression } from './boxes.js'
 import { decodeCenterNet } from './centernet.js'
 
@@ -251,12 +251,7 @@ async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage): Promis
   const scale = Math.min(1, config.detMaxSide / Math.max(image.width, image.height))
   const dw = Math.max(32, Math.round((image.width * scale) / 32) * 32)
   const dh = Math.max(32, Math.round((image.height * scale) / 32) * 32)
-  const resized = resizeBilinearRgb(image, dw, dh, false)
-  const input = new Float32Array(3 * dw * dh)
-  const plane = dw * dh
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) input[c * plane + i] = ((resized[i * 3 + c] as number) / 255 - (DET_MEAN[c] as number)) / (DET_STD[c] as number)
-  }
+  const input = resizeNormalisedChw(image, dw, dh, DET_MEAN, DET_STD)
   const detOut = await run(model.det, { [model.det.inputNames[0] as string]: new ort.Tensor('float32', input, [1, 3, dh, dw]) }, 'OCR detection')
   const prob = detOut[model.det.outputNames[0] as string]?.data as Float32Array
   const boxes = dbBoxes(prob, dw, dh, config)
