@@ -314,10 +314,26 @@ async function recogniseBatch (model: OcrModel, image: RgbImage, boxes: readonly
   return boxes.map((_, n) => ctcDecode(probs, steps, classes, n * steps * classes, model.dictionary))
 }
 
-/** Recognises `indices` of `boxes` in one batch, every line padded to `widest` (the widest line the detector found). */
-async function recogniseLines (model: OcrModel, image: RgbImage, boxes: readonly TextBox[], widths: readonly number[], indices: readonly number[], widest: number): Promise<Map<number, ReadLine>> {
-  const lines = await recogniseBatch(model, image, indices.map((i) => boxes[i] as TextBox), indices.map((i) => widths[i] as number), widest)
-  return new Map(indices.map((i, n) => [i, lines[n] as ReadLine]))
+/**
+ * Recognises `indices` of `boxes`. `lineWidth: 'own'`: lines of equal width
+ * share a batch, each at its own width, so a line's text never depends on the
+ * other lines of the image. `'widest'`: every line padded to `widest` (the
+ * widest line the detector found), as before issue 15.
+ */
+async function recogniseLines (model: OcrModel, config: OcrConfig, image: RgbImage, boxes: readonly TextBox[], widths: readonly number[], indices: readonly number[], widest: number): Promise<Map<number, ReadLine>> {
+  const groups = new Map<number, number[]>()
+  for (const i of indices) {
+    const key = config.lineWidth === 'own' ? widths[i] as number : widest
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [i])
+    else group.push(i)
+  }
+  const read = new Map<number, ReadLine>()
+  for (const [padTo, group] of groups) {
+    const lines = await recogniseBatch(model, image, group.map((i) => boxes[i] as TextBox), group.map((i) => widths[i] as number), padTo)
+    group.forEach((i, n) => { read.set(i, lines[n] as ReadLine) })
+  }
+  return read
 }
 
 /**
@@ -354,7 +370,7 @@ async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage, stats: 
     }
     const chunk = order.slice(next, next + Math.max(1, want - kept.length))
     next += chunk.length
-    for (const [i, line] of await recogniseLines(model, image, boxes, widths, chunk, widest)) {
+    for (const [i, line] of await recogniseLines(model, config, image, boxes, widths, chunk, widest)) {
       read.set(i, line)
       if (line.text !== '' && line.score >= config.minTextScore) kept.push(Math.min(line.score, (boxes[i] as TextBox).score))
     }

@@ -88,5 +88,7 @@ describe('post-processing (hand-built inputs)', () => {
     assert.deepEqual(c.fetch.allowCidrs, [])
     assert.equal(c.detector.resize, 'letterbox')
     assert.equal(c.grounding.useObjectHead, false)
+    assert.equal(c.ocr.lineWidth, 'own')
+    assert.throws(() => ImagesConfigSchema.parse({ ocr: { lineWidth: 'padded' } }))
   })
 })
