@@ -58,6 +58,15 @@ describe('OCR reads only the lines that can matter (real models)', () => {
     }
   })
 
+  it('an image without text costs the text detector only: the recogniser never runs', async () => {
+    for (const name of ['dog.jpg', 'person.jpg']) {
+      const before = engine.textStats()
+      assert.deepEqual(await engine.readText(await rgbOf(await fixture(name)), 9), [])
+      const after = engine.textStats()
+      assert.deepEqual([after.images - before.images, after.linesDetected - before.linesDetected, after.linesRecognised - before.linesRecognised, after.recogniseMs - before.recogniseMs], [1, 0, 0, 0], name)
+    }
+  })
+
   it('on the test images: the same regions, descriptions, similarities and groundings as reading every line padded to the widest', async () => {
     const images: Array<[string, Rgb]> = []
     for (const name of ['dog.jpg', 'person.jpg', 'horses.jpg']) images.push([name, await rgbOf(await fixture(name))])
