@@ -102,7 +102,7 @@ const OcrConfigSchema = z.object({
    * Width each line is recognised at: `own` (height 48, width by its aspect; lines of equal
    * width share a batch), so a line's text never depends on the image's other lines; or
    * `widest` (every line zero-padded to the widest line in one batch, as before issue 15:
-   * up to 2.5x slower on text-heavy images, and it drops more spaces). docs/images.md.
+   * the recogniser about 2x slower on text-heavy images, and it drops more spaces). docs/images.md.
    */
   lineWidth: z.enum(['own', 'widest']).default('own')
 }).strict()
