@@ -1,28 +1,36 @@
 // Image-path throughput, bounded so it finishes in about a minute on 2 cores:
 //   - fetch + decode from a loopback server, by concurrency
-//   - detector by batch size, OCR per image
+//   - detector by batch size; OCR per image, before and after reading only the lines that
+//     can be selected, each at its own width (alternating in one process, detector/recogniser split)
 //   - embedder by batch size (phrases per run)
 //   - the whole image stage, by worker count and worker batch, and its cost per post beside
 //     the text path (reports/bench-text-models.json, when present)
 //
-//   npm run build && node dist/bench/images.js [--images 24] [--out reports/bench-images.json]
+//   npm run build && node dist/bench/images.js [--images 24] [--out reports/bench-images.json] [--baseline OTHER/dist]
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { NO_IMAGE, type Candidate } from '../src/contracts/index.js'
 import type { PostWork } from '../src/pipeline/types.js'
 import { createImageEngine, createImageFetcher, createImageStage, decodeImage } from '../src/images/index.js'
-import { fixture, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from './support/images.js'
+import { textSlots } from '../src/images/analyse.js'
+import type { TextReadingStats } from '../src/images/engine.js'
+import { INSTALL_ROOT } from '../src/service/install.js'
+import { fixture, renderScreenshot, renderSignScene, renderText, rgbOf, serveBytes, startServer, testConfig } from './support/images.js'
 
 const { values } = parseArgs({
   options: {
     images: { type: 'string', default: '24' },
+    // dist/ of a build of an earlier commit: its OCR is timed beside this one's (docs/images.md "Throughput").
+    baseline: { type: 'string' },
     out: { type: 'string', default: 'reports/bench-images.json' }
   }
 })
 const N = Math.max(4, Number(values.images))
+const SAMPLES = path.join(INSTALL_ROOT, 'samples', 'images')
 
 interface Row { what: string, setting: string, perSecond: number, msPerItem: number }
 const rows: Row[] = []
@@ -83,12 +91,63 @@ for (const batch of [1, 4, 8]) {
     for (let i = 0; i < N; i += batch) await engine.detectObjectsBatch(Array.from({ length: batch }, (_, j) => rgb[(i + j) % rgb.length]!))
   })
 }
-await timed('ocr (photos+signs)', '1 thread', N, async () => {
-  for (let i = 0; i < N; i++) await engine.readText(rgb[i % rgb.length]!)
-})
-await timed('ocr (2 text lines)', '1 thread', N, async () => {
-  for (let i = 0; i < N; i++) await engine.readText(wordsRgb)
-})
+// OCR before and after "OCR only where it can matter", alternating in this process:
+// before = every detected line read, all padded to the widest in one batch (lineWidth: widest);
+// after = only lines that can be selected (textSlots of the image's objects), each at its own width.
+const before = await createImageEngine({ detector: config.detector, ocr: { ...config.ocr, lineWidth: 'widest' }, embedder: { ...config.embedder, enabled: false }, intraOpThreads: 1 })
+const baseline = values.baseline === undefined
+  ? null
+  : await ((await import(pathToFileURL(path.resolve(values.baseline, 'src', 'images', 'index.js')).href)) as { createImageEngine: typeof createImageEngine })
+    .createImageEngine({ detector: config.detector, ocr: config.ocr, embedder: { ...config.embedder, enabled: false }, intraOpThreads: 1 })
+const screenshotRgb = await rgbOf(await renderScreenshot())
+const samples = await Promise.all((await readdir(SAMPLES)).filter((f) => f.endsWith('.jpg')).sort().map(async (f) => await rgbOf(await readFile(path.join(SAMPLES, f)))))
+// Images per variant and round (the screenshot takes seconds per read).
+const ocrCorpora: Array<{ name: string, count: number, images: Array<{ data: Uint8Array, width: number, height: number }> }> = [
+  { name: 'photos+signs', count: N, images: rgb },
+  { name: 'samples/images', count: samples.length, images: samples },
+  { name: '2 text lines', count: Math.ceil(N / 4), images: [wordsRgb] },
+  { name: 'screenshot 23 lines', count: 2, images: [screenshotRgb] }
+]
+const ocrRows: Array<Record<string, string | number | null>> = []
+for (const corpus of ocrCorpora) {
+  const slots = await Promise.all(corpus.images.map(async (image) => textSlots((await engine.detectObjects(image)).length, config.topK)))
+  const count = corpus.count
+  const variants = [
+    ...(baseline === null ? [] : [{ name: 'baseline', engine: baseline, limit: (_i: number): number | undefined => undefined }]),
+    { name: 'before', engine: before, limit: (_i: number): number | undefined => undefined },
+    { name: 'after', engine, limit: (i: number): number | undefined => slots[i % slots.length] }
+  ]
+  const totals = new Map(variants.map((v) => [v.name, { ms: 0, detectMs: 0, recogniseMs: 0, linesDetected: 0, linesRecognised: 0, images: 0 }]))
+  for (let round = 0; round < 2; round++) {
+    for (const v of variants) {
+      // A baseline build from before textStats() counts nothing.
+      const stats = (): TextReadingStats => typeof v.engine.textStats === 'function' ? v.engine.textStats() : { images: 0, linesDetected: 0, linesRecognised: 0, detectMs: 0, recogniseMs: 0 }
+      const at = stats()
+      const started = performance.now()
+      for (let i = 0; i < count; i++) await v.engine.readText(corpus.images[i % corpus.images.length]!, v.limit(i % corpus.images.length))
+      const now = stats()
+      const t = totals.get(v.name)!
+      t.ms += performance.now() - started
+      t.detectMs += now.detectMs - at.detectMs
+      t.recogniseMs += now.recogniseMs - at.recogniseMs
+      t.linesDetected += now.linesDetected - at.linesDetected
+      t.linesRecognised += now.linesRecognised - at.linesRecognised
+      t.images += count
+    }
+  }
+  for (const v of variants) {
+    const t = totals.get(v.name)!
+    const counted = t.detectMs > 0
+    const per = (v: number): number | null => counted ? v / t.images : null
+    const row = { corpus: corpus.name, variant: v.name, msPerImage: t.ms / t.images, detectMsPerImage: per(t.detectMs), recogniseMsPerImage: per(t.recogniseMs), linesDetectedPerImage: per(t.linesDetected), linesRecognisedPerImage: per(t.linesRecognised) }
+    ocrRows.push(row)
+    rows.push({ what: `ocr ${v.name} (${corpus.name})`, setting: '1 thread', perSecond: 1000 / row.msPerImage, msPerItem: row.msPerImage })
+    const split = counted ? `: detector ${(t.detectMs / t.images).toFixed(1)}, recogniser ${(t.recogniseMs / t.images).toFixed(1)}; lines ${(t.linesDetected / t.images).toFixed(2)} found, ${(t.linesRecognised / t.images).toFixed(2)} read` : ''
+    console.log(`${`ocr ${v.name}`.padEnd(12)} ${corpus.name.padEnd(20)} ${row.msPerImage.toFixed(1).padStart(7)} ms/image${split}`)
+  }
+}
+await before.dispose()
+await baseline?.dispose()
 for (const batch of [1, 8, 32]) {
   const phrases = Array.from({ length: batch }, (_, i) => `phrase number ${i} about a person`)
   const runs = Math.max(2, Math.floor(64 / batch))
@@ -127,6 +186,7 @@ const result = {
   machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model ?? ''}`,
   images: N,
   rows,
+  ocr: ocrRows,
   textPath,
   imageVsText: textPath ? imageMs / textPath.msPerPost : null
 }

@@ -111,6 +111,28 @@ export async function renderSignScene (brand: string): Promise<{ bytes: Buffer, 
   return { bytes, sign: { x: sign.left / width, y: sign.top / height, w: sign.width / width, h: sign.height / height } }
 }
 
+/** The lines of renderScreenshot(), top to bottom. */
+export const SCREENSHOT_LINES: readonly string[] = Object.freeze([
+  'Just landed in Barcelona for the summit', 'with @EU_Commission and friends.', 'Thanks to everyone at the Mobile',
+  'World Congress 2026 for having us!', 'Next stop: Madrid, then Lisbon.', '#MWC26 #5G', 'Photo: Reuters',
+  'Read more at example.com/news', 'OPEN 24 HOURS', 'Starbucks Coffee', 'Nike Air Max', 'Real Madrid vs FC Barcelona',
+  'Champions League Final', 'Tickets on sale now', 'Gate 7', 'Row 12 Seat 34', 'Adidas', 'Coca-Cola', 'Samsung Galaxy',
+  'Apple Store', 'Louvre Museum', 'Eiffel Tower', 'Tour de France'
+])
+
+/**
+ * A text-heavy image, like a screenshot of a post or an article: 23 lines of
+ * 26 px text of varied length on white, 960 x 980 (the longest side OCR
+ * looks at). More lines than stage 2 has text slots.
+ */
+export async function renderScreenshot (): Promise<Buffer> {
+  const lineHeight = 40
+  const height = SCREENSHOT_LINES.length * lineHeight + 60
+  const texts = SCREENSHOT_LINES.map((line, i) => `<text x="30" y="${50 + i * lineHeight}" font-family="DejaVu Sans, sans-serif" font-size="26" fill="#111111">${escapeXml(line)}</text>`).join('')
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="960" height="${height}"><rect width="100%" height="100%" fill="#ffffff"/>${texts}</svg>`
+  return await sharp(Buffer.from(svg)).png().toBuffer()
+}
+
 export async function fixture (name: string): Promise<Buffer> {
   return await readFile(path.join(FIXTURES, name))
 }

@@ -27,6 +27,15 @@ export function selectRegions (objects: readonly ImageRegion[], texts: readonly 
   return [...chosenTexts, ...moreTexts, ...chosenObjects]
 }
 
+/**
+ * How many text regions selectRegions keeps at most, given the objects: half
+ * of K, or more when there are fewer objects than the other half. OCR need
+ * not read lines that cannot be among the best this many.
+ */
+export function textSlots (objectCount: number, topK: number): number {
+  return Math.min(topK, Math.max(Math.ceil(topK / 2), topK - objectCount))
+}
+
 const PLURALS: Record<string, string> = { person: 'people', bus: 'buses', knife: 'knives', mouse: 'mice', sheep: 'sheep', skis: 'skis' }
 
 function plural (label: string, n: number): string {
@@ -82,7 +91,8 @@ export async function analyseImages (
 }
 
 async function analyseWithObjects (engine: ImageEngine, image: RgbImage, objects: ImageRegion[], queries: readonly string[], topK: number): Promise<Analysis> {
-  const texts = await engine.readText(image)
+  // Lines that could not be selected are not recognised (the selection is the same).
+  const texts = await engine.readText(image, textSlots(objects.length, topK))
   const regions = selectRegions(objects, texts, topK)
   const description = describeImage(regions)
   return { regions, description, similarity: await relateRegions(engine, regions, queries) }

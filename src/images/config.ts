@@ -97,7 +97,14 @@ const OcrConfigSchema = z.object({
   unclipRatio: z.number().min(1).max(4).default(1.6),
   /** Recognised lines below this mean character confidence are dropped. */
   minTextScore: probability.default(0.5),
-  maxLines: z.number().int().min(1).max(200).default(24)
+  maxLines: z.number().int().min(1).max(200).default(24),
+  /**
+   * Width each line is recognised at: `own` (height 48, width by its aspect; lines of equal
+   * width share a batch), so a line's text never depends on the image's other lines; or
+   * `widest` (every line zero-padded to the widest line in one batch, as before issue 15:
+   * the recogniser about 2x slower on text-heavy images, and it drops more spaces). docs/images.md.
+   */
+  lineWidth: z.enum(['own', 'widest']).default('own')
 }).strict()
 
 const EmbedderConfigSchema = z.object({

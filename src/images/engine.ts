@@ -11,7 +11,7 @@ import type { ImageRegion } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
 import { createSession, loadTokenizer, mustExist, readJsonFile, type ExecutionProvider } from '../runtime/index.js'
 import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
-import { cropResizeRgb, resizeBilinearRgb } from './raster.js'
+import { cropResizeRgb, resizeBilinearRgb, resizeNormalisedChw } from './raster.js'
 import { nonMaxSuppression } from './boxes.js'
 import { decodeCenterNet } from './centernet.js'
 
@@ -35,7 +35,14 @@ export interface ImageEngine {
   detectObjects (image: RgbImage): Promise<ImageRegion[]>
   /** One detector run over several images (the graph takes any batch size). */
   detectObjectsBatch (images: readonly RgbImage[]): Promise<ImageRegion[][]>
-  readText (image: RgbImage): Promise<ImageRegion[]>
+  /**
+   * Text lines (OCR) in reading order. `limit`: how many text regions the
+   * caller can use at most (textSlots() of analyse.ts); lines that could not
+   * be among the best `limit` are then not recognised. Absent: every line.
+   */
+  readText (image: RgbImage, limit?: number): Promise<ImageRegion[]>
+  /** OCR's counters and time since the engine started. */
+  textStats (): Readonly<TextReadingStats>
   /** L2-normalised sentence embeddings (empty array when the embedder is disabled). */
   embed (texts: readonly string[]): Promise<Float32Array[]>
   readonly embedderEnabled: boolean
@@ -247,28 +254,48 @@ export function ctcDecode (probs: Float32Array, steps: number, classes: number, 
 const REC_HEIGHT = 48
 const REC_MAX_WIDTH = 640
 
-async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage): Promise<ImageRegion[]> {
+/** Where OCR's time went since the engine started (the benchmark reads it; docs/images.md "Text in the image"). */
+export interface TextReadingStats {
+  /** Images given to the text detector. */
+  images: number
+  /** Lines the detector found (after `maxLines`), and how many of them the recogniser read. */
+  linesDetected: number
+  linesRecognised: number
+  /** Milliseconds in the text detector (preprocessing, model, DB post-processing) and in the recogniser (crops, model, CTC). */
+  detectMs: number
+  recogniseMs: number
+}
+
+/** Text detector: line boxes in image pixels, in reading order, at most `maxLines`. */
+async function detectLines (model: OcrModel, config: OcrConfig, image: RgbImage): Promise<TextBox[]> {
   const scale = Math.min(1, config.detMaxSide / Math.max(image.width, image.height))
   const dw = Math.max(32, Math.round((image.width * scale) / 32) * 32)
   const dh = Math.max(32, Math.round((image.height * scale) / 32) * 32)
-  const resized = resizeBilinearRgb(image, dw, dh, false)
-  const input = new Float32Array(3 * dw * dh)
-  const plane = dw * dh
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) input[c * plane + i] = ((resized[i * 3 + c] as number) / 255 - (DET_MEAN[c] as number)) / (DET_STD[c] as number)
-  }
+  const input = resizeNormalisedChw(image, dw, dh, DET_MEAN, DET_STD)
   const detOut = await run(model.det, { [model.det.inputNames[0] as string]: new ort.Tensor('float32', input, [1, 3, dh, dw]) }, 'OCR detection')
   const prob = detOut[model.det.outputNames[0] as string]?.data as Float32Array
-  const boxes = dbBoxes(prob, dw, dh, config)
+  return dbBoxes(prob, dw, dh, config)
     .map((b) => ({ ...b, x0: (b.x0 / dw) * image.width, x1: (b.x1 / dw) * image.width, y0: (b.y0 / dh) * image.height, y1: (b.y1 / dh) * image.height }))
     .sort((a, b) => (Math.abs(a.y0 - b.y0) < 0.5 * (a.y1 - a.y0) ? a.x0 - b.x0 : a.y0 - b.y0))
     .slice(0, config.maxLines)
-  if (boxes.length === 0) return []
+}
 
-  const widths = boxes.map((b) => Math.min(REC_MAX_WIDTH, Math.max(16, Math.round((REC_HEIGHT * (b.x1 - b.x0)) / Math.max(1, b.y1 - b.y0)))))
-  const maxWidth = Math.max(...widths)
-  const batch = new Float32Array(boxes.length * 3 * REC_HEIGHT * maxWidth)
-  const linePlane = REC_HEIGHT * maxWidth
+/** The recogniser's input width for a line: height 48, width by aspect, at most 640. */
+function recWidth (b: TextBox): number {
+  return Math.min(REC_MAX_WIDTH, Math.max(16, Math.round((REC_HEIGHT * (b.x1 - b.x0)) / Math.max(1, b.y1 - b.y0))))
+}
+
+interface ReadLine { text: string, score: number }
+
+/**
+ * Recognises lines in one batch, each `widths[n]` wide, zero-padded to `padTo`.
+ * A line's result depends on its own pixels and `padTo` only, not on the other
+ * lines of the batch (onnxruntime runs the rows independently; the OCR test
+ * checks it), which is what lets ocr() below read a subset.
+ */
+async function recogniseBatch (model: OcrModel, image: RgbImage, boxes: readonly TextBox[], widths: readonly number[], padTo: number): Promise<ReadLine[]> {
+  const batch = new Float32Array(boxes.length * 3 * REC_HEIGHT * padTo)
+  const linePlane = REC_HEIGHT * padTo
   boxes.forEach((b, n) => {
     const w = widths[n] as number
     const crop = cropResizeRgb(image, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, w, REC_HEIGHT)
@@ -276,23 +303,90 @@ async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage): Promis
     for (let y = 0; y < REC_HEIGHT; y++) {
       for (let x = 0; x < w; x++) {
         const src = (y * w + x) * 3
-        for (let c = 0; c < 3; c++) batch[base + c * linePlane + y * maxWidth + x] = ((crop[src + c] as number) / 255 - 0.5) / 0.5
+        for (let c = 0; c < 3; c++) batch[base + c * linePlane + y * padTo + x] = ((crop[src + c] as number) / 255 - 0.5) / 0.5
       }
     }
   })
-  const recOut = await run(model.rec, { [model.rec.inputNames[0] as string]: new ort.Tensor('float32', batch, [boxes.length, 3, REC_HEIGHT, maxWidth]) }, 'OCR recognition')
+  const recOut = await run(model.rec, { [model.rec.inputNames[0] as string]: new ort.Tensor('float32', batch, [boxes.length, 3, REC_HEIGHT, padTo]) }, 'OCR recognition')
   const out = recOut[model.rec.outputNames[0] as string] as ort.Tensor
   const [, steps, classes] = out.dims as [number, number, number]
   const probs = out.data as Float32Array
+  return boxes.map((_, n) => ctcDecode(probs, steps, classes, n * steps * classes, model.dictionary))
+}
+
+/**
+ * Recognises `indices` of `boxes`. `lineWidth: 'own'`: lines of equal width
+ * share a batch, each at its own width, so a line's text never depends on the
+ * other lines of the image. `'widest'`: every line padded to `widest` (the
+ * widest line the detector found), as before issue 15.
+ */
+async function recogniseLines (model: OcrModel, config: OcrConfig, image: RgbImage, boxes: readonly TextBox[], widths: readonly number[], indices: readonly number[], widest: number): Promise<Map<number, ReadLine>> {
+  const groups = new Map<number, number[]>()
+  for (const i of indices) {
+    const key = config.lineWidth === 'own' ? widths[i] as number : widest
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [i])
+    else group.push(i)
+  }
+  const read = new Map<number, ReadLine>()
+  for (const [padTo, group] of groups) {
+    const lines = await recogniseBatch(model, image, group.map((i) => boxes[i] as TextBox), group.map((i) => widths[i] as number), padTo)
+    group.forEach((i, n) => { read.set(i, lines[n] as ReadLine) })
+  }
+  return read
+}
+
+/**
+ * Text lines as regions, in reading order. With `limit` (the text slots
+ * selectRegions can fill, textSlots() in analyse.ts), lines are read in
+ * descending detector score and reading stops once `limit` lines are kept
+ * whose scores all beat the detector score of every line not yet read: a
+ * region's score is min(recogniser, detector) score, so such a line could
+ * never be selected. What selectRegions keeps is then the same as with every
+ * line read.
+ */
+async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage, stats: TextReadingStats, limit?: number): Promise<ImageRegion[]> {
+  const detectStart = performance.now()
+  const boxes = await detectLines(model, config, image)
+  const recogniseStart = performance.now()
+  stats.images++
+  stats.detectMs += recogniseStart - detectStart
+  stats.linesDetected += boxes.length
+  // No line, no recogniser run.
+  if (boxes.length === 0) return []
+
+  const widths = boxes.map(recWidth)
+  const widest = Math.max(...widths)
+  const want = Math.max(1, Math.min(limit ?? boxes.length, boxes.length))
+  // Best detector score first; reading order breaks ties.
+  const order = boxes.map((_, i) => i).sort((a, b) => (boxes[b] as TextBox).score - (boxes[a] as TextBox).score || a - b)
+  const read = new Map<number, ReadLine>()
+  const kept: number[] = []
+  let next = 0
+  while (next < order.length) {
+    if (kept.length >= want) {
+      const weakest = [...kept].sort((a, b) => b - a)[want - 1] as number
+      if (weakest > (boxes[order[next] as number] as TextBox).score) break
+    }
+    const chunk = order.slice(next, next + Math.max(1, want - kept.length))
+    next += chunk.length
+    for (const [i, line] of await recogniseLines(model, config, image, boxes, widths, chunk, widest)) {
+      read.set(i, line)
+      if (line.text !== '' && line.score >= config.minTextScore) kept.push(Math.min(line.score, (boxes[i] as TextBox).score))
+    }
+  }
+  stats.linesRecognised += read.size
+  stats.recogniseMs += performance.now() - recogniseStart
+
   const regions: ImageRegion[] = []
-  boxes.forEach((b, n) => {
-    const { text, score } = ctcDecode(probs, steps, classes, n * steps * classes, model.dictionary)
-    if (text === '' || score < config.minTextScore) return
+  boxes.forEach((b, i) => {
+    const line = read.get(i)
+    if (line === undefined || line.text === '' || line.score < config.minTextScore) return
     regions.push({
       label: 'text',
-      text,
+      text: line.text,
       kind: 'text',
-      score: Math.min(score, b.score),
+      score: Math.min(line.score, b.score),
       box: { x: clamp01(b.x0 / image.width), y: clamp01(b.y0 / image.height), w: clamp01((b.x1 - b.x0) / image.width), h: clamp01((b.y1 - b.y0) / image.height) }
     })
   })
@@ -378,11 +472,13 @@ export async function createImageEngine (config: EngineConfig): Promise<ImageEng
   const ocrModel = (ocrResult as PromiseFulfilledResult<OcrModel | null>).value
   const embedder = (embedderResult as PromiseFulfilledResult<EmbedderModel | null>).value
   let disposed = false
+  const textStats: TextReadingStats = { images: 0, linesDetected: 0, linesRecognised: 0, detectMs: 0, recogniseMs: 0 }
   return Object.freeze({
     embedderEnabled: embedder !== null,
     detectObjects: async (image: RgbImage) => (await detect(detector, config.detector, [image]))[0] as ImageRegion[],
     detectObjectsBatch: async (images: readonly RgbImage[]) => await detect(detector, config.detector, images),
-    readText: async (image: RgbImage) => ocrModel === null ? [] : await ocr(ocrModel, config.ocr, image),
+    readText: async (image: RgbImage, limit?: number) => ocrModel === null ? [] : await ocr(ocrModel, config.ocr, image, textStats, limit),
+    textStats: () => ({ ...textStats }),
     embed: async (texts: readonly string[]) => embedder === null ? [] : await embed(embedder, texts),
     async dispose (): Promise<void> {
       if (disposed) return

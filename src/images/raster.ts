@@ -7,32 +7,87 @@ interface Rgb {
   height: number
 }
 
+/**
+ * Where each output column (or row) samples the source: the two neighbouring
+ * source indices and the weight of the second. Computed once per call instead
+ * of once per pixel; the values are the same either way.
+ */
+function samplingTable (start: number, span: number, size: number, limit: number): { lo: Int32Array, hi: Int32Array, weight: Float64Array } {
+  const lo = new Int32Array(size)
+  const hi = new Int32Array(size)
+  const weight = new Float64Array(size)
+  const scale = span / size
+  for (let i = 0; i < size; i++) {
+    const f = Math.min(limit - 1, Math.max(0, start + (i + 0.5) * scale - 0.5))
+    const i0 = Math.floor(f)
+    lo[i] = i0
+    hi[i] = Math.min(limit - 1, i0 + 1)
+    weight[i] = f - i0
+  }
+  return { lo, hi, weight }
+}
+
 /** Samples a source rectangle (in source pixels) into a dw x dh RGB float image (0..255). */
 export function cropResizeRgb (image: Rgb, sx: number, sy: number, sw: number, sh: number, dw: number, dh: number): Float32Array {
   const out = new Float32Array(dw * dh * 3)
   const { data, width, height } = image
-  const scaleX = sw / dw
-  const scaleY = sh / dh
+  const cols = samplingTable(sx, sw, dw, width)
+  const rows = samplingTable(sy, sh, dh, height)
   for (let y = 0; y < dh; y++) {
-    const fy = Math.min(height - 1, Math.max(0, sy + (y + 0.5) * scaleY - 0.5))
-    const y0 = Math.floor(fy)
-    const y1 = Math.min(height - 1, y0 + 1)
-    const wy = fy - y0
+    const rowA = (rows.lo[y] as number) * width
+    const rowC = (rows.hi[y] as number) * width
+    const wy = rows.weight[y] as number
     for (let x = 0; x < dw; x++) {
-      const fx = Math.min(width - 1, Math.max(0, sx + (x + 0.5) * scaleX - 0.5))
-      const x0 = Math.floor(fx)
-      const x1 = Math.min(width - 1, x0 + 1)
-      const wx = fx - x0
-      const a = (y0 * width + x0) * 3
-      const b = (y0 * width + x1) * 3
-      const c = (y1 * width + x0) * 3
-      const d = (y1 * width + x1) * 3
+      const wx = cols.weight[x] as number
+      const a = (rowA + (cols.lo[x] as number)) * 3
+      const b = (rowA + (cols.hi[x] as number)) * 3
+      const c = (rowC + (cols.lo[x] as number)) * 3
+      const d = (rowC + (cols.hi[x] as number)) * 3
       const o = (y * dw + x) * 3
       for (let ch = 0; ch < 3; ch++) {
         const top = (data[a + ch] as number) * (1 - wx) + (data[b + ch] as number) * wx
         const bottom = (data[c + ch] as number) * (1 - wx) + (data[d + ch] as number) * wx
         out[o + ch] = top * (1 - wy) + bottom * wy
       }
+    }
+  }
+  return out
+}
+
+/**
+ * The whole image stretched to dw x dh, as planar (CHW) floats normalised per
+ * channel: `(v / 255 - mean[c]) / std[c]`. One pass and no interleaved copy;
+ * the values are exactly those of cropResizeRgb followed by that
+ * normalisation (the sample is rounded to float32 first, as storing it was).
+ */
+export function resizeNormalisedChw (image: Rgb, dw: number, dh: number, mean: readonly number[], std: readonly number[]): Float32Array {
+  const plane = dw * dh
+  const out = new Float32Array(3 * plane)
+  const { data, width, height } = image
+  const cols = samplingTable(0, width, dw, width)
+  const rows = samplingTable(0, height, dh, height)
+  const [m0, m1, m2] = mean as [number, number, number]
+  const [s0, s1, s2] = std as [number, number, number]
+  for (let y = 0; y < dh; y++) {
+    const rowA = (rows.lo[y] as number) * width
+    const rowC = (rows.hi[y] as number) * width
+    const wy = rows.weight[y] as number
+    for (let x = 0; x < dw; x++) {
+      const wx = cols.weight[x] as number
+      const a = (rowA + (cols.lo[x] as number)) * 3
+      const b = (rowA + (cols.hi[x] as number)) * 3
+      const c = (rowC + (cols.lo[x] as number)) * 3
+      const d = (rowC + (cols.hi[x] as number)) * 3
+      const o = y * dw + x
+      const top0 = (data[a] as number) * (1 - wx) + (data[b] as number) * wx
+      const bottom0 = (data[c] as number) * (1 - wx) + (data[d] as number) * wx
+      out[o] = (Math.fround(top0 * (1 - wy) + bottom0 * wy) / 255 - m0) / s0
+      const top1 = (data[a + 1] as number) * (1 - wx) + (data[b + 1] as number) * wx
+      const bottom1 = (data[c + 1] as number) * (1 - wx) + (data[d + 1] as number) * wx
+      out[plane + o] = (Math.fround(top1 * (1 - wy) + bottom1 * wy) / 255 - m1) / s1
+      const top2 = (data[a + 2] as number) * (1 - wx) + (data[b + 2] as number) * wx
+      const bottom2 = (data[c + 2] as number) * (1 - wx) + (data[d + 2] as number) * wx
+      out[2 * plane + o] = (Math.fround(top2 * (1 - wy) + bottom2 * wy) / 255 - m2) / s2
     }
   }
   return out

@@ -3,7 +3,7 @@ import { describe, it } from 'vitest'
 import type { ImageRegion } from '../../src/contracts/index.js'
 import { iou, nonMaxSuppression } from '../../src/images/boxes.js'
 import { ctcDecode, dbBoxes } from '../../src/images/engine.js'
-import { describeImage, selectRegions } from '../../src/images/analyse.js'
+import { describeImage, selectRegions, textSlots } from '../../src/images/analyse.js'
 import { orderBySimilarity } from '../../src/images/stage.js'
 import { ImagesConfigSchema } from '../../src/images/index.js'
 
@@ -57,6 +57,24 @@ describe('post-processing (hand-built inputs)', () => {
     assert.equal(describeImage([]), '')
   })
 
+  it('textSlots is how many texts selectRegions keeps at most, and texts outside the best that many change nothing', () => {
+    let seed = 3
+    const rand = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32 }
+    for (let trial = 0; trial < 400; trial++) {
+      const topK = 1 + Math.floor(rand() * 24)
+      // Scores on a coarse grid, so ties (broken by input order) are common.
+      const objects = Array.from({ length: Math.floor(rand() * 30) }, (_, i) => region('person', Math.round(rand() * 10) / 10, i / 40))
+      const texts = Array.from({ length: Math.floor(rand() * 30) }, (_, i) => region('text', Math.round(rand() * 10) / 10, i / 40, 'text', `t${i}`))
+      const slots = textSlots(objects.length, topK)
+      const chosen = selectRegions(objects, texts, topK)
+      assert.equal(chosen.filter((r) => r.kind === 'text').length, Math.min(texts.length, slots), `K ${topK}, ${objects.length} objects, ${texts.length} texts`)
+      // Drop texts scoring strictly below the slots-th best (what ocr() leaves unread): the same selection.
+      const cut = [...texts].sort((a, b) => b.score - a.score)[slots - 1]?.score ?? -1
+      const kept = texts.filter((t) => t.score >= cut)
+      assert.deepEqual(selectRegions(objects, kept, topK), chosen)
+    }
+  })
+
   it('orders regions per candidate by similarity, stable on ties', () => {
     assert.deepEqual(orderBySimilarity([[0.1, 0.9, 0.5], [0.3, 0.3, 0.3]], 3, 3), [[1, 2, 0], [0, 1, 2], [0, 1, 2]])
   })
@@ -70,5 +88,7 @@ describe('post-processing (hand-built inputs)', () => {
     assert.deepEqual(c.fetch.allowCidrs, [])
     assert.equal(c.detector.resize, 'letterbox')
     assert.equal(c.grounding.useObjectHead, false)
+    assert.equal(c.ocr.lineWidth, 'own')
+    assert.throws(() => ImagesConfigSchema.parse({ ocr: { lineWidth: 'padded' } }))
   })
 })
