@@ -48,7 +48,7 @@ const REPEATS = Number(process.env.GS_BENCH_REPEATS ?? '3')
 const BATCH = Number(process.env.GS_BENCH_BATCH ?? '32')
 const WAIT_MS = Number(process.env.GS_BENCH_WAIT_MS ?? '20')
 const ROWS = new Set((process.env.GS_BENCH_ROWS ?? 'text,mixed,slow').split(','))
-/** images.batchesInFlight for the rows (absent: the config's, default 2); 1 is one image batch at a time. */
+/** images.batchesInFlight for the rows (absent: the config's, default 1: one image batch at a time). */
 const IMAGE_BATCHES = process.env.GS_BENCH_IMAGE_BATCHES === undefined || process.env.GS_BENCH_IMAGE_BATCHES === '' ? undefined : Number(process.env.GS_BENCH_IMAGE_BATCHES)
 const IMAGE_SHARE = 0.3
 const REPEAT_SHARE = 0.5

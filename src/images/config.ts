@@ -132,12 +132,14 @@ export const ImagesConfigSchema = z.object({
   /**
    * Batches the image stage works on at once. While batch k waits for its
    * slowest image (up to perPostBudgetMs), batch k+1's images are fetched,
-   * decoded and queued and its posts can go on to stage 2. 2 is enough for
-   * that overlap: both batches share the fetch slots, per-host limits, decode
-   * slots, workers and queueLimit below, so more batches mostly wait on the
-   * same worker and hold more posts. 1 is the old behaviour (one batch at a time).
+   * decoded and queued and its posts can go on to stage 2. The batches share
+   * the fetch slots, per-host limits, decode slots, workers and queueLimit
+   * below, and each post's budget runs while its image waits for a worker, so
+   * with as many workers as cores the second batch's images mostly time out
+   * in the queue (docs/images.md): 1 by default; 2 where `workers` can absorb
+   * a second batch (more cores, a GPU) or hosts are slow more than busy.
    */
-  batchesInFlight: z.number().int().min(1).max(16).default(2),
+  batchesInFlight: z.number().int().min(1).max(16).default(1),
   /** Worker threads running ONNX inference (onnxruntime-node's run() blocks its thread). */
   workers: z.number().int().min(1).max(64).default(1),
   intraOpThreads: z.number().int().min(0).max(256).default(1),

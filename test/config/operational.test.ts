@@ -33,9 +33,9 @@ test('an image fetch timeout that could never fire before the post\'s image budg
   assert.equal(parseConfig({ images: { enabled: false, perPostBudgetMs: 1000, fetch: { requestTimeoutMs: 2000 } } }).images.enabled, false)
 })
 
-test('images.batchesInFlight defaults to 2, 1 keeps one batch at a time, and it must be an integer from 1 to 16', () => {
-  assert.equal(parseConfig({}).images.batchesInFlight, 2)
-  assert.equal(parseConfig({ images: { batchesInFlight: 1 } }).images.batchesInFlight, 1)
+test('images.batchesInFlight defaults to 1 (one batch at a time), takes 2, and must be an integer from 1 to 16', () => {
+  assert.equal(parseConfig({}).images.batchesInFlight, 1)
+  assert.equal(parseConfig({ images: { batchesInFlight: 2 } }).images.batchesInFlight, 2)
   for (const bad of [0, 1.5, 17]) assert.match(problems({ images: { batchesInFlight: bad } }), /images\.batchesInFlight/)
 })
 
