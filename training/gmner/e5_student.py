@@ -5,9 +5,9 @@ against the served MiniLM stage-1 student that gmner.distil trains from the same
     python -m gmner.e5_student --e5 /tmp/e5-hf --labels teacher/mpnet-oof.npz --work runs/e5-s1 \\
         --epochs1 3 --threads 1 [any gmner.train_all option: --seed, --lr1, --batch-size, --sigil-merge, ...]
     python -m gmner.e5_student --e5 /tmp/e5-hf --bench --work runs/e5-s1 --threads 1   # encoder forward times
-    python -m gmner.e5_student --e5 /tmp/e5-hf --stage2 --s1 runs/distil-b/s1_student.pt --s1-minilm \
+    python -m gmner.e5_student --e5 /tmp/e5-hf --stage2 --s1 runs/distil-b/s1_student.pt --s1-minilm \\
         --labels teacher/mpnet-oof.npz --work runs/e5-s2 --knowledge-jsonl F --epochs2 2   # a stage-2 student on e5
-    python -m gmner.e5_student --e5 /tmp/e5-hf --layers 6 --labels teacher/mpnet-oof.npz --work runs/e5-kfold4 \
+    python -m gmner.e5_student --e5 /tmp/e5-hf --layers 6 --labels teacher/mpnet-oof.npz --work runs/e5-kfold4 \\
         --kfold --kfold-with runs/distil-b/kfold.json --folds 4 --epochs1 3   # stage 2's NONE examples from this stage 1
 
 Training is gmner.distil's stage-1 path (teacher probabilities on each word's first sub-token, TYT loss, frozen
