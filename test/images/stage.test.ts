@@ -292,7 +292,7 @@ describe('image stage: batches in flight (in the pipeline)', () => {
     const three = createImageStage(testConfig({ batchesInFlight: 3 }), { analyser })
     const byDefault = createImageStage(testConfig(), { analyser })
     assert.equal(three.concurrency, 3)
-    assert.equal(byDefault.concurrency, 2)
+    assert.equal(byDefault.concurrency, 1)
     await three.close()
     await byDefault.close()
   })
