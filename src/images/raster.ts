@@ -56,39 +56,18 @@ export function cropResizeRgb (image: Rgb, sx: number, sy: number, sw: number, s
 
 /**
  * The whole image stretched to dw x dh, as planar (CHW) floats normalised per
- * channel: `(v / 255 - mean[c]) / std[c]`. One pass and no interleaved copy;
- * the values are exactly those of cropResizeRgb followed by that
- * normalisation (the sample is rounded to float32 first, as storing it was).
+ * channel: `(v / 255 - mean[c]) / std[c]`, v the float32 sample of
+ * cropResizeRgb. (A fused single pass measured 1-6 ms faster on a 960 x 640
+ * input, against 60 ms and more of OCR: not worth a second copy of the sampler.)
  */
 export function resizeNormalisedChw (image: Rgb, dw: number, dh: number, mean: readonly number[], std: readonly number[]): Float32Array {
+  const rgb = cropResizeRgb(image, 0, 0, image.width, image.height, dw, dh)
   const plane = dw * dh
   const out = new Float32Array(3 * plane)
-  const { data, width, height } = image
-  const cols = samplingTable(0, width, dw, width)
-  const rows = samplingTable(0, height, dh, height)
-  const [m0, m1, m2] = mean as [number, number, number]
-  const [s0, s1, s2] = std as [number, number, number]
-  for (let y = 0; y < dh; y++) {
-    const rowA = (rows.lo[y] as number) * width
-    const rowC = (rows.hi[y] as number) * width
-    const wy = rows.weight[y] as number
-    for (let x = 0; x < dw; x++) {
-      const wx = cols.weight[x] as number
-      const a = (rowA + (cols.lo[x] as number)) * 3
-      const b = (rowA + (cols.hi[x] as number)) * 3
-      const c = (rowC + (cols.lo[x] as number)) * 3
-      const d = (rowC + (cols.hi[x] as number)) * 3
-      const o = y * dw + x
-      const top0 = (data[a] as number) * (1 - wx) + (data[b] as number) * wx
-      const bottom0 = (data[c] as number) * (1 - wx) + (data[d] as number) * wx
-      out[o] = (Math.fround(top0 * (1 - wy) + bottom0 * wy) / 255 - m0) / s0
-      const top1 = (data[a + 1] as number) * (1 - wx) + (data[b + 1] as number) * wx
-      const bottom1 = (data[c + 1] as number) * (1 - wx) + (data[d + 1] as number) * wx
-      out[plane + o] = (Math.fround(top1 * (1 - wy) + bottom1 * wy) / 255 - m1) / s1
-      const top2 = (data[a + 2] as number) * (1 - wx) + (data[b + 2] as number) * wx
-      const bottom2 = (data[c + 2] as number) * (1 - wx) + (data[d + 2] as number) * wx
-      out[2 * plane + o] = (Math.fround(top2 * (1 - wy) + bottom2 * wy) / 255 - m2) / s2
-    }
+  for (let c = 0; c < 3; c++) {
+    const m = mean[c] as number
+    const sd = std[c] as number
+    for (let i = 0; i < plane; i++) out[c * plane + i] = ((rgb[i * 3 + c] as number) / 255 - m) / sd
   }
   return out
 }
