@@ -287,6 +287,11 @@ function recWidth (b: TextBox): number {
 
 interface ReadLine { text: string, score: number }
 
+/** A recognised line that becomes a text region: some text, at least `minTextScore`. */
+function readable (line: ReadLine, config: OcrConfig): boolean {
+  return line.text !== '' && line.score >= config.minTextScore
+}
+
 /**
  * Recognises lines in one batch, each `widths[n]` wide, zero-padded to `padTo`.
  * A line's result depends on its own pixels and `padTo` only, not on the other
@@ -372,7 +377,7 @@ async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage, stats: 
     next += chunk.length
     for (const [i, line] of await recogniseLines(model, config, image, boxes, widths, chunk, widest)) {
       read.set(i, line)
-      if (line.text !== '' && line.score >= config.minTextScore) kept.push(Math.min(line.score, (boxes[i] as TextBox).score))
+      if (readable(line, config)) kept.push(Math.min(line.score, (boxes[i] as TextBox).score))
     }
   }
   stats.linesRecognised += read.size
@@ -381,7 +386,7 @@ async function ocr (model: OcrModel, config: OcrConfig, image: RgbImage, stats: 
   const regions: ImageRegion[] = []
   boxes.forEach((b, i) => {
     const line = read.get(i)
-    if (line === undefined || line.text === '' || line.score < config.minTextScore) return
+    if (line === undefined || !readable(line, config)) return
     regions.push({
       label: 'text',
       text: line.text,
