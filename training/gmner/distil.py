@@ -1,7 +1,7 @@
 """Trust-Your-Teacher students of both stages from another model's soft labels (gmner.teacher's MPNet teachers).
 
     python -m gmner.distil --labels teacher/mpnet-oof.npz --work runs/distil --knowledge-jsonl F --out DIR
-        [--only s1|s2] [any gmner.train_all option: --epochs1, --epochs2, --seed, --threads, ...]
+        [--only s1|s2] [--train-seed N] [any gmner.train_all option: --epochs1, --epochs2, --seed, --threads, ...]
 
 The students are the served MiniLM models, trained exactly as gmner.train_all trains its TYT students
 (alpha * CE(gold) + (1 - alpha) * KL(teacher || student), alpha = the teacher's p(gold)), except that the teacher's
@@ -67,12 +67,13 @@ def stage1_targets(feats, word_labels) -> list[np.ndarray]:
     return out
 
 
-def stage2_targets(train, tr2, owners, labels) -> tuple[np.ndarray, int]:
-    """[N, 5] aligned with tr2 (gold one-hot where the file has no label) and how many came from the file."""
+def stage2_targets(tr2, keys, labels) -> tuple[np.ndarray, int]:
+    """[N, 5] aligned with tr2: the teacher's probabilities for the (tweet id, s, e) in `keys`, gold one-hot where the
+    file has no label or the key is None (an extra corpus's span), and how many came from the file."""
     out = np.zeros((len(tr2), 5), dtype=np.float32)
     found = 0
-    for j, (f, o) in enumerate(zip(tr2, owners, strict=True)):
-        p = labels.get((train[o].imgid, *f["span"]))
+    for j, (f, key) in enumerate(zip(tr2, keys, strict=True)):
+        p = None if key is None else labels.get((key, *f["span"]))
         if p is None:
             out[j, f["label"]] = 1.0
         else:
@@ -82,12 +83,14 @@ def stage2_targets(train, tr2, owners, labels) -> tuple[np.ndarray, int]:
 
 
 def stage2_distil_examples(run, c, wt, labels) -> tuple[list, np.ndarray, int]:
-    """Stage 2's training examples (gold spans and the kfold.json NONE spans the teacher labelled, prompts built with
-    `wt`), their teacher targets, and how many targets came from `labels`."""
+    """Stage 2's training examples (gold spans, the kfold.json NONE spans the teacher labelled and, with
+    --extra-for s2|both, the extra corpora's gold spans; prompts built with `wt`), their teacher targets, and how many
+    targets came from `labels`."""
     none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]  # --max-train runs use a prefix
-    tr2 = s2_training_examples(wt, c.train, none_examples, [], run.args, c.kn)
-    owners = [i for i, tw in enumerate(c.train) for _ in tw.spans()] + [i for i, _, _ in none_examples]
-    targets, found = stage2_targets(c.train, tr2, owners, labels)
+    tr2 = s2_training_examples(wt, c.train, none_examples, c.extra, run.args, c.kn)
+    keys = [tw.imgid for tw in c.train for _ in tw.spans()] + [c.train[i].imgid for i, _, _ in none_examples]
+    keys += [None] * (len(tr2) - len(keys))  # the extra corpora's spans: the teacher never saw those tweets
+    targets, found = stage2_targets(tr2, keys, labels)
     return tr2, targets, found
 
 
@@ -95,15 +98,19 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--labels", required=True)
     ap.add_argument("--only", choices=("s1", "s2"), default=None)
+    ap.add_argument("--train-seed", type=int, default=None,
+                    help="seed of the students' initialisation and batch order (default --seed; --seed itself also "
+                         "splits #/@ words and must stay the teacher's)")
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)
     if not args.work:
         raise SystemExit("--work is required: it must hold the kfold.json the teacher was labelled with")
     work, data_dir, out = Path(args.work), Path(args.data), Path(args.out)
+    train_seed = args.seed if own.train_seed is None else own.train_seed
     if not (work / "kfold.json").exists():
         raise SystemExit(f"{work}/kfold.json not found: copy the kfold.json of the run whose NONE examples the teacher saw")
-    log(f"distil from {own.labels}; args {vars(args)}")
+    log(f"distil from {own.labels}; train seed {train_seed}; args {vars(args)}")
     c = load_corpus(args, data_dir)
     run = Run(args, work)
     s1_words, s2_labels = load_labels(Path(own.labels), c.train)
@@ -118,7 +125,7 @@ def main(argv=None) -> None:
         c.tr1_extra = s1_features(c.wt, c.extra) if args.extra_for in ("s1", "both") else []  # learnt from gold alone
         feats = c.tr1 + c.tr1_extra
         targets = stage1_targets(feats, s1_words + [None] * len(c.tr1_extra))
-        s1 = train_stage1(feats, args, args.epochs1, args.seed, teacher=targets, tag="s1-distil")
+        s1 = train_stage1(feats, args, args.epochs1, train_seed, teacher=targets, tag="s1-distil")
         run.timings["s1_student_s"] = round(time.time() - t)
         torch.save(s1.state_dict(), work / "s1_student.pt")
         (work / "s1_student.json").write_text(json.dumps({"duration_s": run.timings["s1_student_s"]}))
@@ -128,7 +135,7 @@ def main(argv=None) -> None:
         tr2, tp2, found = stage2_distil_examples(run, c, c.wt, s2_labels)
         log(f"stage-2 examples {len(tr2)}, teacher labels for {found}")
         run.results["teacher_labels"]["stage2_examples_labelled"] = f"{found}/{len(tr2)}"
-        s2 = train_stage2(tr2, args, args.epochs2, args.seed, teacher=tp2, tag="s2-distil")
+        s2 = train_stage2(tr2, args, args.epochs2, train_seed, teacher=tp2, tag="s2-distil")
         run.timings["s2_student_s"] = round(time.time() - t)
         torch.save(s2.state_dict(), work / "s2_student.pt")
         (work / "s2_student.json").write_text(json.dumps({"duration_s": run.timings["s2_student_s"]}))
@@ -146,7 +153,7 @@ def main(argv=None) -> None:
             run.timings[f"{k}_student_s"] = json.loads((work / f"{k}_student.json").read_text())["duration_s"]
     durations = (run.timings.get("s1_student_s"), run.timings.get("s2_student_s"))
     facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": len(c.extra),
-             "timings": dict(run.timings), "teacher": teacher}
+             "timings": dict(run.timings), "teacher": teacher, "train_seed": train_seed}
     od = export_models(
         out=out, fp32_root=work / "export", data_dir=data_dir, wt=c.wt, dev=c.dev, kn=c.kn,
         version=args.version or time.strftime("%Y%m%d.%H%M") + "-distil",

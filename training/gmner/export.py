@@ -108,11 +108,12 @@ def write_manifest(out_dir: Path, stage, version, names_in, names_out, training,
 
 
 def training_facts(args, stage, epochs, student, duration_s, *, data_dir: Path, train_tweets, knowledge_entries, extra_tweets, timings,
-                   teacher=None):
+                   teacher=None, train_seed=None):
     """The manifest's `training` record of a gmner.train_all (or gmner.distil) run; teacher: where TYT's soft labels came from."""
     return {
         "teacher": teacher or ("the run's own MiniLM teacher" if student else None),
         "seed": args.seed,
+        "train_seed": args.seed if train_seed is None else train_seed,
         "epochs": epochs,
         "tyt": student,
         "quick": args.quick,

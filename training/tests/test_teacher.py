@@ -103,9 +103,10 @@ def test_students_get_the_teachers_labels_word_by_word_and_gold_where_absent(tmp
     t1 = stage1_targets(feats, s1)
     assert t1[0][2].tolist() == pytest.approx([0.2, 0.7, 0.1]) and t1[0][3].tolist() == [0, 0, 0]
     assert t1[1][1].tolist() == [0, 1, 0]  # no label: gold one-hot, so TYT's alpha is 1 and the loss is plain CE
-    tr2 = [{"span": (1, 2), "label": 0}, {"span": (0, 1), "label": 1}]
-    t2, found = stage2_targets(train, tr2, [0, 1], s2)
+    tr2 = [{"span": (1, 2), "label": 0}, {"span": (0, 1), "label": 1}, {"span": (1, 2), "label": 3}]
+    t2, found = stage2_targets(tr2, ["a", "b", None], s2)  # None: an extra corpus's span, which the teacher never saw
     assert found == 1 and t2[0].tolist() == pytest.approx([0.6, 0.1, 0.1, 0.1, 0.1]) and t2[1].tolist() == [0, 1, 0, 0, 0]
+    assert t2[2].tolist() == [0, 0, 0, 1, 0]
 
 
 def test_labels_for_other_word_splits_are_refused(tmp_path):
