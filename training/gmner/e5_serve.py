@@ -209,6 +209,12 @@ def main(argv=None) -> None:
         "layers": model.enc.bert.config.num_hidden_layers,
         "seed": run.get("seed"), "epochs": run.get("epochs1"), "lr_encoder": run.get("lr1"), "lr_head": run.get("lr_head"),
         "batch_size": run.get("batch_size"), "sigil_merge": run.get("sigil_merge"), "word_embeddings_frozen": True,
+        "train_seed": run.get("seed") if run.get("train_seed") is None else run.get("train_seed"),
+        "extra_data": run.get("extra_data") or None,
+        "extra_use": None if not run.get("extra_data") else
+        (f"pre-training, {run['pretrain_extra']} epochs on gold before Twitter-GMNER" if run.get("pretrain_extra")
+         else f"mixed into the epochs ({run.get('extra_for')})"),
+        "pretrain_extra": training.get("pretrain_extra"),
         "data_dir": str(data_dir), "train_sha256": D.sha256_file(data_dir / "train.txt"),
         "dev_sha256": D.sha256_file(data_dir / "dev.txt"), "duration_s": training.get("train_s"),
         "export_s": round(time.time() - t0), "epoch_dev_spans": training.get("epochs"), "torch": torch.__version__,

@@ -156,6 +156,9 @@ def main(argv=None) -> None:
                          "which must stay the teacher's (13)")
     ap.add_argument("--layers", type=int, default=None,
                     help="train on the first N of e5's 12 layers only (a faster stage 1; gmner.e5_serve --layers N exports it)")
+    ap.add_argument("--pretrain-extra", type=int, default=0, metavar="N",
+                    help="train N epochs on the --extra-data corpora alone (gold labels) before Twitter-GMNER, instead "
+                         "of mixing them in (a pre-training pass; their conventions differ, see training/README.md)")
     ap.add_argument("--kfold", action="store_true",
                     help="instead of one student, train --folds K students (--epochs1 each) on the other folds and write the "
                          "spans each predicts on its own fold that are not gold to --work/kfold.json: stage 2's NONE "
@@ -203,8 +206,20 @@ def main(argv=None) -> None:
     else:
         s1_words, _ = load_labels(Path(own.labels), c.train)
         c.tr1 = s1_features(wt, c.train)
-        # --extra-data: the extra corpora's tweets are learnt from gold alone (the teacher never saw them), as gmner.distil does
+        # --extra-data: the extra corpora's tweets are learnt from gold alone (the teacher never saw them), as gmner.distil
+        # does: mixed into the Twitter-GMNER epochs, or with --pretrain-extra in epochs of their own before them
         extra = s1_features(wt, c.extra) if args.extra_for in ("s1", "both") else []
+        seed = args.seed if own.train_seed is None else own.train_seed
+        if own.pretrain_extra:
+            if not extra:
+                raise SystemExit("--pretrain-extra needs --extra-data (and --extra-for s1 or both)")
+            t = time.time()
+            pretrained = train_stage1(extra, args, own.pretrain_extra, seed, tag="s1-pretrain-extra", make_model=make_model)
+            results["pretrain_extra"] = {"epochs": own.pretrain_extra, "tweets": len(extra), "s": round(time.time() - t),
+                                         "dev_span": score(pretrained)}
+            log(f"pre-trained on {len(extra)} extra tweets: dev span {results['pretrain_extra']['dev_span']}")
+            save()
+            make_model, extra = (lambda: pretrained), []
         c.tr1 += extra
         s1_words = s1_words + [None] * len(extra)
         n_sub = sum(len(f["ids"]) for f in c.tr1)
@@ -223,7 +238,6 @@ def main(argv=None) -> None:
             log(f"student epoch {ep}: dev span {m}")
             save()
 
-        seed = args.seed if own.train_seed is None else own.train_seed
         model = train_stage1(c.tr1, args, args.epochs1, seed, teacher=stage1_targets(c.tr1, s1_words),
                              tag="s1-minilm" if own.minilm else "s1-e5", make_model=make_model, on_epoch=on_epoch)
         results["train_s"] = round(time.time() - t0)

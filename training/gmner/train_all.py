@@ -143,6 +143,8 @@ def load_corpus(args, data_dir: Path, wt: WordTokenizer | None = None) -> Corpus
         train = [D.merge_sigils(t, mrng, args.sigil_merge) for t in train]
     dev_server = [D.merge_sigils(t) for t in dev]
     extra = D.load_ext([n for n in args.extra_data.split(",") if n], args.ext_dir) if args.extra_data else []
+    if args.max_train:  # --quick / --max-train runs cap the extra corpora as they cap train
+        extra = extra[: args.max_train]
     if extra:
         log(f"extra corpora {args.extra_data} for {args.extra_for}: {len(extra)} tweets / {sum(len(t.spans()) for t in extra)} entities")
     log(f"train {len(train)} tweets / {sum(len(t.spans()) for t in train)} entities; dev {len(dev)} / {sum(len(t.spans()) for t in dev)}")
