@@ -28,7 +28,7 @@ from .models import Stage1Model, Stage2Model
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
 from .train_all import Run, kfold_step, load_corpus
 from .train_all import parse_args as train_args
-from .training import log, s1_features, s2_training_examples, train_stage1, train_stage2
+from .training import TYPE_IDX, log, s1_features, s2_feature, s2_training_examples, train_stage1, train_stage2
 
 
 def load_labels(path: Path, train) -> tuple[list[np.ndarray | None], dict[tuple[str, int, int], np.ndarray]]:
@@ -98,6 +98,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--labels", required=True)
     ap.add_argument("--only", choices=("s1", "s2"), default=None)
+    ap.add_argument("--pretrain-extra", type=int, default=0, metavar="N",
+                    help="stage 2 learns the --extra-data corpora's gold spans alone for N epochs first, then the "
+                         "Twitter-GMNER examples (instead of mixing them in with --extra-for s2)")
     ap.add_argument("--train-seed", type=int, default=None,
                     help="seed of the students' initialisation and batch order (default --seed; --seed itself also "
                          "splits #/@ words and must stay the teacher's)")
@@ -112,6 +115,7 @@ def main(argv=None) -> None:
         raise SystemExit(f"{work}/kfold.json not found: copy the kfold.json of the run whose NONE examples the teacher saw")
     log(f"distil from {own.labels}; train seed {train_seed}; args {vars(args)}")
     c = load_corpus(args, data_dir)
+    extra_tweets = len(c.extra)
     run = Run(args, work)
     s1_words, s2_labels = load_labels(Path(own.labels), c.train)
     meta_path = Path(own.labels).with_suffix(".json")
@@ -132,10 +136,18 @@ def main(argv=None) -> None:
     s2 = run.cached("s2_student.pt", Stage2Model)
     if s2 is None and own.only in (None, "s2"):
         t = time.time()
+        make_s2 = Stage2Model
+        if own.pretrain_extra:
+            extra2 = [s2_feature(c.wt, tw, s, e, TYPE_IDX[typ], c.kn) for tw in c.extra for s, e, typ in tw.spans()]
+            if not extra2:
+                raise SystemExit("--pretrain-extra needs --extra-data")
+            pre = train_stage2(extra2, args, own.pretrain_extra, train_seed, tag="s2-pretrain-extra")
+            run.results["s2_pretrain_extra"] = {"epochs": own.pretrain_extra, "examples": len(extra2), "s": round(time.time() - t)}
+            c.extra, make_s2 = [], (lambda: pre)  # learnt already: not mixed in again
         tr2, tp2, found = stage2_distil_examples(run, c, c.wt, s2_labels)
         log(f"stage-2 examples {len(tr2)}, teacher labels for {found}")
         run.results["teacher_labels"]["stage2_examples_labelled"] = f"{found}/{len(tr2)}"
-        s2 = train_stage2(tr2, args, args.epochs2, train_seed, teacher=tp2, tag="s2-distil")
+        s2 = train_stage2(tr2, args, args.epochs2, train_seed, teacher=tp2, tag="s2-distil", make_model=make_s2)
         run.timings["s2_student_s"] = round(time.time() - t)
         torch.save(s2.state_dict(), work / "s2_student.pt")
         (work / "s2_student.json").write_text(json.dumps({"duration_s": run.timings["s2_student_s"]}))
@@ -152,7 +164,7 @@ def main(argv=None) -> None:
         if f"{k}_student_s" not in run.timings and (work / f"{k}_student.json").exists():
             run.timings[f"{k}_student_s"] = json.loads((work / f"{k}_student.json").read_text())["duration_s"]
     durations = (run.timings.get("s1_student_s"), run.timings.get("s2_student_s"))
-    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": len(c.extra),
+    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": extra_tweets,
              "timings": dict(run.timings), "teacher": teacher, "train_seed": train_seed}
     od = export_models(
         out=out, fp32_root=work / "export", data_dir=data_dir, wt=c.wt, dev=c.dev, kn=c.kn,

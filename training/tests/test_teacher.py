@@ -126,3 +126,29 @@ def test_merge_joins_disjoint_parts_and_refuses_overlap(tmp_path):
     assert json.loads((tmp_path / "all.json").read_text())["parts"] == [{"part": "p1"}, {"part": "p2"}]
     with pytest.raises(ValueError, match="overlap"):
         T.merge([parts[0], parts[0]], tmp_path / "bad.npz")
+
+
+def test_distil_pretrain_extra_gives_stage_2_the_extra_spans_first_and_not_again(tmp_path):
+    # project fixtures only: Twitter-GMNER layout in fixtures/mini, BTC/WNUT-17 layout in fixtures/ext
+    from pathlib import Path
+
+    from gmner import distil
+    from gmner.data import load_ext
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "kfold.json").write_text(json.dumps({"none": [], "spans": [{"tp": 0, "pred": 0, "gold": 0}]}))
+    labels = tmp_path / "labels.npz"
+    write_labels(labels, [], [], np.zeros((0, 3)), [], [], [])
+    args = ["--labels", str(labels), "--only", "s2", "--data", str(fixtures / "mini"), "--work", str(work),
+            "--epochs2", "1", "--threads", "1", "--extra-data", "btc,wnut17", "--ext-dir", str(fixtures / "ext")]
+    distil.main([*args, "--pretrain-extra", "1"])
+    results = json.loads((work / "results.json").read_text())
+    n_extra = sum(len(t.spans()) for t in load_ext(["btc", "wnut17"], fixtures / "ext"))
+    assert results["s2_pretrain_extra"]["examples"] == n_extra
+    n_train_examples = int(results["teacher_labels"]["stage2_examples_labelled"].split("/")[1])
+    (work / "s2_student.pt").unlink()  # the same run mixing them in (--extra-for s2) has more examples
+    distil.main([*args, "--extra-for", "s2"])
+    mixed = json.loads((work / "results.json").read_text())
+    assert int(mixed["teacher_labels"]["stage2_examples_labelled"].split("/")[1]) == n_train_examples + n_extra
