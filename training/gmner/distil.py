@@ -28,7 +28,7 @@ from .models import Stage1Model, Stage2Model
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
 from .train_all import Run, kfold_step, load_corpus
 from .train_all import parse_args as train_args
-from .training import TYPE_IDX, log, s1_features, s2_feature, s2_training_examples, train_stage1, train_stage2
+from .training import log, s1_features, s2_gold_features, s2_training_examples, train_stage1, train_stage2
 
 
 def load_labels(path: Path, train) -> tuple[list[np.ndarray | None], dict[tuple[str, int, int], np.ndarray]]:
@@ -82,12 +82,12 @@ def stage2_targets(tr2, keys, labels) -> tuple[np.ndarray, int]:
     return out, found
 
 
-def stage2_distil_examples(run, c, wt, labels) -> tuple[list, np.ndarray, int]:
+def stage2_distil_examples(run, c, wt, labels, extra=None) -> tuple[list, np.ndarray, int]:
     """Stage 2's training examples (gold spans, the kfold.json NONE spans the teacher labelled and, with
     --extra-for s2|both, the extra corpora's gold spans; prompts built with `wt`), their teacher targets, and how many
-    targets came from `labels`."""
+    targets came from `labels`. `extra`: the extra corpora's tweets to mix in (default the corpus's)."""
     none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]  # --max-train runs use a prefix
-    tr2 = s2_training_examples(wt, c.train, none_examples, c.extra, run.args, c.kn)
+    tr2 = s2_training_examples(wt, c.train, none_examples, c.extra if extra is None else extra, run.args, c.kn)
     keys = [tw.imgid for tw in c.train for _ in tw.spans()] + [c.train[i].imgid for i, _, _ in none_examples]
     keys += [None] * (len(tr2) - len(keys))  # the extra corpora's spans: the teacher never saw those tweets
     targets, found = stage2_targets(tr2, keys, labels)
@@ -115,7 +115,6 @@ def main(argv=None) -> None:
         raise SystemExit(f"{work}/kfold.json not found: copy the kfold.json of the run whose NONE examples the teacher saw")
     log(f"distil from {own.labels}; train seed {train_seed}; args {vars(args)}")
     c = load_corpus(args, data_dir)
-    extra_tweets = len(c.extra)
     run = Run(args, work)
     s1_words, s2_labels = load_labels(Path(own.labels), c.train)
     meta_path = Path(own.labels).with_suffix(".json")
@@ -136,15 +135,15 @@ def main(argv=None) -> None:
     s2 = run.cached("s2_student.pt", Stage2Model)
     if s2 is None and own.only in (None, "s2"):
         t = time.time()
-        make_s2 = Stage2Model
+        make_s2, mixed = Stage2Model, None
         if own.pretrain_extra:
-            extra2 = [s2_feature(c.wt, tw, s, e, TYPE_IDX[typ], c.kn) for tw in c.extra for s, e, typ in tw.spans()]
+            extra2 = s2_gold_features(c.wt, c.extra, c.kn)
             if not extra2:
                 raise SystemExit("--pretrain-extra needs --extra-data")
             pre = train_stage2(extra2, args, own.pretrain_extra, train_seed, tag="s2-pretrain-extra")
             run.results["s2_pretrain_extra"] = {"epochs": own.pretrain_extra, "examples": len(extra2), "s": round(time.time() - t)}
-            c.extra, make_s2 = [], (lambda: pre)  # learnt already: not mixed in again
-        tr2, tp2, found = stage2_distil_examples(run, c, c.wt, s2_labels)
+            make_s2, mixed = (lambda: pre), []  # learnt already: not mixed in again
+        tr2, tp2, found = stage2_distil_examples(run, c, c.wt, s2_labels, extra=mixed)
         log(f"stage-2 examples {len(tr2)}, teacher labels for {found}")
         run.results["teacher_labels"]["stage2_examples_labelled"] = f"{found}/{len(tr2)}"
         s2 = train_stage2(tr2, args, args.epochs2, train_seed, teacher=tp2, tag="s2-distil", make_model=make_s2)
@@ -164,7 +163,7 @@ def main(argv=None) -> None:
         if f"{k}_student_s" not in run.timings and (work / f"{k}_student.json").exists():
             run.timings[f"{k}_student_s"] = json.loads((work / f"{k}_student.json").read_text())["duration_s"]
     durations = (run.timings.get("s1_student_s"), run.timings.get("s2_student_s"))
-    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": extra_tweets,
+    facts = {"data_dir": data_dir, "train_tweets": len(c.train), "knowledge_entries": len(c.kn), "extra_tweets": len(c.extra),
              "timings": dict(run.timings), "teacher": teacher, "train_seed": train_seed}
     od = export_models(
         out=out, fp32_root=work / "export", data_dir=data_dir, wt=c.wt, dev=c.dev, kn=c.kn,

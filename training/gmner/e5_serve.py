@@ -150,6 +150,15 @@ TOKENIZER_CONFIG = {"unk_token": "<unk>", "sep_token": "</s>", "pad_token": "<pa
                     "mask_token": "<mask>", "tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512}
 
 
+def extra_use(run: dict) -> str | None:
+    """How the student's run used --extra-data, for the manifest."""
+    if not run.get("extra_data"):
+        return None
+    if run.get("pretrain_extra"):
+        return f"pre-training, {run['pretrain_extra']} epochs on gold before Twitter-GMNER"
+    return f"mixed into the epochs ({run.get('extra_for')})"
+
+
 def main(argv=None) -> None:
     from .export import export_onnx, write_manifest
     from .metrics import span_prf
@@ -211,9 +220,7 @@ def main(argv=None) -> None:
         "batch_size": run.get("batch_size"), "sigil_merge": run.get("sigil_merge"), "word_embeddings_frozen": True,
         "train_seed": run.get("seed") if run.get("train_seed") is None else run.get("train_seed"),
         "extra_data": run.get("extra_data") or None,
-        "extra_use": None if not run.get("extra_data") else
-        (f"pre-training, {run['pretrain_extra']} epochs on gold before Twitter-GMNER" if run.get("pretrain_extra")
-         else f"mixed into the epochs ({run.get('extra_for')})"),
+        "extra_use": extra_use(run),
         "pretrain_extra": training.get("pretrain_extra"),
         "data_dir": str(data_dir), "train_sha256": D.sha256_file(data_dir / "train.txt"),
         "dev_sha256": D.sha256_file(data_dir / "dev.txt"), "duration_s": training.get("train_s"),

@@ -11,7 +11,7 @@ import numpy as np
 
 from .encoding import STAGE2_LABELS, normalise_key
 from .metrics import mner_prf, span_prf
-from .training import TYPE_IDX, s1_decode, s1_probs, s2_feature, s2_probs
+from .training import TYPE_IDX, s1_decode, s1_probs, s2_feature, s2_gold_features, s2_probs
 
 
 def brief(m):
@@ -51,7 +51,7 @@ def eval_end_to_end(wt, model2, dev, dev_spans, kn):
 
 
 def eval_gold_typing(wt, model2, dev, kn):
-    feats = [s2_feature(wt, t, s, e, TYPE_IDX[typ], kn) for t in dev for s, e, typ in t.spans()]
+    feats = s2_gold_features(wt, dev, kn)
     probs = s2_probs(model2, feats)
     gold = np.array([f["label"] for f in feats])
     return float((probs.argmax(1) == gold).mean())

@@ -37,7 +37,7 @@ from .encoding import WordTokenizer
 from .metrics import decode_bio, mner_prf, span_prf
 from .models import Stage1Model, Stage2Model
 from .scoring import brief, mner_from_probs
-from .training import TYPE_IDX, log, s1_decode, s1_features, s1_probs, s2_feature, s2_probs, s2_training_examples, train_stage1, train_stage2
+from .training import log, s1_decode, s1_features, s1_probs, s2_feature, s2_gold_features, s2_probs, s2_training_examples, train_stage1, train_stage2
 
 MPNET_SPECIALS = {"cls": "<s>", "sep": "</s>", "pad": "<pad>", "unk": "[UNK]", "mask": "<mask>", "obj": "[unused1]"}
 GROUP = 32
@@ -194,7 +194,7 @@ def run(args) -> None:
     owners2 = np.array([i for i, t in enumerate(c.train) for _ in t.spans()] + [i for i, _, _ in none_examples])
     if len(owners2) != len(tr2):
         raise ValueError("stage-2 examples and their owners disagree (is --s2-frac below 1?)")
-    dev_gold = [s2_feature(wt, t, s, e, TYPE_IDX[typ], c.kn) for t in c.dev for s, e, typ in t.spans()]
+    dev_gold = s2_gold_features(wt, c.dev, c.kn)
     log(f"device {device}; train {len(c.train)}, stage-2 examples {len(tr2)} ({len(none_examples)} NONE), dev {len(c.dev)}")
 
     base = unpack(pack_dir)

@@ -245,13 +245,18 @@ def s2_feature(wt, tweet, s, e, label, kn):
     return {"ids": enc.input_ids, "shapes": enc.shape_ids, "mask_index": enc.mask_index, "obj_index": enc.obj_index, "label": label, "span": (s, e)}
 
 
+def s2_gold_features(wt, tweets, kn):
+    """Stage-2 features of every gold span of `tweets`, in order, labelled with its gold type."""
+    return [s2_feature(wt, t, s, e, TYPE_IDX[typ], kn) for t in tweets for s, e, typ in t.spans()]
+
+
 def s2_training_examples(wt, train, none_examples, extra, args, kn):
     """Stage-2 examples: every gold span, the k-fold NONE spans, the extra corpora's spans when --extra-for says
     so, then the --s2-frac random subset."""
-    tr2 = [s2_feature(wt, train[i], s, e, TYPE_IDX[typ], kn) for i in range(len(train)) for s, e, typ in train[i].spans()]
+    tr2 = s2_gold_features(wt, train, kn)
     tr2 += [s2_feature(wt, train[i], s, e, TYPE_IDX["NONE"], kn) for i, s, e in none_examples]
     if extra and args.extra_for in ("s2", "both"):
-        tr2 += [s2_feature(wt, t, s, e, TYPE_IDX[typ], kn) for t in extra for s, e, typ in t.spans()]
+        tr2 += s2_gold_features(wt, extra, kn)
     if args.s2_frac < 1.0:
         keep = np.random.default_rng(args.seed + 11).permutation(len(tr2))[: round(len(tr2) * args.s2_frac)]
         tr2 = [tr2[i] for i in sorted(keep)]

@@ -4,6 +4,7 @@ Synthetic inputs only: no MPNet weights, no Twitter-GMNER data.
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ import pytest
 torch = pytest.importorskip("torch")
 tokenizers = pytest.importorskip("tokenizers")
 
+from gmner import distil  # noqa: E402
 from gmner import teacher as T  # noqa: E402
-from gmner.data import Tweet  # noqa: E402
+from gmner.data import Tweet, load_ext  # noqa: E402
 from gmner.distil import load_labels, stage1_targets, stage2_targets  # noqa: E402
 from gmner.encoding import WordTokenizer  # noqa: E402
 
@@ -130,11 +132,6 @@ def test_merge_joins_disjoint_parts_and_refuses_overlap(tmp_path):
 
 def test_distil_pretrain_extra_gives_stage_2_the_extra_spans_first_and_not_again(tmp_path):
     # project fixtures only: Twitter-GMNER layout in fixtures/mini, BTC/WNUT-17 layout in fixtures/ext
-    from pathlib import Path
-
-    from gmner import distil
-    from gmner.data import load_ext
-
     fixtures = Path(__file__).resolve().parent / "fixtures"
     work = tmp_path / "work"
     work.mkdir()
