@@ -15,7 +15,7 @@ OPS_VENV="$ROOT/.cache/ops-venv"
 if [[ ! -x "$OPS_VENV/bin/kubernetes-validate" ]]; then
   echo "[ops-tools] installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $OPS_VENV" >&2
   python3 -m venv "$OPS_VENV"
-  "$OPS_VENV/bin/pip" install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+  "$OPS_VENV/bin/pip" install -q --no-cache-dir --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
 fi
 
 need=()
@@ -45,5 +45,8 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 fi
 "${SUDO[@]}" apt-get update -qq
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The downloaded .deb files are not needed once installed (Chromium's alone are
+# a few hundred MB); CI disks are small.
+"${SUDO[@]}" apt-get clean
 command -v promtool >/dev/null && command -v chromium >/dev/null && command -v docker-compose >/dev/null
 echo "[ops-tools] installed: ${need[*]}" >&2

@@ -21,6 +21,9 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 step () { printf '\n==> %s\n' "$*"; }
 
 step "dependencies"
+# Said first so that a run that later fails for want of space shows why
+# (the training environment alone takes about 6 GB).
+echo "disk: $(df -h --output=avail "$ROOT" | tail -n 1 | tr -d ' ') free under $ROOT"
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 else
