@@ -28,6 +28,7 @@ fi
 created=false
 if [ ! -x "$VENV/bin/python" ]; then
   parent="$(dirname "$VENV")"
+  mkdir -p "$parent"
   avail_kib="$(df --output=avail -k "$parent" | tail -n 1 | tr -d ' ')"
   tmp_kib="$(df --output=avail -k "${TMPDIR:-/tmp}" | tail -n 1 | tr -d ' ')"
   if (( avail_kib < NEED_GIB * 1024 * 1024 )); then
