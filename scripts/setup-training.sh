@@ -25,20 +25,22 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && "$VENV/bin/python" -c "
   exit 0
 fi
 
+# need_space DIR GIB WHY: exit 1 with one line unless DIR's disk has GIB GiB free.
+need_space () {
+  local avail_kib
+  avail_kib="$(df --output=avail -k "$1" | tail -n 1 | tr -d ' ')"
+  if (( avail_kib < $2 * 1024 * 1024 )); then
+    echo "setup-training: $1 has $(( avail_kib / 1024 )) MiB free, about $2 GiB wanted: $3." >&2
+    exit 1
+  fi
+}
+
 created=false
 if [ ! -x "$VENV/bin/python" ]; then
   parent="$(dirname "$VENV")"
   mkdir -p "$parent"
-  avail_kib="$(df --output=avail -k "$parent" | tail -n 1 | tr -d ' ')"
-  tmp_kib="$(df --output=avail -k "${TMPDIR:-/tmp}" | tail -n 1 | tr -d ' ')"
-  if (( avail_kib < NEED_GIB * 1024 * 1024 )); then
-    echo "setup-training: $parent has $(( avail_kib / 1024 )) MiB free; the training environment needs about ${NEED_GIB} GiB (torch and its CUDA runtime wheels). Free some space, or set GS_TRAINING_VENV to a directory on a larger disk." >&2
-    exit 1
-  fi
-  if (( tmp_kib < 2 * 1024 * 1024 )); then
-    echo "setup-training: ${TMPDIR:-/tmp} has $(( tmp_kib / 1024 )) MiB free; pip unpacks wheels there and needs about 2 GiB. Set TMPDIR to a directory with more room." >&2
-    exit 1
-  fi
+  need_space "$parent" "$NEED_GIB" "the training environment needs it (torch and its CUDA runtime wheels); free some, or set GS_TRAINING_VENV to a directory on a larger disk"
+  need_space "${TMPDIR:-/tmp}" 2 "pip unpacks wheels there; set TMPDIR to a directory with more room"
   echo "creating $VENV"
   "$PY" -m venv "$VENV"
   created=true

@@ -82,12 +82,12 @@ def stage2_targets(tr2, keys, labels) -> tuple[np.ndarray, int]:
     return out, found
 
 
-def stage2_distil_examples(run, c, wt, labels, extra=None) -> tuple[list, np.ndarray, int]:
+def stage2_distil_examples(run, c, wt, labels, extra) -> tuple[list, np.ndarray, int]:
     """Stage 2's training examples (gold spans, the kfold.json NONE spans the teacher labelled and, with
     --extra-for s2|both, the extra corpora's gold spans; prompts built with `wt`), their teacher targets, and how many
-    targets came from `labels`. `extra`: the extra corpora's tweets to mix in (default the corpus's)."""
+    targets came from `labels`. `extra`: the extra corpora's tweets to mix in (`c.extra`, or none)."""
     none_examples = [x for x in kfold_step(run, c) if x[0] < len(c.train)]  # --max-train runs use a prefix
-    tr2 = s2_training_examples(wt, c.train, none_examples, c.extra if extra is None else extra, run.args, c.kn)
+    tr2 = s2_training_examples(wt, c.train, none_examples, extra, run.args, c.kn)
     keys = [tw.imgid for tw in c.train for _ in tw.spans()] + [c.train[i].imgid for i, _, _ in none_examples]
     keys += [None] * (len(tr2) - len(keys))  # the extra corpora's spans: the teacher never saw those tweets
     targets, found = stage2_targets(tr2, keys, labels)
@@ -135,7 +135,7 @@ def main(argv=None) -> None:
     s2 = run.cached("s2_student.pt", Stage2Model)
     if s2 is None and own.only in (None, "s2"):
         t = time.time()
-        make_s2, mixed = Stage2Model, None
+        make_s2, mixed = Stage2Model, c.extra
         if own.pretrain_extra:
             extra2 = s2_gold_features(c.wt, c.extra, c.kn)
             if not extra2:

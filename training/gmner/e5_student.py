@@ -115,7 +115,7 @@ def stage2(args, own, e5_dir: Path, work: Path, results: dict, save) -> None:
     c = load_corpus(args, Path(args.data), wt)
     run = Run(args, work)
     _, s2_labels = load_labels(Path(own.labels), c.train)
-    tr2, targets, found = stage2_distil_examples(run, c, wt, s2_labels)
+    tr2, targets, found = stage2_distil_examples(run, c, wt, s2_labels, c.extra)
     log(f"e5 stage-2 examples {len(tr2)}, teacher labels for {found}")
     s1 = Stage1Model() if own.s1_minilm else Stage1Model(encoder=load_encoder(e5_dir))
     s1.load_state_dict(torch.load(own.s1, weights_only=True))
