@@ -27,6 +27,13 @@ export const TextModelsConfigSchema = z.object({
   allowSpinning: z.boolean().default(false),
   /** Largest number of sequences in one ONNX run; micro-batches are split to fit. */
   maxSequencesPerRun: z.number().int().min(1).max(4096).default(64),
+  /**
+   * What one more ONNX run costs, in padded tokens: a micro-batch's sequences
+   * are sorted by length and cut into runs where the padding saved is worth
+   * more (src/stages/runs.ts). 0 gives each length its own run; a huge value
+   * one run per maxSequencesPerRun sequences (the behaviour before).
+   */
+  runCostTokens: z.number().int().min(0).max(1_000_000).default(32),
   /** Stage-1 spans below this score are not passed to stage 2. */
   minSpanScore: z.number().min(0).max(1).default(0.3),
   /** Stage-2 candidates whose NONE probability reaches this are not entities. */

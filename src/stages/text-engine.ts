@@ -11,6 +11,7 @@ import { BIO_LABELS, argmax, bioLabels, decodeBioSpans, softmax, type WordSpan }
 import { encodeStage1, encodeStage2, stage1Windows, type EncodedSequence } from './encoding.js'
 import { createSession, type LoadedSession } from '../runtime/index.js'
 import { float32Output, float32Tensor, int64Matrix, int64Vector, loadModelFiles, type LoadedModel } from './onnx.js'
+import { planRuns } from './runs.js'
 import { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 import { loadModelTokenizer, type WordTokenizer } from './tokenizer.js'
 
@@ -98,14 +99,6 @@ function checkLabels (stage: LoadedStage, expected: readonly string[]): void {
   }
 }
 
-/** Order of sequences by length, so each run pads to similar lengths. */
-function chunksByLength<T extends EncodedSequence> (sequences: readonly T[], maxPerRun: number): number[][] {
-  const order = sequences.map((_, i) => i).sort((a, b) => (sequences[a] as T).ids.length - (sequences[b] as T).ids.length)
-  const chunks: number[][] = []
-  for (let i = 0; i < order.length; i += maxPerRun) chunks.push(order.slice(i, i + maxPerRun))
-  return chunks
-}
-
 async function run (stage: LoadedStage, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
   try {
     return await stage.session.session.run(feeds)
@@ -136,6 +129,11 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
   checkLabels(stage2, STAGE2_LABELS)
   const objectSlots = 18
 
+  /** The ONNX runs for these sequences: length-sorted, cut where the padding saved outweighs a run's cost. */
+  function runsOf (sequences: readonly EncodedSequence[]): number[][] {
+    return planRuns(sequences.map((sequence) => sequence.ids.length), { maxPerRun: config.maxSequencesPerRun, runCostTokens: config.runCostTokens })
+  }
+
   function requireRecognizer (wanted: Recognizer, method: string): void {
     if (config.recognizer !== wanted) {
       throw new GroundstreamError('GS_ERR_CONFIG', `${method} needs textModels.recognizer '${wanted}', this engine runs '${config.recognizer}'`)
@@ -160,7 +158,7 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
     const windows = firstStageWindows(requests)
     const spans: SetSpan[][] = requests.map(() => [])
     const maxSpanWords = stage1.model.manifest.max_span_words ?? 10
-    for (const chunk of chunksByLength(windows.map((window) => window.encoding), config.maxSequencesPerRun)) {
+    for (const chunk of runsOf(windows.map((window) => window.encoding))) {
       const batch = chunk.map((index) => windows[index] as typeof windows[number])
       const feeds = sequenceFeeds(batch.map((window) => window.encoding), stage1.tokenizer.padId)
       feeds.region_features = float32Tensor(new Float32Array(0), [batch.length, 0, MQSPN_REGION_DIM])
@@ -193,7 +191,7 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
     requireRecognizer('scanner', 'detectSpans')
     const windows = firstStageWindows(requests)
     const probabilities = requests.map((request) => Array.from({ length: Math.min(request.words.length, MAX_WORDS_PER_TEXT) }, () => [1, 0, 0]))
-    for (const chunk of chunksByLength(windows.map((window) => window.encoding), config.maxSequencesPerRun)) {
+    for (const chunk of runsOf(windows.map((window) => window.encoding))) {
       const batch = chunk.map((index) => windows[index] as typeof windows[number])
       const outputs = await run(stage1, sequenceFeeds(batch.map((window) => window.encoding), stage1.tokenizer.padId))
       const logits = float32Output(outputs, 'logits')
@@ -226,7 +224,7 @@ export async function createTextEngine (config: TextModelsConfig): Promise<TextM
       objectLabels: request.objectLabels
     }, stage2.tokenizer, maxLength))
     const results: TypeResult[] = new Array(requests.length)
-    for (const chunk of chunksByLength(encodings, config.maxSequencesPerRun)) {
+    for (const chunk of runsOf(encodings)) {
       const batch = chunk.map((index) => encodings[index] as typeof encodings[number])
       const feeds = sequenceFeeds(batch, stage2.tokenizer.padId)
       feeds.mask_index = int64Vector(batch.map((encoding) => encoding.maskIndex))
