@@ -22,7 +22,8 @@
 #   7. gmner.mqspn: the one-pass set recogniser (<work>/mqspn)
 #   8. copies stage1/ (from step 5) and stage2/ (from step 6; with --no-distil
 #      both from steps 1 and 3, MiniLM) and mqspn/ into --out (default models/);
-#      with the default, the TypeScript contract vectors of MQSPN too
+#      with the default, the TypeScript contract vectors of MQSPN too;
+#      stage1/ and stage2/ are converted to per-row int8 (gmner.row_int8) there
 #
 #   scripts/train.sh [--data DIR] [--ext-dir DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
 #                    [--teacher-labels FILE | --no-distil] [gmner.train_all options]
@@ -155,7 +156,10 @@ if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("e5/stage1:stage1" "distil-e5k/stage2
 for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"
-  rm -rf "$to.new" && cp -r "$from" "$to.new" && rm -rf "$to" && mv "$to.new" "$to"
+  rm -rf "$to.new" && cp -r "$from" "$to.new"
+  # The served text models compute in int8 with one activation scale per row (batch-invariant, training/README.md).
+  if [[ "${pair##*:}" != mqspn ]]; then "$PY" -m gmner.row_int8 --model-dir "$to.new"; fi
+  rm -rf "$to" && mv "$to.new" "$to"
 done
 if (( ${#VECTORS[@]} > 0 )); then mv "${VECTORS[1]}" "$ROOT/test/fixtures/mqspn-contract-vectors.json"; fi
 END=$(date +%s)

@@ -89,6 +89,21 @@ def r6(x):
     return [round(float(v), 6) for v in np.asarray(x).ravel()]
 
 
+def previous_fp32_raw(out: Path, m1: dict, m2: dict) -> dict:
+    """Without the fp32 files (not committed), the fp32 vectors already in `out` are kept when they were written for
+    the same float models: the same versions, or the versions a re-quantisation started from (gmner.row_int8 keeps
+    the float model and records `quantization.previous_version`). Otherwise there are none."""
+    if not out.exists():
+        return {}
+    old = json.loads(out.read_text(encoding="utf-8"))
+    for stage, manifest in (("stage1", m1), ("stage2", m2)):
+        same = {manifest["version"], manifest.get("quantization", {}).get("previous_version")}
+        if old.get("models", {}).get(stage, {}).get("version") not in same:
+            return {}
+    print(f"fp32 files absent: keeping the fp32 vectors of {out.name} (same float models)")
+    return old.get("fp32_raw", {})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=str(ROOT / "models"))
@@ -179,6 +194,8 @@ def main():
                                          "sentence_words": word_lists[5], "image_text": "CAFÉ DE FLORE",
                                          "objects": ["person", "cup", "chair"]}], batch_size=1)
         raw["prompt_case_2"] = {"type_logits": r6(t[0]), "obj_scores": r6(o[0][:3])}
+    else:
+        raw = previous_fp32_raw(Path(args.out), m1, m2)
 
     out = {
         "about": "Shared model-contract vectors (docs/model-contract.md). Invented sentences. Written by "
@@ -186,7 +203,7 @@ def main():
                  "(start/end) and UTF-16 units (start_utf16/end_utf16). Float values are rounded to 6 decimals; "
                  "compare logits with a tolerance (int8 ~1e-3 across CPUs, fp32 ~1e-4). Model outputs were computed "
                  "one sequence per run (long posts: one run per stage-1 window, windows as in stage1Windows); the "
-                 "int8 models are batch-invariant (per-row activation quantisation, gmner/quantize.py), so any "
+                 "int8 models are batch-invariant (one activation scale per row, gmner/row_int8.py), so any "
                  "batching gives the same outputs.",
         "tokenizers": {"stage1": "models/stage1/tokenizer.json", "stage2": "models/stage2/tokenizer.json"},
         "special_ids": {stage: {"cls": t.cls_id, "sep": t.sep_id, "pad": t.pad_id, "unk": t.unk_id, "mask": t.mask_id,
