@@ -6,8 +6,8 @@
 // `withImages` then gives a share of the posts an image URL, half of them
 // repeating an earlier image (reposts, memes, campaign images).
 //
-//   node dist/bench/posts.js --out /tmp/dev-posts.jsonl [--posts 1500] [--data DIR]
-// writes the posts as JSONL for `groundstream run --input FILE` (write them
+//   node dist/bench/posts.js --out /tmp/dev-posts.jsonl [--posts 1500] [--data DIR] [--reposts 0.35]
+// writes the posts as JSONL (with --reposts, that share repeats an earlier post's text) for `groundstream run --input FILE` (write them
 // outside the repository: the dev split's text must not be committed).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -103,6 +103,24 @@ function cycle (posts: readonly PostInput[], count: number): PostInput[] {
   })
 }
 
+/**
+ * The same stream with `share` of its posts replaced by exact repeats of an
+ * earlier post's text under a new id, as retweets of one tweet ("RT @author:
+ * text" is the same for every retweeter), copy-paste campaigns and bots give
+ * a third or more of a real firehose. The first post is never a repeat.
+ */
+export function withReposts (posts: readonly PostInput[], share: number, seed = 45): { posts: PostInput[], repeats: number } {
+  const random = seededRandom(seed)
+  let repeats = 0
+  const out = posts.map((post, i) => {
+    if (i === 0 || random() >= share) return post
+    repeats++
+    const original = posts[Math.floor(random() * i)] as PostInput
+    return { ...post, id: `${post.id}-repost`, text: original.text }
+  })
+  return { posts: out, repeats }
+}
+
 export interface ImagePlan {
   /** Per post: the index of its image (posts without one: null). */
   imageOf: Array<number | null>
@@ -140,14 +158,17 @@ if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
     options: {
       out: { type: 'string' },
       posts: { type: 'string', default: '1500' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR }
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      reposts: { type: 'string', default: '0' }
     }
   })
-  if (values.out === undefined) {
-    console.error('usage: node dist/bench/posts.js --out FILE [--posts N] [--data DIR]')
+  const reposts = Number(values.reposts)
+  if (values.out === undefined || !(reposts >= 0 && reposts < 1)) {
+    console.error('usage: node dist/bench/posts.js --out FILE [--posts N] [--data DIR] [--reposts SHARE (0 <= SHARE < 1)]')
     process.exit(2)
   }
   const loaded = await loadBenchPosts({ dataDir: values.data, count: Number(values.posts) })
-  writeFileSync(values.out, loaded.posts.map((post) => JSON.stringify(post)).join('\n') + '\n')
-  console.log(`wrote ${loaded.posts.length} posts (${loaded.source}) to ${values.out}`)
+  const mixed = withReposts(loaded.posts, reposts)
+  writeFileSync(values.out, mixed.posts.map((post) => JSON.stringify(post)).join('\n') + '\n')
+  console.log(`wrote ${mixed.posts.length} posts (${loaded.source}; ${mixed.repeats} repeat an earlier post's text) to ${values.out}`)
 }
