@@ -170,5 +170,6 @@ if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   const loaded = await loadBenchPosts({ dataDir: values.data, count: Number(values.posts) })
   const mixed = withReposts(loaded.posts, reposts)
   writeFileSync(values.out, mixed.posts.map((post) => JSON.stringify(post)).join('\n') + '\n')
-  console.log(`wrote ${mixed.posts.length} posts (${loaded.source}; ${mixed.repeats} repeat an earlier post's text) to ${values.out}`)
+  const distinct = new Set(mixed.posts.map((post) => post.text)).size
+  console.log(`wrote ${mixed.posts.length} posts (${loaded.source}; ${mixed.repeats} replaced by an earlier post's text, ${distinct} distinct texts) to ${values.out}`)
 }

@@ -126,6 +126,9 @@ function pipelineDashboard () {
       prom('sum(rate(groundstream_documents_indexed_total[$__rate_interval]))', 'documents indexed'),
       prom('sum by (stage) (rate(groundstream_stage_posts_total[$__rate_interval]))', '{{stage}}')
     ], { unit: 'ops' }),
+    timeseries('Text-model result cache hit rate', [
+      prom('sum by (stage) (rate(groundstream_text_result_cache_lookups_total{result="hit"}[$__rate_interval])) / sum by (stage) (rate(groundstream_text_result_cache_lookups_total[$__rate_interval]))', '{{stage}}')
+    ], { unit: 'percentunit', min: 0, max: 1, description: 'Share of stage-1 posts and stage-2 prompts answered without running the model (repeated posts: retweets, campaigns; textModels.resultCacheBytes).' }),
 
     row('Stage latency'),
     timeseries('Stage batch latency p50 / p90 / p99', [

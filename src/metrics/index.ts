@@ -20,6 +20,8 @@ export interface ServiceMetrics {
   modelInfo (labels: { stage: string, version: string, provider: string }): void
   /** One post's image handled by the image stage (fetched and analysed, refused, or failed). */
   image (event: { status: string, durationMs: number, regions: number }): void
+  /** One text-model call's result-cache lookups (src/stages/result-cache.ts). */
+  resultCache (stage: string, counts: { hits: number, misses: number }): void
   /** Read at scrape time. */
   inFlight (read: () => number): void
 }
@@ -58,6 +60,7 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
   const images = new Counter({ name: `${p}images_total`, help: 'Post images handled by the image stage, by status', labelNames: ['status'], registers })
   const imageDuration = new Histogram({ name: `${p}image_duration_seconds`, help: 'Fetch, decode and analysis of one post image', labelNames: ['status'], buckets: LATENCY_BUCKETS, registers })
   const imageRegions = new Histogram({ name: `${p}image_regions`, help: 'Regions offered to stage 2 per analysed image', buckets: [0, 1, 2, 4, 8, 12, 18, 32], registers })
+  const resultCache = new Counter({ name: `${p}text_result_cache_lookups_total`, help: 'Text-model inputs looked up in the result cache, by stage and result (hit: the model did not run)', labelNames: ['stage', 'result'], registers })
   let readInFlight: () => number = () => 0
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const inFlightGauge = new Gauge({
@@ -106,6 +109,10 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
       images.inc({ status: event.status })
       imageDuration.observe({ status: event.status }, event.durationMs / 1000)
       if (event.status === 'ok') imageRegions.observe(event.regions)
+    },
+    resultCache (stage: string, counts: { hits: number, misses: number }) {
+      resultCache.inc({ stage, result: 'hit' }, counts.hits)
+      resultCache.inc({ stage, result: 'miss' }, counts.misses)
     },
     inFlight (read: () => number) { readInFlight = read }
   })

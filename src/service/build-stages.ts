@@ -11,7 +11,7 @@ import { createImageStage, type ImageDoneEvent, type ImageFetcher } from '../ima
 import { createRegionGrounder } from '../grounding/index.js'
 import type { ServiceMetrics } from '../metrics/index.js'
 import type { Stage } from '../pipeline/index.js'
-import { createTextStages, type TextModelsInfo } from '../stages/index.js'
+import { createTextStages, type ResultCacheStats, type TextModelsInfo } from '../stages/index.js'
 
 export interface BuildStagesDeps {
   logger: Logger
@@ -29,6 +29,8 @@ export interface BuiltStages {
   models: ModelVersions
   /** Versions and execution providers of the loaded text models. */
   modelInfo: TextModelsInfo
+  /** The text models' result-cache hits and misses so far. */
+  resultCache: () => ResultCacheStats
   /** Closes every stage in reverse order, each failure logged; idempotent. */
   close: () => Promise<void>
 }
@@ -47,7 +49,10 @@ export async function buildStages (config: Readonly<AppConfig>, deps: BuildStage
     }
   }
   // Stage 2's object head is untrained today; images.grounding.useObjectHead (default false) turns it on.
-  const text = await createTextStages(config.textModels, { ground: createRegionGrounder(config.images.grounding) })
+  const text = await createTextStages(config.textModels, {
+    ground: createRegionGrounder(config.images.grounding),
+    onResultCache: (stage, counts) => { metrics.resultCache(stage, counts) }
+  })
   closers.push(() => text.close())
   const stages: Stage[] = [text.stage1]
   try {
@@ -86,6 +91,7 @@ export async function buildStages (config: Readonly<AppConfig>, deps: BuildStage
     stages,
     models: { stage1: info.stage1.version, stage2: info.stage2.version },
     modelInfo: info,
+    resultCache: text.resultCache,
     close: closeAll
   }
 }

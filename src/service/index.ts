@@ -67,6 +67,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
     pipelineLatencyMs: collector.latency(),
     images: collector.images,
     boxed: collector.boxed,
+    ...(collector.resultCache === null ? {} : { resultCache: collector.resultCache() }),
     ...(sinkKind === 'jsonl' && committed ? { output: config.files.output } : {}),
     ...(mode === 'file' ? { deadLetterFile: config.files.deadLetters } : {}),
     ...(sinkKind === 'elasticsearch' ? { index: config.elasticsearch.index } : {}),

@@ -91,6 +91,7 @@ export async function startService (config: Readonly<AppConfig>, logger: Logger,
         onImage: (event) => { collector.images[event.status] = (collector.images[event.status] ?? 0) + 1 }
       })
       cleanups.push({ name: 'stages', run: built.close })
+      collector.resultCache = built.resultCache
       stages = built.stages
       models = built.models
     }

@@ -6,6 +6,7 @@ import type { ImageStatus } from '../contracts/index.js'
 import type { JsonlSourceResult } from '../consumers/index.js'
 import type { ServiceMetrics } from '../metrics/index.js'
 import type { PipelineEvents, Sink } from '../pipeline/index.js'
+import type { ResultCacheStats } from '../stages/index.js'
 
 export interface StageSummary {
   batches: number
@@ -33,6 +34,8 @@ export interface RunSummary {
   images: Partial<Record<ImageStatus, number>>
   /** Entity documents with a box, and a few of them to show. */
   boxed: { count: number, examples: BoxedExample[] }
+  /** Text-model inputs answered from the result cache (hits) or by the models (misses); absent when the stages were given. */
+  resultCache?: ResultCacheStats
   output?: string
   deadLetterFile?: string
   index?: string
@@ -91,6 +94,8 @@ export class SummaryCollector {
   documents = 0
   batches = 0
   postsDone = 0
+  /** Reads the text models' result-cache counts (set when the service built its own stages). */
+  resultCache: (() => ResultCacheStats) | null = null
   firstBatchAt = Number.NaN
   lastDoneAt = Number.NaN
 

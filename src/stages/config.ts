@@ -34,6 +34,12 @@ export const TextModelsConfigSchema = z.object({
    * one run per maxSequencesPerRun sequences (the behaviour before).
    */
   runCostTokens: z.number().int().min(0).max(1_000_000).default(32),
+  /**
+   * Bytes (estimated) of the text models' answers kept for inputs seen again:
+   * repeated posts (retweets, campaigns) and repeated stage-2 prompts skip the
+   * models (src/stages/result-cache.ts). 0 turns the cache off.
+   */
+  resultCacheBytes: z.number().int().min(0).max(16 * 1024 ** 3).default(32 * 1024 ** 2),
   /** Stage-1 spans below this score are not passed to stage 2. */
   minSpanScore: z.number().min(0).max(1).default(0.3),
   /** Stage-2 candidates whose NONE probability reaches this are not entities. */

@@ -6,6 +6,7 @@ import { createStage1 } from './stage1.js'
 import { createStage2, type RegionGrounder } from './stage2.js'
 import { createTextEngine, type TextModels } from './text-engine.js'
 import { createWorkerTextModels } from './text-worker-client.js'
+import { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
 export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
 export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
@@ -15,17 +16,22 @@ export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
 export { chooseLink, decideTagType } from './linking.js'
+export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
 export interface TextStagesDeps {
   ground: RegionGrounder
   /** Run inference on the calling thread (tools and tests); the service keeps the default worker. */
   inProcess?: boolean
+  /** Each call's result-cache hits and misses (metrics). */
+  onResultCache?: (stage: CachedStage, counts: ResultCacheCounts) => void
 }
 
 export interface TextStages {
   stage1: Stage
   stage2: Stage
   models: TextModels
+  /** Result-cache hits and misses so far (textModels.resultCacheBytes). */
+  resultCache: () => ResultCacheStats
   /** Releases the sessions (and the worker); idempotent. */
   close (): Promise<void>
 }
@@ -39,7 +45,10 @@ export async function createTextModels (config: TextModelsConfig, options: { inP
  * that share them. The sessions are released when both stages are closed.
  */
 export async function createTextStages (config: TextModelsConfig, deps: TextStagesDeps): Promise<TextStages> {
-  const models = await createTextModels(config, { inProcess: deps.inProcess })
+  const { models, stats } = withResultCache(await createTextModels(config, { inProcess: deps.inProcess }), {
+    maxBytes: config.resultCacheBytes,
+    ...(deps.onResultCache === undefined ? {} : { onLookup: deps.onResultCache })
+  })
   let open = 2
   const release = async (): Promise<void> => {
     open--
@@ -70,6 +79,7 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
     stage1,
     stage2,
     models,
+    resultCache: stats,
     close: async () => {
       await Promise.all([stage1.close(), stage2.close()])
     }

@@ -30,3 +30,11 @@ describe('run summary', () => {
     assert.match(text, /startup\s+4\.00 s/)
   })
 })
+
+describe('run summary result cache', () => {
+  it('prints how many inputs each stage answered from the cache, only when the run had one', () => {
+    assert.doesNotMatch(formatSummary(summary), /result cache/)
+    const text = formatSummary({ ...summary, resultCache: { stage1: { hits: 382, misses: 1_118 }, stage2: { hits: 0, misses: 0 } } })
+    assert.match(text, /result cache\s+stage 1 382 of 1500 \(25\.5 %\), stage 2 0 of 0 inputs answered without running the model/)
+  })
+})

@@ -21,6 +21,8 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
   metrics.inFlight(() => 5)
   metrics.image({ status: 'ok', durationMs: 120, regions: 6 })
   metrics.image({ status: 'refused_address', durationMs: 1, regions: 0 })
+  metrics.resultCache('stage1', { hits: 3, misses: 29 })
+  metrics.resultCache('stage1', { hits: 1, misses: 0 })
 
   const server = await startMetricsServer({ registry, host: '127.0.0.1', port: 0 })
   try {
@@ -46,6 +48,8 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
     assert.match(text, /groundstream_queue_depth\{queue="stage2"\} 2/)
     assert.match(text, /groundstream_images_total\{status="refused_address"\} 1/)
     assert.match(text, /groundstream_image_regions_sum 6/)
+    assert.match(text, /groundstream_text_result_cache_lookups_total\{stage="stage1",result="hit"\} 4/)
+    assert.match(text, /groundstream_text_result_cache_lookups_total\{stage="stage1",result="miss"\} 29/)
     assert.equal((await fetch(server.url.replace('/metrics', '/nope'))).status, 404)
   } finally {
     await server.close()

@@ -54,6 +54,7 @@ async function scrapeService (): Promise<Map<string, Set<string>>> {
   metrics.inFlight(() => 3)
   metrics.image({ status: 'ok', durationMs: 120, regions: 4 })
   metrics.image({ status: 'refused_address', durationMs: 1, regions: 0 })
+  metrics.resultCache('stage1', { hits: 1, misses: 3 })
   knowledge.tierLookup?.({ tier: 'memory', outcome: 'hit' })
   knowledge.tierLookup?.({ tier: 'redis', outcome: 'miss' })
   knowledge.sourceFetch?.({ source: 'wikipedia', outcome: 'error', durationMs: 20, errorCode: 'GS_ERR_KNOWLEDGE_TIMEOUT' })
