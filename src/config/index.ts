@@ -208,6 +208,8 @@ export const ENV_VARS: EnvTable = Object.freeze({
   GS_SHUTDOWN_TIMEOUT_MS: [['shutdown', 'timeoutMs'], asNumber],
   GS_MODELS_DIR: [['textModels', 'modelsDir'], asString],
   GS_EXECUTION_PROVIDER: [['textModels', 'executionProvider'], asString],
+  GS_TEXT_WORKERS: [['textModels', 'workers'], asNumber],
+  GS_TEXT_INTRA_OP_THREADS: [['textModels', 'intraOpThreads'], asNumber],
   GS_KNOWLEDGE_ENABLED: [['knowledge', 'enabled'], asBoolean],
   GS_REDIS_URL: [['knowledge', 'redisUrl'], asString],
   GS_CATALOGUE: [['knowledge', 'cataloguePath'], asString],

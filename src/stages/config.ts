@@ -21,7 +21,13 @@ export const TextModelsConfigSchema = z.object({
   precision: z.enum(['int8', 'fp32']).default('int8'),
   /** `auto` uses CUDA when onnxruntime-node reports it, else CPU. */
   executionProvider: ExecutionProviderSchema.default('auto'),
-  intraOpThreads: z.number().int().min(0).max(256).default(0),
+  /**
+   * Text-model workers; each call is split across them (src/stages/text-worker-client.ts).
+   * Measured on 2 cores: 2 workers of 1 intra-op thread beat 1 worker of 2 (docs/operations.md).
+   */
+  workers: z.number().int().min(1).max(64).default(2),
+  /** ONNX Runtime intra-op threads per session (0: ONNX Runtime's default, one per core). */
+  intraOpThreads: z.number().int().min(0).max(256).default(1),
   interOpThreads: z.number().int().min(0).max(256).default(1),
   /** Idle ONNX Runtime threads busy-wait for work (ORT's own default); off shares a few cores better (docs/operations.md). */
   allowSpinning: z.boolean().default(false),
