@@ -8,6 +8,14 @@
 //        [--baseline DIR]   another models folder (e.g. the previous release's int8, see
 //                           scripts/baseline-models.sh) measured interleaved with the shipped one
 //
+// Stage 2 gets the prompts the pipeline builds: stage 1's candidates on the
+// posts, joined with the shipped knowledge (the knowledge stage of the
+// default config), one prompt per candidate as stage 2 sends them. The end of
+// the run sets the service's stages (default config: text-model workers,
+// result cache, knowledge) beside the same models called back to back on the
+// same batches: end-to-end and model-only posts/s, their ratio, and p50/p99
+// batch latency.
+//
 // When models/mqspn exists, the MQSPN set recogniser (one pass finds and types
 // a post's spans) is measured in the same alternation, and both recognisers
 // are compared in posts/s: SCANNER = stage 1 then stage 2 on the inputs'
@@ -17,46 +25,120 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { readSplit } from '../src/eval/dataset.js'
-import { createTextModels, splitWords, TextModelsConfigSchema, type Recognizer, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { loadConfig } from '../src/config/index.js'
+import { PostSchema, type PostInput } from '../src/contracts/index.js'
+import { newPostWork } from '../src/consumers/index.js'
+import { createMetrics } from '../src/metrics/index.js'
+import type { PostWork, Stage } from '../src/pipeline/index.js'
+import { buildStages, installDefaults } from '../src/service/index.js'
+import { loadBenchPosts } from './posts.js'
+import { createTextModels, splitWords, TextModelsConfigSchema, typePrompts, type Recognizer, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
 
 interface Inputs {
   source: string
+  posts: PostInput[]
   stage1: SpanRequest[]
+  /** Per micro-batch of BATCH posts: the prompts stage 2 sends for it. */
+  promptsByBatch: TypeRequest[][]
   stage2: TypeRequest[]
 }
 
-async function loadInputs (dataDir: string, posts: number): Promise<Inputs> {
-  if (existsSync(path.join(dataDir, 'dev.txt'))) {
-    const tweets = (await readSplit(dataDir, 'dev')).slice(0, posts)
-    return {
-      source: `${tweets.length} dev posts of ${dataDir}`,
-      stage1: tweets.map((tweet) => ({ words: tweet.words })),
-      stage2: tweets.flatMap((tweet) => tweet.entities.map((entity) => ({
-        entityWords: tweet.words.slice(entity.wordStart, entity.wordEnd),
-        sentenceWords: tweet.words,
-        knowledge: '',
-        imageText: '',
-        objectLabels: []
-      })))
+/** Micro-batch size of the end-to-end rows and of the pass that builds the prompts (the service's default). */
+const BATCH = 32
+
+function serviceConfig (modelsDir: string): ReturnType<typeof loadConfig> {
+  return loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { modelsDir }, images: { enabled: false } } })
+}
+
+async function buildServiceStages (modelsDir: string): ReturnType<typeof buildStages> {
+  return await buildStages(serviceConfig(modelsDir), { logger: pino({ level: 'warn' }), metrics: createMetrics({ registry: new Registry() }) })
+}
+
+function works (posts: readonly PostInput[]): PostWork[] {
+  return posts.map((post, i) => newPostWork(PostSchema.parse(post), { topic: 'bench', partition: 0, offset: String(i) }))
+}
+
+/** The posts, and the prompts stage 2 builds for them: stage 1 and the knowledge stage of the default config, per micro-batch. */
+async function loadInputs (dataDir: string, posts: number, modelsDir: string): Promise<Inputs> {
+  const loaded = await loadBenchPosts({ dataDir, count: posts })
+  const built = await buildServiceStages(modelsDir)
+  const promptsByBatch: TypeRequest[][] = []
+  try {
+    const upToStage2 = built.stages.filter((stage) => stage.name === 'stage1' || stage.name === 'knowledge')
+    for (let i = 0; i < loaded.posts.length; i += BATCH) {
+      let batch = works(loaded.posts.slice(i, i + BATCH))
+      for (const stage of upToStage2) batch = await stage.run(batch)
+      promptsByBatch.push(typePrompts(batch).requests)
     }
+  } finally {
+    await built.close()
   }
-  // Without the data set: the project's own sample posts, every capitalised run as a candidate.
-  const lines = (await readFile('samples/posts.jsonl', 'utf8')).split('\n').filter((line) => line.trim() !== '')
-  const texts = lines.flatMap((line) => {
-    try {
-      const value = JSON.parse(line) as { text?: unknown }
-      return typeof value.text === 'string' ? [value.text] : []
-    } catch {
-      return [] // the sample file carries deliberately malformed lines for the DLQ demo
+  const stage2 = promptsByBatch.flat()
+  const withKnowledge = stage2.filter((request) => request.knowledge !== '').length
+  return {
+    source: `${loaded.source}; stage-2 prompts as the pipeline builds them (${withKnowledge} of ${stage2.length} with knowledge text)`,
+    posts: loaded.posts,
+    stage1: loaded.posts.map((post) => ({ words: splitWords(post.text).map((word) => word.text) })),
+    promptsByBatch,
+    stage2
+  }
+}
+
+interface BatchRun { postsPerSecond: number, p50: number, p99: number }
+
+function percentile (values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN
+}
+
+/** `run` on each micro-batch in turn: posts/s over the pass, and p50/p99 of one batch's wall time. */
+async function perBatch (inputs: Inputs, run: (batch: number) => Promise<unknown>): Promise<BatchRun> {
+  const latencies: number[] = []
+  const started = performance.now()
+  for (let b = 0; b < inputs.promptsByBatch.length; b++) {
+    const t0 = performance.now()
+    await run(b)
+    latencies.push(performance.now() - t0)
+  }
+  return { postsPerSecond: inputs.posts.length / ((performance.now() - started) / 1000), p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
+}
+
+/**
+ * The service's stages (stage 1, knowledge, stage 2 as the default config
+ * builds them) against the same text models called back to back on the same
+ * batches, alternating `repeats` times; medians.
+ */
+async function endToEnd (inputs: Inputs, modelsDir: string, repeats: number): Promise<{ model: BatchRun, service: BatchRun, workers: number }> {
+  const config = serviceConfig(modelsDir)
+  const built = await buildServiceStages(modelsDir)
+  const models = await createTextModels(config.textModels)
+  const model: BatchRun[] = []
+  const service: BatchRun[] = []
+  try {
+    const stages: Stage[] = built.stages
+    const modelPass = async (b: number): Promise<void> => {
+      await models.detectSpans(inputs.stage1.slice(b * BATCH, (b + 1) * BATCH))
+      const prompts = inputs.promptsByBatch[b] ?? []
+      if (prompts.length > 0) await models.recogniseTypes(prompts)
     }
-  }).slice(0, posts)
-  const stage1 = texts.map((text) => ({ words: splitWords(text).map((word) => word.text) }))
-  const stage2 = stage1.flatMap(({ words }) => words
-    .map((word, i) => ({ word, i }))
-    .filter(({ word }) => /^\p{Lu}/u.test(word))
-    .map(({ i }) => ({ entityWords: words.slice(i, i + 1), sentenceWords: words, knowledge: '', imageText: '', objectLabels: [] })))
-  return { source: `${texts.length} project sample posts (data set not found at ${dataDir})`, stage1, stage2 }
+    const servicePass = async (b: number): Promise<void> => {
+      let batch = works(inputs.posts.slice(b * BATCH, (b + 1) * BATCH))
+      for (const stage of stages) batch = await stage.run(batch)
+    }
+    await modelPass(0)
+    await servicePass(0)
+    for (let r = 0; r < repeats; r++) {
+      model.push(await perBatch(inputs, modelPass))
+      service.push(await perBatch(inputs, servicePass))
+    }
+  } finally {
+    await models.close()
+    await built.close()
+  }
+  const middle = (runs: BatchRun[]): BatchRun => [...runs].sort((a, b) => a.postsPerSecond - b.postsPerSecond)[Math.floor(runs.length / 2)] as BatchRun
+  return { model: middle(model), service: middle(service), workers: config.textModels.workers }
 }
 
 /** Sequences per second over whole passes, repeated until `seconds` have passed. */
@@ -166,7 +248,7 @@ async function main (): Promise<void> {
   const seconds = Number(values.seconds)
   const repeats = Number(values.repeats)
   const threads = Number(values.threads)
-  const inputs = await loadInputs(values.data, Number(values.posts))
+  const inputs = await loadInputs(values.data, Number(values.posts), values.models)
   console.log(`inputs: ${inputs.source}; ${inputs.stage1.length} stage-1 posts, ${inputs.stage2.length} stage-2 candidates; ${threads} intra-op threads`)
 
   const rows: Array<{ path: string, batch: number, stage1: number, stage2: number }> = []
@@ -271,8 +353,14 @@ async function main (): Promise<void> {
       console.log(`${precision}: identical BIO labels on ${(result.identicalSpanSets * 100).toFixed(1)}% of posts (max word-prob diff ${result.maxWordProbDiff.toExponential(2)}), identical types on ${(result.identicalTypes * 100).toFixed(1)}% of candidates (max type-prob diff ${result.maxTypeProbDiff.toExponential(2)})`)
     }
   }
+  const e2e = await endToEnd(inputs, values.models, repeats)
+  const line = (name: string, run: BatchRun): string => `${name.padEnd(36)} ${run.postsPerSecond.toFixed(1).padStart(8)} posts/s   p50 ${run.p50.toFixed(0).padStart(5)} ms   p99 ${run.p99.toFixed(0).padStart(5)} ms per batch of ${BATCH}`
+  console.log(`\nend to end: the service's stages vs the same models back to back, default config (${e2e.workers} text-model workers), medians of ${repeats} alternating passes`)
+  console.log(line('model-only (stage 1 + stage 2 calls)', e2e.model))
+  console.log(line('stages (stage 1, knowledge, stage 2)', e2e.service))
+  console.log(`stages / model-only ${(e2e.service.postsPerSecond / e2e.model.postsPerSecond).toFixed(2)}x`)
   await mkdir(path.dirname(values.report), { recursive: true })
-  await writeFile(values.report, `${JSON.stringify({ inputs: inputs.source, rows, agreements }, null, 2)}\n`)
+  await writeFile(values.report, `${JSON.stringify({ inputs: inputs.source, rows, agreements, endToEnd: e2e }, null, 2)}\n`)
   console.log(`\nreport: ${values.report}`)
 }
 

@@ -11,7 +11,7 @@ import { withResultCache, type CachedStage, type ResultCacheCounts, type ResultC
 export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
 export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
 export { decodeSetPredictions, type SetSpan } from './set-decoding.js'
-export type { RegionGrounder, GroundingRequest } from './stage2.js'
+export { typePrompts, type TypePrompts, type RegionGrounder, type GroundingRequest } from './stage2.js'
 export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'

@@ -57,41 +57,62 @@ function promptRegionIndices (image: ImageContext, order: readonly number[] | un
   return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }
 
+interface PromptOwner {
+  work: PostWork
+  record: CandidateRecord
+  order: number
+  regions: ImageRegion[]
+  similarity: number[] | undefined
+}
+
+export interface TypePrompts {
+  /** The SCANNER prompts stage 2 runs, one per candidate still to be typed. */
+  requests: TypeRequest[]
+  owners: PromptOwner[]
+  /** Candidates the set recogniser already typed: they skip the prompt model. */
+  typed: Array<{ owner: PromptOwner, result: TypeResult }>
+}
+
+/** What stage 2 will ask the prompt model for this batch (also what bench:text measures), one prompt per candidate. */
+export function typePrompts (batch: readonly PostWork[]): TypePrompts {
+  const requests: TypeRequest[] = []
+  const owners: PromptOwner[] = []
+  const typed: TypePrompts['typed'] = []
+  for (const work of batch) {
+    // Stage 1's words; split here only when stage 2 runs without it (tools, tests).
+    const words = work.words ?? splitWords(work.post.text.slice(0, work.analysedChars))
+    work.candidates.forEach((record, order) => {
+      const { candidate, knowledge } = record
+      const indices = promptRegionIndices(work.image, record.regionOrder)
+      const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
+      const similarityRow = record.regionSimilarity
+      const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
+      const owner = { work, record, order, regions, similarity }
+      if (candidate.typeScores !== undefined) {
+        const scores = candidate.typeScores
+        typed.push({ owner, result: { label: STAGE2_LABELS[argmax(scores)] as Stage2Label, scores, objScores: [] } })
+        return
+      }
+      requests.push({
+        entityWords: entityWords(candidate, words),
+        sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
+        knowledge: knowledge?.text ?? '',
+        imageText: work.image.description,
+        objectLabels: regions.map(regionLabel)
+      })
+      owners.push(owner)
+    })
+  }
+  return { requests, owners, typed }
+}
+
 export function createStage2 (models: TextModels, options: Stage2Options, ground: RegionGrounder): Stage {
   return Object.freeze({
     name: 'stage2' as const,
     async init () {},
     async run (batch: PostWork[]): Promise<PostWork[]> {
-      const requests: TypeRequest[] = []
-      const owners: Array<{ work: PostWork, record: CandidateRecord, order: number, regions: ImageRegion[], similarity: number[] | undefined }> = []
-      // Candidates the set recogniser already typed skip the prompt model.
-      const typed: Array<{ owner: typeof owners[number], result: TypeResult }> = []
-      for (const work of batch) {
-        // Stage 1's words; split here only when stage 2 runs without it (tools, tests).
-        const words = work.words ?? splitWords(work.post.text.slice(0, work.analysedChars))
-        work.candidates.forEach((record, order) => {
-          const { candidate, knowledge } = record
-          const indices = promptRegionIndices(work.image, record.regionOrder)
-          const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
-          const similarityRow = record.regionSimilarity
-          const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
-          const owner = { work, record, order, regions, similarity }
-          if (candidate.typeScores !== undefined) {
-            const scores = candidate.typeScores
-            typed.push({ owner, result: { label: STAGE2_LABELS[argmax(scores)] as Stage2Label, scores, objScores: [] } })
-            return
-          }
-          requests.push({
-            entityWords: entityWords(candidate, words),
-            sentenceWords: sentenceWindow(words, candidate.wordStart, candidate.wordEnd),
-            knowledge: knowledge?.text ?? '',
-            imageText: work.image.description,
-            objectLabels: regions.map(regionLabel)
-          })
-          owners.push(owner)
-        })
-        work.entities = []
-      }
+      const { requests, owners, typed } = typePrompts(batch)
+      for (const work of batch) work.entities = []
       const position = new Map(batch.map((work, i) => [work, i]))
       const prompted: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
       const decided = [...typed, ...prompted.map((result, i) => ({ owner: owners[i] as typeof owners[number], result }))]
