@@ -62,6 +62,9 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
   if (isGroundstreamError(error, 'GS_ERR_MODEL_MISSING')) {
     return `the models ship in ${installPath('models')}; set GS_MODELS_DIR (or --models for eval) to another folder that holds stage1/ and stage2/`
   }
+  if (isGroundstreamError(error, 'GS_ERR_SINK') && typeof error.details.file === 'string') {
+    return 'the embedded run writes --output and --dead-letters (files.output, files.deadLetters in a config file): give each a file path you can write'
+  }
   const service = isGroundstreamError(error, 'GS_ERR_KAFKA')
     ? 'kafka'
     : isGroundstreamError(error, 'GS_ERR_SINK') || isGroundstreamError(error, 'GS_ERR_SEARCH')

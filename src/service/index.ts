@@ -12,6 +12,7 @@ import { runFile, type FileRunResult } from './run-file.js'
 import { runKafka } from './run-kafka.js'
 import { startService, type ServiceDeps } from './start.js'
 import type { RunSummary } from './summary.js'
+import { assertDistinctFiles } from './file-identity.js'
 
 export { loadApiConfig, type LoadApiConfigOptions } from './api-config.js'
 export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
@@ -34,8 +35,16 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
   const started = performance.now()
   const logger = deps.logger ?? pino({ level: config.log.level }, pino.destination(2))
   const mode: RunSummary['mode'] = config.kafka.brokers.length > 0 ? 'kafka' : 'file'
-  // File mode: the input must be readable before any output file is touched.
-  if (mode === 'file') await assertReadable(config.files.input)
+  // File mode: the input must be readable, and no two of the run's files the
+  // same file, before any output file is touched.
+  if (mode === 'file') {
+    await assertReadable(config.files.input)
+    assertDistinctFiles([
+      { flag: '--input', path: config.files.input },
+      ...(config.elasticsearch.url === undefined ? [{ flag: '--output', path: config.files.output }] : []),
+      { flag: '--dead-letters', path: config.files.deadLetters }
+    ])
+  }
   const service = await startService(config, logger, deps, started)
   let exitCode: number
   let fileRun: FileRunResult | undefined

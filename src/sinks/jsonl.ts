@@ -4,10 +4,10 @@
 // renames over it only when the run succeeded, so a failed run (a missing
 // input, a crash) never truncates what was there.
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs'
+import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { ModelVersions } from '../contracts/index.js'
-import { GroundstreamError, wrapError } from '../errors/index.js'
+import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
 import type { DeadLetter, DeadLetterSink, PostWork, Sink, SinkOutcome } from '../pipeline/index.js'
 import { toEntityDocuments } from './documents.js'
 
@@ -18,12 +18,38 @@ import { toEntityDocuments } from './documents.js'
  */
 export type JsonlWriteMode = 'replace' | 'append'
 
+/** What an operating-system error means for a file the user named, and what to do about it. */
+const FILE_PROBLEMS: Record<string, string> = {
+  EISDIR: 'is a directory: give a file path',
+  ENOTDIR: 'has a file where a folder is expected in its path: give a path whose folders are folders',
+  EACCES: 'is not writable (permission denied): fix the permissions or give a path you can write',
+  EPERM: 'is not writable (operation not permitted): fix the permissions or give a path you can write',
+  EROFS: 'is on a read-only file system: give a path on a writable one',
+  ENOSPC: 'cannot be written: the disk is full; free some space or write to another disk',
+  EDQUOT: 'cannot be written: the disk quota is used up; free some space or write to another disk',
+  ENAMETOOLONG: 'has a name that is too long: give a shorter path'
+}
+
+/**
+ * A GS_ERR_SINK error about file `path` that says what is wrong with it and
+ * how to fix it (details.file = the path, so the CLI does not take it for a
+ * cluster problem).
+ */
+export function fileSinkError (path: string, error: unknown): GroundstreamError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const problem = code === undefined ? undefined : FILE_PROBLEMS[code]
+  if (error instanceof GroundstreamError) return error
+  const message = problem === undefined ? `cannot write ${path}: ${errorMessage(error)}` : `${path} ${problem} (${code as string})`
+  return new GroundstreamError('GS_ERR_SINK', message, { cause: error, details: { file: path } })
+}
+
 class JsonlWriter {
   private stream: WriteStream | null = null
   private readonly path: string
   private readonly mode: JsonlWriteMode
   private temp: string | null = null
   private done = false
+  private failure: GroundstreamError | null = null
 
   constructor (path: string, mode: JsonlWriteMode) {
     this.path = path
@@ -33,7 +59,18 @@ class JsonlWriter {
   async open (): Promise<void> {
     if (this.stream !== null) return
     if (this.done) throw new GroundstreamError('GS_ERR_SINK', `${this.path} is already closed`)
-    mkdirSync(dirname(this.path), { recursive: true })
+    let isDirectory = false
+    try {
+      isDirectory = statSync(this.path).isDirectory()
+    } catch {
+      // not there yet: the usual case
+    }
+    if (isDirectory) throw fileSinkError(this.path, Object.assign(new Error(`EISDIR: ${this.path}`), { code: 'EISDIR' }))
+    try {
+      mkdirSync(dirname(this.path), { recursive: true })
+    } catch (error) {
+      throw fileSinkError(this.path, error)
+    }
     // Same folder, so the rename is atomic; a name no one else uses, created exclusively.
     const target = this.mode === 'replace'
       ? join(dirname(this.path), `.${basename(this.path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
@@ -41,8 +78,10 @@ class JsonlWriter {
     const stream = createWriteStream(target, { flags: this.mode === 'replace' ? 'wx' : 'a' })
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => { resolve() })
-      stream.once('error', (error) => { reject(wrapError('GS_ERR_SINK', `cannot open ${target}`, error)) })
+      stream.once('error', (error) => { reject(fileSinkError(this.path, error)) })
     })
+    // A later write error (disk full) fails the next write and the commit, not the process.
+    stream.on('error', (error) => { this.failure ??= fileSinkError(this.path, error) })
     this.stream = stream
     if (this.mode === 'replace') this.temp = target
   }
@@ -52,8 +91,15 @@ class JsonlWriter {
     let written = 0
     for (const value of values) {
       if (this.stream === null) await this.open()
+      if (this.failure !== null) throw this.failure
       const stream = this.stream as WriteStream
-      if (!stream.write(JSON.stringify(value) + '\n')) await new Promise<void>((resolve) => { stream.once('drain', () => { resolve() }) })
+      if (!stream.write(JSON.stringify(value) + '\n')) {
+        await new Promise<void>((resolve, reject) => {
+          const onError = (): void => { reject(this.failure ?? new GroundstreamError('GS_ERR_SINK', `cannot write ${this.path}`)) }
+          stream.once('error', onError)
+          stream.once('drain', () => { stream.off('error', onError); resolve() })
+        })
+      }
       written++
     }
     return written
@@ -63,16 +109,17 @@ class JsonlWriter {
   async commit (): Promise<void> {
     if (this.done) return
     if (this.stream === null) await this.open()
-    await this.end()
-    this.done = true
-    if (this.temp !== null) {
-      try {
-        renameSync(this.temp, this.path)
-      } catch (error) {
-        throw wrapError('GS_ERR_SINK', `cannot move ${this.temp} to ${this.path}`, error)
-      } finally {
-        this.temp = null
-      }
+    try {
+      await this.end()
+      if (this.failure !== null) throw this.failure
+      if (this.temp !== null) renameSync(this.temp, this.path)
+    } catch (error) {
+      // Nothing half-written stays behind: the temporary file goes, the previous file stays as it was.
+      if (this.temp !== null) rmSync(this.temp, { force: true })
+      throw isGroundstreamError(error) ? error : fileSinkError(this.path, error)
+    } finally {
+      this.temp = null
+      this.done = true
     }
   }
 
@@ -94,7 +141,7 @@ class JsonlWriter {
     if (stream === null) return
     this.stream = null
     await new Promise<void>((resolve, reject) => {
-      stream.end((error?: Error | null) => { if (error) reject(wrapError('GS_ERR_SINK', `cannot close ${this.path}`, error)); else resolve() })
+      stream.end((error?: Error | null) => { if (error) reject(fileSinkError(this.path, error)); else resolve() })
     })
   }
 }
