@@ -46,9 +46,26 @@ export interface EmbeddedSearchOptions {
 }
 
 export interface LoadResult {
+  /** Non-empty lines read. */
+  lines: number
   documents: number
   /** Lines that were not entity documents (skipped, counted). */
   skipped: number
+  /** Skipped lines by reason. */
+  reasons: Record<string, number>
+  /** The first few skipped lines: 1-based line number and reason. */
+  firstSkipped: Array<{ line: number, reason: string }>
+}
+
+const FIRST_SKIPPED = 3
+
+/** Why a line of a documents file is not an entity document. */
+function skipReason (value: unknown): string {
+  const post = value as { text?: unknown, entity?: unknown } | null
+  if (typeof post === 'object' && post !== null && typeof post.text === 'string' && post.entity === undefined) {
+    return 'a post, not an entity document (serve --from reads what groundstream run writes, e.g. out/entities.jsonl)'
+  }
+  return 'not an entity document (JSON without the id, post_id, entity and post fields of one)'
 }
 
 const SCHEMA = `
@@ -230,20 +247,31 @@ export class EmbeddedSearch implements SearchBackend {
   async loadFile (path: string, imageUrl?: (url: string) => string): Promise<LoadResult> {
     let documents = 0
     let skipped = 0
+    let read = 0
+    let number = 0
+    const reasons: Record<string, number> = {}
+    const firstSkipped: LoadResult['firstSkipped'] = []
+    const skip = (reason: string): void => {
+      skipped++
+      reasons[reason] = (reasons[reason] ?? 0) + 1
+      if (firstSkipped.length < FIRST_SKIPPED) firstSkipped.push({ line: number, reason })
+    }
     let batch: EntityDocument[] = []
     const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
     try {
       for await (const line of lines) {
+        number++
         if (line.trim() === '') continue
+        read++
         let value: unknown
         try {
           value = JSON.parse(line)
         } catch {
-          skipped++
+          skip('not JSON')
           continue
         }
         if (!isEntityDocument(value)) {
-          skipped++
+          skip(skipReason(value))
           continue
         }
         if (imageUrl !== undefined && value.image?.url !== null && value.image?.url !== undefined) value.image.url = imageUrl(value.image.url)
@@ -258,7 +286,7 @@ export class EmbeddedSearch implements SearchBackend {
       throw new GroundstreamError('GS_ERR_USAGE', `cannot read entity documents from ${path}: ${errorMessage(error)}`, { cause: error, details: { path } })
     }
     this.add(batch)
-    return { documents, skipped }
+    return { lines: read, documents, skipped, reasons, firstSkipped }
   }
 
   private rows (sql: string, params: SqlValue[] = []): Row[] {

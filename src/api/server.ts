@@ -30,8 +30,16 @@ export interface ApiServerDeps {
 
 export interface ApiServer {
   readonly url: string
+  /** Every route registered, as `METHOD /path` (path parameters as `:name`). */
+  readonly routes: readonly string[]
   close (): Promise<void>
 }
+
+/** Headers on every response, JSON and errors included (the viewer's CSP is the default for all of them). */
+const SECURITY_HEADERS = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer'
+})
 
 /** Every route the server answers; test/api checks the OpenAPI file documents exactly these. */
 export const API_ROUTES = Object.freeze([
@@ -139,12 +147,23 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
           ? [408, 'GS_ERR_TIMEOUT', 'the request was not received in time']
           : [400, 'GS_ERR_API_INVALID', 'the request could not be parsed']
       const body = JSON.stringify(errorBody(code, message))
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      const security = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${security}Content-Security-Policy: ${VIEWER_CSP}\r\nConnection: close\r\n\r\n${body}`)
     },
     frameworkErrors: (error, _request, reply) => {
       const message = error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly percent-encoded' : 'the request was refused'
       void (reply as FastifyReply).code(400).send(errorBody('GS_ERR_API_INVALID', message))
     }
+  })
+
+  const routes: string[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`)
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.headers(SECURITY_HEADERS)
+    if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', VIEWER_CSP)
+    return payload
   })
 
   // The query string's percent-encoding is checked here, so a malformed one is a 400, not a silently mangled value.
@@ -233,6 +252,7 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   let closing: Promise<void> | null = null
   return {
     url: address,
+    routes: [...routes],
     close () {
       closing ??= app.close()
       return closing

@@ -4,7 +4,7 @@
 // finish), then the Elasticsearch client.
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { EmbeddedSearch, createApiServer } from '../api/index.js'
+import { EmbeddedSearch, createApiServer, type LoadResult } from '../api/index.js'
 import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
 import { GroundstreamError } from '../errors/index.js'
 import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
@@ -124,6 +124,13 @@ async function untilSignal (logger: Logger): Promise<void> {
   })
 }
 
+/** "read 3 lines of F: kept 2 entity documents, skipped 1 (line 2: not JSON)". */
+function loadReport (file: string, loaded: LoadResult): string {
+  const first = loaded.firstSkipped.map(({ line, reason }) => `line ${line}: ${reason}`).join('; ')
+  const skipped = loaded.skipped === 0 ? 'skipped none' : `skipped ${loaded.skipped} (${first}${loaded.skipped > loaded.firstSkipped.length ? '; ...' : ''})`
+  return `read ${loaded.lines} line${loaded.lines === 1 ? '' : 's'} of ${file}: kept ${loaded.documents} entity document${loaded.documents === 1 ? '' : 's'}, ${skipped}`
+}
+
 /** `serve --from FILE`: the API and viewer over a JSONL file of entity documents, no cluster. */
 async function serveFile (file: string, flags: { config: string | undefined, host: string | undefined, port: number | undefined, mediaDir: string | undefined }): Promise<number> {
   const sampleImages = installPath('samples', 'images')
@@ -144,13 +151,18 @@ async function serveFile (file: string, flags: { config: string | undefined, hos
   const extent = await search.extent()
   // The file's own "now": a minute after its newest post.
   if (extent.last !== null) newest = Date.parse(extent.last) + 60_000
-  logger.info({ file, documents: loaded.documents, skipped: loaded.skipped, first: extent.first, last: extent.last }, 'entity documents loaded')
-  if (loaded.documents === 0) logger.warn({ file }, 'the file holds no entity documents; run `groundstream run` first')
+  logger.info({ file, lines: loaded.lines, documents: loaded.documents, skipped: loaded.skipped, reasons: loaded.reasons, first: extent.first, last: extent.last }, 'entity documents loaded')
+  const report = loadReport(file, loaded)
+  if (loaded.documents === 0) {
+    await search.close()
+    throw usageError(`${report}; it holds no entity documents, so there is nothing to serve (give it what groundstream run writes, e.g. out/entities.jsonl)`)
+  }
+  process.stderr.write(`groundstream serve: ${report}\n`)
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: config.metrics.prefix })
   const server = await createApiServer(config, { search, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
   logger.info({ url: server.url, file }, 'search API and viewer listening')
-  process.stderr.write(`groundstream serve: ${loaded.documents} entity documents from ${file}; open ${server.url}/\n`)
+  process.stderr.write(`groundstream serve: open ${server.url}/\n`)
   await untilSignal(logger)
   try {
     await server.close()

@@ -340,7 +340,9 @@ test('embedded store: skips lines that are not entity documents, and a repeated 
     const renamed = { ...first, entity: { ...first.entity, text: 'Renamed', normalised: 'renamed' } }
     const file = join(dir, 'entities.jsonl')
     writeFileSync(file, [...docs.map((d) => JSON.stringify(d)), '{"cut off', '{"id": 1}', '', JSON.stringify(renamed)].join('\n'))
-    assert.deepEqual(await search.loadFile(file), { documents: docs.length + 1, skipped: 2 })
+    const loaded = await search.loadFile(file)
+    assert.deepEqual({ documents: loaded.documents, skipped: loaded.skipped, lines: loaded.lines }, { documents: docs.length + 1, skipped: 2, lines: docs.length + 3 })
+    assert.deepEqual(loaded.firstSkipped.map((s) => [s.line, s.reason.split(' (')[0]]), [[docs.length + 1, 'not JSON'], [docs.length + 2, 'not an entity document']])
     const extent = await search.extent()
     assert.equal(extent.documents, docs.length)
     const answer = await search.mentions({ entity: ['renamed'], size: 10 })

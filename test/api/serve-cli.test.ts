@@ -59,7 +59,9 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
   const dir = mkdtempSync(join(tmpdir(), 'gs-serve-from-'))
   const file = join(dir, 'entities.jsonl')
   const docs = fixtureDocuments('https://samples.groundstream.example/images').map((doc) => (doc.image.url === null ? doc : { ...doc, image: { ...doc.image, url: 'https://samples.groundstream.example/images/nike-paris.jpg' } }))
-  writeFileSync(file, docs.map((doc) => JSON.stringify(doc)).join('\n') + '\n')
+  // Two lines that are not entity documents: counted and named on the terminal, the rest served.
+  const lines = [...docs.map((doc) => JSON.stringify(doc)), '{not json', JSON.stringify({ id: 'p1', text: 'a post', created_at: '2026-12-01T00:00:00Z' })]
+  writeFileSync(file, lines.join('\n') + '\n')
   const env: Record<string, string | undefined> = { ...process.env, GS_LOG_LEVEL: 'info' }
   for (const key of ['GS_ELASTICSEARCH_URL', 'ELASTICSEARCH_URL', 'GS_API_MEDIA_DIR']) delete env[key]
   const child = spawn(process.execPath, [builtCli(), 'serve', '--from', file, '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -77,7 +79,7 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
       })
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${String(code)}:\n${stderr}`)) })
     })
-    assert.match(stderr, new RegExp(`${docs.length} entity documents from`))
+    assert.match(stderr, new RegExp(`read ${docs.length + 2} lines of .*entities\\.jsonl: kept ${docs.length} entity documents, skipped 2 \\(line ${docs.length + 1}: not JSON; line ${docs.length + 2}: a post, not an entity document`))
     const mentions = await (await fetch(`${base}/api/v1/mentions?q=acme&size=50`)).json() as { mentions: Array<{ entity: { normalised: string } }> }
     assert.equal(mentions.mentions.length, 7)
     // The clock is anchored a minute after the newest post: trending's default window is the file's last hour.
@@ -109,4 +111,32 @@ test('serve --from a missing file is a usage error: exit 2, one line', async () 
   assert.equal(result.status, 2)
   assert.match(result.stderr, /cannot read entity documents from \/no\/such\/entities\.jsonl/)
   assert.equal(result.stderr.trimEnd().split('\n').length, 1)
+})
+
+test('serve --from a posts file, a binary file or an empty file is refused: exit 2, one line saying what it holds', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-serve-refuse-'))
+  try {
+    const binary = join(dir, 'image.bin')
+    writeFileSync(binary, Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7919) % 256)))
+    const empty = join(dir, 'empty.jsonl')
+    writeFileSync(empty, '')
+    const cases: Array<[string, RegExp]> = [
+      [repoPath('samples', 'posts.jsonl'), /read \d+ lines of .*posts\.jsonl: kept 0 entity documents, skipped \d+ \(line 1: a post, not an entity document/],
+      [binary, /kept 0 entity documents, skipped \d+ \(line 1: not JSON/],
+      [empty, /read 0 lines of .*empty\.jsonl: kept 0 entity documents, skipped none; it holds no entity documents/]
+    ]
+    for (const [file, message] of cases) {
+      const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', file, '--port', '0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, GS_LOG_LEVEL: 'error' } })
+      assert.equal(result.status, 2, `${file}: ${result.stderr}`)
+      assert.match(result.stderr, message)
+      assert.match(result.stderr, /nothing to serve \(give it what groundstream run writes/)
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
