@@ -12,9 +12,10 @@
 // posts, joined with the shipped knowledge (the knowledge stage of the
 // default config), one prompt per candidate as stage 2 sends them. The end of
 // the run sets the service's stages (default config: text-model workers,
-// result cache, knowledge) beside the same models called back to back on the
-// same batches: end-to-end and model-only posts/s, their ratio, and p50/p99
-// batch latency.
+// knowledge; the result cache off, as the passes repeat the posts) beside
+// the same models called back to back on the same batches: end-to-end and
+// model-only posts/s, their ratio, and p50/p99 batch latency. The rows above
+// it run in-process sessions of --threads intra-op threads.
 //
 // When models/mqspn exists, the MQSPN set recogniser (one pass finds and types
 // a post's spans) is measured in the same alternation, and both recognisers
@@ -48,8 +49,13 @@ interface Inputs {
 /** Micro-batch size of the end-to-end rows and of the pass that builds the prompts (the service's default). */
 const BATCH = 32
 
+/**
+ * The default config on `modelsDir`, images off and the result cache off: the
+ * passes repeat the same posts, which a cache would answer without the models
+ * (bench/run-vs-baseline.sh measures it on a stream with repeated posts).
+ */
 function serviceConfig (modelsDir: string): ReturnType<typeof loadConfig> {
-  return loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { modelsDir }, images: { enabled: false } } })
+  return loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { modelsDir, resultCacheBytes: 0 }, images: { enabled: false } } })
 }
 
 async function buildServiceStages (modelsDir: string): ReturnType<typeof buildStages> {
@@ -355,7 +361,7 @@ async function main (): Promise<void> {
   }
   const e2e = await endToEnd(inputs, values.models, repeats)
   const line = (name: string, run: BatchRun): string => `${name.padEnd(36)} ${run.postsPerSecond.toFixed(1).padStart(8)} posts/s   p50 ${run.p50.toFixed(0).padStart(5)} ms   p99 ${run.p99.toFixed(0).padStart(5)} ms per batch of ${BATCH}`
-  console.log(`\nend to end: the service's stages vs the same models back to back, default config (${e2e.workers} text-model workers), medians of ${repeats} alternating passes`)
+  console.log(`\nend to end: the service's stages vs the same models back to back, default config (${e2e.workers} text-model workers; result cache off), medians of ${repeats} alternating passes`)
   console.log(line('model-only (stage 1 + stage 2 calls)', e2e.model))
   console.log(line('stages (stage 1, knowledge, stage 2)', e2e.service))
   console.log(`stages / model-only ${(e2e.service.postsPerSecond / e2e.model.postsPerSecond).toFixed(2)}x`)
