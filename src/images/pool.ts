@@ -162,6 +162,8 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
 
   return Object.freeze({
     async init (): Promise<void> {
+      // A pool closed before it started (another stage failed first) starts no workers.
+      if (closed) throw new GroundstreamError('GS_ERR_WORKER_CLOSED', 'image worker pool closed before it started')
       if (started === null) {
         started = Promise.all(Array.from({ length: options.workers }, async () => {
           const slot = await spawn()
@@ -180,6 +182,9 @@ export function createWorkerPool (options: PoolOptions): ImageAnalyser {
       if (closed) return
       closed = true
       for (const job of queue.splice(0)) { settle(job); job.reject(new GroundstreamError('GS_ERR_SHUTDOWN', 'image worker pool closed')) }
+      // Closed while starting (another stage failed its init): wait for the workers being spawned, so
+      // none is left running to keep the process alive; a failed start has nothing more to close.
+      await started?.catch(() => undefined)
       await Promise.all(slots.splice(0).map(async (slot) => { await slot.rpc.close() }))
     }
   })
