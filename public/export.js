@@ -23,8 +23,15 @@ export function rowsOf (posts) {
   })))
 }
 
+/**
+ * One CSV cell. Text starting with =, +, -, @, a tab or a carriage return is
+ * what a spreadsheet runs as a formula (a post reading `=HYPERLINK(...)`):
+ * such a cell gets a leading apostrophe, so it is shown as the text it is.
+ * Numbers are written as they are.
+ */
 function csvCell (value) {
-  const text = String(value)
+  const raw = String(value)
+  const text = typeof value !== 'number' && /^[=+\-@\t\r]/u.test(raw) ? `'${raw}` : raw
   return /[",\n\r]/u.test(text) ? `"${text.replace(/"/gu, '""')}"` : text
 }
 
