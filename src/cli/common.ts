@@ -54,6 +54,17 @@ function connectionCause (error: unknown): string | null {
   return null
 }
 
+/** `host:port` of an EADDRINUSE anywhere in an error chain, if any. */
+function addressInUse (error: unknown): string | null {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const { code, address, port } = current as { code?: unknown, address?: unknown, port?: unknown }
+    if (code === 'EADDRINUSE') return typeof address === 'string' && typeof port === 'number' ? `${address}:${port}` : 'the address'
+    current = (current as { cause?: unknown }).cause
+  }
+  return null
+}
+
 /** What to do next about a failure, when we know. */
 export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 'kafka' | 'redis' } = {}): string | null {
   if (isGroundstreamError(error, 'GS_ERR_DATASET') && typeof error.details.path === 'string' && /\.txt$/u.test(error.details.path)) {
@@ -61,6 +72,10 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
   }
   if (isGroundstreamError(error, 'GS_ERR_MODEL_MISSING')) {
     return `the models ship in ${installPath('models')}; set GS_MODELS_DIR (or --models for eval) to another folder that holds stage1/ and stage2/`
+  }
+  const inUse = addressInUse(error)
+  if (inUse !== null) {
+    return `${inUse} is taken by another program: stop it, or give another --port (0 picks a free one)`
   }
   if (isGroundstreamError(error, 'GS_ERR_SINK') && typeof error.details.file === 'string') {
     return 'the embedded run writes --output and --dead-letters (files.output, files.deadLetters in a config file): give each a file path you can write'

@@ -140,3 +140,28 @@ test('serve --from a posts file, a binary file or an empty file is refused: exit
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('serve on a port in use: exit 1 with a hint naming the address and --port', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const { createServer } = await import('node:net')
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { fixtureDocuments } = await import('./fixtures.js')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-serve-port-'))
+  const holder = createServer()
+  await new Promise<void>((resolve) => { holder.listen(0, '127.0.0.1', resolve) })
+  try {
+    const port = (holder.address() as { port: number }).port
+    const file = join(dir, 'entities.jsonl')
+    writeFileSync(file, fixtureDocuments('/media').map((doc) => JSON.stringify(doc)).join('\n') + '\n')
+    const env: Record<string, string | undefined> = { ...process.env, GS_LOG_LEVEL: 'error' }
+    for (const key of ['GS_ELASTICSEARCH_URL', 'ELASTICSEARCH_URL']) delete env[key]
+    const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', file, '--port', String(port), '--host', '127.0.0.1'], { env, encoding: 'utf8', timeout: 30_000 })
+    assert.equal(result.status, 1, result.stderr)
+    assert.match(result.stderr, new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another --port \\(0 picks a free one\\)`))
+  } finally {
+    holder.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
