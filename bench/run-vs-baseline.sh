@@ -41,7 +41,7 @@ trap 'rm -rf "$WORK"' EXIT
 say () { printf '==> %s\n' "$*" >&2; }
 
 say "building this tree ($(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD || echo ', with uncommitted changes'))"
-(cd "$ROOT" && npx tsc -p tsconfig.build.json)
+(cd "$ROOT" && npm run build --silent)
 say "building $BASE in $WORK/base"
 mkdir -p "$WORK/base"
 git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK/base"
@@ -50,7 +50,7 @@ if cmp -s "$ROOT/package-lock.json" "$WORK/base/package-lock.json"; then
 else
   (cd "$WORK/base" && npm ci --no-audit --no-fund --ignore-scripts > /dev/null)
 fi
-(cd "$WORK/base" && npx tsc -p tsconfig.build.json)
+(cd "$WORK/base" && npm run build --silent)   # the baseline's own build script
 
 node "$ROOT/dist/bench/posts.js" --out "$WORK/unique.jsonl" --posts "$POSTS" >&2
 node "$ROOT/dist/bench/posts.js" --out "$WORK/mixed.jsonl" --posts "$POSTS" --reposts "$REPOSTS" >&2
