@@ -21,12 +21,45 @@ export function usageError (message: string): GroundstreamError {
   return new GroundstreamError('GS_ERR_USAGE', message)
 }
 
-/** parseArgs whose failures (unknown flag, missing value) are usage errors. */
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) between two short strings. */
+function distance (a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[]
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      row[j] = Math.min((d[i - 1] as number[])[j] as number + 1, row[j - 1] as number + 1, (d[i - 1] as number[])[j - 1] as number + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, (d[i - 2] as number[])[j - 2] as number + 1)
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number
+}
+
+/** The known word closest to `input` when it is a likely typo (within 2 edits, or a third of its length) or the only word it starts, else null. */
+export function didYouMean (input: string, known: readonly string[]): string | null {
+  let best: string | null = null
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const word of known) {
+    const d = distance(input, word)
+    if (d < bestDistance) {
+      best = word
+      bestDistance = d
+    }
+  }
+  if (best !== null && bestDistance > 0 && bestDistance <= Math.max(2, Math.floor(input.length / 3))) return best
+  // A unique completion of a start (`--batch` for `--batch-size`).
+  const completions = input.length >= 3 ? known.filter((word) => word.startsWith(input) && word !== input) : []
+  return completions.length === 1 ? completions[0] as string : null
+}
+
+/** parseArgs whose failures (unknown flag, missing value) are usage errors; an unknown flag near a known one says which. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, strict: true }>>['values'] {
   try {
     return parseArgs({ args: argv, options, strict: true }).values
   } catch (error) {
-    throw usageError(errorMessage(error))
+    const unknown = /^Unknown option '(--?[^']+)'/u.exec(errorMessage(error))?.[1]
+    const near = unknown === undefined ? null : didYouMean(unknown.replace(/^-+/u, ''), Object.keys(options))
+    throw usageError(near === null ? errorMessage(error) : `unknown option '${unknown as string}' (did you mean --${near}?)`)
   }
 }
 

@@ -3,7 +3,7 @@
 // own module exporting `main(argv): Promise<number>` (the exit code) and its
 // USAGE text. Exit codes: 0 done, 1 a run-time failure (with a hint), 2 a
 // wrong command line or configuration (one line, no stack trace).
-import { packageVersion, reportFailure } from './common.js'
+import { didYouMean, packageVersion, reportFailure } from './common.js'
 
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
@@ -52,7 +52,8 @@ async function main (argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0
   }
   if (!isCommand(name)) {
-    process.stderr.write(`groundstream: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
+    const near = didYouMean(name, Object.keys(COMMANDS))
+    process.stderr.write(`groundstream: unknown command '${name}'${near === null ? '' : ` (did you mean '${near}'?)`} (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
     return 2
   }
   if (name === 'help') {

@@ -51,7 +51,11 @@ test('usage errors exit 2 with one line and no stack trace', () => {
     [['serve', '--bogus'], /Unknown option '--bogus'/],
     [['run', '--batch-size', 'many'], /--batch-size must be an integer/],
     [['eval', '--knowledge', 'maybe'], /--knowledge must be auto, on or off/],
-    [['frobnicate'], /unknown command 'frobnicate'/]
+    [['frobnicate'], /unknown command 'frobnicate' \(commands:/],
+    [['rnu'], /unknown command 'rnu' \(did you mean 'run'\?\)/],
+    [['run', '--ouput', 'x.jsonl'], /unknown option '--ouput' \(did you mean --output\?\)/],
+    [['eval', '--recogniser', 'mqspn'], /unknown option '--recogniser' \(did you mean --recognizer\?\)/],
+    [['serve', '--fro', 'x.jsonl'], /unknown option '--fro' \(did you mean --from\?\)/]
   ]
   for (const [args, pattern] of cases) {
     const { code, stderr } = cli(args)
@@ -88,4 +92,16 @@ test('run finds its models and samples from any working folder', { timeout: 300_
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('did-you-mean suggests a near or uniquely started word, never a far or ambiguous one', async () => {
+  const { didYouMean } = await import('../../src/cli/common.js')
+  const flags = ['input', 'output', 'dead-letters', 'batch-size', 'batch-wait-ms', 'no-progress', 'quiet']
+  assert.equal(didYouMean('ouput', flags), 'output')
+  assert.equal(didYouMean('inptu', flags), 'input')
+  assert.equal(didYouMean('dead-leters', flags), 'dead-letters')
+  assert.equal(didYouMean('no-prog', flags), 'no-progress')
+  assert.equal(didYouMean('batch', flags), null, 'two flags start with it')
+  assert.equal(didYouMean('zzzzzz', flags), null)
+  assert.equal(didYouMean('output', flags), null, 'not a typo')
 })
