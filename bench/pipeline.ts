@@ -238,13 +238,15 @@ async function throughKafka (stages: readonly Stage[], sink: Sink, posts: readon
 
 const logger = pino({ level: 'warn' }, pino.destination(2))
 // Images from the loopback hosts are allowed explicitly (the guard refuses loopback otherwise).
-const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { images: { fetch: { allowCidrs: ['127.0.0.1/32'] }, ...(IMAGE_BATCHES === undefined ? {} : { batchesInFlight: IMAGE_BATCHES }) } } })
+// The text models' result cache is off: every row runs the same posts again, which it would answer without the models
+// (bench/run-vs-baseline.sh measures the cache on a stream with repeated posts).
+const config = loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { resultCacheBytes: 0 }, images: { fetch: { allowCidrs: ['127.0.0.1/32'] }, ...(IMAGE_BATCHES === undefined ? {} : { batchesInFlight: IMAGE_BATCHES }) } } })
 const built = await buildStages(config, { logger, metrics: createMetrics({ registry: new Registry() }) })
 const otherRecognizer = config.textModels.recognizer === 'scanner' ? 'mqspn' : 'scanner'
 const recognizers = (process.env.GS_BENCH_RECOGNIZERS ?? `${config.textModels.recognizer},${otherRecognizer}`).split(',')
 // The other recogniser, for the text-only row (no image stage: the row has no images).
 const other = recognizers.includes(otherRecognizer) && ROWS.has('text') && existsSync(path.join(config.textModels.modelsDir, 'mqspn', 'manifest.json'))
-  ? await buildStages(loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { recognizer: otherRecognizer }, images: { enabled: false } } }), { logger, metrics: createMetrics({ registry: new Registry() }) })
+  ? await buildStages(loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { recognizer: otherRecognizer, resultCacheBytes: 0 }, images: { enabled: false } } }), { logger, metrics: createMetrics({ registry: new Registry() }) })
   : null
 let sink: Sink = new NullSink()
 let client: Client | null = null
