@@ -35,13 +35,13 @@ import { Registry } from 'prom-client'
 import sharp from 'sharp'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { loadConfig, parseConfig } from '../src/config/index.js'
-import { PostSchema, type PostInput } from '../src/contracts/index.js'
-import { KafkaSource, connectKafkaClients, newPostWork } from '../src/consumers/index.js'
+import type { PostInput } from '../src/contracts/index.js'
+import { KafkaSource, connectKafkaClients } from '../src/consumers/index.js'
 import { createMetrics } from '../src/metrics/index.js'
 import { NO_EVENTS, Pipeline, sleep, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
 import { ElasticsearchSink, KafkaDeadLetterSink } from '../src/sinks/index.js'
 import { buildStages, createElasticsearchClient, installDefaults } from '../src/service/index.js'
-import { loadBenchPosts, planImages } from './posts.js'
+import { loadBenchPosts, planImages, postWorks } from './posts.js'
 
 const POSTS = Number(process.env.GS_BENCH_POSTS ?? '1000')
 const REPEATS = Number(process.env.GS_BENCH_REPEATS ?? '3')
@@ -132,9 +132,6 @@ async function withImages (posts: readonly PostInput[], run: number, fast: Image
   return { posts: out, withImage: plan.withImage, unique: plan.unique, repeats: plan.repeats, slow: slowCount === 0 ? 0 : slowPosts }
 }
 
-function works (posts: readonly PostInput[]): PostWork[] {
-  return posts.map((post, i) => newPostWork(PostSchema.parse(post), { topic: 'bench', partition: i % 4, offset: String(i) }))
-}
 
 class NullSink implements Sink {
   readonly name = 'sink'
@@ -147,7 +144,7 @@ interface RunResult { postsPerSecond: number, p50: number, p99: number, seconds:
 
 /** The same stages back to back on each batch: what the models allow with nothing else in the way. */
 async function modelOnly (stages: readonly Stage[], posts: readonly PostInput[]): Promise<RunResult> {
-  const all = works(posts)
+  const all = postWorks(posts)
   const latencies: number[] = []
   const started = performance.now()
   for (let i = 0; i < all.length; i += BATCH) {
@@ -175,7 +172,7 @@ async function pipelined (stages: readonly Stage[], sink: Sink, posts: readonly 
     events: { ...NO_EVENTS, postDone: (event) => { latencies.push(event.pipelineMs) } }
   })
   pipeline.start()
-  const all = works(posts)
+  const all = postWorks(posts)
   const done: Array<Promise<unknown>> = []
   const started = performance.now()
   for (const work of all) {

@@ -13,6 +13,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { PostSchema, type PostInput } from '../src/contracts/index.js'
+import { newPostWork } from '../src/consumers/index.js'
+import type { PostWork } from '../src/pipeline/index.js'
 import { readSplit } from '../src/eval/dataset.js'
 
 export const DEFAULT_DATA_DIR = path.join('..', 'shared', 'data', 'twitter-gmner')
@@ -119,6 +121,11 @@ export function withReposts (posts: readonly PostInput[], share: number, seed = 
     return { ...post, id: `${post.id}-repost`, text: original.text }
   })
   return { posts: out, repeats }
+}
+
+/** The posts as the pipeline's work items, as a Kafka consumer would hand them in (four partitions). */
+export function postWorks (posts: readonly PostInput[]): PostWork[] {
+  return posts.map((post, i) => newPostWork(PostSchema.parse(post), { topic: 'bench', partition: i % 4, offset: String(i) }))
 }
 
 export interface ImagePlan {

@@ -29,12 +29,11 @@ import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../src/config/index.js'
-import { PostSchema, type PostInput } from '../src/contracts/index.js'
-import { newPostWork } from '../src/consumers/index.js'
+import type { PostInput } from '../src/contracts/index.js'
 import { createMetrics } from '../src/metrics/index.js'
-import type { PostWork, Stage } from '../src/pipeline/index.js'
+import type { Stage } from '../src/pipeline/index.js'
 import { buildStages, installDefaults } from '../src/service/index.js'
-import { loadBenchPosts } from './posts.js'
+import { loadBenchPosts, postWorks } from './posts.js'
 import { createTextModels, splitWords, TextModelsConfigSchema, typePrompts, type Recognizer, type SpanRequest, type TextModels, type TypeRequest } from '../src/stages/index.js'
 
 interface Inputs {
@@ -62,9 +61,6 @@ async function buildServiceStages (modelsDir: string): ReturnType<typeof buildSt
   return await buildStages(serviceConfig(modelsDir), { logger: pino({ level: 'warn' }), metrics: createMetrics({ registry: new Registry() }) })
 }
 
-function works (posts: readonly PostInput[]): PostWork[] {
-  return posts.map((post, i) => newPostWork(PostSchema.parse(post), { topic: 'bench', partition: 0, offset: String(i) }))
-}
 
 /** The posts, and the prompts stage 2 builds for them: stage 1 and the knowledge stage of the default config, per micro-batch. */
 async function loadInputs (dataDir: string, posts: number, modelsDir: string): Promise<Inputs> {
@@ -74,7 +70,7 @@ async function loadInputs (dataDir: string, posts: number, modelsDir: string): P
   try {
     const upToStage2 = built.stages.filter((stage) => stage.name === 'stage1' || stage.name === 'knowledge')
     for (let i = 0; i < loaded.posts.length; i += BATCH) {
-      let batch = works(loaded.posts.slice(i, i + BATCH))
+      let batch = postWorks(loaded.posts.slice(i, i + BATCH))
       for (const stage of upToStage2) batch = await stage.run(batch)
       promptsByBatch.push(typePrompts(batch).requests)
     }
@@ -130,7 +126,7 @@ async function endToEnd (inputs: Inputs, modelsDir: string, repeats: number): Pr
       if (prompts.length > 0) await models.recogniseTypes(prompts)
     }
     const servicePass = async (b: number): Promise<void> => {
-      let batch = works(inputs.posts.slice(b * BATCH, (b + 1) * BATCH))
+      let batch = postWorks(inputs.posts.slice(b * BATCH, (b + 1) * BATCH))
       for (const stage of stages) batch = await stage.run(batch)
     }
     await modelPass(0)

@@ -4,6 +4,7 @@
 // at run time failed) and one line with a hint about what to do next.
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { distance } from 'fastest-levenshtein'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
 // install.ts directly, not the service's index: `--help` and `--version` must
 // not load ONNX Runtime, kafkajs and the rest of the service.
@@ -21,21 +22,7 @@ export function usageError (message: string): GroundstreamError {
   return new GroundstreamError('GS_ERR_USAGE', message)
 }
 
-/** Edit distance (insertions, deletions, substitutions, adjacent swaps) between two short strings. */
-function distance (a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[]
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      row[j] = Math.min((d[i - 1] as number[])[j] as number + 1, row[j - 1] as number + 1, (d[i - 1] as number[])[j - 1] as number + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, (d[i - 2] as number[])[j - 2] as number + 1)
-    }
-  }
-  return (d[a.length] as number[])[b.length] as number
-}
-
-/** The known word closest to `input` when it is a likely typo (within 2 edits, or a third of its length) or the only word it starts, else null. */
+/** The known word closest to `input` when it is a likely typo (within 2 edits, or a third of its length; Levenshtein distance) or the only word it starts, else null. */
 export function didYouMean (input: string, known: readonly string[]): string | null {
   let best: string | null = null
   let bestDistance = Number.POSITIVE_INFINITY
@@ -73,27 +60,29 @@ export function intFlag (name: string, raw: string | undefined, min: number, max
   return value
 }
 
-/** The first connection-refused style cause in an error chain, if any. */
-function connectionCause (error: unknown): string | null {
+/** An error and the causes behind it, at most 8 deep. */
+function* causeChain (error: unknown): Generator<{ code?: unknown, name?: unknown, address?: unknown, port?: unknown }> {
   let current: unknown = error
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    const name = (current as { name?: unknown }).name
+    yield current as { code?: unknown, name?: unknown, address?: unknown, port?: unknown }
+    current = (current as { cause?: unknown }).cause
+  }
+}
+
+/** The first connection-refused style cause in an error chain, if any. */
+function connectionCause (error: unknown): string | null {
+  for (const { code, name } of causeChain(error)) {
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || name === 'ConnectionError' || name === 'NoLivingConnectionsError') {
       return String(code ?? name)
     }
-    current = (current as { cause?: unknown }).cause
   }
   return null
 }
 
 /** `host:port` of an EADDRINUSE anywhere in an error chain, if any. */
 function addressInUse (error: unknown): string | null {
-  let current: unknown = error
-  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
-    const { code, address, port } = current as { code?: unknown, address?: unknown, port?: unknown }
+  for (const { code, address, port } of causeChain(error)) {
     if (code === 'EADDRINUSE') return typeof address === 'string' && typeof port === 'number' ? `${address}:${port}` : 'the address'
-    current = (current as { cause?: unknown }).cause
   }
   return null
 }

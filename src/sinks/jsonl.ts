@@ -36,9 +36,9 @@ const FILE_PROBLEMS: Record<string, string> = {
  * cluster problem).
  */
 export function fileSinkError (path: string, error: unknown): GroundstreamError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  const problem = code === undefined ? undefined : FILE_PROBLEMS[code]
   if (error instanceof GroundstreamError) return error
+  const code = (error as { code?: string } | undefined)?.code
+  const problem = code === undefined ? undefined : FILE_PROBLEMS[code]
   const message = problem === undefined ? `cannot write ${path}: ${errorMessage(error)}` : `${path} ${problem} (${code as string})`
   return new GroundstreamError('GS_ERR_SINK', message, { cause: error, details: { file: path } })
 }
@@ -59,13 +59,8 @@ class JsonlWriter {
   async open (): Promise<void> {
     if (this.stream !== null) return
     if (this.done) throw new GroundstreamError('GS_ERR_SINK', `${this.path} is already closed`)
-    let isDirectory = false
-    try {
-      isDirectory = statSync(this.path).isDirectory()
-    } catch {
-      // not there yet: the usual case
-    }
-    if (isDirectory) throw fileSinkError(this.path, Object.assign(new Error(`EISDIR: ${this.path}`), { code: 'EISDIR' }))
+    // A directory would only fail the rename at the end: say so before writing anything.
+    if (statSync(this.path, { throwIfNoEntry: false })?.isDirectory() === true) throw fileSinkError(this.path, { code: 'EISDIR' })
     try {
       mkdirSync(dirname(this.path), { recursive: true })
     } catch (error) {

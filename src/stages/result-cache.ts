@@ -65,7 +65,8 @@ export function withResultCache (models: TextModels, options: ResultCacheOptions
       const inFlight = pending.get(key)
       if (entry !== undefined) results[i] = structuredClone(entry.value) as Res
       else if (inFlight !== undefined) waits.push(inFlight.then((value) => { results[i] = structuredClone(value) as Res }))
-      else own.set(key, [...(own.get(key) ?? []), i])
+      else if (own.has(key)) own.get(key)?.push(i)
+      else own.set(key, [i])
     })
     const misses = own.size
     counts[stage].hits += requests.length - misses
