@@ -118,6 +118,8 @@ export interface LinkOption {
    * `Apple pie`; such an option vetoes ambiguous links).
    */
   match: 'name' | 'handle' | 'tag' | 'context'
+  /** The brand this entry belongs to (a product's maker, a store's chain), by its catalogue name; absent when the entry is a brand itself or none is known. */
+  brand?: string
   /** For a populated place: how many live there, so a small town does not outrank a well-known place of the same name. */
   population?: number
 }
@@ -128,6 +130,8 @@ export interface EntityLink {
   title: string
   description: string
   source: string
+  /** The brand the linked entry belongs to (LinkOption.brand). */
+  brand?: string
 }
 
 /** Knowledge joined onto a candidate by the knowledge cache. */
