@@ -42,7 +42,7 @@ export function chooseLink (options: readonly LinkOption[], candidate: Candidate
     if (option.match !== 'handle' && isAmbiguous(option, options)) {
       if (typeScore < decision.ambiguousMinScore || !writtenAsName(candidate) || commonNounHere) continue
     }
-    return { id: option.id, title: option.title, description: option.description, source: option.source }
+    return { id: option.id, title: option.title, description: option.description, source: option.source, ...(option.brand === undefined ? {} : { brand: option.brand }) }
   }
   return null
 }

@@ -48,6 +48,13 @@ test('an official handle is the entity itself, ambiguous name or not', () => {
   assert.deepEqual(chooseLink([handle, appleFruit], mention('@Apple', 'handle'), 'ORG', 0.6, decision), { id: 'gs:apple', title: 'Apple', description: 'technology company', source: 'catalogue' })
 })
 
+test('the link carries the brand of the chosen entry: a product names its maker, a brand names none', () => {
+  const iphone: LinkOption = { id: 'gs:iphone-15', title: 'iPhone 15', description: 'smartphone by Apple', type: 'OTHER', source: 'catalogue', match: 'name', brand: 'Apple' }
+  assert.deepEqual(chooseLink([iphone], mention('iPhone 15'), 'OTHER', 0.9, decision), { id: 'gs:iphone-15', title: 'iPhone 15', description: 'smartphone by Apple', source: 'catalogue', brand: 'Apple' })
+  assert.equal(chooseLink([appleInc], mention('Apple'), 'ORG', 0.95, decision)?.brand, undefined, 'the brand itself has no brand')
+  assert.ok(!('brand' in (chooseLink([appleInc], mention('Apple'), 'ORG', 0.95, decision) ?? {})), 'no brand key when the option has none')
+})
+
 function typed (scores: number[]): TypeResult {
   const labels = ['PER', 'LOC', 'ORG', 'OTHER', 'NONE'] as const
   let best = 0
