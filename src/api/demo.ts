@@ -7,7 +7,7 @@
 import type { Client } from '@elastic/elasticsearch'
 import type { EntityDocument, EntityType, NormalisedBox } from '../contracts/index.js'
 import { entityIndexKey } from '../contracts/index.js'
-import { documentId, entityIndexTemplate } from '../sinks/index.js'
+import { documentBrand, documentId, entityIndexTemplate } from '../sinks/index.js'
 
 const MIN = 60_000
 
@@ -17,6 +17,8 @@ export interface DemoMention {
   score?: number
   /** Canonical id, title and the one-line description the linker gives. */
   canonical?: readonly [string, string, string]
+  /** The brand a linked product belongs to (the link's brand); a linked ORG is its own brand. */
+  brand?: string
   box?: NormalisedBox & { label?: string }
 }
 
@@ -41,6 +43,7 @@ const Q = Object.freeze({
   tesla: ['Q478214', 'Tesla, Inc.', 'American electric-vehicle maker'],
   ikea: ['Q54078', 'IKEA', 'Swedish furniture retailer'],
   nintendo: ['Q8093', 'Nintendo', 'Japanese video-game company'],
+  mariokart: ['Q11168', 'Mario Kart', "Nintendo's kart-racing video-game series"],
   paris: ['Q90', 'Paris', 'Capital city of France'],
   london: ['Q84', 'London', 'Capital city of the United Kingdom'],
   berlin: ['Q64', 'Berlin', 'Capital city of Germany'],
@@ -68,7 +71,7 @@ export const DEMO_POSTS: readonly DemoPost[] = Object.freeze([
   { id: 'd05', minutesBefore: 12, handle: 'miamisports', text: 'Lionel Messi signing shirts for fans before training in Miami', image: 'messi-fan.jpg', imageSize: [416, 276], url: 'https://posts.example/miamisports/d05', mentions: [{ text: 'Lionel Messi', type: 'PER', score: 0.97, canonical: Q.messi, box: { x: 0.3, y: 0.24, w: 0.13, h: 0.64, label: 'person' } }, { text: 'Miami', type: 'LOC', score: 0.93 }] },
   { id: 'd06', minutesBefore: 15, handle: 'retailpulse', text: 'Resale listings for the Paris Nike drop already at triple the price', url: 'https://posts.example/retailpulse/d06', mentions: [{ text: 'Paris', type: 'LOC', score: 0.92, canonical: Q.paris }, { text: 'Nike', type: 'ORG', score: 0.94, canonical: Q.nike }] },
   { id: 'd07', minutesBefore: 18, handle: 'techbrief', text: 'Tim Cook says Apple will open its next store in Berlin', url: 'https://posts.example/techbrief/d07', mentions: [{ text: 'Tim Cook', type: 'PER', score: 0.96, canonical: Q.cook }, { text: 'Apple', type: 'ORG', score: 0.95, canonical: Q.apple }, { text: 'Berlin', type: 'LOC', score: 0.94, canonical: Q.berlin }] },
-  { id: 'd08', minutesBefore: 65, handle: 'gamerlog', text: 'Midnight opening at the Nintendo store in New York, Mario Kart demos all night', image: 'nintendo-store.jpg', imageSize: [760, 420], url: 'https://posts.example/gamerlog/d08', mentions: [{ text: 'Nintendo', type: 'ORG', score: 0.95, canonical: Q.nintendo, box: { x: 0.22, y: 0.18, w: 0.57, h: 0.13, label: 'text:NINTENDO' } }, { text: 'New York', type: 'LOC', score: 0.9, canonical: Q.nyc }, { text: 'Mario Kart', type: 'OTHER', score: 0.83 }] },
+  { id: 'd08', minutesBefore: 65, handle: 'gamerlog', text: 'Midnight opening at the Nintendo store in New York, Mario Kart demos all night', image: 'nintendo-store.jpg', imageSize: [760, 420], url: 'https://posts.example/gamerlog/d08', mentions: [{ text: 'Nintendo', type: 'ORG', score: 0.95, canonical: Q.nintendo, box: { x: 0.22, y: 0.18, w: 0.57, h: 0.13, label: 'text:NINTENDO' } }, { text: 'New York', type: 'LOC', score: 0.9, canonical: Q.nyc }, { text: 'Mario Kart', type: 'OTHER', score: 0.83, canonical: Q.mariokart, brand: 'Nintendo' }] },
   { id: 'd09', minutesBefore: 26, handle: 'sneakerwatch', text: 'Nike app crashed twice during the drop, support says try again', url: 'https://posts.example/sneakerwatch/d09', mentions: [{ text: 'Nike', type: 'ORG', score: 0.95, canonical: Q.nike }] },
   { id: 'd10', minutesBefore: 31, handle: 'londonlive', text: 'Taylor Swift fans camping outside Wembley in London since Tuesday', url: 'https://posts.example/londonlive/d10', mentions: [{ text: 'Taylor Swift', type: 'PER', score: 0.97, canonical: Q.swift }, { text: 'Wembley', type: 'LOC', score: 0.89 }, { text: 'London', type: 'LOC', score: 0.96, canonical: Q.london }] },
   { id: 'd11', minutesBefore: 35, handle: 'coffeecrawl', text: 'Starbucks pumpkin spice is back in London too', url: 'https://posts.example/coffeecrawl/d11', mentions: [{ text: 'Starbucks', type: 'ORG', score: 0.94, canonical: Q.starbucks }, { text: 'London', type: 'LOC', score: 0.94, canonical: Q.london }] },
@@ -118,7 +121,9 @@ export function demoDocuments (posts: readonly DemoPost[], mediaBaseUrl: string,
           canonical_id: mention.canonical?.[0] ?? null,
           canonical_title: mention.canonical?.[1] ?? null,
           canonical_description: mention.canonical?.[2] ?? null,
-          knowledge_source: mention.canonical === undefined ? null : 'catalogue'
+          knowledge_source: mention.canonical === undefined ? null : 'catalogue',
+          // The demo's links stand for catalogue links, so the sink's rule applies as it would to a run.
+          brand: mention.canonical === undefined ? null : documentBrand(mention.type, { title: mention.canonical[1], source: 'catalogue', ...(mention.brand === undefined ? {} : { brand: mention.brand }) })
         },
         box: mention.box === undefined
           ? null

@@ -236,6 +236,14 @@ export interface EntityDocument {
     canonical_description: string | null
     /** Where the stage-2 prompt's knowledge came from (not the link's source). */
     knowledge_source: string | null
+    /**
+     * The brand the mention is about, by its catalogue name: the linked
+     * entry's brand (a product's maker, a store's chain), or the linked entry
+     * itself when it is a catalogue brand (an ORG entry with no brand of its
+     * own), so filtering by a brand finds its own mentions and its products'.
+     * Null otherwise; absent in documents written before it existed.
+     */
+    brand: string | null
   }
   box: (NormalisedBox & { label: string, score: number, reason: string }) | null
   image: {

@@ -4,11 +4,22 @@
 // differently. Documents carry the analysed prefix of the post text, so their
 // size does not grow with the post (pipeline limits).
 import { createHash } from 'node:crypto'
-import { entityIndexKey, type EntityDocument, type ModelVersions } from '../contracts/index.js'
+import { entityIndexKey, type EntityDocument, type EntityLink, type EntityType, type ModelVersions } from '../contracts/index.js'
 import type { PostWork } from '../pipeline/index.js'
 
 export function documentId (postId: string, start: number, end: number): string {
   return createHash('sha256').update(`${postId}\u0000${start}\u0000${end}`).digest('base64url')
+}
+
+/**
+ * The brand a mention is about: its link's brand (a product, a store), or the
+ * link itself when it is a catalogue brand (ORG, no brand of its own), so
+ * `brand=Apple` finds `Apple` and `iPhone 15` alike. Null without a link.
+ */
+export function documentBrand (type: EntityType, link: Pick<EntityLink, 'title' | 'source' | 'brand'> | null | undefined): string | null {
+  if (link === null || link === undefined) return null
+  if (link.brand !== undefined && link.brand.trim() !== '') return link.brand
+  return type === 'ORG' && link.source === 'catalogue' ? link.title : null
 }
 
 export function toEntityDocuments (work: PostWork, models: ModelVersions, processedAt: string): EntityDocument[] {
@@ -40,7 +51,8 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
         canonical_id: entity.link?.id ?? null,
         canonical_title: entity.link?.title ?? null,
         canonical_description: entity.link?.description ?? null,
-        knowledge_source: entity.knowledge?.source ?? null
+        knowledge_source: entity.knowledge?.source ?? null,
+        brand: documentBrand(entity.type, entity.link)
       },
       box: entity.grounding === null
         ? null

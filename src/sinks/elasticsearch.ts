@@ -15,7 +15,7 @@ import { GroundstreamError, errorMessage } from '../errors/index.js'
 import { retry } from '../shared/index.js'
 import type { PostWork, Sink, SinkOutcome } from '../pipeline/index.js'
 import { toEntityDocuments } from './documents.js'
-import { entityIndexTemplate } from './index-template.js'
+import { entityIndexMappings, entityIndexTemplate } from './index-template.js'
 
 export interface ElasticsearchSinkOptions {
   client: Client
@@ -103,7 +103,12 @@ export class ElasticsearchSink implements Sink {
     this.maxBulkBytes = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES
   }
 
-  /** Puts the index template and creates the index; waits for Elasticsearch like a bulk request would. */
+  /**
+   * Puts the index template and creates the index, or brings an existing
+   * index's mapping up to the template's (added fields such as
+   * `entity.brand`; a conflicting change is refused here, at start, not item
+   * by item later); waits for Elasticsearch like a bulk request would.
+   */
   async init (signal?: AbortSignal): Promise<void> {
     const template = entityIndexTemplate(this.options.index)
     await this.withRetry(async () => {
@@ -113,6 +118,8 @@ export class ElasticsearchSink implements Sink {
         const exists = await this.options.client.indices.exists({ index: this.options.index }, { signal })
         if (!exists) {
           await this.options.client.indices.create({ index: this.options.index }, { signal, ignore: [400] })
+        } else {
+          await this.options.client.indices.putMapping({ index: this.options.index, ...entityIndexMappings() }, { signal })
         }
       } catch (error) {
         const classified = classifyElasticsearchError(error)

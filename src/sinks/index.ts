@@ -1,7 +1,7 @@
 // Where entity documents and rejected records go: Elasticsearch and a Kafka
 // dead-letter topic in production, JSONL files for the embedded default.
-export { documentId, toEntityDocuments } from './documents.js'
-export { entityIndexTemplate } from './index-template.js'
+export { documentBrand, documentId, toEntityDocuments } from './documents.js'
+export { ENTITY_TEMPLATE_VERSION, entityIndexMappings, entityIndexTemplate } from './index-template.js'
 export { ElasticsearchSink } from './elasticsearch.js'
 export type { ElasticsearchSinkOptions } from './elasticsearch.js'
 export { JsonlSink, JsonlDeadLetterSink } from './jsonl.js'

@@ -1,7 +1,7 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { entityIndexKey } from '../../src/contracts/index.js'
-import { documentId, toEntityDocuments } from '../../src/sinks/index.js'
+import { documentBrand, documentId, toEntityDocuments } from '../../src/sinks/index.js'
 import { makeWork } from '../pipeline/fakes.js'
 
 const models = { stage1: 's1-v1', stage2: 's2-v1' }
@@ -27,7 +27,7 @@ test('one document per mention span, every mapped field filled from the work ite
   assert.deepEqual(person, {
     id: documentId('post-00007', 8, 19),
     post_id: 'post-00007',
-    entity: { text: 'Maria Lopez', normalised: 'maria lopez', mention_kind: 'text', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', canonical_description: 'Fictional runner', knowledge_source: 'catalogue' },
+    entity: { text: 'Maria Lopez', normalised: 'maria lopez', mention_kind: 'text', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', canonical_description: 'Fictional runner', knowledge_source: 'catalogue', brand: null },
     box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4, label: 'person', score: 0.77, reason: 'obj_head' },
     image: { url: 'https://img.example/a.jpg', width: 640, height: 480, status: 'ok' },
     post: { text: person?.post.text, text_length: person?.post.text.length, truncated: false, truncated_by: [], created_at: person?.post.created_at, author_id: 'a1', author_handle: 'maria', language: 'en', url: 'https://posts.example/7', source: null },
@@ -54,4 +54,31 @@ test('ids depend on post id and span only: a replay (or a retyped mention) overw
 test('normalised text: NFKC, no leading #/@, single spaces, lower case', () => {
   assert.equal(entityIndexKey('  @ＮＡＳＡ  Ames '), 'nasa ames')
   assert.equal(entityIndexKey('#ParisFashionWeek'), 'parisfashionweek')
+})
+
+test('brand: a product carries its link\'s brand, a catalogue brand is its own brand, anything else none', () => {
+  const work = typedWork()
+  const [person, tag] = work.entities
+  assert.ok(person !== undefined && tag !== undefined)
+  const product = { postId: work.post.id, text: 'iPhone 15', start: 20, end: 29, wordStart: 4, wordEnd: 6, score: 0.9 }
+  const brand = { postId: work.post.id, text: 'Apple', start: 30, end: 35, wordStart: 6, wordEnd: 7, score: 0.9 }
+  const wiki = { postId: work.post.id, text: 'Acme', start: 36, end: 40, wordStart: 7, wordEnd: 8, score: 0.9 }
+  work.entities = [
+    person,
+    tag,
+    { candidate: product, type: 'OTHER', typeScore: 0.9, knowledge: null, grounding: null, link: { id: 'gs:iphone', title: 'iPhone', description: "Apple's smartphone line", source: 'catalogue', brand: 'Apple' } },
+    { candidate: brand, type: 'ORG', typeScore: 0.95, knowledge: null, grounding: null, link: { id: 'gs:apple', title: 'Apple', description: 'technology company', source: 'catalogue' } },
+    { candidate: wiki, type: 'ORG', typeScore: 0.95, knowledge: null, grounding: null, link: { id: 'wikidata:Q1', title: 'Acme', description: 'a company', source: 'wikipedia' } }
+  ]
+  const brands = toEntityDocuments(work, models, '2026-11-21T08:00:00.000Z').map((doc) => [doc.entity.text, doc.entity.brand])
+  assert.deepEqual(brands, [
+    ['Maria Lopez', null],
+    ['#Run0', null],
+    ['iPhone 15', 'Apple'],
+    ['Apple', 'Apple'],
+    ['Acme', null]
+  ], 'a person in the catalogue is no brand; an organisation known only to Wikipedia is not a tracked brand; no link, no brand')
+  assert.equal(documentBrand('OTHER', { title: 'Nike Store Paris', source: 'catalogue', brand: 'Nike' }), 'Nike', 'a store names its chain')
+  assert.equal(documentBrand('ORG', { title: 'Beats', source: 'catalogue', brand: 'Apple' }), 'Apple', 'an ORG with a parent brand names the parent')
+  assert.equal(documentBrand('ORG', null), null)
 })

@@ -3,8 +3,8 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { Client } from '@elastic/elasticsearch'
-import { ElasticsearchSink, documentId, entityIndexTemplate } from '../../src/sinks/index.js'
+import { Client, type estypes } from '@elastic/elasticsearch'
+import { ENTITY_TEMPLATE_VERSION, ElasticsearchSink, documentId, entityIndexTemplate } from '../../src/sinks/index.js'
 import { fakeStages, makeWork } from '../pipeline/fakes.js'
 import type { PostWork } from '../../src/pipeline/index.js'
 import { ELASTICSEARCH_URL, skipUnless, uniqueName } from '../e2e/services.js'
@@ -65,6 +65,41 @@ test('real Elasticsearch: template on init, one document per mention, replays ov
     assert.match(!mixed[0]?.ok ? `${mixed[0]?.reason} ${mixed[0]?.detail}` : '', /mapper_parsing_exception|document_parsing_exception/)
     assert.deepEqual(mixed[1], { ok: true, documents: 6 })
     assert.equal(await count(), 18)
+  } finally {
+    await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
+    await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
+    await client.close()
+  }
+})
+
+test('real Elasticsearch: an index made under the previous template gains entity.brand on init, and brand filters ignore case', async (t) => {
+  skipWhen(t, skipUnless(ELASTICSEARCH_URL, 'ELASTICSEARCH_URL'))
+  const client = new Client({ node: ELASTICSEARCH_URL, maxRetries: 0 })
+  const index = uniqueName('gs-test-sink-brand')
+  try {
+    // The index as template version 1 made it: strict, no entity.brand.
+    const current = entityIndexTemplate(index).body.template as { mappings: { properties: { entity: { properties: Record<string, unknown> } } } }
+    const { brand: _brand, ...entityV1 } = current.mappings.properties.entity.properties
+    await client.indices.create({ index, mappings: { dynamic: 'strict', properties: { ...current.mappings.properties, entity: { properties: entityV1 } } } as estypes.MappingTypeMapping })
+    const sink = sinkFor(client, index)
+    await sink.init()
+    const template = await client.indices.getIndexTemplate({ name: entityIndexTemplate(index).name })
+    assert.equal(template.index_templates[0]?.index_template.version, ENTITY_TEMPLATE_VERSION)
+    const mapping = await client.indices.getMapping({ index })
+    const mappings = Object.values(mapping)[0]?.mappings as { _meta?: Record<string, unknown>, properties: { entity: { properties: Record<string, { type?: string, fields?: Record<string, { type?: string, normalizer?: string }> }> } } }
+    assert.equal(mappings._meta?.groundstream_template_version, ENTITY_TEMPLATE_VERSION)
+    const brand = mappings.properties.entity.properties.brand
+    assert.equal(brand?.type, 'keyword')
+    assert.deepEqual(brand?.fields?.lower, { type: 'keyword', normalizer: 'lowercase', ignore_above: 512 })
+
+    // A product mention is indexed with its brand into the old index, and found by it in any case.
+    const work = (await typed([makeWork(1)]))[0] as PostWork
+    const first = work.entities[0]
+    assert.ok(first !== undefined)
+    work.entities = [{ ...first, type: 'OTHER', link: { id: 'gs:iphone', title: 'iPhone', description: "Apple's smartphone line", source: 'catalogue', brand: 'Apple' } }]
+    assert.deepEqual(await sink.write([work], new AbortController().signal), [{ ok: true, documents: 1 }])
+    const found = await client.search<{ entity: { brand: string | null } }>({ index, query: { terms: { 'entity.brand.lower': ['APPLE'] } } })
+    assert.deepEqual(found.hits.hits.map((hit) => hit._source?.entity.brand), ['Apple'])
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
