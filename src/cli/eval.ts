@@ -8,7 +8,7 @@ import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, predictionLines, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
 import { heldOutGain, sweep, type HeldOutEstimate, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
-import { formatBrandScores, parseBrandSet, scoreBrandSet, type BrandSetScores } from '../eval/brand-set.js'
+import { formatBrandScores, formatBreakdown, parseBrandSet, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandSetScores } from '../eval/brand-set.js'
 import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
 import { existsSync } from 'node:fs'
 import { pino } from 'pino'
@@ -51,8 +51,10 @@ service runs, built from the same configuration as \`groundstream run\`
                repository
 
 With --brand-set (e.g. test/fixtures/brand-set.txt) it scores brand tracking
-instead, per mention kind (text, handle, hashtag): mention P/R, type accuracy,
-link precision and link coverage (docs/brand-tracking.md). --documents scores
+instead, per surface kind (text, handle, hashtag): mention P/R, type accuracy,
+link precision and link coverage; then per labelled mention kind (product,
+club, ...) and per language: found, typed right, brand attributed and false
+positives (docs/brand-tracking.md). --documents scores
 the entity documents a \`groundstream run\` wrote for the set's posts, which
 --write-posts writes as JSONL, instead of running the models.
   --models     folder with stage1/ and stage2/ (default: the installation's models/)
@@ -263,22 +265,28 @@ async function evaluateBrandSet (file: string, options: BrandSetOptions): Promis
     return 0
   }
   let scores: BrandSetScores
+  let breakdown: BrandBreakdown
   let models: unknown = null
   if (options.documents !== undefined) {
-    scores = scoreBrandSet(posts, documentsToPredictions(await readFile(options.documents, 'utf8'), options.documents))
+    const predictions = documentsToPredictions(await readFile(options.documents, 'utf8'), options.documents)
+    scores = scoreBrandSet(posts, predictions)
+    breakdown = scoreBreakdown(posts, predictions)
   } else {
     const built = await buildEvalStages(options.config, undefined)
     try {
       models = built.modelInfo
-      scores = (await runBrandSet(posts, built.stages, options.batchSize)).scores
+      const result = await runBrandSet(posts, built.stages, options.batchSize)
+      scores = result.scores
+      breakdown = result.breakdown
     } finally {
       await built.close()
     }
   }
   const mentions = posts.reduce((sum, post) => sum + post.mentions.length, 0)
-  process.stdout.write(`brand set ${file}: ${posts.length} posts, ${mentions} gold mentions\n${formatBrandScores(scores)}\n`)
+  const tables = [formatBrandScores(scores), formatBreakdown('mention kind', breakdown.byKind), formatBreakdown('language', breakdown.byLanguage)]
+  process.stdout.write(`brand set ${file}: ${posts.length} posts, ${mentions} gold mentions\n${tables.join('\n\n')}\n`)
   await mkdir(path.dirname(options.report), { recursive: true })
-  await writeFile(options.report, `${JSON.stringify({ brandSet: file, posts: posts.length, mentions, documents: options.documents ?? null, models, scores }, null, 2)}\n`)
+  await writeFile(options.report, `${JSON.stringify({ brandSet: file, posts: posts.length, mentions, documents: options.documents ?? null, models, scores, byKind: breakdown.byKind, byLanguage: breakdown.byLanguage }, null, 2)}\n`)
   process.stderr.write(`report written to ${options.report}\n`)
   return 0
 }

@@ -5,13 +5,18 @@ import type { EntityDocument, Post } from '../contracts/index.js'
 import { newPostWork } from '../consumers/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
-import { kindOfSurface, scoreBrandSet, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
+import { kindOfSurface, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
 
 const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
 
 /** A labelled post as the service receives it (also what `--write-posts` writes for `groundstream run`). */
 export function brandPostToPost (post: BrandPost): Post {
-  return { id: post.id, text: post.text, created_at: EVAL_TIMESTAMP, image_urls: [] }
+  return { id: post.id, text: post.text, created_at: EVAL_TIMESTAMP, image_urls: [], language: post.language }
+}
+
+/** The brand and link title a prediction attributes its mention to, where known. */
+function brandFields (brand: string | null | undefined, title: string | null | undefined): Pick<PredictedMention, 'brand' | 'linkTitle'> {
+  return { ...(typeof brand === 'string' ? { brand } : {}), ...(typeof title === 'string' ? { linkTitle: title } : {}) }
 }
 
 function workToMentions (work: PostWork): PredictedMention[] {
@@ -20,24 +25,25 @@ function workToMentions (work: PostWork): PredictedMention[] {
     end: entity.candidate.end,
     kind: entity.candidate.kind ?? 'text',
     type: entity.type,
-    canonicalId: entity.link?.id ?? null
+    canonicalId: entity.link?.id ?? null,
+    ...brandFields(entity.link?.brand, entity.link?.title)
   }))
 }
 
-export async function runBrandSet (posts: readonly BrandPost[], stages: readonly Stage[], batchSize: number): Promise<{ scores: BrandSetScores, predictions: Map<string, PredictedMention[]> }> {
+export async function runBrandSet (posts: readonly BrandPost[], stages: readonly Stage[], batchSize: number): Promise<{ scores: BrandSetScores, breakdown: BrandBreakdown, predictions: Map<string, PredictedMention[]> }> {
   const predictions = new Map<string, PredictedMention[]>()
   for (let i = 0; i < posts.length; i += batchSize) {
     let batch = posts.slice(i, i + batchSize).map((post, j) => newPostWork(brandPostToPost(post), { topic: 'brand-set', partition: 0, offset: String(i + j) }))
     for (const stage of stages) batch = await stage.run(batch)
     for (const work of batch) predictions.set(work.post.id, workToMentions(work))
   }
-  return { scores: scoreBrandSet(posts, predictions), predictions }
+  return { scores: scoreBrandSet(posts, predictions), breakdown: scoreBreakdown(posts, predictions), predictions }
 }
 
 /**
  * Entity documents (JSONL, as `groundstream run` writes them) as predictions.
  * Documents from before `entity.mention_kind` existed get the kind their
- * surface is written in.
+ * surface is written in; those from before `entity.brand`, no brand.
  */
 export function documentsToPredictions (jsonl: string, source = 'documents'): Map<string, PredictedMention[]> {
   const predictions = new Map<string, PredictedMention[]>()
@@ -51,7 +57,14 @@ export function documentsToPredictions (jsonl: string, source = 'documents'): Ma
     }
     const entity = document.entity
     const list = predictions.get(document.post_id) ?? []
-    list.push({ start: entity.start, end: entity.end, kind: entity.mention_kind ?? kindOfSurface(entity.text), type: entity.type, canonicalId: entity.canonical_id ?? null })
+    list.push({
+      start: entity.start,
+      end: entity.end,
+      kind: entity.mention_kind ?? kindOfSurface(entity.text),
+      type: entity.type,
+      canonicalId: entity.canonical_id ?? null,
+      ...brandFields((entity as { brand?: string | null }).brand, entity.canonical_title)
+    })
     predictions.set(document.post_id, list)
   })
   return predictions
