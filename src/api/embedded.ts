@@ -11,12 +11,14 @@ import { entityIndexKey, type EntityDocument, type EntityType } from '../contrac
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
 import {
+  brandKey,
   parseDurationMs,
   type CooccurringRequest,
   type FilterRequest,
   type MentionsRequest,
   type PostsRequest,
   type TimelineRequest,
+  type TrendingGroup,
   type TrendingRequest
 } from './requests.js'
 import {
@@ -82,11 +84,14 @@ const SCHEMA = `
     start INTEGER NOT NULL,
     canonical_id TEXT,
     canonical_title TEXT,
+    brand TEXT,
+    brand_key TEXT,
     has_box INTEGER NOT NULL,
     doc TEXT NOT NULL
   );
   CREATE INDEX mentions_created ON mentions (created_ms DESC, id);
   CREATE INDEX mentions_normalised ON mentions (normalised);
+  CREATE INDEX mentions_brand ON mentions (brand_key);
   CREATE INDEX mentions_post ON mentions (post_id, start);
   CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, post_text, tokenize=unicode61);
 `
@@ -136,6 +141,7 @@ function buildWhere (request: FilterRequest): Where & { relevance: string, relev
   }
   if (request.entity !== undefined) inList('m.normalised', request.entity.map(entityIndexKey))
   if (request.canonical_id !== undefined) inList('m.canonical_id', request.canonical_id)
+  if (request.brand !== undefined) inList('m.brand_key', request.brand.map(brandKey))
   if (request.type !== undefined) inList('m.type', request.type)
   if (request.mention_kind !== undefined) inList('m.mention_kind', request.mention_kind)
   if (request.post_id !== undefined) inList('m.post_id', request.post_id)
@@ -146,32 +152,40 @@ function buildWhere (request: FilterRequest): Where & { relevance: string, relev
   return { sql: clauses.length === 0 ? '1' : clauses.join(' AND '), params, relevance, relevanceParams }
 }
 
-/** The most frequent value of `column` per entity (ties: smallest value), like a size-1 terms aggregation. */
-const SUMMARY_COLUMNS = Object.freeze({ type: 'type', canonical_id: 'canonical_id', canonical_title: 'canonical_title', text: 'text' } as const)
+/** The column each group is keyed by (Elasticsearch: entity.normalised, entity.brand.lower). */
+const GROUP_COLUMNS: Readonly<Record<TrendingGroup, string>> = Object.freeze({ entity: 'normalised', brand: 'brand_key' })
 
-function summarySql (filtered: string): string {
+/** The most frequent value of `column` per group (ties: smallest value), like a size-1 terms aggregation. */
+const SUMMARY_COLUMNS = Object.freeze({ type: 'type', canonical_id: 'canonical_id', canonical_title: 'canonical_title', text: 'text', brand: 'brand' } as const)
+
+/** CTEs `<name>_top (grp, value)` over the rows of `filtered`, grouped by the `group` column. */
+function summarySql (filtered: string, group: string): string {
   const parts = Object.entries(SUMMARY_COLUMNS).map(([name, column]) => `
     ${name}_top AS (
-      SELECT normalised, ${column} AS value FROM (
-        SELECT normalised, ${column}, row_number() OVER (PARTITION BY normalised ORDER BY count(*) DESC, ${column} ASC) AS rn
-        FROM ${filtered} WHERE ${column} IS NOT NULL GROUP BY normalised, ${column}
+      SELECT grp, ${column} AS value FROM (
+        SELECT ${group} AS grp, ${column}, row_number() OVER (PARTITION BY ${group} ORDER BY count(*) DESC, ${column} ASC) AS rn
+        FROM ${filtered} WHERE ${column} IS NOT NULL GROUP BY ${group}, ${column}
       ) WHERE rn = 1
     )`)
   return parts.join(',')
 }
 
-const SUMMARY_JOINS = Object.keys(SUMMARY_COLUMNS).map((name) => `LEFT JOIN ${name}_top ON ${name}_top.normalised = g.normalised`).join(' ')
+/** Joins the summary CTEs onto `g`, whose key column is `grp`. */
+const SUMMARY_JOINS = Object.keys(SUMMARY_COLUMNS).map((name) => `LEFT JOIN ${name}_top ON ${name}_top.grp = g.grp`).join(' ')
 const SUMMARY_SELECT = Object.keys(SUMMARY_COLUMNS).map((name) => `${name}_top.value AS ${name}`).join(', ')
 
 type Row = Record<string, SqlValue>
 
+const textOrNull = (value: SqlValue | undefined): string | null => (value === null || value === undefined ? null : String(value))
+
 function toSummary (row: Row): EntitySummary {
   return {
-    entity: String(row.normalised),
-    text: row.text === null ? null : String(row.text),
-    type: row.type === null ? null : String(row.type) as EntityType,
-    canonical_id: row.canonical_id === null ? null : String(row.canonical_id),
-    canonical_title: row.canonical_title === null ? null : String(row.canonical_title)
+    entity: String(row.grp),
+    text: textOrNull(row.text),
+    type: textOrNull(row.type) as EntityType | null,
+    canonical_id: textOrNull(row.canonical_id),
+    canonical_title: textOrNull(row.canonical_title),
+    brand: textOrNull(row.brand)
   }
 }
 
@@ -210,19 +224,22 @@ export class EmbeddedSearch implements SearchBackend {
 
   /** Adds documents (a document id seen before replaces the earlier one, as in Elasticsearch). */
   add (docs: readonly EntityDocument[]): void {
-    const insert = this.db.prepare(`INSERT INTO mentions (id, post_id, created_ms, normalised, text, type, mention_kind, score, start, canonical_id, canonical_title, has_box, doc)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    const insert = this.db.prepare(`INSERT INTO mentions (id, post_id, created_ms, normalised, text, type, mention_kind, score, start, canonical_id, canonical_title, brand, brand_key, has_box, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET post_id = excluded.post_id, created_ms = excluded.created_ms, normalised = excluded.normalised, text = excluded.text,
         type = excluded.type, mention_kind = excluded.mention_kind, score = excluded.score, start = excluded.start, canonical_id = excluded.canonical_id,
-        canonical_title = excluded.canonical_title, has_box = excluded.has_box, doc = excluded.doc
+        canonical_title = excluded.canonical_title, brand = excluded.brand, brand_key = excluded.brand_key, has_box = excluded.has_box, doc = excluded.doc
       RETURNING rowid`)
     const deleteText = this.db.prepare('DELETE FROM mention_text WHERE docid = ?')
     const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title, post_text) VALUES (?, ?, ?, ?)')
     this.db.exec('BEGIN')
     try {
       for (const doc of docs) {
+        // Documents written before entity.brand existed have none.
+        const brand = doc.entity.brand ?? null
         insert.bind([doc.id, doc.post_id, Date.parse(doc.post.created_at), doc.entity.normalised, doc.entity.text, doc.entity.type, doc.entity.mention_kind ?? 'text', doc.entity.score,
-          doc.entity.start, doc.entity.canonical_id ?? null, doc.entity.canonical_title ?? null, doc.box === null || doc.box === undefined ? 0 : 1, JSON.stringify(doc)])
+          doc.entity.start, doc.entity.canonical_id ?? null, doc.entity.canonical_title ?? null, brand, brand === null ? null : brandKey(brand),
+          doc.box === null || doc.box === undefined ? 0 : 1, JSON.stringify(doc)])
         insert.step()
         const rowid = insert.get()[0] as number
         insert.reset()
@@ -381,15 +398,17 @@ export class EmbeddedSearch implements SearchBackend {
 
   async trending (request: TrendingRequest): Promise<TrendingAnswer> {
     const { at, currentFrom, previousFrom, candidates } = trendingWindows(this.limits, this.now(), request)
-    const where = buildWhere({ type: request.type, from: previousFrom, to: at })
+    const where = buildWhere({ type: request.type, brand: request.brand, from: previousFrom, to: at })
+    const group = GROUP_COLUMNS[request.by]
+    // Mentions without the group's value (no brand) fall in no group, as in an Elasticsearch terms aggregation.
     const rows = this.rows(`
-      WITH f AS (SELECT m.* FROM mentions m WHERE ${where.sql}),
+      WITH f AS (SELECT m.* FROM mentions m WHERE ${where.sql} AND m.${group} IS NOT NULL),
       g AS (
-        SELECT normalised, sum(CASE WHEN created_ms >= ? THEN 1 ELSE 0 END) AS current, count(*) AS total
-        FROM f GROUP BY normalised ORDER BY current DESC, normalised ASC LIMIT ?
+        SELECT ${group} AS grp, sum(CASE WHEN created_ms >= ? THEN 1 ELSE 0 END) AS current, count(*) AS total
+        FROM f GROUP BY ${group} ORDER BY current DESC, ${group} ASC LIMIT ?
       ),
-      ${summarySql('f')}
-      SELECT g.normalised, g.current, g.total, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS}
+      ${summarySql('f', group)}
+      SELECT g.grp, g.current, g.total, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS}
     `, [...where.params, currentFrom.getTime(), candidates])
     return {
       window: { from: currentFrom.toISOString(), to: at.toISOString() },
@@ -401,7 +420,7 @@ export class EmbeddedSearch implements SearchBackend {
 
   async cooccurring (request: CooccurringRequest): Promise<CooccurringAnswer> {
     const { from, to } = resolveRange(this.limits, this.now(), request.from, request.to, 30)
-    const subject = buildWhere({ entity: request.entity, canonical_id: request.canonical_id, from, to })
+    const subject = buildWhere({ entity: request.entity, canonical_id: request.canonical_id, brand: request.brand, from, to })
     const posts = this.rows(`SELECT m.post_id, max(m.created_ms) AS latest FROM mentions m WHERE ${subject.sql} GROUP BY m.post_id ORDER BY latest DESC, m.post_id ASC LIMIT ?`,
       [...subject.params, this.limits.maxCooccurrencePosts]).map((row) => String(row.post_id))
     if (posts.length === 0) return { posts_considered: 0, entities: [], timed_out: false }
@@ -416,14 +435,18 @@ export class EmbeddedSearch implements SearchBackend {
       exclude.push(`(m.canonical_id IS NULL OR m.canonical_id NOT IN (${request.canonical_id.map(() => '?').join(', ')}))`)
       excludeParams.push(...request.canonical_id)
     }
+    if (request.brand !== undefined) {
+      exclude.push(`(m.brand_key IS NULL OR m.brand_key NOT IN (${request.brand.map(() => '?').join(', ')}))`)
+      excludeParams.push(...request.brand.map(brandKey))
+    }
     const rows = this.rows(`
       WITH f AS (SELECT m.* FROM mentions m WHERE ${others.sql}${exclude.length === 0 ? '' : ` AND ${exclude.join(' AND ')}`}),
       g AS (
-        SELECT normalised, count(DISTINCT post_id) AS posts, count(*) AS mentions
+        SELECT normalised AS grp, count(DISTINCT post_id) AS posts, count(*) AS mentions
         FROM f GROUP BY normalised ORDER BY posts DESC, normalised ASC LIMIT ?
       ),
-      ${summarySql('f')}
-      SELECT g.normalised, g.posts, g.mentions, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS} ORDER BY g.posts DESC, g.normalised ASC
+      ${summarySql('f', GROUP_COLUMNS.entity)}
+      SELECT g.grp, g.posts, g.mentions, ${SUMMARY_SELECT} FROM g ${SUMMARY_JOINS} ORDER BY g.posts DESC, g.grp ASC
     `, [...others.params, ...excludeParams, request.size])
     return {
       posts_considered: posts.length,

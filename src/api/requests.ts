@@ -61,6 +61,14 @@ const duration = single(z.string().regex(durationPattern, 'a duration such as 30
 
 export const TIMELINE_INTERVALS = Object.freeze(['1m', '5m', '15m', '30m', '1h', '3h', '6h', '12h', '1d', '7d'] as const)
 const MENTION_SORTS = Object.freeze(['recent', 'relevance', 'score'] as const)
+/** What /trending ranks: entities (entity.normalised), or brands (a brand's own mentions and its products', by lower-cased name). */
+export const TRENDING_GROUPS = Object.freeze(['entity', 'brand'] as const)
+export type TrendingGroup = typeof TRENDING_GROUPS[number]
+
+/** How a brand name is compared (case-insensitively): the API's side of the index's `entity.brand.lower`. */
+export function brandKey (name: string): string {
+  return name.trim().toLowerCase()
+}
 
 function filterShape (limits: ApiLimits) {
   return {
@@ -68,6 +76,7 @@ function filterShape (limits: ApiLimits) {
     text: entityText(limits).optional(),
     entity: list(z.string().max(limits.maxQueryChars)),
     canonical_id: list(z.string().max(512)),
+    brand: list(z.string().max(512)),
     type: list(z.enum(ENTITY_TYPES)),
     mention_kind: list(z.enum(MENTION_KINDS)),
     post_id: list(z.string().max(256)),
@@ -93,6 +102,8 @@ export function requestSchemas (limits: ApiLimits) {
     }).strict(),
     trending: z.object({
       type: filter.type,
+      brand: filter.brand,
+      by: single(z.enum(TRENDING_GROUPS)).default('entity'),
       window: duration.default(parseDurationMs('1h')),
       at: isoTime.optional(),
       size: int(1, limits.maxEntities).default(10),
@@ -101,11 +112,12 @@ export function requestSchemas (limits: ApiLimits) {
     cooccurring: z.object({
       entity: filter.entity,
       canonical_id: filter.canonical_id,
+      brand: filter.brand,
       type: filter.type,
       from: filter.from,
       to: filter.to,
       size: int(1, limits.maxEntities).default(10)
-    }).strict().refine((v) => v.entity !== undefined || v.canonical_id !== undefined, { message: 'entity or canonical_id is required', path: ['entity'] }),
+    }).strict().refine((v) => v.entity !== undefined || v.canonical_id !== undefined || v.brand !== undefined, { message: 'entity, canonical_id or brand is required', path: ['entity'] }),
     extent: z.object({}).strict(),
     posts: z.object({
       ...filter,
@@ -121,7 +133,7 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
-export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
+export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'brand' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */
 export function parseRequest<S extends z.ZodTypeAny> (schema: S, query: unknown): z.infer<S> {

@@ -11,6 +11,7 @@ import { GroundstreamError, errorMessage } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
 import {
   TIMELINE_INTERVALS,
+  brandKey,
   invalid,
   parseDurationMs,
   type CooccurringRequest,
@@ -18,6 +19,7 @@ import {
   type MentionsRequest,
   type PostsRequest,
   type TimelineRequest,
+  type TrendingGroup,
   type TrendingRequest
 } from './requests.js'
 
@@ -54,12 +56,15 @@ export interface TimelineAnswer {
   timed_out: boolean
 }
 
+/** One group of mentions (an entity, or a brand with its products) and its most frequent values. */
 export interface EntitySummary {
+  /** The group's key: the normalised entity (use it as `entity=`), or with `by=brand` the lower-cased brand (use it as `brand=`). */
   entity: string
   text: string | null
   type: EntityType | null
   canonical_id: string | null
   canonical_title: string | null
+  brand: string | null
 }
 
 export interface TrendingAnswer {
@@ -247,6 +252,12 @@ export function decodeCursor (token: string, sort: SortName): Array<string | num
   return value.v as Array<string | number>
 }
 
+/** The lower-cased brand (the template's `lowercase` normalizer): what `brand=` matches and `by=brand` groups by. */
+const BRAND_KEY_FIELD = 'entity.brand.lower'
+
+/** The field each trending group is keyed by. */
+const GROUP_FIELDS: Readonly<Record<TrendingGroup, string>> = Object.freeze({ entity: 'entity.normalised', brand: BRAND_KEY_FIELD })
+
 /** The bool filter shared by every endpoint. */
 function buildFilter (request: FilterRequest): Query {
   const filter: Query[] = []
@@ -266,6 +277,7 @@ function buildFilter (request: FilterRequest): Query {
   if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
   if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
+  if (request.brand !== undefined) filter.push({ terms: { [BRAND_KEY_FIELD]: request.brand.map(brandKey) } })
   if (request.type !== undefined) filter.push({ terms: { 'entity.type': request.type } })
   if (request.mention_kind !== undefined) filter.push({ terms: { 'entity.mention_kind': request.mention_kind } })
   if (request.post_id !== undefined) filter.push({ terms: { post_id: request.post_id } })
@@ -293,7 +305,8 @@ const SUMMARY_AGGS = Object.freeze({
   type: { terms: { field: 'entity.type', size: 1 } },
   canonical: { terms: { field: 'entity.canonical_id', size: 1 } },
   title: { terms: { field: 'entity.canonical_title.keyword', size: 1 } },
-  text: { terms: { field: 'entity.text.keyword', size: 1 } }
+  text: { terms: { field: 'entity.text.keyword', size: 1 } },
+  brand: { terms: { field: 'entity.brand', size: 1 } }
 })
 
 function summary (bucket: TermsBucket): EntitySummary {
@@ -302,7 +315,8 @@ function summary (bucket: TermsBucket): EntitySummary {
     text: firstKey(bucket.text),
     type: firstKey(bucket.type) as EntityType | null,
     canonical_id: firstKey(bucket.canonical),
-    canonical_title: firstKey(bucket.title)
+    canonical_title: firstKey(bucket.title),
+    brand: firstKey(bucket.brand)
   }
 }
 
@@ -450,11 +464,12 @@ export class EntitySearch implements SearchBackend {
   async trending (request: TrendingRequest, signal?: AbortSignal): Promise<TrendingAnswer> {
     const { at, currentFrom, previousFrom, candidates } = trendingWindows(this.limits, this.now(), request)
     const response = await this.search({
-      query: buildFilter({ type: request.type, from: previousFrom, to: at }),
+      query: buildFilter({ type: request.type, brand: request.brand, from: previousFrom, to: at }),
       size: 0,
       aggs: {
         entities: {
-          terms: { field: 'entity.normalised', size: candidates, shard_size: candidates * 2, order: [{ current: 'desc' }, { _key: 'asc' }] },
+          // Mentions without the group's field (no brand) fall in no bucket.
+          terms: { field: GROUP_FIELDS[request.by], size: candidates, shard_size: candidates * 2, order: [{ current: 'desc' }, { _key: 'asc' }] },
           aggs: {
             current: { filter: { range: { 'post.created_at': { gte: currentFrom.toISOString(), lt: at.toISOString() } } } },
             ...SUMMARY_AGGS
@@ -474,7 +489,7 @@ export class EntitySearch implements SearchBackend {
 
   async cooccurring (request: CooccurringRequest, signal?: AbortSignal): Promise<CooccurringAnswer> {
     const { from, to } = this.range(request.from, request.to, 30)
-    const subject = buildFilter({ entity: request.entity, canonical_id: request.canonical_id, from, to })
+    const subject = buildFilter({ entity: request.entity, canonical_id: request.canonical_id, brand: request.brand, from, to })
     const first = await this.search({
       query: subject,
       size: 0,
@@ -491,6 +506,7 @@ export class EntitySearch implements SearchBackend {
     const bool = others.bool as { must_not: Query[] }
     if (request.entity !== undefined) bool.must_not.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
     if (request.canonical_id !== undefined) bool.must_not.push({ terms: { 'entity.canonical_id': request.canonical_id } })
+    if (request.brand !== undefined) bool.must_not.push({ terms: { [BRAND_KEY_FIELD]: request.brand.map(brandKey) } })
     const second = await this.search({
       query: others,
       size: 0,

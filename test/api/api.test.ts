@@ -179,7 +179,7 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     assert.deepEqual((byId.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
     const missing = await h.get('/api/v1/cooccurring?type=PER')
     assert.equal(missing.status, 400)
-    assert.match(JSON.stringify(missing.body), /entity or canonical_id is required/)
+    assert.match(JSON.stringify(missing.body), /entity, canonical_id or brand is required/)
   })
 
   test('posts: recent posts, each with all its mentions and image', async (t) => {
@@ -290,7 +290,7 @@ test('the OpenAPI document lists exactly the served routes and accepted paramete
     assert.deepEqual(documented, Object.keys(schema.shape ?? {}).sort(), path)
   }
   const cooccurring = (doc.paths['/api/v1/cooccurring']?.get.parameters ?? []).map((p) => p.name ?? doc.components.parameters[String(p.$ref).split('/').pop() as string]?.name).sort()
-  assert.deepEqual(cooccurring, ['canonical_id', 'entity', 'from', 'size', 'to', 'type'])
+  assert.deepEqual(cooccurring, ['brand', 'canonical_id', 'entity', 'from', 'size', 'to', 'type'])
 })
 
 test('limits: a stalled cluster gives 504 at the deadline, and searches past the pool get 503 at once', async () => {
