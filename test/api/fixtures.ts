@@ -46,8 +46,8 @@ export function elasticsearchUrl (): string | null {
   return process.env.ELASTICSEARCH_URL ?? process.env.GS_ELASTICSEARCH_URL ?? null
 }
 
-export async function createFixtureIndex (client: Client, index: string, mediaBaseUrl: string): Promise<EntityDocument[]> {
-  const docs = fixtureDocuments(mediaBaseUrl)
+export async function createFixtureIndex (client: Client, index: string, mediaBaseUrl: string, docsOf: (mediaBaseUrl: string) => EntityDocument[] = fixtureDocuments): Promise<EntityDocument[]> {
+  const docs = docsOf(mediaBaseUrl)
   await loadDemoIndex(client, index, docs)
   return docs
 }

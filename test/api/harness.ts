@@ -34,7 +34,8 @@ export function requireElasticsearch (t: TestContext): string | null {
   return null
 }
 
-export async function startHarness (url: string, overrides: ApiConfigInput = {}): Promise<Harness> {
+/** `docsOf` replaces the fixture's documents (given the media base URL), as EmbeddedData.docs does for the embedded store. */
+export async function startHarness (url: string, overrides: ApiConfigInput = {}, docsOf: (mediaBaseUrl: string) => EntityDocument[] = fixtureDocuments): Promise<Harness> {
   const client = new Client({ node: url, requestTimeout: 30_000 })
   const index = `gs-api-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`
   const media = await writeFixtureImages()
@@ -49,7 +50,7 @@ export async function startHarness (url: string, overrides: ApiConfigInput = {})
   const server = await createApiServer(config, { client, registry, root: ROOT, now: () => T0 })
   let docs: EntityDocument[]
   try {
-    docs = await createFixtureIndex(client, index, `${server.url}/media`)
+    docs = await createFixtureIndex(client, index, `${server.url}/media`, docsOf)
   } catch (error) {
     await server.close()
     await dropFixtureIndex(client, index)

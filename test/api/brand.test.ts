@@ -1,0 +1,146 @@
+// Brands behind products (issue 27 goal 2) on both backends: a mention linked
+// to a catalogue product carries its brand (entity.brand), a catalogue brand
+// is its own brand, and the API filters (`brand=`, case-insensitive), counts
+// (timeline), ranks (trending `by=brand`) and summarises by it alike on the
+// real Elasticsearch and the embedded store.
+import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { demoDocuments, type DemoPost } from '../../src/api/demo.js'
+import type { EntityDocument } from '../../src/contracts/index.js'
+import { repoPath } from '../deploy/helpers.js'
+import { T0, elasticsearchUrl } from './fixtures.js'
+import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
+
+const APPLE: [string, string, string] = ['gs:apple', 'Apple', 'American technology company']
+const IPHONE: [string, string, string] = ['gs:iphone', 'iPhone', "Apple's smartphone line"]
+const AIRPODS: [string, string, string] = ['gs:airpods', 'AirPods', "Apple's wireless earbuds"]
+const NIKE: [string, string, string] = ['gs:nike', 'Nike', 'American sportswear company']
+const AIR_MAX: [string, string, string] = ['gs:air-max', 'Air Max', "Nike's running shoes"]
+const PARIS: [string, string, string] = ['Q90', 'Paris', 'Capital city of France']
+
+/**
+ * Apple: 4 mentions (itself and its products) in the last hour, 1 the hour
+ * before (rising); Nike: 2 and 3 (not rising); Paris has no brand.
+ */
+const BRAND_POSTS: readonly DemoPost[] = Object.freeze([
+  { id: 'b01', minutesBefore: 5, text: 'New iPhone 15 review from Paris', mentions: [{ text: 'iPhone 15', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
+  { id: 'b02', minutesBefore: 10, text: 'Apple shares up after the iPhone launch', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }, { text: 'iPhone', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }] },
+  { id: 'b03', minutesBefore: 20, text: 'AirPods battery lasts all day', mentions: [{ text: 'AirPods', type: 'OTHER', canonical: AIRPODS, brand: 'Apple' }] },
+  { id: 'b04', minutesBefore: 40, text: 'Nike Air Max restock in Paris', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
+  { id: 'b05', minutesBefore: 70, text: 'Air Max Day is coming', mentions: [{ text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }] },
+  { id: 'b06', minutesBefore: 80, text: 'Queue at the Apple store', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }] },
+  { id: 'b07', minutesBefore: 100, text: 'Nike and Air Max at the marathon', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'marathon', type: 'OTHER' }] }
+])
+
+const brandDocuments = (mediaBaseUrl: string): EntityDocument[] => demoDocuments(BRAND_POSTS, mediaBaseUrl, T0)
+
+interface Mention { post_id: string, entity: Record<string, unknown> & { text: string, brand: string | null } }
+interface Ranked { entity: string, brand: string | null, text: string | null, type: string | null, canonical_id: string | null, current: number, previous: number }
+
+const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
+
+for (const backend of BACKENDS) describe(`brands on ${backend}`, () => {
+  let harness: Harness | null = null
+
+  beforeAll(async () => {
+    if (backend === 'embedded') harness = await startEmbeddedHarness({}, { docs: brandDocuments, mediaDir: repoPath('samples/images'), now: T0 })
+    else {
+      const url = elasticsearchUrl()
+      if (url !== null) harness = await startHarness(url, {}, brandDocuments)
+    }
+  })
+
+  afterAll(async () => {
+    await harness?.close()
+  })
+
+  function need (t: TestContext): Harness | null {
+    if (harness !== null) return harness
+    requireElasticsearch(t)
+    return null
+  }
+
+  test('mentions and posts: brand= finds the brand and its products, in any case', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const apple = (await h.get('/api/v1/mentions?brand=APPLE&size=100')).body.mentions as Mention[]
+    // Newest post first; within a post the order is the ids', so compared as a set.
+    assert.deepEqual(apple.map((m) => m.post_id), ['b01', 'b02', 'b02', 'b03', 'b06'])
+    assert.deepEqual(apple.map((m) => `${m.post_id} ${m.entity.text} · ${String(m.entity.brand)}`).sort(), ['b01 iPhone 15 · Apple', 'b02 Apple · Apple', 'b02 iPhone · Apple', 'b03 AirPods · Apple', 'b06 Apple · Apple'])
+    assert.equal(((await h.get('/api/v1/mentions?brand=apple,nike&size=100')).body.mentions as Mention[]).length, 10)
+    assert.equal(((await h.get('/api/v1/mentions?brand=apple&brand=Nike&size=100')).body.mentions as Mention[]).length, 10, 'repeated like every list')
+    const nikeItself = (await h.get('/api/v1/mentions?brand=nike&type=ORG&size=100')).body.mentions as Mention[]
+    assert.deepEqual(nikeItself.map((m) => m.post_id), ['b04', 'b07'])
+    assert.deepEqual((await h.get('/api/v1/mentions?brand=Samsung')).body.mentions, [])
+    const paris = (await h.get('/api/v1/mentions?entity=paris&size=1')).body.mentions as Mention[]
+    assert.equal(paris[0]?.entity.brand, null, 'a place has no brand')
+    const posts = (await h.get('/api/v1/posts?brand=Nike')).body.posts as Array<{ post_id: string, entities: Array<{ text: string, brand: string | null }> }>
+    assert.deepEqual(posts.map((p) => p.post_id), ['b04', 'b05', 'b07'])
+    assert.deepEqual(posts[0]?.entities.map((e) => [e.text, e.brand]), [['Nike', 'Nike'], ['Air Max', 'Nike'], ['Paris', null]], 'a post still shows all its mentions')
+  })
+
+  test('timeline: a brand counts its own mentions and its products\'', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/timeline?brand=apple&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z&interval=1h')
+    assert.equal(status, 200)
+    assert.deepEqual(body.buckets, [{ time: '2026-01-10T10:00:00.000Z', count: 1 }, { time: '2026-01-10T11:00:00.000Z', count: 4 }])
+    assert.equal(body.total, 5)
+    const entityOnly = await h.get('/api/v1/timeline?entity=apple&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z&interval=1h')
+    assert.equal(entityOnly.body.total, 2, 'the entity alone is the brand\'s own mentions')
+  })
+
+  test('trending: by=brand ranks brands with their products; entity rows carry their brand', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const brands = (await h.get('/api/v1/trending?by=brand&window=1h&at=2026-01-10T12:00:00Z&min_count=1')).body.entities as Ranked[]
+    assert.deepEqual(brands.map((b) => [b.entity, b.brand, b.current, b.previous]), [['apple', 'Apple', 4, 1]], 'Nike (2 vs 3) is not rising')
+    assert.deepEqual([brands[0]?.text, brands[0]?.type, brands[0]?.canonical_id], ['Apple', 'OTHER', 'gs:apple'], 'the most frequent values of the group (ties: smallest)')
+    const entities = (await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z&min_count=1')).body.entities as Ranked[]
+    assert.deepEqual(entities.map((e) => [e.entity, e.brand]), [['paris', null], ['airpods', 'Apple'], ['iphone', 'Apple'], ['iphone 15', 'Apple']])
+    const appleOnly = (await h.get('/api/v1/trending?brand=Apple&window=1h&at=2026-01-10T12:00:00Z&min_count=1')).body.entities as Ranked[]
+    assert.deepEqual(appleOnly.map((e) => e.entity), ['airpods', 'iphone', 'iphone 15'])
+  })
+
+  test('co-occurring: a brand as the subject, its products not counted as others', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const { status, body } = await h.get('/api/v1/cooccurring?brand=apple&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
+    assert.equal(status, 200)
+    assert.equal(body.posts_considered, 4)
+    assert.deepEqual((body.entities as Array<{ entity: string, posts: number, brand: string | null }>).map((e) => [e.entity, e.posts, e.brand]), [['paris', 1, null]])
+    const nike = await h.get('/api/v1/cooccurring?brand=nike&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
+    assert.deepEqual((nike.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['marathon', 'paris'])
+  })
+
+  test('invalid brand requests are refused with the problem named', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const cases: Array<[string, RegExp]> = [
+      [`/api/v1/mentions?brand=${'x'.repeat(600)}`, /brand/],
+      [`/api/v1/timeline?brand=${Array.from({ length: 21 }, (_, i) => `b${i}`).join(',')}`, /brand/],
+      ['/api/v1/trending?by=product', /by/],
+      ['/api/v1/trending?by=brand&by=entity', /by: give it only once/],
+      ['/api/v1/cooccurring?type=ORG', /entity, canonical_id or brand is required/]
+    ]
+    for (const [path, pattern] of cases) {
+      const { status, body } = await h.get(path)
+      assert.equal(status, 400, path)
+      assert.match(((body.error as { problems: string[] }).problems).join(' | '), pattern, path)
+    }
+  })
+
+  test('answers name exactly the fields the OpenAPI document describes', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const doc = parseYaml(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } }
+    const documented = (name: string): string[] => Object.keys(doc.components.schemas[name]?.properties ?? {}).sort()
+    const mention = ((await h.get('/api/v1/mentions?brand=apple&size=1')).body.mentions as Mention[])[0]
+    assert.deepEqual(Object.keys(mention?.entity ?? {}).sort(), documented('Entity'))
+    const ranked = ((await h.get('/api/v1/trending?by=brand&window=1h&at=2026-01-10T12:00:00Z&min_count=1')).body.entities as Array<Record<string, unknown>>)[0]
+    const extra = ['current', 'previous', 'change', 'ratio']
+    assert.deepEqual(Object.keys(ranked ?? {}).filter((key) => !extra.includes(key)).sort(), documented('EntitySummary'))
+  })
+})
