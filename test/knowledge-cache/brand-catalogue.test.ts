@@ -14,11 +14,11 @@ const signal = new AbortController().signal
 
 test('the shipped catalogue parses, every entry says where it came from, and ids are unique', async () => {
   const lines = (await readFile(SHIPPED_CATALOGUE_PATH, 'utf8')).trim().split('\n')
-  assert.ok(lines.length > 3000, `Simple Icons brands plus the curated list, got ${lines.length}`)
+  assert.ok(lines.length > 15_000, `curated, Simple Icons, clubs and NSI brands, got ${lines.length}`)
   const ids = new Set<string>()
   for (const line of lines) {
     const entry = CatalogueEntrySchema.parse(JSON.parse(line))
-    assert.match(entry.source ?? '', /^(curated|simple-icons:|curated\+simple-icons:)/u)
+    assert.match(entry.source ?? '', /^(curated|simple-icons:|curated\+simple-icons:|openfootball:[a-z]+$|nsi:[a-z_]+\/[a-z_-]+$)/u)
     assert.ok(!ids.has(entry.id ?? ''), `duplicate id ${entry.id}`)
     ids.add(entry.id ?? '')
   }

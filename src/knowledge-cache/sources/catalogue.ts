@@ -1,9 +1,13 @@
 // The catalogue of tracked brands, organisations, people and events (JSONL,
-// one entity a line: name, aliases, handles, type, description, optional id).
-// Two files feed it: the user's (knowledge.cataloguePath) and the one that
-// ships with groundstream (data/catalogue/brands.jsonl, built by
-// scripts/build-catalogue.mjs). The user's is read first, so what a user
-// tracks wins over a shipped entry with the same name, handle or id.
+// one entity a line: name, aliases, handles, type, brand, description,
+// optional id; docs/catalogue.md describes the format). Two files feed it:
+// the user's (knowledge.cataloguePath) and the one that ships with
+// groundstream (data/catalogue/brands.jsonl, built by
+// scripts/build-catalogue.mjs from the curated list, Simple Icons,
+// openfootball clubs and the name-suggestion-index). The user's is read
+// first, so what a user tracks wins over a shipped entry with the same name,
+// handle or id. Shipped entries feed stage-2 prompts only when curated: a
+// bulk-imported line links, it does not steer the model.
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { ENTITY_TYPES, normaliseEntityKey, squashEntityName, type LinkOption } from '../../contracts/index.js'
@@ -19,8 +23,16 @@ export const CatalogueEntrySchema = z.object({
   /** Official accounts, with or without the `@`. */
   handles: z.array(z.string().min(1).max(64)).max(64).default([]),
   type: z.enum(ENTITY_TYPES).optional(),
+  /** The brand this entry belongs to, by its catalogue name: a product's maker, a store's chain (`Tesco Express` -> `Tesco`). */
+  brand: z.string().min(1).max(256).optional(),
+  /**
+   * The name itself also reads as a common word, a place, a first name or
+   * another entity (`Coop`, `Total`): it does not link; the aliases and
+   * handles still do.
+   */
+  ambiguous: z.boolean().optional(),
   description: z.string().min(1).max(4000),
-  /** Where the entry came from (`curated`, `simple-icons:apple`); informational. */
+  /** Where the entry came from (`curated`, `simple-icons:apple`, `openfootball:tr`, `nsi:shop/supermarket`); informational. */
   source: z.string().min(1).max(256).optional()
 }).strict()
 
@@ -66,7 +78,7 @@ export interface CatalogueSourceOptions {
   path?: string
   /** Entries given directly (tests, programmatic use); added after the file's. */
   entries?: readonly CatalogueEntryInput[]
-  /** The shipped catalogue (data/catalogue/brands.jsonl); read after the user's entries. */
+  /** The shipped catalogue (data/catalogue/brands.jsonl, scripts/build-catalogue.mjs); read after the user's entries. */
   shippedPath?: string
 }
 
@@ -76,13 +88,20 @@ interface Indexed {
   text: string
   description: string
   type: CatalogueEntry['type']
+  brand: string | undefined
   aliases: string[]
   /**
-   * Whether its text goes into stage-2 prompts. Entries from Simple Icons
-   * alone carry no description worth a prompt (`Hugo`, `Ruby` would read as
-   * brands), so they serve linking and handle resolution only.
+   * Whether its text goes into stage-2 prompts: a user's entry, or a shipped
+   * one that is curated. Bulk entries (Simple Icons, clubs, NSI brands) carry
+   * no description worth a prompt (`Hugo`, `Ruby` would read as brands), so
+   * they serve linking and handle resolution only.
    */
   prompt: boolean
+}
+
+/** Whether a shipped entry was written by the project (`curated`, `curated+simple-icons:…`) rather than imported in bulk. */
+function isCurated (entry: CatalogueEntry): boolean {
+  return entry.source === undefined || entry.source.startsWith('curated')
 }
 
 async function readCatalogueFile (file: string): Promise<CatalogueEntry[]> {
@@ -114,8 +133,9 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
       text: `${entry.name}${kind}: ${entry.description}`,
       description: entry.description,
       type: entry.type,
+      brand: entry.brand,
       aliases: entry.aliases,
-      prompt: !shipped || entry.source === undefined || !entry.source.startsWith('simple-icons:')
+      prompt: !shipped || isCurated(entry)
     }
     byId.set(id, indexed)
     all.push(indexed)
@@ -124,7 +144,8 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
       const key = handle.replace(/^@/u, '').toLowerCase()
       if (key.length > 0 && !byHandle.has(key)) byHandle.set(key, indexed)
     }
-    for (const alias of [entry.name, ...entry.aliases]) {
+    // An ambiguous name is the entry's title only; its aliases and handles find it.
+    for (const alias of entry.ambiguous === true ? entry.aliases : [entry.name, ...entry.aliases]) {
       const key = normaliseEntityKey(alias)
       if (key.length > 0 && !byKey.has(key)) byKey.set(key, indexed)
       const squashed = squashEntityName(alias)
@@ -145,7 +166,7 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
   }
 
   function option (entry: Indexed, match: LinkOption['match']): LinkOption {
-    return { id: entry.id, title: entry.title, description: entry.description, type: entry.type ?? null, source: 'catalogue', match }
+    return { id: entry.id, title: entry.title, description: entry.description, type: entry.type ?? null, source: 'catalogue', match, ...(entry.brand === undefined ? {} : { brand: entry.brand }) }
   }
 
   /** A #/@ body: an official handle first, then a name written without spaces, then an account suffix dropped. */

@@ -2,8 +2,16 @@
 // 138k records in a 6 MB protobuf file). The package's own loader builds one
 // JS object per city (tens of MB of heap); this reads the same file once and
 // keeps, per normalised name, only the most populous city in packed arrays.
+// Native and other-language spellings (`München`, `Kraków`, `Den Haag`,
+// `Köln`) come from data/geonames/city-alternate-names.tsv (GeoNames, CC BY
+// 4.0, built by scripts/build-catalogue.mjs): each is one more key for the
+// city's row, so it links to the same GeoNames id. A city's own name always
+// wins a key over another city's alternate spelling.
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { TextDecoder } from 'node:util'
 import { GroundstreamError } from '../../errors/index.js'
 import { normaliseEntityKey } from '../../contracts/index.js'
@@ -18,6 +26,51 @@ export interface CitiesSourceOptions {
   minPopulation?: number
   /** ISO 3166 alpha-2 code -> country name, for the text. */
   countryNames?: ReadonlyMap<string, string>
+  /**
+   * The alternate-spellings TSV (`geonameid<TAB>name|name`, `#` comments);
+   * data/geonames/city-alternate-names.tsv of the package when absent, none when false.
+   */
+  alternateNamesPath?: string | false
+}
+
+/**
+ * data/geonames/city-alternate-names.tsv at the package root: the nearest
+ * folder above this file with a package.json (dist/src/… when built, src/… in tests).
+ */
+function shippedAlternateNamesPath (): string {
+  const from = dirname(fileURLToPath(import.meta.url))
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'data', 'geonames', 'city-alternate-names.tsv')
+    if (dirname(dir) === dir) throw new GroundstreamError('GS_ERR_CONFIG', `package root not found: no package.json above ${from}`)
+  }
+}
+
+/**
+ * Parses the alternate-spellings TSV into GeoNames id -> spellings; a
+ * malformed line is an error naming the file and line.
+ */
+export function parseAlternateNames (text: string, file = '<alternate names>'): Map<number, string[]> {
+  const byId = new Map<number, string[]>()
+  text.split('\n').forEach((line, index) => {
+    if (line.length === 0 || line.startsWith('#')) return
+    const [id, names, extra] = line.split('\t')
+    const geonameId = Number(id)
+    if (!Number.isSafeInteger(geonameId) || geonameId <= 0 || names === undefined || names.length === 0 || extra !== undefined) {
+      throw new GroundstreamError('GS_ERR_KNOWLEDGE_SOURCE', `${file}:${index + 1}: expected geonameid<TAB>name|name`, { details: { path: file, line: index + 1 } })
+    }
+    byId.set(geonameId, names.split('|'))
+  })
+  return byId
+}
+
+async function readAlternateNames (file: string): Promise<Map<number, string[]>> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new GroundstreamError('GS_ERR_KNOWLEDGE_SOURCE', `cannot read city alternate names at ${file}`, { cause: error, details: { path: file } })
+  }
+  return parseAlternateNames(text, file)
 }
 
 interface CityRecord {
@@ -164,6 +217,10 @@ export function createCitiesSource (options: CitiesSourceOptions = {}): Knowledg
         }
       }
     }
+    if (options.alternateNamesPath !== false) {
+      const spellings = await readAlternateNames(options.alternateNamesPath ?? shippedAlternateNamesPath())
+      addAlternateKeys(spellings, ids)
+    }
     populations = Uint32Array.from(pops)
     geonameIds = Uint32Array.from(ids)
     sameName = Uint16Array.from(counts, (count) => Math.min(count, 65_535))
@@ -171,6 +228,20 @@ export function createCitiesSource (options: CitiesSourceOptions = {}): Knowledg
     names = names.slice()
     countries = countries.slice()
     features = features.slice()
+  }
+
+  /** Each spelling becomes a key for its city's row, unless some city already owns the key. */
+  function addAlternateKeys (spellings: ReadonlyMap<number, readonly string[]>, ids: readonly number[]): void {
+    // Only the city that won a row keeps its id there; a town that lost its name to a larger city has none.
+    const rowOfId = new Map<number, number>(ids.map((id, row) => [id, row]))
+    for (const [id, names] of spellings) {
+      const row = rowOfId.get(id)
+      if (row === undefined) continue
+      for (const name of names) {
+        const key = normaliseEntityKey(name)
+        if (key.length > 0 && !rowOf.has(key)) rowOf.set(key, row)
+      }
+    }
   }
 
   function ensureLoaded (): Promise<void> {
