@@ -7,6 +7,7 @@ import { GroundstreamError } from '../errors/index.js'
 import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, predictionLines, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
+import { candidateDump } from '../eval/candidate-dump.js'
 import { heldOutGain, sweep, type HeldOutEstimate, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
 import { formatBrandScores, formatBreakdown, parseBrandSet, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandSetScores } from '../eval/brand-set.js'
 import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
@@ -25,7 +26,7 @@ export const USAGE = `usage: groundstream eval [--config FILE] [--data DIR] [--s
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
-                        [--predictions FILE]
+                        [--predictions FILE] [--dump-candidates FILE]
        groundstream eval --brand-set FILE [--documents FILE | --write-posts FILE]
                         [--config FILE] [--models DIR] [--recognizer R] [--report FILE]
 
@@ -45,6 +46,11 @@ service runs, built from the same configuration as \`groundstream run\`
                three thresholds and print the best points (choose them on dev,
                never on test), and what choosing them gains on held-out
                halves of the split
+  --dump-candidates run once with every candidate kept and the link prior
+               off, and write one JSON line per text candidate (stage 2's
+               probabilities, link evidence, gold label) for
+               training/gmner/link_prior.py; third-party text: keep the
+               file out of the repository
   --predictions write one JSON line per post (text, gold, predicted and
                candidate spans, each with its text) for error analysis; the
                data set's text is third-party: keep the file out of the
@@ -101,6 +107,7 @@ export async function main (argv: string[]): Promise<number> {
     'min-type-score': { type: 'string' },
     'max-none-score': { type: 'string' },
     sweep: { type: 'boolean', default: false },
+    'dump-candidates': { type: 'string' },
     'brand-set': { type: 'string' },
     documents: { type: 'string' },
     'write-posts': { type: 'string' },
@@ -144,6 +151,7 @@ export async function main (argv: string[]): Promise<number> {
   const minSpan = probability('min-span-score', values['min-span-score'])
   const minType = probability('min-type-score', values['min-type-score'])
   const maxNone = probability('max-none-score', values['max-none-score'])
+  const dump = values['dump-candidates']
   const textModels = {
     ...textFlags,
     // The benchmark labels no #hashtag/@handle: it scores the stage-1 text path as it always has.
@@ -151,7 +159,8 @@ export async function main (argv: string[]): Promise<number> {
     ...(minSpan === undefined ? {} : { minSpanScore: minSpan }),
     ...(minType === undefined ? {} : { minTypeScore: minType }),
     ...(maxNone === undefined ? {} : { maxNoneScore: maxNone }),
-    ...(values.sweep ? { minSpanScore: 0, minTypeScore: 0, maxNoneScore: 1 } : {})
+    ...(values.sweep || dump !== undefined ? { minSpanScore: 0, minTypeScore: 0, maxNoneScore: 1 } : {}),
+    ...(dump === undefined ? {} : { linkPrior: false })
   }
   const recorded: RecordedPost[] = []
   const limit = intFlag('limit', values.limit, 1, Number.MAX_SAFE_INTEGER)
@@ -170,7 +179,7 @@ export async function main (argv: string[]): Promise<number> {
       batchSize,
       withImages: values.images !== undefined,
       onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) },
-      ...(values.sweep ? { onBatch: (batch, slice) => batch.forEach((work, i) => recorded.push({ work, tweet: slice[i] as DatasetTweet })) } : {})
+      ...(values.sweep || dump !== undefined ? { onBatch: (batch, slice) => batch.forEach((work, i) => recorded.push({ work, tweet: slice[i] as DatasetTweet })) } : {})
     })
     if (process.stderr.isTTY) process.stderr.write('\n')
     const { scores } = result
@@ -218,6 +227,12 @@ export async function main (argv: string[]): Promise<number> {
     await mkdir(path.dirname(values.report), { recursive: true })
     await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`)
     process.stderr.write(`report written to ${values.report}\n`)
+    if (dump !== undefined) {
+      const { text, candidates } = candidateDump(recorded)
+      await mkdir(path.dirname(dump), { recursive: true })
+      await writeFile(dump, text)
+      process.stderr.write(`${candidates} candidates written to ${dump}\n`)
+    }
     if (values.predictions !== undefined) {
       await mkdir(path.dirname(values.predictions), { recursive: true })
       await writeFile(values.predictions, `${predictionLines(tweets, result.documents).join('\n')}\n`)

@@ -210,6 +210,7 @@ export const ENV_VARS: EnvTable = Object.freeze({
   GS_EXECUTION_PROVIDER: [['textModels', 'executionProvider'], asString],
   GS_TEXT_WORKERS: [['textModels', 'workers'], asNumber],
   GS_TEXT_INTRA_OP_THREADS: [['textModels', 'intraOpThreads'], asNumber],
+  GS_LINK_PRIOR: [['textModels', 'linkPrior'], asBoolean],
   GS_KNOWLEDGE_ENABLED: [['knowledge', 'enabled'], asBoolean],
   GS_REDIS_URL: [['knowledge', 'redisUrl'], asString],
   GS_CATALOGUE: [['knowledge', 'cataloguePath'], asString],

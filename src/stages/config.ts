@@ -61,7 +61,14 @@ export const TextModelsConfigSchema = z.object({
    * common noun: `Apple`, `Amazon`, `Nike`) is kept only when stage 2 types
    * the mention at least this sure.
    */
-  ambiguousLinkMinScore: z.number().min(0).max(1).default(0.8)
+  ambiguousLinkMinScore: z.number().min(0).max(1).default(0.8),
+  /**
+   * Weigh what the knowledge cache linked a text mention to (a catalogue
+   * brand, a GeoNames city, a common-noun reading) with stage 2's
+   * probabilities, using models/stage2/link-prior.json when it is there
+   * (src/stages/link-prior.ts). Off: the prompt model's probabilities alone.
+   */
+  linkPrior: z.boolean().default(true)
 }).strict()
 
 export type TextModelsConfig = z.infer<typeof TextModelsConfigSchema>

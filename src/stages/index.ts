@@ -1,5 +1,6 @@
 // Public surface of the text-model stages. Nothing else in src/stages is
 // imported from outside the folder.
+import path from 'node:path'
 import type { Stage } from '../pipeline/types.js'
 import type { TextModelsConfig } from './config.js'
 import { createStage1 } from './stage1.js'
@@ -7,6 +8,7 @@ import { createStage2, type RegionGrounder } from './stage2.js'
 import { createTextEngine, type TextModels } from './text-engine.js'
 import { createWorkerTextModels } from './text-worker-client.js'
 import { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
+import { loadLinkPrior, type LinkPrior } from './link-prior.js'
 
 export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
 export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
@@ -16,6 +18,7 @@ export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
 export { chooseLink, decideTagType } from './linking.js'
+export { linkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
 export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
 export interface TextStagesDeps {
@@ -30,6 +33,8 @@ export interface TextStages {
   stage1: Stage
   stage2: Stage
   models: TextModels
+  /** The link prior stage 2 applies (models/stage2/link-prior.json), or null. */
+  linkPrior: LinkPrior | null
   /** Result-cache hits and misses so far (textModels.resultCacheBytes). */
   resultCache: () => ResultCacheStats
   /** Releases the sessions (and the worker); idempotent. */
@@ -45,6 +50,7 @@ export async function createTextModels (config: TextModelsConfig, options: { inP
  * that share them. The sessions are released when both stages are closed.
  */
 export async function createTextStages (config: TextModelsConfig, deps: TextStagesDeps): Promise<TextStages> {
+  const linkPrior = config.linkPrior ? await loadLinkPrior(path.join(config.modelsDir, 'stage2', 'link-prior.json')) : null
   const { models, stats } = withResultCache(await createTextModels(config, { inProcess: deps.inProcess }), {
     maxBytes: config.resultCacheBytes,
     ...(deps.onResultCache === undefined ? {} : { onLookup: deps.onResultCache })
@@ -73,12 +79,14 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
     minTypeScore: config.minTypeScore,
     maxNoneScore: config.maxNoneScore,
     minTagScore: config.minTagScore,
-    ambiguousLinkMinScore: config.ambiguousLinkMinScore
+    ambiguousLinkMinScore: config.ambiguousLinkMinScore,
+    linkPrior
   }, deps.ground))
   return {
     stage1,
     stage2,
     models,
+    linkPrior,
     resultCache: stats,
     close: async () => {
       await Promise.all([stage1.close(), stage2.close()])

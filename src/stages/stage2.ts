@@ -8,12 +8,15 @@ import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
 import { chooseLink, decideTagType, type TypeDecision } from './linking.js'
+import { applyLinkPrior, linkEvidence, type LinkPrior } from './link-prior.js'
 
 export interface Stage2Options extends TypeDecisionOptions {
   /** For #/@ candidates (src/stages/linking.ts decideTagType); defaults to minTypeScore. */
   minTagScore?: number
   /** Stage-2 score an ambiguous name needs before it is linked; 1 links no ambiguous name. */
   ambiguousLinkMinScore?: number
+  /** Re-weighs the prompt model's probabilities of a text mention by what the knowledge cache linked it to (src/stages/link-prior.ts). */
+  linkPrior?: LinkPrior | null
 }
 
 /** The words stage 2 reads as the entity: a tag's segmented reading, or the candidate's own words. */
@@ -115,13 +118,18 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
       for (const work of batch) work.entities = []
       const position = new Map(batch.map((work, i) => [work, i]))
       const prompted: TypeResult[] = requests.length === 0 ? [] : await models.recogniseTypes(requests)
-      const decided = [...typed, ...prompted.map((result, i) => ({ owner: owners[i] as typeof owners[number], result }))]
+      const prior = options.linkPrior ?? null
+      const decided = [...typed.map((entry) => ({ ...entry, prompted: false })), ...prompted.map((result, i) => ({ owner: owners[i] as typeof owners[number], result, prompted: true }))]
         .sort((a, b) => ((position.get(a.owner.work) ?? 0) - (position.get(b.owner.work) ?? 0)) || a.owner.order - b.owner.order)
-      for (const { owner, result } of decided) {
+      for (const { owner, result: modelResult, prompted: fromPrompt } of decided) {
         const { candidate, knowledge } = owner.record
         const linkOptions = owner.record.links ?? []
+        const isText = (candidate.kind ?? 'text') === 'text'
+        const result = isText && fromPrompt && prior !== null
+          ? { ...modelResult, scores: applyLinkPrior(prior, modelResult.scores, linkEvidence(candidate, linkOptions)) }
+          : modelResult
         let decision: TypeDecision | null
-        if ((candidate.kind ?? 'text') === 'text') {
+        if (isText) {
           decision = decideType(result.scores, options)
         } else {
           decision = decideTagType(result, linkOptions, candidate, options.minTagScore ?? options.minTypeScore)

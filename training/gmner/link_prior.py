@@ -1,0 +1,153 @@
+"""Fits stage 2's link prior: a multinomial logistic layer over stage 2's five
+probabilities and the knowledge cache's link evidence (src/stages/link-prior.ts):
+
+    logit_k = scale * log p_k + bias_k + sum_j weights[k][j] * evidence_j
+
+The candidates come from `groundstream eval --split train --dump-candidates FILE`
+(stage 2's raw probabilities with the prior off, the evidence features computed
+by the service itself, and each candidate's gold label). The fit starts from the
+identity (scale 1, no bias, no weights), so with no evidence it changes little,
+and an L2 penalty keeps weights of rare features near zero.
+
+    python -m gmner.link_prior --train /tmp/train.jsonl --dev /tmp/dev.jsonl \\
+        --out ../models/stage2/link-prior.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+LABELS = ("PER", "LOC", "ORG", "OTHER", "NONE")
+FLOOR = 1e-9
+
+
+@dataclass(frozen=True)
+class Candidates:
+    features: list[str]
+    log_p: np.ndarray  # [n, 5]
+    evidence: np.ndarray  # [n, F]
+    labels: np.ndarray  # [n] label index
+
+
+@dataclass(frozen=True)
+class Prior:
+    scale: float
+    bias: np.ndarray  # [5]
+    weights: np.ndarray  # [5, F]
+
+
+def read_candidates(path: Path, min_span_score: float) -> Candidates:
+    """Candidates at or above stage 1's span threshold (the ones stage 2 would see)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines or "features" not in json.loads(lines[0]):
+        raise ValueError(f"{path}: not a candidate dump (its first line must name the features)")
+    features = list(json.loads(lines[0])["features"])
+    log_p, evidence, labels = [], [], []
+    for line in lines[1:]:
+        row = json.loads(line)
+        if row["spanScore"] < min_span_score:
+            continue
+        if len(row["evidence"]) != len(features):
+            raise ValueError(f"{path}: {len(row['evidence'])} evidence values, the feature list has {len(features)}")
+        log_p.append([math.log(max(p, FLOOR)) for p in row["scores"]])
+        evidence.append(row["evidence"])
+        labels.append(LABELS.index(row["label"]))
+    if not labels:
+        raise ValueError(f"{path}: no candidates at span score >= {min_span_score}")
+    return Candidates(features, np.array(log_p), np.array(evidence, dtype=float), np.array(labels))
+
+
+def logits(prior: Prior, data: Candidates) -> np.ndarray:
+    return prior.scale * data.log_p + prior.bias[None, :] + data.evidence @ prior.weights.T
+
+
+def log_loss(prior: Prior, data: Candidates) -> float:
+    z = logits(prior, data)
+    z = z - z.max(axis=1, keepdims=True)
+    log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_softmax[np.arange(len(data.labels)), data.labels].mean())
+
+
+def identity(features: int) -> Prior:
+    return Prior(1.0, np.zeros(len(LABELS)), np.zeros((len(LABELS), features)))
+
+
+def _unpack(theta: np.ndarray, features: int) -> Prior:
+    k = len(LABELS)
+    return Prior(float(theta[0]), theta[1 : 1 + k], theta[1 + k :].reshape(k, features))
+
+
+def fit(data: Candidates, l2: float) -> Prior:
+    """Minimises mean cross-entropy + l2 * (|weights|^2 + |bias|^2 + (scale - 1)^2)."""
+    n, features = data.evidence.shape
+    k = len(LABELS)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), data.labels] = 1
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        prior = _unpack(theta, features)
+        z = logits(prior, data)
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(np.maximum(p[np.arange(n), data.labels], 1e-300)).mean()
+        loss += l2 * (np.sum(prior.weights**2) + np.sum(prior.bias**2) + (prior.scale - 1) ** 2)
+        d = (p - onehot) / n  # d loss / d logits
+        grad_scale = float(np.sum(d * data.log_p)) + 2 * l2 * (prior.scale - 1)
+        grad_bias = d.sum(axis=0) + 2 * l2 * prior.bias
+        grad_weights = d.T @ data.evidence + 2 * l2 * prior.weights
+        return float(loss), np.concatenate([[grad_scale], grad_bias, grad_weights.ravel()])
+
+    start = identity(features)
+    theta0 = np.concatenate([[start.scale], start.bias, start.weights.ravel()])
+    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=[(0.05, 20.0)] + [(None, None)] * (len(theta0) - 1))
+    if not result.success:
+        raise RuntimeError(f"link prior fit did not converge: {result.message}")
+    return _unpack(result.x, features)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=Path, required=True, help="eval --dump-candidates on the training split")
+    parser.add_argument("--dev", type=Path, help="the same on the dev split, to report its log loss (not fitted on)")
+    parser.add_argument("--min-span-score", type=float, default=0.3)
+    parser.add_argument("--l2", type=float, default=1e-3)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    train = read_candidates(args.train, args.min_span_score)
+    features = train.features
+    prior = fit(train, args.l2)
+    training: dict[str, object] = {
+        "fitted_on": "Twitter-GMNER train split candidates (groundstream eval --split train --dump-candidates)",
+        "candidates": len(train.labels),
+        "min_span_score": args.min_span_score,
+        "l2": args.l2,
+        "feature_counts": {name: int(count) for name, count in zip(features, train.evidence.sum(axis=0), strict=True)},
+        "train_log_loss": {"before": round(log_loss(identity(len(features)), train), 5), "after": round(log_loss(prior, train), 5)},
+    }
+    if args.dev is not None:
+        dev = read_candidates(args.dev, args.min_span_score)
+        if dev.features != features:
+            raise ValueError(f"{args.dev} has other features than {args.train}")
+        training["dev_log_loss"] = {"before": round(log_loss(identity(len(features)), dev), 5), "after": round(log_loss(prior, dev), 5)}
+    out = {
+        "features": features,
+        "labels": list(LABELS),
+        "scale": round(prior.scale, 6),
+        "bias": [round(float(b), 6) for b in prior.bias],
+        "weights": [[round(float(w), 6) for w in row] for row in prior.weights],
+        "training": training,
+    }
+    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(training, indent=1))
+
+
+if __name__ == "__main__":
+    main()
