@@ -7,8 +7,9 @@
 // spike badges, trending, and export of what is on screen. Plain browser
 // JavaScript against the /api/v1 endpoints of the same server; no build step,
 // no third-party code. Page parameters (all shareable in the URL): q, entity,
-// type=PER,ORG, has_box=true, range=1h|6h|24h|7d|30d or from/to (ISO, UTC),
-// window (trending), refresh=SECONDS (default 5), at=ISO-TIME pins "now".
+// brand (a brand with its products), type=PER,ORG, has_box=true,
+// range=1h|6h|24h|7d|30d or from/to (ISO, UTC), window (trending),
+// refresh=SECONDS (default 5), at=ISO-TIME pins "now".
 
 import { drawTimeline, formatUtc } from './chart.js'
 import { download, rowsOf, toCsv } from './export.js'
@@ -37,6 +38,7 @@ const state = {
   q: params.get('q') ?? '',
   types: new Set((params.get('type') ?? TYPES.join(',')).split(',').filter((t) => TYPES.includes(t))),
   entity: params.get('entity') ?? '',
+  brand: params.get('brand') ?? '',
   hasBox: params.get('has_box') === 'true',
   window: params.get('window') ?? '1h',
   range: params.get('from') !== null || params.get('to') !== null ? 'custom' : (params.get('range') ?? '24h'),
@@ -78,6 +80,7 @@ function filterQuery ({ withRange = true } = {}) {
   if (state.q.trim() !== '') q.set('q', state.q.trim())
   if (state.types.size > 0 && state.types.size < TYPES.length) q.set('type', [...state.types].join(','))
   if (state.entity.trim() !== '') q.set('entity', state.entity.trim())
+  if (state.brand.trim() !== '') q.set('brand', state.brand.trim())
   if (state.hasBox) q.set('has_box', 'true')
   if (withRange) {
     const { from, to } = rangeTimes()
@@ -106,11 +109,30 @@ async function getJson (path, query, signal) {
 }
 
 /** The post text with each mention wrapped, using the mentions' character offsets. */
-// What a mention was linked to: title, one-line description and id; empty when not linked.
+// What a mention was linked to: title, one-line description, id and brand; empty when not linked.
 function linkLine (entity, prefix) {
   if (!entity.canonical_id) return ''
   const description = entity.canonical_description ? ` — ${entity.canonical_description}` : ''
-  return `${prefix}${entity.canonical_title ?? entity.canonical_id}${description} (${entity.canonical_id})`
+  const brand = productBrand(entity) ? ` · brand: ${entity.brand}` : ''
+  return `${prefix}${entity.canonical_title ?? entity.canonical_id}${description} (${entity.canonical_id})${brand}`
+}
+
+/** The brand a mention belongs to when it is not the brand itself (a product, a store); null otherwise. */
+function productBrand (entity) {
+  if (!entity.brand) return null
+  return entity.brand === (entity.canonical_title ?? entity.text) ? null : entity.brand
+}
+
+/** An entity summary's name, after its brand when it is a product's: `Apple · iPhone 15`. */
+function brandedName (summary) {
+  const name = summary.text ?? summary.entity
+  const brand = productBrand(summary)
+  return brand === null ? name : `${brand} · ${name}`
+}
+
+/** A button that filters by the brand (its own mentions and its products'). */
+function brandButton (brand, label = brand) {
+  return el('button', { type: 'button', class: 'brand', dataset: { brand }, title: `filter by the brand ${brand} and its products`, onclick: () => chooseBrand(brand) }, label)
 }
 
 function renderText (text, entities) {
@@ -154,6 +176,12 @@ function chooseEntity (normalised) {
   refresh()
 }
 
+function chooseBrand (brand) {
+  state.brand = brand
+  $('#brand').value = brand
+  refresh()
+}
+
 function safeLink (url) {
   try {
     const parsed = new URL(url)
@@ -163,10 +191,16 @@ function safeLink (url) {
   }
 }
 
+/** A mention's chip (filters by the entity), after its brand ("Apple · iPhone 15") when it is a product's. */
+function renderChip (e) {
+  const chip = el('button', { type: 'button', class: `chip ${e.type}`, dataset: { entity: e.normalised }, onclick: () => chooseEntity(e.normalised), title: linkLine(e, '') },
+    `${e.text} `, el('small', {}, e.type), e.box ? ' ▣' : '')
+  const brand = productBrand(e)
+  return brand === null ? chip : el('span', { class: 'branded' }, brandButton(brand, `${brand} ·`), chip)
+}
+
 function renderPost (post) {
-  const chips = el('div', { class: 'entities' }, ...post.entities.map((e) =>
-    el('button', { type: 'button', class: `chip ${e.type}`, dataset: { entity: e.normalised }, onclick: () => chooseEntity(e.normalised), title: linkLine(e, '') },
-      `${e.text} `, el('small', {}, e.type), e.box ? ' ▣' : '')))
+  const chips = el('div', { class: 'entities' }, ...post.entities.map(renderChip))
   const link = post.url ? safeLink(post.url) : null
   return el('article', { class: 'post', dataset: { postId: post.post_id } },
     el('div', { class: 'meta' },
@@ -196,6 +230,7 @@ function renderCard (entity, first, timeline, together, trending) {
     ['posts', String(together.posts_considered)],
     ['trending', rising ? `${rising.current} vs ${rising.previous} (${state.window})` : '—']
   ]
+  if (e.brand) facts.push(['brand', brandButton(e.brand)])
   if (e.canonical_id) facts.push(['canonical id', e.canonical_id])
   if (e.mention_kind) facts.push(['mention kind', e.mention_kind])
   if (e.knowledge_source) facts.push(['source', e.knowledge_source])
@@ -276,6 +311,7 @@ async function refresh () {
       const timelineQuery = filterQuery()
       const trendingQuery = new URLSearchParams({ window: state.window, size: '10', min_count: '1' })
       if (state.types.size > 0 && state.types.size < TYPES.length) trendingQuery.set('type', [...state.types].join(','))
+      if (state.brand.trim() !== '') trendingQuery.set('brand', state.brand.trim())
       trendingQuery.set('at', state.now ?? new Date().toISOString())
       const [posts, timeline, trending] = await Promise.all([
         getJson('/api/v1/posts', postsQuery, signal),
@@ -288,7 +324,7 @@ async function refresh () {
       $('#timeline-total').textContent = `${timeline.total} mentions · per ${timeline.interval} · ${formatUtc(timeline.from)} – ${formatUtc(timeline.to)} UTC`
       $('#trending-list').replaceChildren(...(trending.entities.length > 0
         ? trending.entities.map((e) => el('li', { dataset: { entity: e.entity } },
-          el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, e.text ?? e.entity)),
+          el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, brandedName(e))),
           ' ', el('span', { class: 'counts' }, `${e.current} vs ${e.previous}`)))
         : [el('li', { class: 'empty' }, 'nothing rising')]))
       const entity = state.entity.trim().toLowerCase()
@@ -314,7 +350,7 @@ async function refresh () {
         renderCard(entity, mentions.mentions[0] ?? null, entityTimeline, together, trending)
         $('#together-list').replaceChildren(...(together.entities.length > 0
           ? together.entities.map((e) => el('li', { dataset: { entity: e.entity } },
-            el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, e.text ?? e.entity)),
+            el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, brandedName(e))),
             ' ', el('span', { class: 'counts' }, `${e.posts} post${e.posts === 1 ? '' : 's'}`)))
           : [el('li', { class: 'empty' }, 'nothing else in its posts')]))
         $('#together').hidden = false
@@ -353,10 +389,13 @@ function init () {
   const entity = $('#entity')
   entity.value = state.entity
   debounced(entity, (value) => { state.entity = value })
+  const brand = $('#brand')
+  brand.value = state.brand
+  debounced(brand, (value) => { state.brand = value })
   const q = $('#q')
   q.value = state.q
   debounced(q, (value) => { state.q = value })
-  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; state.q = q.value; refresh() })
+  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; state.brand = brand.value; state.q = q.value; refresh() })
   $('#has-box').checked = state.hasBox
   $('#has-box').addEventListener('change', (event) => { state.hasBox = event.target.checked; refresh() })
   $('#window').value = state.window
@@ -383,10 +422,12 @@ function init () {
   $('#clear').addEventListener('click', () => {
     state.types = new Set(TYPES)
     state.entity = ''
+    state.brand = ''
     state.q = ''
     state.hasBox = false
     for (const box of document.querySelectorAll('#types input')) box.checked = true
     entity.value = ''
+    brand.value = ''
     q.value = ''
     $('#has-box').checked = false
     refresh()

@@ -2,7 +2,7 @@
 // Export of what is on screen: one row per entity mention of the listed
 // posts, as CSV (RFC 4180 quoting) or JSON, downloaded from a Blob.
 
-const COLUMNS = ['post_id', 'created_at', 'author_handle', 'post_url', 'entity', 'normalised', 'type', 'score', 'canonical_id', 'canonical_title', 'box', 'image_url', 'post_text']
+const COLUMNS = ['post_id', 'created_at', 'author_handle', 'post_url', 'entity', 'normalised', 'type', 'score', 'canonical_id', 'canonical_title', 'brand', 'box', 'image_url', 'post_text']
 
 /** The listed posts as flat rows, one per mention. */
 export function rowsOf (posts) {
@@ -17,6 +17,7 @@ export function rowsOf (posts) {
     score: e.score,
     canonical_id: e.canonical_id ?? '',
     canonical_title: e.canonical_title ?? '',
+    brand: e.brand ?? '',
     box: e.box ? [e.box.x, e.box.y, e.box.w, e.box.h].map((v) => v.toFixed(4)).join(' ') : '',
     image_url: post.image?.url ?? '',
     post_text: post.text

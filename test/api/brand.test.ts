@@ -7,34 +7,9 @@ import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import { demoDocuments, type DemoPost } from '../../src/api/demo.js'
-import type { EntityDocument } from '../../src/contracts/index.js'
 import { repoPath } from '../deploy/helpers.js'
-import { T0, elasticsearchUrl } from './fixtures.js'
+import { T0, brandDocuments, elasticsearchUrl } from './fixtures.js'
 import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
-
-const APPLE: [string, string, string] = ['gs:apple', 'Apple', 'American technology company']
-const IPHONE: [string, string, string] = ['gs:iphone', 'iPhone', "Apple's smartphone line"]
-const AIRPODS: [string, string, string] = ['gs:airpods', 'AirPods', "Apple's wireless earbuds"]
-const NIKE: [string, string, string] = ['gs:nike', 'Nike', 'American sportswear company']
-const AIR_MAX: [string, string, string] = ['gs:air-max', 'Air Max', "Nike's running shoes"]
-const PARIS: [string, string, string] = ['Q90', 'Paris', 'Capital city of France']
-
-/**
- * Apple: 4 mentions (itself and its products) in the last hour, 1 the hour
- * before (rising); Nike: 2 and 3 (not rising); Paris has no brand.
- */
-const BRAND_POSTS: readonly DemoPost[] = Object.freeze([
-  { id: 'b01', minutesBefore: 5, text: 'New iPhone 15 review from Paris', mentions: [{ text: 'iPhone 15', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
-  { id: 'b02', minutesBefore: 10, text: 'Apple shares up after the iPhone launch', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }, { text: 'iPhone', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }] },
-  { id: 'b03', minutesBefore: 20, text: 'AirPods battery lasts all day', mentions: [{ text: 'AirPods', type: 'OTHER', canonical: AIRPODS, brand: 'Apple' }] },
-  { id: 'b04', minutesBefore: 40, text: 'Nike Air Max restock in Paris', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
-  { id: 'b05', minutesBefore: 70, text: 'Air Max Day is coming', mentions: [{ text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }] },
-  { id: 'b06', minutesBefore: 80, text: 'Queue at the Apple store', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }] },
-  { id: 'b07', minutesBefore: 100, text: 'Nike and Air Max at the marathon', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'marathon', type: 'OTHER' }] }
-])
-
-const brandDocuments = (mediaBaseUrl: string): EntityDocument[] => demoDocuments(BRAND_POSTS, mediaBaseUrl, T0)
 
 interface Mention { post_id: string, entity: Record<string, unknown> & { text: string, brand: string | null } }
 interface Ranked { entity: string, brand: string | null, text: string | null, type: string | null, canonical_id: string | null, current: number, previous: number }

@@ -3,7 +3,8 @@
 // co-occurrences, three images with boxes), placed before a fixed instant
 // T0, turned into entity documents by the demo's functions (the sink's own
 // ids and normalisation), plus the small PNG images (drawn with sharp) the
-// boxes point at.
+// boxes point at. A second, small fixture (BRAND_POSTS) has brands with their
+// products for the brand tests.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,6 +41,31 @@ export const FIXTURE_POSTS: readonly DemoPost[] = Object.freeze([
 
 export function fixtureDocuments (mediaBaseUrl: string): EntityDocument[] {
   return demoDocuments(FIXTURE_POSTS, mediaBaseUrl, T0)
+}
+
+const APPLE: [string, string, string] = ['gs:apple', 'Apple', 'American technology company']
+const IPHONE: [string, string, string] = ['gs:iphone', 'iPhone', "Apple's smartphone line"]
+const AIRPODS: [string, string, string] = ['gs:airpods', 'AirPods', "Apple's wireless earbuds"]
+const NIKE: [string, string, string] = ['gs:nike', 'Nike', 'American sportswear company']
+const AIR_MAX: [string, string, string] = ['gs:air-max', 'Air Max', "Nike's running shoes"]
+
+/**
+ * Apple: 4 mentions (itself and its products) in the last hour, 1 the hour
+ * before (rising); Nike: 2 and 3 (not rising); Paris has no brand.
+ */
+export const BRAND_POSTS: readonly DemoPost[] = Object.freeze([
+  { id: 'b01', minutesBefore: 5, text: 'New iPhone 15 review from Paris', mentions: [{ text: 'iPhone 15', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
+  { id: 'b02', minutesBefore: 10, text: 'Apple shares up after the iPhone launch', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }, { text: 'iPhone', type: 'OTHER', canonical: IPHONE, brand: 'Apple' }] },
+  { id: 'b03', minutesBefore: 20, text: 'AirPods battery lasts all day', mentions: [{ text: 'AirPods', type: 'OTHER', canonical: AIRPODS, brand: 'Apple' }] },
+  { id: 'b04', minutesBefore: 40, text: 'Nike Air Max restock in Paris', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'Paris', type: 'LOC', canonical: PARIS }] },
+  { id: 'b05', minutesBefore: 70, text: 'Air Max Day is coming', mentions: [{ text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }] },
+  { id: 'b06', minutesBefore: 80, text: 'Queue at the Apple store', mentions: [{ text: 'Apple', type: 'ORG', canonical: APPLE }] },
+  { id: 'b07', minutesBefore: 100, text: 'Nike and Air Max at the marathon', mentions: [{ text: 'Nike', type: 'ORG', canonical: NIKE }, { text: 'Air Max', type: 'OTHER', canonical: AIR_MAX, brand: 'Nike' }, { text: 'marathon', type: 'OTHER' }] }
+])
+
+/** The brand fixture's documents (test/api/brand.test.ts, the viewer's brand test). */
+export function brandDocuments (mediaBaseUrl: string): EntityDocument[] {
+  return demoDocuments(BRAND_POSTS, mediaBaseUrl, T0)
 }
 
 export function elasticsearchUrl (): string | null {

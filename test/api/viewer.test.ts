@@ -280,7 +280,7 @@ test('export downloads exactly what is on screen, as CSV and as JSON', async (t)
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')])
   const csvText = readFileSync(await csv.path(), 'utf8')
   const lines = csvText.trimEnd().split('\r\n')
-  assert.equal(lines[0], 'post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,box,image_url,post_text')
+  assert.equal(lines[0], 'post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,brand,box,image_url,post_text')
   // p02 and p04 each have two mentions; the post shows all of them.
   assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 1).concat(l.split(',')[4] ?? '')), [['p02', 'Alice Smith'], ['p02', 'Acme'], ['p04', 'ACME'], ['p04', 'Alice Smith']])
   assert.match(csv.suggestedFilename(), /^groundstream-20260110\d{4}\.csv$/)
@@ -366,5 +366,65 @@ test('entity card shows the linker\'s description and mention kind when document
   } finally {
     await page.close()
     await linked.close()
+  }
+})
+
+test('brands: a product mention shows its brand, a clicked brand filters the list with its products, the URL keeps it', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const { brandDocuments, T0 } = await import('./fixtures.js')
+  // One brand name with markup: it must show as text, never as HTML.
+  const docs = (base: string): ReturnType<typeof brandDocuments> => brandDocuments(base).map((doc) => (doc.post_id === 'b07' && doc.entity.text === 'marathon'
+    ? { ...doc, entity: { ...doc.entity, canonical_id: 'gs:bib', canonical_title: 'Bib', brand: '<img src=x>Acme & Co' } }
+    : doc))
+  const branded = await startEmbeddedHarness({}, { docs, mediaDir: tmpdir(), now: T0 })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(error.message))
+  try {
+    await page.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600`)
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
+    const b01 = page.locator('article[data-post-id="b01"] .branded')
+    assert.equal(await b01.locator('button.brand').textContent(), 'Apple ·')
+    assert.equal(await b01.locator('.chip').getAttribute('data-entity'), 'iphone 15')
+    assert.match(await page.getAttribute('article[data-post-id="b01"] mark.mention', 'title') ?? '', /iPhone .*\(gs:iphone\) · brand: Apple$/u)
+    assert.equal(await page.locator('article[data-post-id="b02"] .chip[data-entity="apple"]').locator('xpath=..').getAttribute('class'), 'entities', 'the brand itself gets no brand prefix')
+    assert.equal(await page.locator('article[data-post-id="b07"] .branded:has(.chip[data-entity="marathon"]) button.brand').textContent(), '<img src=x>Acme & Co ·')
+    assert.equal(await page.locator('article[data-post-id="b07"] img').count(), 0, 'a brand name is text, not markup')
+
+    await page.click('article[data-post-id="b04"] button.brand[data-brand="Nike"]')
+    await settle(page, ['b04', 'b05', 'b07'])
+    assert.equal(await page.inputValue('#brand'), 'Nike')
+    assert.match(page.url(), /brand=Nike/)
+    assert.match(await page.textContent('#timeline-total') ?? '', /^5 mentions/, 'the timeline counts the brand and its products')
+
+    await page.click('#clear')
+    await settle(page, ['b01', 'b02', 'b03', 'b04', 'b05', 'b06', 'b07'])
+    await page.fill('#entity', 'iphone 15')
+    await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="brand"]')
+    assert.equal(await page.textContent('#entity-card dd[data-fact="brand"]'), 'Apple')
+    await page.click('#entity-card dd[data-fact="brand"] button.brand')
+    await page.fill('#entity', '')
+    await settle(page, ['b01', 'b02', 'b03', 'b06'])
+
+    // A shared URL opens filtered by the brand.
+    const shared = await context.newPage()
+    try {
+      await shared.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&brand=apple`)
+      await shared.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
+      assert.deepEqual(await postIds(shared), ['b01', 'b02', 'b03', 'b06'])
+      assert.equal(await shared.inputValue('#brand'), 'apple')
+      const trending = await shared.$$eval('#trending-list li button', (nodes) => nodes.map((n) => n.textContent ?? ''))
+      assert.ok(trending.includes('Apple · AirPods'), trending.join(' | '))
+      mkdirSync(screenshots, { recursive: true })
+      await shared.screenshot({ path: join(screenshots, 'viewer-brand.png'), fullPage: false })
+    } finally {
+      await shared.close()
+    }
+    assert.deepEqual(problems, [], 'no script errors in the page')
+  } finally {
+    await page.close()
+    await branded.close()
   }
 })
