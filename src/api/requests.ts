@@ -65,9 +65,13 @@ const MENTION_SORTS = Object.freeze(['recent', 'relevance', 'score'] as const)
 export const TRENDING_GROUPS = Object.freeze(['entity', 'brand'] as const)
 export type TrendingGroup = typeof TRENDING_GROUPS[number]
 
-/** How a brand name is compared (case-insensitively): the API's side of the index's `entity.brand.lower`. */
+/**
+ * How a brand name is compared, case-insensitively: what the index's
+ * `lowercase` normalizer makes of `entity.brand` (`entity.brand.lower`), so the
+ * embedded store keys it the same way. Request values come trimmed by `list`.
+ */
 export function brandKey (name: string): string {
-  return name.trim().toLowerCase()
+  return name.toLowerCase()
 }
 
 function filterShape (limits: ApiLimits) {
