@@ -3,6 +3,9 @@ import assert from 'node:assert/strict'
 import type { Candidate, LinkOption } from '../../src/contracts/index.js'
 import { chooseLink, decideTagType } from '../../src/stages/index.js'
 import type { TypeResult } from '../../src/stages/index.js'
+import { createCatalogueSource } from '../../src/knowledge-cache/index.js'
+import { toEntityDocuments } from '../../src/sinks/index.js'
+import { makeWork } from '../pipeline/fakes.js'
 
 const decision = { ambiguousMinScore: 0.8 }
 
@@ -80,4 +83,26 @@ test('tags that name no entity are dropped; others are typed by stage 2 under mi
   assert.equal(decideTagType(confident, [parisCity], mention('#paris', 'hashtag'), 0.5)?.type, 'OTHER', 'a lower-case tag a typed source knows is read by stage 2')
   assert.equal(decideTagType(typed([0.3, 0.1, 0.1, 0.1, 0.4]), [], mention('#Whatever', 'hashtag'), 0.5), null)
   assert.equal(decideTagType(typed([0.45, 0.1, 0.1, 0.05, 0.3]), [], mention('@SomeBrand', 'handle'), 0.5), null, 'below minTagScore')
+})
+
+test('catalogue to document: a product entry\'s brand reaches the link and the document; the brand entry is its own brand', async () => {
+  const catalogue = createCatalogueSource({
+    entries: [
+      { id: 'gs:apple', name: 'Apple', type: 'ORG', description: 'technology company' },
+      { id: 'gs:iphone', name: 'iPhone', aliases: ['iPhone 15'], type: 'OTHER', brand: 'Apple', description: "Apple's smartphone line" }
+    ]
+  })
+  const optionsFor = async (text: string): Promise<LinkOption[]> => await catalogue.linkOptions?.({ key: text.toLowerCase(), display: text, kind: 'text' }) ?? []
+  const work = makeWork(1, { text: 'iPhone 15 by Apple' })
+  const product = mention('iPhone 15')
+  const brand = { ...mention('Apple'), start: 13, end: 18 }
+  const productLink = chooseLink(await optionsFor('iPhone 15'), product, 'OTHER', 0.9, decision)
+  const brandLink = chooseLink(await optionsFor('Apple'), brand, 'ORG', 0.95, decision)
+  assert.equal(productLink?.brand, 'Apple')
+  work.entities = [
+    { candidate: { ...product, postId: work.post.id }, type: 'OTHER', typeScore: 0.9, knowledge: null, grounding: null, link: productLink },
+    { candidate: { ...brand, postId: work.post.id }, type: 'ORG', typeScore: 0.95, knowledge: null, grounding: null, link: brandLink }
+  ]
+  const docs = toEntityDocuments(work, { stage1: 'a', stage2: 'b' }, '2026-12-07T00:00:00.000Z')
+  assert.deepEqual(docs.map((doc) => [doc.entity.text, doc.entity.canonical_id, doc.entity.brand]), [['iPhone 15', 'gs:iphone', 'Apple'], ['Apple', 'gs:apple', 'Apple']])
 })
