@@ -39,6 +39,13 @@ const WHITESPACE_RUN = /[\s\u200b-\u200d\u2060\ufeff]+/gu
 /** Quotes, brackets and clause punctuation that wrap a mention but are not part of it. */
 const EDGE_PUNCTUATION = /^[\s"'`‘’“”«»()[\]{}<>,;:!?¡¿…*|~^]+|[\s"'`‘’“”«»()[\]{}<>,;:!?¡¿…*|~^]+$/gu
 const POSSESSIVE = /(?:['’]s|(?<=s)['’])$/iu
+/**
+ * An ending written after an apostrophe on a name: the English possessive
+ * (`Patagonia's`, `Adidas'`) and Turkish case and possessive suffixes, which
+ * Turkish writes after an apostrophe on every proper noun (`İstanbul'da`,
+ * `Galatasaray'ın`, `Erdoğan'a`, `THY'nin`).
+ */
+const NAME_SUFFIX = /(?<=\p{L}|\p{N})['’](?:s|(?:n|y)?(?:[ıiuü]n|[ıiuüae])|[dt][ae]n?|n[dt][ae]n?|[dt][ae]ki|y?l[ae]|l[ıiuü]|[cç][ae]|[dt][ıiuü]r|l[ae]r(?:[ıi]n)?|n[ıiuü]n)?$/iu
 /** lower→Upper (`bellaHadid`) and acronym→Word (`RAWNews`) boundaries. */
 const CAMEL_BOUNDARY = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/gu
 
@@ -109,6 +116,18 @@ export function normaliseEntity (surface: string): NormalisedEntity {
 }
 
 /**
+ * The name without an ending written after an apostrophe (NAME_SUFFIX):
+ * `İstanbul'da` -> `İstanbul`, `Patagonia's` -> `Patagonia`; null when the
+ * surface has none. `McDonald's` also reads `McDonald`: whoever uses the
+ * stem decides whether the whole form is itself a name.
+ */
+export function nameWithoutSuffix (surface: string): string | null {
+  const match = NAME_SUFFIX.exec(surface)
+  if (match === null || match.index === 0) return null
+  return surface.slice(0, match.index)
+}
+
+/**
  * Fallback readings asked only when the form itself finds nothing: a run-on
  * handle written without its `#`/`@` (`CondiRice`, `NBAFinals`) split at case
  * changes, and a leading article dropped (`The Beatles`). Kept out of the key
@@ -127,6 +146,8 @@ export function entityVariants (entity: NormalisedEntity): NormalisedEntity[] {
   }
   const split = entity.display.replace(CAMEL_BOUNDARY, ' ')
   add(split)
+  const stem = nameWithoutSuffix(entity.display)
+  if (stem !== null) add(stem)
   add(entity.display.replace(/^the\s+/iu, ''))
   add(split.replace(/^the\s+/iu, ''))
   return variants

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { formatIssues } from '../shared/index.js'
 
-export { entityIndexKey, entityVariants, normaliseEntity, normaliseEntityKey, squashEntityName } from './entity-names.js'
+export { entityIndexKey, entityVariants, nameWithoutSuffix, normaliseEntity, normaliseEntityKey, squashEntityName } from './entity-names.js'
 export type { NormalisedEntity } from './entity-names.js'
 
 export const ENTITY_TYPES = ['PER', 'LOC', 'ORG', 'OTHER'] as const

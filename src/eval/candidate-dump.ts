@@ -27,7 +27,8 @@ export function candidateLines (posts: readonly RecordedPost[]): CandidateLine[]
   return posts.flatMap(({ work, tweet }) => work.entities.flatMap((entity) => {
     const { candidate } = entity
     if ((candidate.kind ?? 'text') !== 'text' || entity.typeScores === undefined) return []
-    const record = work.candidates.find((each) => each.candidate === candidate)
+    // Stage 2 may have dropped a name's suffix (src/stages/name-suffix.ts): the record is the one that starts there.
+    const record = work.candidates.find((each) => each.candidate.start === candidate.start && each.candidate.wordEnd === candidate.wordEnd)
     const gold = tweet.entities.find((each) => each.start === candidate.start && each.end === candidate.end)
     return [{
       post: tweet.imageId,

@@ -9,6 +9,7 @@ import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
 import { chooseLink, decideTagType, type TypeDecision } from './linking.js'
 import { applyLinkPrior, linkEvidence, type LinkPrior } from './link-prior.js'
+import { withoutNameSuffix } from './name-suffix.js'
 
 export interface Stage2Options extends TypeDecisionOptions {
   /** For #/@ candidates (src/stages/linking.ts decideTagType); defaults to minTypeScore. */
@@ -136,13 +137,14 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         }
         if (decision === null) continue
         const { type, score: typeScore } = decision
+        const link = chooseLink(linkOptions, candidate, type, typeScore, { ambiguousMinScore: options.ambiguousLinkMinScore ?? 1 })
         const entity: RecognisedEntity = {
-          candidate,
+          candidate: withoutNameSuffix(candidate, link),
           type,
           typeScore,
           typeScores: result.scores,
           knowledge,
-          link: chooseLink(linkOptions, candidate, type, typeScore, { ambiguousMinScore: options.ambiguousLinkMinScore ?? 1 }),
+          link,
           grounding: owner.regions.length === 0
             ? null
             : ground({ entityText: candidate.text, type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })
