@@ -9,8 +9,8 @@ by the service itself, and each candidate's gold label). The fit starts from the
 identity (scale 1, no bias, no weights), so with no evidence it changes little,
 and an L2 penalty keeps weights of rare features near zero.
 
-    python -m gmner.link_prior --train /tmp/train.jsonl --dev /tmp/dev.jsonl \\
-        --out ../models/stage2/link-prior.json
+    python -m gmner.link_prior --train /tmp/train.jsonl --extra /tmp/germeval.jsonl ... \\
+        --dev /tmp/dev.jsonl --out ../models/stage2/link-prior.json
 """
 
 from __future__ import annotations
@@ -79,54 +79,89 @@ def identity(features: int) -> Prior:
     return Prior(1.0, np.zeros(len(LABELS)), np.zeros((len(LABELS), features)))
 
 
-def _unpack(theta: np.ndarray, features: int) -> Prior:
-    k = len(LABELS)
-    return Prior(float(theta[0]), theta[1 : 1 + k], theta[1 + k :].reshape(k, features))
+def fit(domains: list[Candidates], l2: float) -> list[Prior]:
+    """Shared evidence weights, a scale and bias per domain (data set).
 
-
-def fit(data: Candidates, l2: float) -> Prior:
-    """Minimises mean cross-entropy + l2 * (|weights|^2 + |bias|^2 + (scale - 1)^2)."""
-    n, features = data.evidence.shape
+    Minimises the mean over domains of each one's mean cross-entropy, plus
+    l2 * (|weights|^2 + sum over domains of |bias|^2 + (scale - 1)^2). Other
+    corpora teach what a catalogue or GeoNames link says about a mention's
+    type; each keeps its own calibration, so their conventions (lower-cased
+    text, German nouns) do not move the shipped domain's probabilities.
+    """
     k = len(LABELS)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), data.labels] = 1
+    features = domains[0].evidence.shape[1]
+    per_domain = 1 + k
+    onehots = []
+    for data in domains:
+        onehot = np.zeros((len(data.labels), k))
+        onehot[np.arange(len(data.labels)), data.labels] = 1
+        onehots.append(onehot)
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
+        weights = theta[: k * features].reshape(k, features)
+        calibrations = []
+        for d in range(len(domains)):
+            at = k * features + d * per_domain
+            calibrations.append((float(theta[at]), theta[at + 1 : at + per_domain]))
+        return weights, calibrations
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        prior = _unpack(theta, features)
-        z = logits(prior, data)
-        z = z - z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        loss = -np.log(np.maximum(p[np.arange(n), data.labels], 1e-300)).mean()
-        loss += l2 * (np.sum(prior.weights**2) + np.sum(prior.bias**2) + (prior.scale - 1) ** 2)
-        d = (p - onehot) / n  # d loss / d logits
-        grad_scale = float(np.sum(d * data.log_p)) + 2 * l2 * (prior.scale - 1)
-        grad_bias = d.sum(axis=0) + 2 * l2 * prior.bias
-        grad_weights = d.T @ data.evidence + 2 * l2 * prior.weights
-        return float(loss), np.concatenate([[grad_scale], grad_bias, grad_weights.ravel()])
+        weights, calibrations = unpack(theta)
+        loss = l2 * np.sum(weights**2)
+        grad = np.zeros_like(theta)
+        grad[: k * features] = (2 * l2 * weights).ravel()
+        for d, (data, onehot) in enumerate(zip(domains, onehots, strict=True)):
+            scale, bias = calibrations[d]
+            n = len(data.labels)
+            z = scale * data.log_p + bias[None, :] + data.evidence @ weights.T
+            z = z - z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            loss += -np.log(np.maximum(p[np.arange(n), data.labels], 1e-300)).mean() / len(domains)
+            loss += l2 * (np.sum(bias**2) + (scale - 1) ** 2)
+            g = (p - onehot) / (n * len(domains))
+            grad[: k * features] += (g.T @ data.evidence).ravel()
+            at = k * features + d * per_domain
+            grad[at] = float(np.sum(g * data.log_p)) + 2 * l2 * (scale - 1)
+            grad[at + 1 : at + per_domain] = g.sum(axis=0) + 2 * l2 * bias
+        return float(loss), grad
 
-    start = identity(features)
-    theta0 = np.concatenate([[start.scale], start.bias, start.weights.ravel()])
-    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=[(0.05, 20.0)] + [(None, None)] * (len(theta0) - 1))
+    theta0 = np.zeros(k * features + len(domains) * per_domain)
+    for d in range(len(domains)):
+        theta0[k * features + d * per_domain] = 1.0
+    bounds = [(None, None)] * (k * features)
+    for _ in domains:
+        bounds += [(0.05, 20.0)] + [(None, None)] * k
+    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
     if not result.success:
         raise RuntimeError(f"link prior fit did not converge: {result.message}")
-    return _unpack(result.x, features)
+    weights, calibrations = unpack(result.x)
+    return [Prior(scale, bias, weights) for scale, bias in calibrations]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", type=Path, required=True, help="eval --dump-candidates on the training split")
+    parser.add_argument("--train", type=Path, required=True, help="eval --dump-candidates on the Twitter-GMNER training split")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], help="dumps of other corpora: shared evidence weights, own calibration")
     parser.add_argument("--dev", type=Path, help="the same on the dev split, to report its log loss (not fitted on)")
+    parser.add_argument("--calibration", choices=("fitted", "identity"), default="fitted", help="ship the fitted scale and bias of --train, or none")
     parser.add_argument("--min-span-score", type=float, default=0.3)
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     train = read_candidates(args.train, args.min_span_score)
     features = train.features
-    prior = fit(train, args.l2)
+    extra = [read_candidates(path, args.min_span_score) for path in args.extra]
+    for path, data in zip(args.extra, extra, strict=True):
+        if data.features != features:
+            raise ValueError(f"{path} has other features than {args.train}")
+    fitted = fit([train, *extra], args.l2)[0]
+    prior = fitted if args.calibration == "fitted" else Prior(1.0, np.zeros(len(LABELS)), fitted.weights)
     training: dict[str, object] = {
-        "fitted_on": "Twitter-GMNER train split candidates (groundstream eval --split train --dump-candidates)",
-        "candidates": len(train.labels),
+        "fitted_on": [str(args.train.name), *(path.name for path in args.extra)],
+        "about": "eval --dump-candidates of the Twitter-GMNER train split (and of --extra corpora, each with its own calibration)",
+        "candidates": len(train.labels) + sum(len(data.labels) for data in extra),
+        "calibration": args.calibration,
         "min_span_score": args.min_span_score,
         "l2": args.l2,
         "feature_counts": {name: int(count) for name, count in zip(features, train.evidence.sum(axis=0), strict=True)},
