@@ -22,7 +22,7 @@ import path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { resolveBulk } from './catalogue/ambiguity.mjs'
-import { alternateSpellings, readGeonamesCities, spellingsFile } from './catalogue/cities.mjs'
+import { alternateSpellings, readGeonamesCities, runtimeCityKeys, spellingsFile } from './catalogue/cities.mjs'
 import { loadClubs } from './catalogue/clubs.mjs'
 import { createCommonNames } from './catalogue/common-names.mjs'
 import { loadDemonyms } from './catalogue/describe.mjs'
@@ -159,7 +159,7 @@ function build (options) {
   const iconLines = icons.map((icon) => mergedIcons.has(icon.id) ? mergeOnto(icon, mergedIcons.get(icon.id)) : icon)
   const entries = [...curated, ...iconLines, ...clubResult.kept, ...nsiResult.kept]
   const catalogue = entries.map(line).join('\n') + '\n'
-  const spellings = alternateSpellings(cities, (name) => common.frequent(name))
+  const spellings = alternateSpellings(cities, runtimeCityKeys(), (name) => common.everyday(name))
   const citiesTsv = spellingsFile(spellings, geonamesVersion)
 
   const stats = {

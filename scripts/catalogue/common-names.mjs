@@ -11,8 +11,13 @@ import { fold } from './text.mjs'
 
 const require = createRequire(import.meta.url)
 
-/** How many of wordsninja's frequency-ranked words count as common (`sarah` is 3,449th, `tesco` 20,727th). */
-export const FREQUENT_WORDS = 15_000
+/**
+ * How many of wordsninja's frequency-ranked words count as common. The list
+ * comes from encyclopaedic text, so famous names rank high too: at 5,000 it
+ * holds `jack`, `max`, `sarah`, `kevin`, `oscar` and the ordinary words, while
+ * `santander` (8,920th), `galatasaray` (11,858th) and `tesco` (20,727th) stay out.
+ */
+export const FREQUENT_WORDS = 5000
 
 /** Every lemma of WordNet's four index files, folded (`post_office` -> `post office`). */
 function wordnetLemmas () {
@@ -46,8 +51,9 @@ function countryNames () {
 
 /**
  * @param {Iterable<string>} placeNames city names to treat as places (GeoNames main and ASCII names)
- * @returns {{ reason: (name: string) => string | null, frequent: (name: string) => boolean }}
- *   `reason`: why a name is common, or null; `frequent`: whether it is one of the frequent words
+ * @returns {{ reason: (name: string) => string | null, everyday: (name: string) => boolean }}
+ *   `reason`: why a name is common, or null; `everyday`: whether it is a frequent word or a
+ *   country (WordNet left out: its proper nouns include cities' own other names, `Den Haag`)
  */
 export function createCommonNames (placeNames) {
   const lemmas = wordnetLemmas()
@@ -58,13 +64,14 @@ export function createCommonNames (placeNames) {
     reason (name) {
       const key = fold(name)
       if (lemmas.has(key)) return 'WordNet word'
-      if (frequent.has(key) || frequent.has(key.replace(/[^\p{L}\p{N}]/gu, ''))) return 'frequent word or first name'
+      if (frequent.has(key)) return 'frequent word or first name'
       if (countries.has(key)) return 'country'
       if (places.has(key)) return 'city'
       return null
     },
-    frequent (name) {
-      return frequent.has(fold(name))
+    everyday (name) {
+      const key = fold(name)
+      return frequent.has(key) || countries.has(key)
     }
   }
 }

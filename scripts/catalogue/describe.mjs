@@ -20,6 +20,8 @@ const REGION_WORDS = Object.freeze({
   '053': 'Australasian'
 })
 
+const HOME_NATIONS = new Set(['eng', 'sco', 'wal', 'nir'])
+
 /** Home nations and other codes world-countries does not key by alpha-2. */
 const EXTRA_DEMONYMS = Object.freeze({ eng: 'English', sco: 'Scottish', wal: 'Welsh', nir: 'Northern Irish', uk: 'British', xk: 'Kosovar', kos: 'Kosovar' })
 
@@ -125,7 +127,9 @@ function scopeCode (code) {
  * the scope is a custom area (a GeoJSON file) or unknown.
  */
 export function scopeWord (include, demonyms) {
-  const codes = [...new Set((include ?? []).map(scopeCode).filter((code) => code !== null))]
+  let codes = [...new Set((include ?? []).map(scopeCode).filter((code) => code !== null))]
+  // The United Kingdom covers its home nations (`gb` and `gb-eng` together read `British`).
+  if (codes.includes('gb')) codes = codes.filter((code) => !HOME_NATIONS.has(code))
   if (codes.length === 1) {
     const code = codes[0]
     return REGION_WORDS[code] ?? demonyms.get(code) ?? null
