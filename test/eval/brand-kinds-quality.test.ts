@@ -35,13 +35,13 @@ const KIND_FLOORS: readonly Floor[] = [
   ['product', 74, 71, 12, 3],
   ['founder-house', 66, 32, 16, 4],
   ['retailer', 56, 45, 40, 8],
-  ['club', 92, 82, 17, 5],
+  ['club', 92, 82, 36, 5],
   ['event-tag', 63, 63, null, 3],
-  ['all', 76, 67, 25, 18]
+  ['all', 76, 67, 29, 18]
 ]
 
 const LANGUAGE_FLOORS: readonly Floor[] = [
-  ['en', 85, 80, 33, 4],
+  ['en', 85, 80, 41, 4],
   ['es', 68, 65, 14, 5],
   ['de', 75, 72, 53, 6],
   ['fr', 58, 52, 30, 6],
