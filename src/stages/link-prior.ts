@@ -33,7 +33,10 @@ export const LINK_EVIDENCE_FEATURES = Object.freeze([
   'ambiguous',
   'capitalised',
   'catalogue:ORG&capitalised',
-  'place&capitalised'
+  'place&capitalised',
+  // Stage 1's span probability (0..1, not 0/1): the multilingual tagger's word that this is a name,
+  // which the English prompt model does not see.
+  'stage1:span-score'
 ] as const)
 
 export type LinkEvidenceFeature = typeof LINK_EVIDENCE_FEATURES[number]
@@ -68,6 +71,7 @@ export function linkEvidence (candidate: Candidate, options: readonly LinkOption
   if (on.has('capitalised') && on.has('place')) on.add('place&capitalised')
   const vector = new Array<number>(LINK_EVIDENCE_FEATURES.length).fill(0)
   for (const name of on) vector[FEATURE_INDEX.get(name) as number] = 1
+  vector[FEATURE_INDEX.get('stage1:span-score') as number] = Math.min(1, Math.max(0, candidate.score))
   return vector
 }
 

@@ -16,7 +16,7 @@ const candidate = (text: string): Candidate => ({ postId: 'p1', text, start: 0, 
 
 const option = (fields: Partial<LinkOption>): LinkOption => ({ id: 'x', title: 'X', description: 'something', type: 'ORG', source: 'catalogue', match: 'name', ...fields })
 
-const on = (vector: number[]): string[] => LINK_EVIDENCE_FEATURES.filter((_, i) => vector[i] === 1)
+const on = (vector: number[]): string[] => LINK_EVIDENCE_FEATURES.filter((name, i) => vector[i] === 1 && name !== 'stage1:span-score')
 
 test('a capitalised catalogue brand that also reads as a common noun: its evidence says so', () => {
   const evidence = linkEvidence(candidate('Dove'), [
@@ -31,7 +31,8 @@ test('a city answered by GeoNames, a large one, and a mention written in lower c
     .toEqual(['place', 'place:large', 'capitalised', 'place&capitalised'])
   expect(on(linkEvidence(candidate('münchen'), [option({ source: 'cities', type: 'LOC', population: 20_000 })]))).toEqual(['place'])
   expect(on(linkEvidence(candidate('pie'), [option({ match: 'context', source: 'wordnet', type: null })]))).toEqual(['common-noun'])
-  expect(linkEvidence(candidate('x'), []).every((value) => value === 0)).toBe(true)
+  expect(linkEvidence(candidate('x'), []).filter((value) => value !== 0)).toEqual([0.9])
+  expect(linkEvidence({ ...candidate('x'), score: 0.42 }, [])[LINK_EVIDENCE_FEATURES.indexOf('stage1:span-score')]).toBe(0.42)
 })
 
 const zeros = (): number[][] => Array.from({ length: 5 }, () => new Array<number>(LINK_EVIDENCE_FEATURES.length).fill(0))
