@@ -6,6 +6,7 @@
 //     link by itself: an alias like that is dropped, and a main name like
 //     that is marked `ambiguous` (the entry still links by its other names
 //     and its official handle; with neither, it is left out);
+//   - a lower-case alias made only of such words (`the source`) is dropped too;
 //   - a name the curated list already uses belongs to the curated entry
 //     (curated wins), and an NSI brand whose name is a Simple Icons title is
 //     merged onto that entry, which keeps its `gs:` id.
@@ -25,6 +26,16 @@ export function nameProblem (name, { common, owners, claimed }) {
   if (claimed.has(key)) return 'taken'
   if ((owners.get(key)?.size ?? 0) > 1) return 'shared'
   return common.reason(name) === null ? null : 'common'
+}
+
+/**
+ * A lower-case alias made only of common words (NSI `matchNames` such as
+ * `the source`, `shell gas station`): a phrase, not a name. Capitalised
+ * names of common words (`Crystal Palace`, `Real Madrid`) are names.
+ */
+export function isPhraseOfWords (name, common) {
+  const words = name.split(/[\s-]+/u).filter((word) => word.length > 0)
+  return words.length > 1 && !/\p{Lu}/u.test(name) && words.every((word) => common.reason(word) !== null)
 }
 
 /** Folded name -> the ids of the bulk entries that use it. */
@@ -58,7 +69,7 @@ export function resolveBulk (entries, { common, claimed, iconTitles }) {
       counts.curatedWins++
       continue
     }
-    const aliases = entry.aliases.filter((alias) => nameProblem(alias, { common, owners, claimed }) === null)
+    const aliases = entry.aliases.filter((alias) => nameProblem(alias, { common, owners, claimed }) === null && !isPhraseOfWords(alias, common))
     counts.aliasesDropped += entry.aliases.length - aliases.length
     if (iconTitles.has(key) && entry.source.startsWith('nsi:') && (owners.get(key)?.size ?? 0) === 1) {
       merges.push({ target: iconTitles.get(key), entry: { ...entry, aliases } })

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { categoryPhrase, describe, scopeWord } from './describe.mjs'
-import { byCodeUnit, fold, uniqueNames } from './text.mjs'
+import { byCodeUnit, uniqueNames } from './text.mjs'
 
 /** Categories that say less about a brand than its other listings (a bank's ATMs, a drinks brand's vending machines). */
 const SECONDARY_CATEGORIES = new Set([
@@ -94,20 +94,14 @@ function twitterHandle (qid, wikidata) {
 }
 
 /**
- * The brand a brand belongs to: the operating company when every listing
- * names the same other one (`LEGOLAND` -> `Merlin Entertainments`; not a
- * regional subsidiary such as `BNP Paribas Polska`), else the parent of a
- * sub-brand (`Tesco Express` -> `Tesco`) when `parentName` knows it.
+ * The brand a sub-brand belongs to: `Tesco Express` -> `Tesco`, when
+ * `parentName` knows the name before the sub-brand word. NSI's `operator`
+ * (`LEGOLAND` -> `Merlin Entertainments`) is the company that runs it, not a
+ * brand the mention belongs to, so it is not used: a brand names itself.
  */
-function parentBrand (listings, name, qid, parentName) {
-  const operators = new Set(listings.map(({ item }) => item.tags['operator:wikidata']))
-  const tags = listings[0].item.tags
-  const operator = (tags['operator:en'] ?? tags.operator)?.trim()
-  const sameEverywhere = operators.size === 1 && typeof tags['operator:wikidata'] === 'string' && tags['operator:wikidata'] !== qid
-  if (sameEverywhere && typeof operator === 'string' && !fold(operator).startsWith(fold(name))) return operator
+function parentBrand (name, parentName) {
   const sub = SUB_BRAND_WORDS.exec(name)
-  if (sub === null) return undefined
-  return parentName(sub[1])
+  return sub === null ? undefined : parentName(sub[1])
 }
 
 /**
@@ -124,7 +118,7 @@ export function nsiEntry (qid, listings, { wikidata, demonyms, parentName = () =
   const handle = twitterHandle(qid, wikidata)
   // Where the brand trades: every listing's countries together (TotalEnergies' fuel stations span the world).
   const scope = scopeWord(listings.flatMap((listing) => listing.item.locationSet?.include ?? []), demonyms)
-  const brand = parentBrand(listings, name, qid, parentName)
+  const brand = parentBrand(name, parentName)
   return {
     id: `wikidata:${qid}`,
     name,

@@ -73,10 +73,10 @@ test('an NSI brand becomes one entry: Wikidata id, native names as aliases, its 
   })
 })
 
-test('an operator every listing shares is the parent brand; a regional subsidiary named after the brand is not', async () => {
+test('an operator is not a parent brand (a brand names itself); a missing Twitter account gives no handle', async () => {
   const { nsiEntry } = await load<NsiModule>('nsi')
   const theme = nsiEntry('Q253302', [{ path: 'brands/tourism/theme_park', item: { id: 'l', locationSet: { include: ['001'] }, tags: { brand: 'LEGOLAND', 'brand:wikidata': 'Q253302', operator: 'Merlin Entertainments', 'operator:wikidata': 'Q573278' } } }], { wikidata: {}, demonyms })
-  assert.equal(theme.brand, 'Merlin Entertainments')
+  assert.equal(theme.brand, undefined)
   assert.equal(theme.description, 'International theme park brand')
   assert.deepEqual(theme.handles, [])
   const bank = nsiEntry('Q499707', [{ path: 'brands/amenity/bank', item: { id: 'b', locationSet: { include: ['pl'] }, tags: { brand: 'BNP Paribas', 'brand:wikidata': 'Q499707', operator: 'BNP Paribas Polska', 'operator:wikidata': 'Q1' } } }], { wikidata: {}, demonyms })
@@ -140,14 +140,14 @@ test('bulk names that are common, short, shared or curated do not link; an NSI b
     entry('wikidata:Q3', 'Target', []),
     entry('wikidata:Q4', 'Boots', ['Boots Pharmacy']),
     entry('wikidata:Q5', 'Shopify', ['Shopify Inc'], ['Shopify']),
-    entry('wikidata:Q6', 'Greggs', ['DIA', 'London', 'Greggs Bakery'], ['GreggsOfficial']),
+    entry('wikidata:Q6', 'Greggs', ['DIA', 'London', 'Greggs Bakery', 'target london', 'Target London'], ['GreggsOfficial']),
     entry('openfootball:eng/arsenal-fc', 'Arsenal FC', ['Arsenal'], [], 'openfootball:eng'),
     entry('openfootball:ru/arsenal-tula', 'Arsenal Tula', ['Arsenal'], [], 'openfootball:ru')
   ], { common, claimed, iconTitles: new Map([['shopify', 'gs:shopify']]) })
   assert.deepEqual(kept.map((item) => [item.id, item.ambiguous === true, item.aliases]), [
     ['wikidata:Q1', true, ['Coop Italia']],
     ['wikidata:Q2', true, []],
-    ['wikidata:Q6', false, ['Greggs Bakery']],
+    ['wikidata:Q6', false, ['Greggs Bakery', 'Target London']],
     ['openfootball:eng/arsenal-fc', false, []],
     ['openfootball:ru/arsenal-tula', false, []]
   ], 'a common or shared name is not a key; Target has no other way to be found and is dropped; curated Boots wins')
