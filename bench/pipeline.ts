@@ -250,7 +250,7 @@ let client: Client | null = null
 const esUrl = process.env.ELASTICSEARCH_URL
 if (esUrl !== undefined && esUrl !== '') {
   client = createElasticsearchClient({ url: esUrl, requestTimeoutMs: config.elasticsearch.requestTimeoutMs })
-  const esSink = new ElasticsearchSink({ client, index: `gs-bench-${Date.now()}`, models: built.models, retryInitialMs: 100, retryMaxMs: 2000, maxRetries: 0 })
+  const esSink = new ElasticsearchSink({ client, index: `gs-bench-${Date.now()}`, models: built.models, retryInitialMs: 100, retryMaxMs: 2000, maxRetries: Infinity })
   await esSink.init()
   sink = esSink
 }

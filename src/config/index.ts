@@ -14,6 +14,19 @@ import { ImagesConfigSchema } from '../images/index.js'
 
 const millis = (max: number) => z.number().int().min(1).max(max)
 
+/**
+ * A retry count as every `retries` key reads it: attempts after the first,
+ * 0 none; "forever" retries until shutdown and parses to Infinity, which is
+ * what `shared/retry` takes for it.
+ */
+const RetriesSchema = (max: number) => z.union([
+  z.number().int().min(0).max(max),
+  z.literal('forever').transform(() => Infinity)
+])
+
+/** A key that no longer exists, refused with `message` instead of zod's bare "unrecognized key". */
+const RemovedKeySchema = (message: string) => z.never({ error: message }).optional()
+
 const KafkaConfigSchema = z.object({
   /** Empty means: no Kafka, read the JSONL file source instead (the embedded default). */
   brokers: z.array(z.string().min(1)).default([]),
@@ -70,8 +83,10 @@ export const ElasticsearchConfigSchema = z.object({
   /** First retry delay for a failed bulk request; doubles each attempt, with full jitter, up to retryMaxMs. */
   retryInitialMs: millis(60_000).default(200),
   retryMaxMs: millis(600_000).default(10_000),
-  /** Retriable failures are retried this many times, then the sink reports itself down (0 = retry until shutdown). */
-  maxRetries: z.number().int().min(0).max(1_000_000).default(0),
+  /** Retriable failures are retried this many times (0: none), then the sink reports itself down; "forever" (the default) retries until shutdown. */
+  retries: RetriesSchema(1_000_000).default(Infinity),
+  /** Renamed to `retries`: its 0 meant "forever", and 0 now means "no retry" everywhere. */
+  maxRetries: RemovedKeySchema('elasticsearch.maxRetries is gone (its 0 meant "retry until shutdown"): write elasticsearch.retries, "forever" (the default) or a count, where 0 means no retry'),
   refresh: z.enum(['false', 'wait_for', 'true']).default('false'),
   /** Largest bulk request body; Elasticsearch refuses more than http.max_content_length (100 MB by default). */
   maxBulkBytes: z.number().int().min(64 * 1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),

@@ -23,7 +23,7 @@ export const WikipediaConfigSchema = z.object({
   /** Token bucket: sustained requests per second and burst size. */
   rateLimitPerSecond: z.number().positive().max(10_000).default(20),
   rateLimitBurst: z.number().int().min(1).max(10_000).default(20),
-  /** Attempts after the first, for 429/5xx/network errors. */
+  /** Attempts after the first, for 429/5xx/network errors; 0: no retry. */
   retries: z.number().int().min(0).max(10).default(2),
   retryBaseDelayMs: millis(60_000).default(100),
   retryMaxDelayMs: millis(120_000).default(2_000),

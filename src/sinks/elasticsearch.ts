@@ -23,7 +23,7 @@ export interface ElasticsearchSinkOptions {
   models: ModelVersions
   retryInitialMs: number
   retryMaxMs: number
-  /** 0: retry until the signal aborts. */
+  /** Retries after the first attempt: 0 none; Infinity until the signal aborts. */
   maxRetries: number
   refresh?: 'false' | 'wait_for' | 'true'
   /** Called once per failed attempt with a short kind (connection, timeout, http_429, item_503...). */
@@ -289,7 +289,7 @@ export class ElasticsearchSink implements Sink {
     }, {
       initialDelayMs: this.options.retryInitialMs,
       maxDelayMs: this.options.retryMaxMs,
-      retries: this.options.maxRetries === 0 ? Infinity : this.options.maxRetries,
+      retries: this.options.maxRetries,
       signal,
       abortError: () => new GroundstreamError('GS_ERR_SHUTDOWN', 'sink write aborted'),
       onRetry: this.options.onRetry

@@ -16,7 +16,7 @@ function configFile (config: unknown): string {
 }
 
 const SERVICE_FILE = {
-  elasticsearch: { url: 'http://search.internal:9200', index: 'posts-entities', maxRetries: 3 },
+  elasticsearch: { url: 'http://search.internal:9200', index: 'posts-entities', retries: 3 },
   log: { level: 'warn' }
 }
 

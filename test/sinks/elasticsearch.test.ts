@@ -1,6 +1,6 @@
 // Against the real Elasticsearch from scripts/services.sh, plus a scripted
 // fake server for the retry paths that a healthy node never takes.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { Client, type estypes } from '@elastic/elasticsearch'
@@ -153,7 +153,7 @@ test('503 for the request and 429 for one item are retried, with backoff, until 
   }
 })
 
-test('an unreachable node: retried with the budget, then a coded error with the attempt count; abort ends an unbounded wait', async () => {
+test('an unreachable node: retried with the budget (0: tried once), then a coded error with the attempt count; abort ends an unbounded wait', async () => {
   const client = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 })
   const kinds: string[] = []
   try {
@@ -163,7 +163,13 @@ test('an unreachable node: retried with the budget, then a coded error with the 
     assert.equal((error as { details?: { attempts?: number } }).details?.attempts, 3)
     assert.deepEqual(kinds, ['connection', 'connection', 'connection'])
 
-    const forever = sinkFor(client, 'gs-down', { maxRetries: 0 })
+    const onceKinds: string[] = []
+    const once = sinkFor(client, 'gs-down', { maxRetries: 0, onError: (kind) => { onceKinds.push(kind) } })
+    const onceError = await once.write(await typed([makeWork(1)]), new AbortController().signal).catch((e: unknown) => e)
+    expect((onceError as { code?: string }).code).toBe('GS_ERR_SINK')
+    expect(onceKinds).toEqual(['connection'])
+
+    const forever = sinkFor(client, 'gs-down', { maxRetries: Infinity })
     const controller = new AbortController()
     setTimeout(() => { controller.abort() }, 200)
     const started = Date.now()
