@@ -3,14 +3,15 @@
 // own config comes from the same file and variables: api-config.ts). Every
 // client is made here (clients.ts) and passed down; stages are chosen in one
 // place (build-stages.ts); start.ts wires the pipeline and pairs each step
-// with its close; run-file.ts and run-kafka.ts drive the two modes.
+// with its close; run-file.ts and run-kafka.ts drive the two modes, and
+// in-memory.ts the same pipeline over a list of posts (eval).
 import { open } from 'node:fs/promises'
 import { pino } from 'pino'
 import type { AppConfig } from '../config/index.js'
 import { wrapError } from '../errors/index.js'
 import { runFile, type FileRunResult } from './run-file.js'
 import { runKafka } from './run-kafka.js'
-import { startService, type ServiceDeps } from './start.js'
+import { configuredSink, configuredSource, startService, type ServiceDeps } from './start.js'
 import type { RunSummary } from './summary.js'
 import { assertDistinctFiles } from './file-identity.js'
 
@@ -18,7 +19,8 @@ export { loadApiConfig, type LoadApiConfigOptions } from './api-config.js'
 export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
 export { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
 export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
-export { startService, type ServiceDeps, type StartedService } from './start.js'
+export { inInputOrder, startInMemoryProcessor, type InMemoryProcessOptions, type InMemoryProcessor, type InMemoryRun } from './in-memory.js'
+export { configuredSink, configuredSource, startService, type ProcessorDeps, type ServiceDeps, type SinkKind, type SourceKind, type StartedService, type SuppliedSinks } from './start.js'
 export { SummaryCollector, countingSink, type BoxedExample, type RunSummary, type StageSummary } from './summary.js'
 
 async function assertReadable (path: string): Promise<void> {
@@ -34,14 +36,15 @@ async function assertReadable (path: string): Promise<void> {
 export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps = {}): Promise<RunSummary> {
   const started = performance.now()
   const logger = deps.logger ?? pino({ level: config.log.level }, pino.destination(2))
-  const mode: RunSummary['mode'] = config.kafka.brokers.length > 0 ? 'kafka' : 'file'
+  const mode = configuredSource(config)
+  const sinkKind = configuredSink(config)
   // File mode: the input must be readable, and no two of the run's files the
   // same file, before any output file is touched.
   if (mode === 'file') {
     await assertReadable(config.files.input)
     assertDistinctFiles([
       { flag: '--input', path: config.files.input },
-      ...(config.elasticsearch.url === undefined ? [{ flag: '--output', path: config.files.output }] : []),
+      ...(sinkKind === 'jsonl' ? [{ flag: '--output', path: config.files.output }] : []),
       { flag: '--dead-letters', path: config.files.deadLetters }
     ])
   }
@@ -58,7 +61,7 @@ export async function runService (config: Readonly<AppConfig>, deps: ServiceDeps
   } finally {
     await service.close()
   }
-  const { collector, sinkKind } = service
+  const { collector } = service
   const committed = fileRun?.committed ?? true
   return {
     mode,
