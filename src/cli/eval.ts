@@ -17,7 +17,7 @@ import { Registry } from 'prom-client'
 import { loadConfig, type AppConfig } from '../config/index.js'
 import { createFolderFetcher } from '../images/index.js'
 import { createMetrics } from '../metrics/index.js'
-import { buildStages, connectKnowledgeRedis, installDefaults, type BuiltStages } from '../service/index.js'
+import { buildStages, connectKnowledgeRedis, installDefaults, startInMemoryProcessor, type BuiltStages, type InMemoryProcessor } from '../service/index.js'
 import { RecognizerSchema, TextModelsConfigSchema } from '../stages/index.js'
 import { intFlag, parseFlags, usageError } from './common.js'
 
@@ -168,19 +168,22 @@ export async function main (argv: string[]): Promise<number> {
   let tweets = await readSplit(values.data, values.split)
   if (limit !== undefined) tweets = tweets.slice(0, limit)
 
-  const modelsDir = load({ textModels }).textModels.modelsDir
+  const base = load({ textModels })
+  const modelsDir = base.textModels.modelsDir
   const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(modelsDir))
-  const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined } })
+  // The service's pipeline (caps, micro-batches of --batch-size posts) without its metrics endpoint.
+  const pipeline = { maxBatchSize: batchSize, maxInFlight: Math.max(batchSize, base.pipeline.maxInFlight) }
+  const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined }, pipeline, metrics: { port: 0 } })
   const config = serviceConfig.textModels
-  const built = await buildEvalStages(serviceConfig, values.images)
+  const processor = await startEvalProcessor(serviceConfig, values.images)
   try {
-    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${built.modelInfo.stage1.provider}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
-    const result = await runEvaluation(tweets, built.stages, {
-      batchSize,
+    const modelInfo = processor.service.modelInfo
+    process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${modelInfo?.stage1.provider ?? 'unknown'}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
+    const result = await runEvaluation(tweets, processor, {
       withImages: values.images !== undefined,
-      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) },
-      ...(values.sweep || dump !== undefined ? { onBatch: (batch, slice) => batch.forEach((work, i) => recorded.push({ work, tweet: slice[i] as DatasetTweet })) } : {})
+      onProgress: (done, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`) }
     })
+    if (values.sweep || dump !== undefined) result.works.forEach((work, i) => recorded.push({ work, tweet: tweets[i] as DatasetTweet }))
     if (process.stderr.isTTY) process.stderr.write('\n')
     const { scores } = result
     const trainFile = path.join(values.data, 'train.txt')
@@ -212,7 +215,7 @@ export async function main (argv: string[]): Promise<number> {
       data: values.data,
       split: values.split,
       posts: tweets.length,
-      models: built.modelInfo,
+      models: modelInfo,
       precision: config.precision,
       scores,
       unseenInTrain: unseen,
@@ -240,8 +243,17 @@ export async function main (argv: string[]): Promise<number> {
     }
     return 0
   } finally {
-    await built.close()
+    await processor.close()
   }
+}
+
+/** The service's pipeline over in-memory posts, from its config; a data set's images come from a folder, not the network. */
+async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: string | undefined): Promise<InMemoryProcessor> {
+  const logger = pino({ level: config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
+  return await startInMemoryProcessor(config, logger, {
+    registry: new Registry(),
+    ...(imagesFolder === undefined ? {} : { imageFetcher: createFolderFetcher(imagesFolder) })
+  })
 }
 
 /** The service's stages from its config; a data set's images come from a folder, not the network. */

@@ -1,21 +1,23 @@
-// Runs the service's own stages over a labelled split and scores them.
+// Runs a labelled split through the service's own pipeline (the in-memory
+// processor of service/in-memory.ts: the same stages, caps and micro-batching
+// as `run`) and scores each post's final PostWork.
 import type { EntityType, Post } from '../contracts/index.js'
-import { newPostWork } from '../consumers/index.js'
-import type { PostWork, Stage } from '../pipeline/types.js'
+import { GroundstreamError } from '../errors/index.js'
+import type { PostWork } from '../pipeline/types.js'
+import type { InMemoryProcessor } from '../service/index.js'
 import type { DatasetTweet } from './dataset.js'
 import { evaluate, type DocumentPair, type EvaluationScores, type PixelBox, type PredictedEntity } from './metrics.js'
 
 export interface EvalRunOptions {
-  batchSize: number
   withImages?: boolean
   onProgress?: (done: number, total: number) => void
-  /** Sees each processed batch with its tweets (the threshold sweep records them). */
-  onBatch?: (batch: readonly PostWork[], tweets: readonly DatasetTweet[]) => void
 }
 
 export interface EvalRun {
   scores: EvaluationScores
   documents: DocumentPair[]
+  /** Each tweet's final PostWork, in input order (the threshold sweep and the candidate dump read them). */
+  works: PostWork[]
   durationMs: number
   postsPerSecond: number
 }
@@ -27,10 +29,9 @@ const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
  * post links `https://images.invalid/<IMGID>.jpg`, which the eval command's
  * folder fetcher maps to a file of the images folder (no network involved).
  */
-function tweetToWork (tweet: DatasetTweet, index: number, withImage = false): PostWork {
+export function tweetToPost (tweet: DatasetTweet, index: number, withImage = false): Post {
   const imageUrls = withImage ? [`https://images.invalid/${encodeURIComponent(tweet.imageId)}.jpg`] : []
-  const post: Post = { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: imageUrls }
-  return newPostWork(post, { topic: 'eval', partition: 0, offset: String(index) })
+  return { id: `${tweet.imageId}#${index}`, text: tweet.text, created_at: EVAL_TIMESTAMP, image_urls: imageUrls }
 }
 
 function toPixels (box: { x: number, y: number, w: number, h: number }, size: { width: number, height: number } | null): PixelBox | null {
@@ -52,19 +53,18 @@ export function workToPrediction (work: PostWork, tweet: DatasetTweet): Document
   }
 }
 
-export async function runEvaluation (tweets: readonly DatasetTweet[], stages: readonly Stage[], options: EvalRunOptions): Promise<EvalRun> {
+/** Scores the tweets as the processor's pipeline handles them; every tweet must come back (none dead-lettered). */
+export async function runEvaluation (tweets: readonly DatasetTweet[], processor: Pick<InMemoryProcessor, 'process'>, options: EvalRunOptions = {}): Promise<EvalRun> {
   const started = performance.now()
-  const documents: DocumentPair[] = []
-  for (let i = 0; i < tweets.length; i += options.batchSize) {
-    const slice = tweets.slice(i, i + options.batchSize)
-    let batch = slice.map((tweet, j) => tweetToWork(tweet, i + j, options.withImages === true))
-    for (const stage of stages) batch = await stage.run(batch)
-    batch.forEach((work, j) => documents.push(workToPrediction(work, slice[j] as DatasetTweet)))
-    options.onBatch?.(batch, slice)
-    options.onProgress?.(Math.min(i + options.batchSize, tweets.length), tweets.length)
+  const posts = tweets.map((tweet, i) => tweetToPost(tweet, i, options.withImages === true))
+  const run = await processor.process(posts, { ...(options.onProgress === undefined ? {} : { onDone: options.onProgress }) })
+  const lost = run.deadLetters[0]
+  if (lost !== undefined || run.works.length !== tweets.length) {
+    throw new GroundstreamError('GS_ERR_DATASET', `${tweets.length - run.works.length} of ${tweets.length} posts were not processed${lost === undefined ? '' : ` (first: ${lost.postId ?? lost.source.offset}, ${lost.reason}: ${lost.detail})`}`)
   }
+  const documents = run.works.map((work, i) => workToPrediction(work, tweets[i] as DatasetTweet))
   const durationMs = performance.now() - started
-  return { scores: evaluate(documents), documents, durationMs, postsPerSecond: tweets.length / (durationMs / 1000) }
+  return { scores: evaluate(documents), documents, works: run.works, durationMs, postsPerSecond: tweets.length / (durationMs / 1000) }
 }
 
 /**
