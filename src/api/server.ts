@@ -11,8 +11,9 @@ import type { Client } from '@elastic/elasticsearch'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { Counter, Histogram, type Registry } from 'prom-client'
-import { GroundstreamError, isGroundstreamError, type ErrorCode } from '../errors/index.js'
+import { GroundstreamError } from '../errors/index.js'
 import type { ApiConfig } from './config.js'
+import { apiErrorBody as errorBody, apiErrorFor, type ApiErrorCode } from './errors.js'
 import { invalid, parseRequest, requestSchemas } from './requests.js'
 import { EntitySearch, type SearchBackend } from './search.js'
 
@@ -55,13 +56,6 @@ export const API_ROUTES = Object.freeze([
   '/api/v1/extent'
 ] as const)
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = Object.freeze({
-  GS_ERR_API_INVALID: 400,
-  GS_ERR_OVERLOADED: 503,
-  GS_ERR_TIMEOUT: 504,
-  GS_ERR_SEARCH: 502
-})
-
 const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -76,12 +70,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
 })
 
 const VIEWER_CSP = "default-src 'self'; img-src 'self' http: https: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
-
-interface ErrorBody { error: { code: string, message: string, problems?: unknown } }
-
-function errorBody (code: string, message: string, problems?: unknown): ErrorBody {
-  return { error: { code, message, ...(problems === undefined ? {} : { problems }) } }
-}
 
 /** Reads the viewer's files once: a fixed set of names, nothing resolved from the URL. */
 function loadStatic (dir: string): Map<string, { body: Buffer, type: string }> {
@@ -141,7 +129,7 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
     // Failures before routing (Node's HTTP parser, the router) answer in our shape too.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return
-      const [status, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+      const [status, code, message]: [number, ApiErrorCode, string] = error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'GS_ERR_API_INVALID', 'the request line and headers are too large']
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'GS_ERR_TIMEOUT', 'the request was not received in time']
@@ -187,18 +175,11 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   })
 
   app.setErrorHandler((error: unknown, _request, reply) => {
-    if (isGroundstreamError(error)) {
-      const status = STATUS_BY_CODE[error.code] ?? 500
-      if (status === 503) void reply.header('retry-after', '1')
-      if (status >= 500) deps.logger?.warn({ err: error }, 'API request failed')
-      return reply.code(status).send(errorBody(error.code, error.message, error.details.problems))
-    }
-    const statusCode = (error as { statusCode?: number }).statusCode
-    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      return reply.code(statusCode).send(errorBody('GS_ERR_API_INVALID', (error as Error).message))
-    }
-    deps.logger?.error({ err: error }, 'API request failed unexpectedly')
-    return reply.code(500).send(errorBody('GS_ERR_INTERNAL', 'internal error'))
+    const { status, body, unexpected } = apiErrorFor(error)
+    if (unexpected) deps.logger?.error({ err: error }, 'API request failed unexpectedly')
+    else if (status >= 500) deps.logger?.warn({ err: error }, 'API request failed')
+    if (status === 503) void reply.header('retry-after', '1')
+    return reply.code(status).send(body)
   })
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('GS_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)))
 
