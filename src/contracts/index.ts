@@ -167,6 +167,7 @@ export type ImageStatus =
   | 'refused_size'
   | 'refused_type'
   | 'refused_pixels'
+  | 'refused_host'
   | 'timeout'
   | 'fetch_error'
   | 'decode_error'
@@ -209,6 +210,8 @@ export interface RecognisedEntity {
   grounding: Grounding | null
   /** The canonical entity, only when a typed source agrees with the type and context; absent or null otherwise. */
   link?: EntityLink | null
+  /** The catalogue brand the mention's first words name (`Samsung` in `Samsung Galaxy S24`); CandidateRecord.namedBrand. */
+  namedBrand?: string
 }
 
 export interface ModelVersions {

@@ -4,6 +4,7 @@
 import type { EntityDocument, Post } from '../contracts/index.js'
 import { newPostWork } from '../consumers/index.js'
 import { GroundstreamError } from '../errors/index.js'
+import { documentBrand } from '../sinks/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import { kindOfSurface, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
 
@@ -26,7 +27,8 @@ function workToMentions (work: PostWork): PredictedMention[] {
     kind: entity.candidate.kind ?? 'text',
     type: entity.type,
     canonicalId: entity.link?.id ?? null,
-    ...brandFields(entity.link?.brand, entity.link?.title)
+    // The brand the service indexes the mention under (src/sinks/documents.ts).
+    ...brandFields(documentBrand(entity.type, entity.link, entity.namedBrand), entity.link?.title)
   }))
 }
 

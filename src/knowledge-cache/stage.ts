@@ -82,6 +82,30 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
   }
 
   /**
+   * The catalogue brand a several-word text mention's first words name
+   * (`Samsung Galaxy S24` -> `Samsung`, `LEGO Star Wars set` -> `LEGO`), the
+   * longest such prefix, when no catalogue entry is the whole mention. Only
+   * a name written as one (a capital letter) and only an entry that is a
+   * brand itself (ORG, no brand of its own) counts.
+   */
+  async function namedBrandOf (candidate: Candidate, options: readonly LinkOption[]): Promise<string | undefined> {
+    const catalogue = typedSources.find((source) => source.name === 'catalogue')
+    if (catalogue?.linkOptions === undefined || (candidate.kind ?? 'text') !== 'text') return undefined
+    if (options.some((option) => option.source === 'catalogue' && option.match !== 'context')) return undefined
+    const words = candidate.text.split(/\s+/u).filter((word) => word.length > 0)
+    for (let n = words.length - 1; n >= 1; n--) {
+      const prefix = words.slice(0, n).join(' ')
+      if (!/\p{Lu}/u.test(prefix)) continue
+      const { key, display } = normaliseEntity(prefix)
+      if (key.length === 0) continue
+      const brand = (await catalogue.linkOptions({ key, display, kind: 'text' }))
+        .find((option) => option.type === 'ORG' && option.match === 'name' && option.brand === undefined)
+      if (brand !== undefined) return brand.title
+    }
+    return undefined
+  }
+
+  /**
    * `Apple pie`, `Amazon river`: when the mention and the word after it form
    * a WordNet noun, the post uses the name as a common noun or another thing,
    * and no ambiguous id is trusted (src/stages/linking.ts).
@@ -112,7 +136,11 @@ export function createKnowledgeStage (config: KnowledgeConfig, deps: KnowledgeSt
     const active = cache
     const keys = new Map<string, string>()
     for (const work of batch) {
-      await Promise.all(work.candidates.map(async (record) => { record.links = await linkOptionsOf(record.candidate, work.post.text) }))
+      await Promise.all(work.candidates.map(async (record) => {
+        record.links = await linkOptionsOf(record.candidate, work.post.text)
+        const namedBrand = await namedBrandOf(record.candidate, record.links)
+        if (namedBrand !== undefined) record.namedBrand = namedBrand
+      }))
     }
     const keyOf = new Map(batch.flatMap((work) => work.candidates).map((record) => {
       const surface = lookupSurface(record.candidate, record.links ?? [])

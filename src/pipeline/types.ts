@@ -30,6 +30,13 @@ export interface CandidateRecord {
   knowledge: Knowledge | null
   /** Every typed reading the knowledge stage found; stage 2 links at most one. Absent: none looked up. */
   links?: LinkOption[]
+  /**
+   * A catalogue brand (ORG) the first words of a several-word text mention
+   * name, when the whole mention is not in the catalogue: `Samsung` for
+   * `Samsung Galaxy S24`, `LEGO` for `LEGO Star Wars`. Never a link: only
+   * the brand the mention's document is counted under (src/sinks/documents.ts).
+   */
+  namedBrand?: string
   /** Indices into `image.regions`, most relevant first, as the image stage ordered them. Absent: the regions' own order. */
   regionOrder?: number[]
   /** Aligned with `image.regions`: the image stage's similarity (cosine) of this candidate to each region, for grounding. */

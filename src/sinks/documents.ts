@@ -14,10 +14,12 @@ export function documentId (postId: string, start: number, end: number): string 
 /**
  * The brand a mention is about: its link's brand (a product, a store), or the
  * link itself when it is a catalogue brand (ORG, no brand of its own), so
- * `brand=Apple` finds `Apple` and `iPhone 15` alike. Null without a link.
+ * `brand=Apple` finds `Apple` and `iPhone 15` alike. Without a link, a
+ * product or organisation whose first words name a catalogue brand
+ * (`Samsung Galaxy S24`, `namedBrand`) counts under that brand. Null otherwise.
  */
-export function documentBrand (type: EntityType, link: Pick<EntityLink, 'title' | 'source' | 'brand'> | null | undefined): string | null {
-  if (link === null || link === undefined) return null
+export function documentBrand (type: EntityType, link: Pick<EntityLink, 'title' | 'source' | 'brand'> | null | undefined, namedBrand?: string): string | null {
+  if (link === null || link === undefined) return (type === 'OTHER' || type === 'ORG') && namedBrand !== undefined ? namedBrand : null
   if (link.brand !== undefined && link.brand.trim() !== '') return link.brand
   return type === 'ORG' && link.source === 'catalogue' ? link.title : null
 }
@@ -52,7 +54,7 @@ export function toEntityDocuments (work: PostWork, models: ModelVersions, proces
         canonical_title: entity.link?.title ?? null,
         canonical_description: entity.link?.description ?? null,
         knowledge_source: entity.knowledge?.source ?? null,
-        brand: documentBrand(entity.type, entity.link)
+        brand: documentBrand(entity.type, entity.link, entity.namedBrand)
       },
       box: entity.grounding === null
         ? null

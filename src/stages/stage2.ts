@@ -145,6 +145,7 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
           typeScores: result.scores,
           knowledge,
           link,
+          ...(owner.record.namedBrand === undefined ? {} : { namedBrand: owner.record.namedBrand }),
           grounding: owner.regions.length === 0
             ? null
             : ground({ entityText: candidate.text, type, knowledge, image: owner.work.image, regions: owner.regions, objScores: result.objScores, similarity: owner.similarity })

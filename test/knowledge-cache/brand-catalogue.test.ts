@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import type { Candidate } from '../../src/contracts/index.js'
@@ -8,6 +8,7 @@ import {
   CatalogueEntrySchema, SHIPPED_CATALOGUE_PATH, createCatalogueSource, createKnowledgeStage, createWordnetSource,
   linkOptionFromKnowledge, parseKnowledgeConfig, typeFromDescription
 } from '../../src/knowledge-cache/index.js'
+import { documentBrand } from '../../src/sinks/index.js'
 import { splitWords } from '../../src/stages/index.js'
 
 const signal = new AbortController().signal
@@ -112,4 +113,25 @@ test('the knowledge stage gathers typed readings for the linker and asks prompts
   } finally {
     await stage.close()
   }
+})
+
+test('a product named after its brand counts under the brand; a whole catalogue name, a lower-case prefix or a person does not', async () => {
+  const stage = createKnowledgeStage(parseKnowledgeConfig({}))
+  await stage.init()
+  try {
+    const [item] = await stage.run([post('Samsung Galaxy S24 Ultra or the Nike Air Max, asks nike running fan Tim Cook', [['Samsung Galaxy S24 Ultra'], ['Nike Air Max'], ['nike running'], ['Tim Cook']])])
+    const named = item?.candidates.map((record) => record.namedBrand ?? null)
+    // Air Max is a curated product with its own brand: the link carries it, no name prefix is needed.
+    expect(named).toEqual(['Samsung', null, null, null])
+  } finally {
+    await stage.close()
+  }
+})
+
+test('documents: a product or organisation without a link counts under the brand its name starts with, a person or place never', () => {
+  expect(documentBrand('OTHER', null, 'Samsung')).toBe('Samsung')
+  expect(documentBrand('ORG', undefined, 'Amazon')).toBe('Amazon')
+  expect(documentBrand('PER', null, 'Tim')).toBeNull()
+  expect(documentBrand('LOC', null, 'Amazon')).toBeNull()
+  expect(documentBrand('OTHER', { title: 'Air Max', source: 'catalogue', brand: 'Nike' }, 'Nike')).toBe('Nike')
 })
