@@ -4,7 +4,7 @@
 // span, or NONE). training/gmner/link_prior.py fits the link prior on
 // these lines. The surfaces are the data set's text: keep the file out of
 // the repository.
-import { LINK_EVIDENCE_FEATURES, linkEvidence } from '../stages/index.js'
+import { hasLinkEvidence, LINK_EVIDENCE_FEATURES, linkEvidence } from '../stages/index.js'
 import type { RecordedPost } from './sweep.js'
 
 export interface CandidateLine {
@@ -13,6 +13,8 @@ export interface CandidateLine {
   spanScore: number
   scores: number[]
   evidence: number[]
+  /** Whether the prior applies to it (hasLinkEvidence): the fit uses only these. */
+  linked: boolean
   label: string
 }
 
@@ -29,13 +31,15 @@ export function candidateLines (posts: readonly RecordedPost[]): CandidateLine[]
     if ((candidate.kind ?? 'text') !== 'text' || entity.typeScores === undefined) return []
     // Stage 2 may have dropped a name's suffix (src/stages/name-suffix.ts): the record is the one that starts there.
     const record = work.candidates.find((each) => each.candidate.start === candidate.start && each.candidate.wordEnd === candidate.wordEnd)
+    const evidence = linkEvidence(candidate, record?.links ?? [])
     const gold = tweet.entities.find((each) => each.start === candidate.start && each.end === candidate.end)
     return [{
       post: tweet.imageId,
       text: candidate.text,
       spanScore: candidate.score,
       scores: [...entity.typeScores],
-      evidence: linkEvidence(candidate, record?.links ?? []),
+      evidence,
+      linked: hasLinkEvidence(evidence),
       label: gold?.type ?? 'NONE'
     }]
   }))

@@ -18,7 +18,7 @@ export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
 export { chooseLink, decideTagType } from './linking.js'
-export { linkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
+export { linkEvidence, hasLinkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
 export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
 export interface TextStagesDeps {

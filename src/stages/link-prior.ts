@@ -11,7 +11,8 @@
 // trained on the Twitter-GMNER training split's candidates
 // (training/gmner/link_prior.py) and shipped as
 // models/stage2/link-prior.json. With no file (or textModels.linkPrior off)
-// the probabilities pass through unchanged. The features are computed here
+// the probabilities pass through unchanged, and so they do for a mention the
+// cache knows nothing about (hasLinkEvidence). The features are computed here
 // only; `groundstream eval --dump-candidates` writes them for the fit.
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
@@ -44,6 +45,9 @@ export type LinkEvidenceFeature = typeof LINK_EVIDENCE_FEATURES[number]
 /** A place this populous is one readers know by name (a capital, a big city). */
 const LARGE_PLACE = 500_000
 
+/** Features of the mention itself, not of what the cache linked it to: alone they are no evidence. */
+const MENTION_FEATURES: ReadonlySet<LinkEvidenceFeature> = new Set(['capitalised', 'stage1:span-score'])
+
 const FEATURE_INDEX: ReadonlyMap<string, number> = new Map(LINK_EVIDENCE_FEATURES.map((name, i) => [name, i]))
 
 /** The evidence vector of one candidate from the options the knowledge stage gathered for it. */
@@ -73,6 +77,16 @@ export function linkEvidence (candidate: Candidate, options: readonly LinkOption
   for (const name of on) vector[FEATURE_INDEX.get(name) as number] = 1
   vector[FEATURE_INDEX.get('stage1:span-score') as number] = Math.min(1, Math.max(0, candidate.score))
   return vector
+}
+
+/**
+ * Whether the knowledge cache said anything about the mention (a typed
+ * option, a common-noun reading). Only then does the prior apply; a mention
+ * nothing knows keeps the prompt model's probabilities. The fit uses the same
+ * candidates (the dump's `linked`).
+ */
+export function hasLinkEvidence (evidence: readonly number[]): boolean {
+  return LINK_EVIDENCE_FEATURES.some((name, i) => !MENTION_FEATURES.has(name) && (evidence[i] ?? 0) !== 0)
 }
 
 const LABELS = STAGE2_LABELS as readonly string[]
@@ -126,8 +140,9 @@ export async function loadLinkPrior (file: string): Promise<LinkPrior | null> {
 /** Smallest probability read as a logit, so a hard 0 does not become -Infinity. */
 const FLOOR = 1e-9
 
-/** Stage 2's probabilities re-weighed by the evidence; a softmax over the five labels again. */
+/** Stage 2's probabilities re-weighed by the evidence (a softmax over the five labels again); as they are without link evidence. */
 export function applyLinkPrior (prior: LinkPrior, scores: readonly number[], evidence: readonly number[]): number[] {
+  if (!hasLinkEvidence(evidence)) return [...scores]
   const logits = LABELS.map((_, k) => {
     const row = prior.weights[k] as number[]
     let value = prior.scale * Math.log(Math.max(scores[k] ?? 0, FLOOR)) + (prior.bias[k] as number)

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { expect, test } from 'vitest'
 import type { Candidate, LinkOption } from '../../src/contracts/index.js'
 import { GroundstreamError } from '../../src/errors/index.js'
-import { applyLinkPrior, LINK_EVIDENCE_FEATURES, linkEvidence, loadLinkPrior, type LinkPrior } from '../../src/stages/index.js'
+import { applyLinkPrior, hasLinkEvidence, LINK_EVIDENCE_FEATURES, linkEvidence, loadLinkPrior, type LinkPrior } from '../../src/stages/index.js'
 import { createStage2 } from '../../src/stages/stage2.js'
 import type { TextModels } from '../../src/stages/index.js'
 import { makeWork } from '../pipeline/fakes.js'
@@ -51,6 +51,14 @@ test('the identity prior leaves the probabilities as they are; a weight moves th
   expect(moved.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 9)
   expect(moved[2]).toBeGreaterThan(0.5)
   expect(moved[4]).toBeLessThan(0.4)
+})
+
+test('a mention the cache knows nothing about keeps the prompt model\'s probabilities, whatever the weights', () => {
+  const weights = zeros().map((row) => row.map(() => 2))
+  const bare = linkEvidence(candidate('Zara'), [])
+  expect(hasLinkEvidence(bare)).toBe(false)
+  expect(applyLinkPrior(prior({ weights }), [0.1, 0.1, 0.3, 0.1, 0.4], bare)).toEqual([0.1, 0.1, 0.3, 0.1, 0.4])
+  expect(hasLinkEvidence(linkEvidence(candidate('pie'), [option({ match: 'context', source: 'wordnet', type: null })]))).toBe(true)
 })
 
 async function writePrior (value: unknown): Promise<string> {

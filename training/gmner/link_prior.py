@@ -6,8 +6,9 @@ probabilities and the knowledge cache's link evidence (src/stages/link-prior.ts)
 The candidates come from `groundstream eval --split train --dump-candidates FILE`
 (stage 2's raw probabilities with the prior off, the evidence features computed
 by the service itself, and each candidate's gold label). The fit starts from the
-identity (scale 1, no bias, no weights), so with no evidence it changes little,
-and an L2 penalty keeps weights of rare features near zero.
+identity (scale 1, no bias, no weights), an L2 penalty keeps weights of rare
+features near zero, and only candidates with link evidence are fitted on: the
+service applies the prior to those only.
 
     python -m gmner.link_prior --train /tmp/train.jsonl --extra /tmp/germeval.jsonl ... \\
         --dev /tmp/dev.jsonl --out ../models/stage2/link-prior.json
@@ -44,7 +45,8 @@ class Prior:
 
 
 def read_candidates(path: Path, min_span_score: float) -> Candidates:
-    """Candidates at or above stage 1's span threshold (the ones stage 2 would see)."""
+    """Candidates at or above stage 1's span threshold (the ones stage 2 would see) that the prior applies to: those with
+    link evidence (the dump's `linked`, decided by the service's hasLinkEvidence)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not lines or "features" not in json.loads(lines[0]):
         raise ValueError(f"{path}: not a candidate dump (its first line must name the features)")
@@ -52,7 +54,9 @@ def read_candidates(path: Path, min_span_score: float) -> Candidates:
     log_p, evidence, labels = [], [], []
     for line in lines[1:]:
         row = json.loads(line)
-        if row["spanScore"] < min_span_score:
+        if "linked" not in row:
+            raise ValueError(f"{path}: candidates without `linked`; dump them again with this version of groundstream")
+        if row["spanScore"] < min_span_score or not row["linked"]:
             continue
         if len(row["evidence"]) != len(features):
             raise ValueError(f"{path}: {len(row['evidence'])} evidence values, the feature list has {len(features)}")

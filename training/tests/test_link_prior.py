@@ -37,9 +37,16 @@ def test_other_corpora_share_weights_but_not_calibration():
     assert priors[0].scale != pytest.approx(priors[1].scale, abs=0.05)
 
 
+def test_a_dump_from_before_linked_is_refused(tmp_path):
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"features": ["a"]}) + "\n" + json.dumps({"spanScore": 1, "scores": [0.2] * 5, "evidence": [1], "label": "ORG"}) + "\n")
+    with pytest.raises(ValueError, match="without `linked`"):
+        read_candidates(path, 0.3)
+
+
 def test_a_dump_without_its_feature_header_is_refused(tmp_path):
     path = tmp_path / "dump.jsonl"
-    path.write_text(json.dumps({"spanScore": 1, "scores": [0.2] * 5, "evidence": [0], "label": "ORG"}) + "\n")
+    path.write_text(json.dumps({"spanScore": 1, "scores": [0.2] * 5, "evidence": [0], "linked": True, "label": "ORG"}) + "\n")
     with pytest.raises(ValueError, match="not a candidate dump"):
         read_candidates(path, 0.3)
 
@@ -56,12 +63,14 @@ def test_main_writes_a_prior_the_service_can_read(tmp_path):
                     "text": "t",
                     "spanScore": 0.9,
                     "scores": [0.05, 0.05, 0.4, 0.05, 0.45],
-                    "evidence": [int(org), 0, 0],
+                    "evidence": [int(org), 0, 1],
+                    "linked": True,
                     "label": "ORG" if org else "NONE",
                 }
             )
         )
-    lines.append(json.dumps({"post": "p", "text": "t", "spanScore": 0.1, "scores": [0.2] * 5, "evidence": [0, 0, 0], "label": "PER"}))
+    lines.append(json.dumps({"post": "p", "text": "t", "spanScore": 0.1, "scores": [0.2] * 5, "evidence": [0, 0, 1], "linked": True, "label": "PER"}))
+    lines.append(json.dumps({"post": "p", "text": "t", "spanScore": 0.9, "scores": [0.2] * 5, "evidence": [0, 0, 0], "linked": False, "label": "PER"}))
     dump = tmp_path / "train.jsonl"
     dump.write_text("\n".join(lines) + "\n")
     out = tmp_path / "link-prior.json"
@@ -70,4 +79,4 @@ def test_main_writes_a_prior_the_service_can_read(tmp_path):
     assert prior["features"] == ["brand", "b", "c"] and prior["labels"] == list(LABELS)
     assert prior["scale"] == 1.0 and prior["bias"] == [0.0] * 5
     assert len(prior["weights"]) == 5 and all(len(row) == 3 for row in prior["weights"])
-    assert prior["training"]["candidates"] == 200, "the candidate under the span threshold is not fitted on"
+    assert prior["training"]["candidates"] == 200, "neither the candidate under the span threshold nor the unlinked one is fitted on"
