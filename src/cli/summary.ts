@@ -13,6 +13,7 @@ const IMAGE_HINTS: Partial<Record<ImageStatus, string>> = Object.freeze({
   refused_size: 'larger than images.fetch.maxBytes',
   refused_type: 'not one of images.fetch.allowedFormats',
   refused_pixels: 'more pixels than images.decode.maxPixels',
+  refused_host: 'its host kept timing out (images.fetch.hostBreakerTimeouts, hostBreakerOpenMs) or had images.fetch.maxPerHost fetches in flight and queuePerHost waiting',
   timeout: 'took longer than images.perPostBudgetMs (raise it, or images.workers on a machine with cores to spare)',
   fetch_error: 'the host did not answer with the image',
   decode_error: 'the bytes are not a readable image',

@@ -24,7 +24,7 @@ export interface FetchedImage {
 
 export type FetchOutcome =
   | { ok: true, image: FetchedImage }
-  | { ok: false, status: Exclude<ImageStatus, 'ok' | 'none' | 'disabled' | 'decode_error' | 'refused_pixels'>, reason: string }
+  | { ok: false, status: Exclude<ImageStatus, 'ok' | 'none' | 'disabled' | 'decode_error' | 'refused_pixels' | 'refused_host'>, reason: string }
 
 /** Resolves a host name to every address it has (tests pass a fake to simulate rebinding). */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>

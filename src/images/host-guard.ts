@@ -20,7 +20,15 @@ export interface HostGuardOptions {
 /** Thrown inside a guarded call to count it as a timeout of its host. */
 class HostTimeout extends Error {}
 
-export type GuardRefusal = { refused: true, reason: string }
+/**
+ * Why the guard did not run a fetch: the host's breaker is open after repeated
+ * timeouts (`host_failing`), its slots and queue are full (`host_busy`), or the
+ * post's budget ran out while it waited for a slot (`budget`, a timeout of the
+ * post rather than a refusal of the host).
+ */
+export type GuardRefusalKind = 'host_failing' | 'host_busy' | 'budget'
+
+export interface GuardRefusal { refused: true, kind: GuardRefusalKind, reason: string }
 
 export interface HostGuard {
   /** Runs `fn` under the host's limits; a refusal (breaker open, host queue full) is returned, not thrown. */
@@ -69,9 +77,9 @@ export function createHostGuard (options: HostGuardOptions): HostGuard {
         }, signal)
       } catch (error) {
         if (error instanceof TimedOut) return error.value as T
-        if (error instanceof BrokenCircuitError) return { refused: true, reason: `host ${host} keeps timing out; not fetched for up to ${options.breakerOpenMs} ms` }
-        if (error instanceof TaskCancelledError) return { refused: true, reason: `budget exhausted waiting for a fetch slot on ${host}` }
-        if (error instanceof BulkheadRejectedError) return { refused: true, reason: `host ${host} has ${options.maxPerHost} fetches in flight and ${options.queuePerHost} waiting` }
+        if (error instanceof BrokenCircuitError) return { refused: true, kind: 'host_failing', reason: `host ${host} keeps timing out; not fetched for up to ${options.breakerOpenMs} ms` }
+        if (error instanceof TaskCancelledError) return { refused: true, kind: 'budget', reason: `budget exhausted waiting for a fetch slot on ${host}` }
+        if (error instanceof BulkheadRejectedError) return { refused: true, kind: 'host_busy', reason: `host ${host} has ${options.maxPerHost} fetches in flight and ${options.queuePerHost} waiting` }
         throw error
       }
     },

@@ -19,7 +19,7 @@ import { createImageFetcher, type ImageFetcher } from './fetch.js'
 import { createRoutedFetcher } from './folder-fetcher.js'
 import { createWorkerPool, type ImageAnalyser } from './pool.js'
 import { contentHash, createAnalysisCache, settingsFingerprint, type AnalysisRedis, type VisualAnalysis } from './analysis-cache.js'
-import { createHostGuard, isRefusal } from './host-guard.js'
+import { createHostGuard, isRefusal, type GuardRefusal } from './host-guard.js'
 
 export interface ImageDoneEvent {
   postId: string
@@ -86,6 +86,11 @@ export async function modelSide (config: ImagesConfig): Promise<number> {
     // A missing or broken manifest fails the engine's own load with a clear error; keep the default here.
   }
   return Math.max(detectorSide, config.ocr.enabled ? config.ocr.detMaxSide : 0)
+}
+
+/** A host the guard would not ask is refused (`refused_host`); a post whose budget ran out waiting for a slot timed out. */
+function refusalStatus (refusal: GuardRefusal): ImageStatus {
+  return refusal.kind === 'budget' ? 'timeout' : 'refused_host'
 }
 
 class Outcome extends Error {
@@ -188,7 +193,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
   async function fetchAndAnalyse (url: string, queries: string[], signal: AbortSignal): Promise<Analysed> {
     // A host that keeps timing out is not asked again until its breaker lets a probe through.
     const fetched = await hosts.run(url, async () => await fetcher.fetch(url, signal), (outcome) => !outcome.ok && (outcome.status === 'timeout' || signal.aborted), signal)
-    if (isRefusal(fetched)) throw new Outcome('timeout', fetched.reason)
+    if (isRefusal(fetched)) throw new Outcome(refusalStatus(fetched), fetched.reason)
     if (!fetched.ok) throw new Outcome(fetched.status, fetched.reason)
     const hash = contentHash(fetched.image.bytes)
     const same = cache === null ? null : await cache.byHash(hash)

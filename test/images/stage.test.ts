@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NO_IMAGE, type Candidate, type Post } from '../../src/contracts/index.js'
 import { Pipeline, type PostWork } from '../../src/pipeline/index.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher, type ImageStage } from '../../src/images/index.js'
@@ -207,7 +207,9 @@ describe('image stage: repeated images and slow hosts', () => {
 
   it('stops fetching from a host whose images keep timing out', async () => {
     // A short budget so the host times out quickly; the shared analyser is not needed for this.
+    const events: ImageDoneEvent[] = []
     const guarded = createImageStage(testConfig({ perPostBudgetMs: 800, fetch: { hostBreakerTimeouts: 2, hostBreakerOpenMs: 60_000 } }), {
+      onImage: (event) => { events.push(event) },
       analyser: { init: async () => {}, analyse: async () => { throw new Error('not reached') }, relate: async () => { throw new Error('not reached') }, close: async () => {} }
     })
     await guarded.init()
@@ -222,7 +224,8 @@ describe('image stage: repeated images and slow hosts', () => {
       const started = Date.now()
       const [out] = await guarded.run([hang('h3')])
       assert.ok(Date.now() - started < 500, `an open breaker answers at once (took ${Date.now() - started} ms)`)
-      assert.equal(out!.image.status, 'timeout')
+      expect(out!.image.status, 'a host the breaker refuses is a refused host, not a timeout of this post').toBe('refused_host')
+      expect(events.at(-1)?.reason).toMatch(/keeps timing out/)
       assert.deepEqual(['h1', 'h2', 'h3'].map((id) => slow.hits.get(`/${id}.jpg`) ?? 0), [1, 1, 0], 'the third image was not requested')
     } finally {
       await guarded.close()
