@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { EmbeddedSearch, createApiServer, parseApiConfig, type ApiConfigInput, type ApiServer } from '../../src/api/index.js'
 import type { EntityDocument } from '../../src/contracts/index.js'
 import { ROOT } from '../deploy/helpers.js'
+import { needService } from '../support/skip.js'
 import { T0, createFixtureIndex, dropFixtureIndex, elasticsearchUrl, fixtureDocuments, writeFixtureImages } from './fixtures.js'
 
 export type BackendName = 'elasticsearch' | 'embedded'
@@ -26,12 +27,11 @@ export interface Harness {
   close (): Promise<void>
 }
 
+/** The Elasticsearch URL; without one the test skips locally and fails under CI (test/support/skip.ts's needService). */
 export function requireElasticsearch (t: TestContext): string | null {
   const url = elasticsearchUrl()
-  if (url !== null) return url
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error('ELASTICSEARCH_URL is not set under CI: start scripts/services.sh and export its env')
-  t.skip('ELASTICSEARCH_URL not set (eval "$(scripts/services.sh env)" after scripts/services.sh start elasticsearch)')
-  return null
+  needService(t, url === null ? 'ELASTICSEARCH_URL not set (eval "$(scripts/services.sh env)" after scripts/services.sh start elasticsearch)' : false)
+  return url
 }
 
 /** `docsOf` replaces the fixture's documents (given the media base URL), as EmbeddedData.docs does for the embedded store. */
