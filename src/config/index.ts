@@ -218,6 +218,7 @@ export const ENV_VARS: EnvTable = Object.freeze({
   GS_ELASTICSEARCH_MAX_BULK_BYTES: [['elasticsearch', 'maxBulkBytes'], asNumber],
   GS_INPUT: [['files', 'input'], asString],
   GS_OUTPUT: [['files', 'output'], asString],
+  GS_DEAD_LETTERS: [['files', 'deadLetters'], asString],
   GS_METRICS_PORT: [['metrics', 'port'], asNumber],
   GS_LOG_LEVEL: [['log', 'level'], asString],
   GS_SHUTDOWN_TIMEOUT_MS: [['shutdown', 'timeoutMs'], asNumber],

@@ -129,6 +129,6 @@ test('real spans on Twitter-GMNER dev posts', async (t) => {
     gold += want.size
   })
   const f1 = (2 * tp) / Math.max(1, predicted + gold)
-  // Well below the measured dev figure (README), far above what a broken decoder or input encoding scores.
+  // Well below the measured dev figure (docs/operations.md, "Two recognisers"), far above what a broken decoder or input encoding scores.
   assert.ok(f1 > 0.5, `MNER F1 on 300 dev posts ${f1.toFixed(3)} (tp ${tp}, predicted ${predicted}, gold ${gold})`)
 })
