@@ -16,8 +16,7 @@ import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig, type AppConfig } from '../config/index.js'
 import { createFolderFetcher } from '../images/index.js'
-import { createMetrics } from '../metrics/index.js'
-import { buildStages, connectKnowledgeRedis, installDefaults, startInMemoryProcessor, type BuiltStages, type InMemoryProcessor } from '../service/index.js'
+import { installDefaults, startInMemoryProcessor, type InMemoryProcessor } from '../service/index.js'
 import { RecognizerSchema, TextModelsConfigSchema } from '../stages/index.js'
 import { intFlag, parseFlags, usageError } from './common.js'
 
@@ -140,9 +139,8 @@ export async function main (argv: string[]): Promise<number> {
   const batchSize = intFlag('batch-size', values['batch-size'], 1, 4096) as number
   if (values['brand-set'] !== undefined) {
     return await evaluateBrandSet(values['brand-set'], {
-      // Knowledge as the service runs it, no images.
-      config: load({ textModels: textFlags, knowledge: { enabled: true }, images: { enabled: false } }),
-      batchSize,
+      // Knowledge as the service runs it, no images; the pipeline in micro-batches of --batch-size, no metrics endpoint.
+      config: load({ textModels: textFlags, knowledge: { enabled: true }, images: { enabled: false }, pipeline: evalPipeline(batchSize, load({})), metrics: { port: 0 } }),
       report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
       ...(values.documents === undefined ? {} : { documents: values.documents }),
       ...(values['write-posts'] === undefined ? {} : { writePosts: values['write-posts'] })
@@ -172,8 +170,7 @@ export async function main (argv: string[]): Promise<number> {
   const modelsDir = base.textModels.modelsDir
   const useKnowledge = values.knowledge === 'on' || (values.knowledge === 'auto' && await trainedWithKnowledge(modelsDir))
   // The service's pipeline (caps, micro-batches of --batch-size posts) without its metrics endpoint.
-  const pipeline = { maxBatchSize: batchSize, maxInFlight: Math.max(batchSize, base.pipeline.maxInFlight) }
-  const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined }, pipeline, metrics: { port: 0 } })
+  const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined }, pipeline: evalPipeline(batchSize, base), metrics: { port: 0 } })
   const config = serviceConfig.textModels
   const processor = await startEvalProcessor(serviceConfig, values.images)
   try {
@@ -247,6 +244,11 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
+/** The service's pipeline in micro-batches of `batchSize` posts, with room for at least one batch in flight. */
+function evalPipeline (batchSize: number, configured: Readonly<AppConfig>): { maxBatchSize: number, maxInFlight: number } {
+  return { maxBatchSize: batchSize, maxInFlight: Math.max(batchSize, configured.pipeline.maxInFlight) }
+}
+
 /** The service's pipeline over in-memory posts, from its config; a data set's images come from a folder, not the network. */
 async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: string | undefined): Promise<InMemoryProcessor> {
   const logger = pino({ level: config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
@@ -256,33 +258,14 @@ async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: st
   })
 }
 
-/** The service's stages from its config; a data set's images come from a folder, not the network. */
-async function buildEvalStages (config: Readonly<AppConfig>, imagesFolder: string | undefined): Promise<BuiltStages> {
-  const logger = pino({ level: config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
-  const redis = await connectKnowledgeRedis(config.knowledge, logger)
-  try {
-    const built = await buildStages(config, {
-      logger,
-      metrics: createMetrics({ registry: new Registry(), prefix: config.metrics.prefix }),
-      redis,
-      ...(imagesFolder === undefined ? {} : { imageFetcher: createFolderFetcher(imagesFolder) })
-    })
-    return { ...built, close: async () => { await built.close(); redis?.disconnect() } }
-  } catch (error) {
-    redis?.disconnect()
-    throw error
-  }
-}
-
 interface BrandSetOptions {
   config: Readonly<AppConfig>
-  batchSize: number
   report: string
   documents?: string
   writePosts?: string
 }
 
-/** `eval --brand-set`: the service's stages (knowledge as the service runs it) over the labelled brand posts. */
+/** `eval --brand-set`: the service's pipeline (knowledge as the service runs it) over the labelled brand posts. */
 async function evaluateBrandSet (file: string, options: BrandSetOptions): Promise<number> {
   const posts = parseBrandSet(await readFile(file, 'utf8'), file)
   if (options.writePosts !== undefined) {
@@ -299,14 +282,14 @@ async function evaluateBrandSet (file: string, options: BrandSetOptions): Promis
     scores = scoreBrandSet(posts, predictions)
     breakdown = scoreBreakdown(posts, predictions)
   } else {
-    const built = await buildEvalStages(options.config, undefined)
+    const processor = await startEvalProcessor(options.config, undefined)
     try {
-      models = built.modelInfo
-      const result = await runBrandSet(posts, built.stages, options.batchSize)
+      models = processor.service.modelInfo
+      const result = await runBrandSet(posts, processor)
       scores = result.scores
       breakdown = result.breakdown
     } finally {
-      await built.close()
+      await processor.close()
     }
   }
   const mentions = posts.reduce((sum, post) => sum + post.mentions.length, 0)

@@ -1,11 +1,12 @@
-// Runs the service's own stages over the brand-tracking labelled set, or
-// reads the entity documents a `groundstream run` wrote for it, and scores
-// them (src/eval/brand-set.ts).
+// Runs the brand-tracking labelled set through the service's own pipeline
+// (the in-memory processor of service/in-memory.ts: the same stages, caps and
+// micro-batching as `run`), or reads the entity documents a `groundstream run`
+// wrote for it, and scores them (src/eval/brand-set.ts).
 import type { EntityDocument, Post } from '../contracts/index.js'
-import { newPostWork } from '../consumers/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { documentBrand } from '../sinks/index.js'
-import type { PostWork, Stage } from '../pipeline/types.js'
+import type { PostWork } from '../pipeline/types.js'
+import type { InMemoryProcessor } from '../service/index.js'
 import { kindOfSurface, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
 
 const EVAL_TIMESTAMP = '2000-01-01T00:00:00Z'
@@ -32,13 +33,15 @@ function workToMentions (work: PostWork): PredictedMention[] {
   }))
 }
 
-export async function runBrandSet (posts: readonly BrandPost[], stages: readonly Stage[], batchSize: number): Promise<{ scores: BrandSetScores, breakdown: BrandBreakdown, predictions: Map<string, PredictedMention[]> }> {
-  const predictions = new Map<string, PredictedMention[]>()
-  for (let i = 0; i < posts.length; i += batchSize) {
-    let batch = posts.slice(i, i + batchSize).map((post, j) => newPostWork(brandPostToPost(post), { topic: 'brand-set', partition: 0, offset: String(i + j) }))
-    for (const stage of stages) batch = await stage.run(batch)
-    for (const work of batch) predictions.set(work.post.id, workToMentions(work))
+/** Scores the labelled posts as the processor's pipeline handles them; every post must come back (none dead-lettered). */
+export async function runBrandSet (posts: readonly BrandPost[], processor: Pick<InMemoryProcessor, 'process'>): Promise<{ scores: BrandSetScores, breakdown: BrandBreakdown, predictions: Map<string, PredictedMention[]> }> {
+  const run = await processor.process(posts.map(brandPostToPost))
+  const lost = run.deadLetters[0]
+  if (lost !== undefined || run.works.length !== posts.length) {
+    throw new GroundstreamError('GS_ERR_DATASET', `${posts.length - run.works.length} of ${posts.length} brand-set posts were not processed${lost === undefined ? '' : ` (first: ${lost.postId ?? lost.source.offset}, ${lost.reason}: ${lost.detail})`}`)
   }
+  const predictions = new Map<string, PredictedMention[]>()
+  for (const work of run.works) predictions.set(work.post.id, workToMentions(work))
   return { scores: scoreBrandSet(posts, predictions), breakdown: scoreBreakdown(posts, predictions), predictions }
 }
 

@@ -1,7 +1,7 @@
 // Brand-kind and multilingual quality on the project's two labelled sets
 // (test/fixtures/brand-kinds.txt, multilingual-set.txt), with the shipped
-// models, knowledge and catalogue: fails when a change drops a mention kind or
-// a language below its floors. The floors sit a few points under the figures
+// models, knowledge and catalogue, through the service's pipeline: fails when
+// a change drops a mention kind or a language below its floors. The floors sit a few points under the figures
 // measured when they were set (docs/brand-tracking.md, "Brand kinds and
 // languages"); raise them as the models improve.
 import { afterAll, beforeAll, describe, test } from 'vitest'
@@ -9,11 +9,8 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { formatBreakdown, parseBrandSet, type BreakdownRow } from '../../src/eval/brand-set.js'
 import { runBrandSet } from '../../src/eval/run-brand-set.js'
-import { ImagesConfigSchema } from '../../src/images/index.js'
-import { createRegionGrounder } from '../../src/grounding/index.js'
-import { createKnowledgeStage, parseKnowledgeConfig } from '../../src/knowledge-cache/index.js'
-import type { Stage } from '../../src/pipeline/types.js'
-import { createTextStages, TextModelsConfigSchema } from '../../src/stages/index.js'
+import type { InMemoryProcessor } from '../../src/service/index.js'
+import { startShippedProcessor } from '../support/shipped-processor.js'
 import { skipWhen } from '../support/skip.js'
 import { ROOT as REPO_ROOT } from '../support/paths.js'
 
@@ -28,6 +25,11 @@ const MODELS_PRESENT = existsSync(`${ROOT}models/stage1/manifest.json`) && exist
  * Measured on 2026-12-07 (docs/brand-tracking.md); each floor is about 5
  * points (one or two mentions) under it, 3 for the `all` rows; raised where the
  * link prior, suffixes and product brands moved a figure (docs/brand-tracking.md).
+ * The int8 matrix kernels differ between CPUs (ONNX Runtime's AVX2 path adds
+ * byte pairs in saturating 16-bit lanes, VNNI does not), so borderline
+ * mentions move from machine to machine: on an AVX2-only AMD EPYC French found
+ * reads 57.6 and Indonesian found/typed 43.3/36.7 where the measuring machine
+ * read 60.6 and 53.3/46.7; those floors sit under both.
  */
 type Floor = readonly [string, number, number, number | null, number | null]
 
@@ -45,10 +47,10 @@ const LANGUAGE_FLOORS: readonly Floor[] = [
   ['en', 90, 88, 60, 4],
   ['es', 68, 65, 14, 5],
   ['de', 75, 72, 53, 6],
-  ['fr', 58, 52, 30, 6],
+  ['fr', 55, 52, 30, 6],
   ['tr', 33, 33, null, 7],
   ['pt', 46, 40, 7, 4],
-  ['id', 48, 38, 7, 7],
+  ['id', 40, 33, 7, 7],
   ['nl', 47, 42, 7, 5],
   ['it', 57, 47, 11, 6],
   ['all', 63, 59, 30, 27]
@@ -81,22 +83,21 @@ function belowFloors (rows: Record<string, BreakdownRow>, floors: readonly Floor
 }
 
 describe('brand kinds and languages', () => {
-  let stages: Stage[] = []
+  let processor: InMemoryProcessor | null = null
 
   beforeAll(async () => {
     if (!MODELS_PRESENT) return
-    const text = await createTextStages(TextModelsConfigSchema.parse({ modelsDir: `${ROOT}models` }), { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
-    stages = [text.stage1, createKnowledgeStage(parseKnowledgeConfig({})), text.stage2]
-    await Promise.all(stages.map((stage) => stage.init()))
+    processor = await startShippedProcessor()
   }, 120_000)
 
   afterAll(async () => {
-    await Promise.all(stages.map((stage) => stage.close()))
+    await processor?.close()
   })
 
   const score = async (file: string): Promise<Awaited<ReturnType<typeof runBrandSet>>['breakdown']> => {
     const posts = parseBrandSet(readFileSync(`${ROOT}test/fixtures/${file}`, 'utf8'), file)
-    const { breakdown } = await runBrandSet(posts, stages, 32)
+    if (processor === null) throw new Error('the service did not start')
+    const { breakdown } = await runBrandSet(posts, processor)
     if (process.env.GS_PRINT_BREAKDOWN === '1') process.stdout.write(`${file}\n${formatBreakdown('mention kind', breakdown.byKind)}\n${formatBreakdown('language', breakdown.byLanguage)}\n`)
     return breakdown
   }

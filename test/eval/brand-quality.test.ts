@@ -1,5 +1,5 @@
 // Brand-tracking quality on the project's labelled set, with the shipped
-// models, knowledge and catalogue: fails when a change (or a retrained model)
+// models, knowledge and catalogue, through the service's pipeline: fails when a change (or a retrained model)
 // drops below the floors. The floors sit a few points under the figures
 // measured when they were set (docs/brand-tracking.md), since retrained text
 // models with the same contract are expected to move them a little.
@@ -8,11 +8,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { parseBrandSet } from '../../src/eval/brand-set.js'
 import { runBrandSet } from '../../src/eval/run-brand-set.js'
-import { ImagesConfigSchema } from '../../src/images/index.js'
-import { createRegionGrounder } from '../../src/grounding/index.js'
-import { createKnowledgeStage, parseKnowledgeConfig } from '../../src/knowledge-cache/index.js'
-import type { Stage } from '../../src/pipeline/types.js'
-import { createTextStages, TextModelsConfigSchema } from '../../src/stages/index.js'
+import { startShippedProcessor } from '../support/shipped-processor.js'
 import { skipWhen } from '../support/skip.js'
 import { ROOT as REPO_ROOT } from '../support/paths.js'
 
@@ -30,11 +26,9 @@ const FLOORS = [
 test('brand set: mention F1, type accuracy, link precision and coverage per kind stay above their floors', { timeout: 300_000 }, async (t) => {
   skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
   const posts = parseBrandSet(readFileSync(`${ROOT}test/fixtures/brand-set.txt`, 'utf8'), 'brand-set.txt')
-  const text = await createTextStages(TextModelsConfigSchema.parse({ modelsDir: `${ROOT}models` }), { ground: createRegionGrounder(ImagesConfigSchema.parse({}).grounding) })
-  const stages: Stage[] = [text.stage1, createKnowledgeStage(parseKnowledgeConfig({})), text.stage2]
+  const processor = await startShippedProcessor()
   try {
-    await Promise.all(stages.map((stage) => stage.init()))
-    const { scores } = await runBrandSet(posts, stages, 32)
+    const { scores } = await runBrandSet(posts, processor)
     const problems: string[] = []
     for (const [kind, f1, typeAccuracy, linkPrecision, linkCoverage] of FLOORS) {
       const s = scores[kind]
@@ -48,6 +42,6 @@ test('brand set: mention F1, type accuracy, link precision and coverage per kind
     }
     assert.deepEqual(problems, [])
   } finally {
-    await Promise.all(stages.map((stage) => stage.close()))
+    await processor.close()
   }
 })
