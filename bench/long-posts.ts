@@ -1,66 +1,70 @@
-// Reproduction of the adversarial review's long-post finding, before and after:
-// 20 ordinary posts and N long ones ('Tim Cook visited Paris. ' × 834, cut to
-// 20,000 characters) in one micro-batch, through the pipeline (rule-based
-// stages from test/pipeline/fakes) into the real Elasticsearch. Prints what was
-// indexed and dead-lettered, the largest bulk body and the peak RSS.
-//   node dist/bench/long-posts.js [N=4] [dist root to load the code from, default this build]
-// Point the second argument at an older build's dist/ to see the old behaviour.
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+// Reproduction of the adversarial review's long-post finding: 20 ordinary
+// posts and N long ones ('Tim Cook visited Paris. ' × 834, cut to 20,000
+// characters) in one micro-batch, through the service as `run` builds it
+// (startService: the config's caps and batching; rule-based stages from
+// test/pipeline/fakes instead of the models) into the real Elasticsearch.
+// Prints what was indexed and dead-lettered, the largest bulk body and the
+// peak RSS.
+//   eval "$(bash scripts/services.sh env)"; node dist/bench/long-posts.js [N=4]
+// The "before" row of docs/operations.md came from f5f8373, whose copy of this
+// script drove its Pipeline directly (that build predates the service factory).
 import { Client } from '@elastic/elasticsearch'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { loadConfig } from '../src/config/index.js'
+import { runInMemorySource } from '../src/consumers/index.js'
+import { installDefaults, startService } from '../src/service/index.js'
+import { ElasticsearchSink, entityIndexTemplate } from '../src/sinks/index.js'
+import { MemoryDeadLetters, fakeStages, makePost } from '../test/pipeline/fakes.js'
 
 const count = Number(process.argv[2] ?? 4)
-const root = resolve(process.argv[3] ?? new URL('..', import.meta.url).pathname)
+if (!Number.isInteger(count) || count < 0) throw new Error(`N must be a whole number, got '${process.argv[2] ?? ''}'`)
 const url = process.env.ELASTICSEARCH_URL
 if (url === undefined || url === '') throw new Error('ELASTICSEARCH_URL not set (eval "$(bash scripts/services.sh env)")')
-const load = async <T>(path: string): Promise<T> => await import(pathToFileURL(`${root}/${path}`).href) as T
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const { Pipeline } = await load<any>('src/pipeline/index.js')
-const { ElasticsearchSink, entityIndexTemplate } = await load<any>('src/sinks/index.js')
-const { MemoryDeadLetters, fakeStages, makeWork } = await load<any>('test/pipeline/fakes.js')
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 const client = new Client({ node: url, maxRetries: 0, requestTimeout: 120_000 })
 const index = `gs-bench-long-${Date.now().toString(36)}`
 let peakRss = 0
 const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
 const started = performance.now()
+let largest = 0
+const deadLetters = new MemoryDeadLetters()
+// The service's defaults (pipeline.maxAnalysedChars 4000, 128 candidates, 64 mentions), all posts in one micro-batch.
+const config = loadConfig({ env: {}, defaults: installDefaults(), overrides: { pipeline: { maxBatchSize: 20 + count, maxWaitMs: 1000, queueCapacity: 2, maxInFlight: 64 }, metrics: { port: 0 } } })
+const service = await startService(config, pino({ level: 'warn' }), {
+  source: 'memory',
+  stages: fakeStages(),
+  models: { stage1: 'rules', stage2: 'rules' },
+  registry: new Registry(),
+  sinks: (models) => ({
+    sink: new ElasticsearchSink({ client, index, models, retryInitialMs: 50, retryMaxMs: 500, maxRetries: 2, onBulk: (bytes: number) => { largest = Math.max(largest, bytes) } }),
+    deadLetters
+  })
+})
 try {
-  let largest = 0
-  const sink = new ElasticsearchSink({
-    client, index, models: { stage1: 'rules', stage2: 'rules' }, retryInitialMs: 50, retryMaxMs: 500, maxRetries: 2,
-    onBulk: (bytes: number) => { largest = Math.max(largest, bytes) }
-  })
-  await sink.init()
-  const deadLetters = new MemoryDeadLetters()
-  const pipeline = new Pipeline({
-    stages: fakeStages(), sink, deadLetters, maxBatchSize: 20 + count, maxWaitMs: 1000, queueCapacity: 2, maxInFlight: 64,
-    // The service's defaults (config pipeline.*); an old build ignores the option.
-    limits: { maxAnalysedChars: 4000, maxCandidates: 128, maxMentions: 64 }
-  })
   const long = 'Tim Cook visited Paris. '.repeat(834).slice(0, 20_000)
-  const posts = Array.from({ length: 20 + count }, (_, i) => makeWork(i, i < count ? { text: long } : {}))
-  const outcomes = await Promise.allSettled(posts.map((work: unknown) => pipeline.push(work)))
-  await pipeline.close()
+  const posts = Array.from({ length: 20 + count }, (_, i) => makePost(i, i < count ? { text: long } : {}))
+  const fed = await runInMemorySource({ posts, topic: 'long-posts', pipeline: service.pipeline, deadLetters: service.deadLetters })
   await client.indices.refresh({ index })
-  const indexed = outcomes.filter((o) => o.status === 'fulfilled' && o.value === 'indexed').length
-  const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason?.message).slice(0, 160))
   const reasons: Record<string, number> = {}
-  for (const record of deadLetters.records as Array<{ detail: string }>) {
+  for (const record of deadLetters.records) {
     const key = record.detail.slice(0, 140)
     reasons[key] = (reasons[key] ?? 0) + 1
   }
   console.log(JSON.stringify({
-    code: root, longPosts: count, posts: posts.length, indexed, deadLettered: deadLetters.records.length, reasons,
-    failed: failed.length === 0 ? undefined : `${failed.length}: ${failed[0]}`,
+    longPosts: count,
+    posts: posts.length,
+    indexed: fed.indexed,
+    deadLettered: fed.deadLettered,
+    reasons,
     documents: (await client.count({ index })).count,
-    largestBulkBytes: largest === 0 ? 'not reported by this build' : largest,
+    largestBulkBytes: largest,
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     peakRssMB: Math.round(peakRss / 1e6)
   }))
 } finally {
   clearInterval(timer)
+  await service.close()
   await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
   await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
   await client.close()

@@ -34,13 +34,13 @@ import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import sharp from 'sharp'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { loadConfig, parseConfig } from '../src/config/index.js'
-import type { PostInput } from '../src/contracts/index.js'
-import { KafkaSource, connectKafkaClients } from '../src/consumers/index.js'
+import { loadConfig, type AppConfig } from '../src/config/index.js'
+import type { ModelVersions, PostInput } from '../src/contracts/index.js'
+import { runInMemorySource } from '../src/consumers/index.js'
 import { createMetrics } from '../src/metrics/index.js'
-import { NO_EVENTS, Pipeline, sleep, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
-import { ElasticsearchSink, KafkaDeadLetterSink } from '../src/sinks/index.js'
-import { buildStages, createElasticsearchClient, installDefaults } from '../src/service/index.js'
+import { sleep, type DeadLetter, type DeadLetterSink, type PostWork, type Sink, type Stage } from '../src/pipeline/index.js'
+import { ElasticsearchSink } from '../src/sinks/index.js'
+import { buildStages, createElasticsearchClient, installDefaults, runKafka, startService, type BuiltStages, type StartedService, type SuppliedSinks } from '../src/service/index.js'
 import { loadBenchPosts, planImages, postWorks } from './posts.js'
 
 const POSTS = Number(process.env.GS_BENCH_POSTS ?? '1000')
@@ -158,77 +158,78 @@ async function modelOnly (stages: readonly Stage[], posts: readonly PostInput[])
   return { postsPerSecond: all.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
 }
 
-/** The pipelined runner at saturation (every post offered as soon as there is room). */
-async function pipelined (stages: readonly Stage[], sink: Sink, posts: readonly PostInput[]): Promise<RunResult> {
-  const latencies: number[] = []
-  const pipeline = new Pipeline({
-    stages,
-    sink,
-    deadLetters: { publish: async () => {}, close: async () => {} },
-    maxBatchSize: BATCH,
-    maxWaitMs: WAIT_MS,
-    queueCapacity: 2,
-    maxInFlight: Math.max(BATCH * 4, 64),
-    events: { ...NO_EVENTS, postDone: (event) => { latencies.push(event.pipelineMs) } }
-  })
-  pipeline.start()
-  const all = postWorks(posts)
-  const done: Array<Promise<unknown>> = []
-  const started = performance.now()
-  for (const work of all) {
-    await pipeline.waitForCapacity()
-    done.push(pipeline.push(work))
-  }
-  pipeline.flush()
-  await Promise.all(done)
-  const seconds = (performance.now() - started) / 1000
-  await pipeline.close()
-  return { postsPerSecond: all.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
+/** The service's pipeline settings for the rows: micro-batches of GS_BENCH_BATCH posts, GS_BENCH_WAIT_MS. */
+const PIPELINE = { maxBatchSize: BATCH, maxWaitMs: WAIT_MS, queueCapacity: 2, maxInFlight: Math.max(BATCH * 4, 64) }
+
+/** Dead letters of a row: counted, not kept (the bench's posts are all valid). */
+class CountingDeadLetters implements DeadLetterSink {
+  count = 0
+  async publish (records: readonly DeadLetter[]): Promise<void> { this.count += records.length }
+  async close (): Promise<void> {}
 }
 
-/** Text row through Kafka: a backlog produced to a topic, drained by the consumer group into the pipeline. */
-async function throughKafka (stages: readonly Stage[], sink: Sink, posts: readonly PostInput[], run: number): Promise<RunResult> {
+/** A row's sinks: a fresh Elasticsearch sink on the shared client (its index made once per row), else the null sink. */
+function rowSinks (models: ModelVersions): SuppliedSinks {
+  const sink = client === null
+    ? new NullSink()
+    : new ElasticsearchSink({ client, index: `gs-bench-${Date.now()}`, models, retryInitialMs: 100, retryMaxMs: 2000, maxRetries: Infinity })
+  return { sink, deadLetters: new CountingDeadLetters() }
+}
+
+/** The started service (src/service/start.ts, as `run` builds it) over the given stages, with the row's sinks. */
+async function startRow (stages: BuiltStages, source: 'memory' | 'kafka', overrides: Record<string, unknown> = {}): Promise<{ service: StartedService, config: Readonly<AppConfig> }> {
+  const rowConfig = loadConfig({ env: {}, defaults: installDefaults(), overrides: { pipeline: PIPELINE, metrics: { port: 0 }, ...overrides } })
+  return { service: await startService(rowConfig, logger, { source, stages: stages.stages, models: stages.models, registry: new Registry(), sinks: rowSinks }), config: rowConfig }
+}
+
+function rowResult (service: StartedService, posts: number, seconds: number): RunResult {
+  const latencies = service.collector.latencies
+  return { postsPerSecond: posts / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
+}
+
+/** The service's pipeline at saturation, fed from an in-memory list (every post offered as soon as there is room). */
+async function pipelined (stages: BuiltStages, posts: readonly PostInput[]): Promise<RunResult> {
+  const { service } = await startRow(stages, 'memory')
+  try {
+    const started = performance.now()
+    const fed = await runInMemorySource({ posts, topic: 'bench', pipeline: service.pipeline, deadLetters: service.deadLetters })
+    const seconds = (performance.now() - started) / 1000
+    if (fed.indexed !== posts.length) throw new Error(`pipelined row: ${fed.indexed} of ${posts.length} posts indexed (${JSON.stringify(fed.reasons)})`)
+    return rowResult(service, posts.length, seconds)
+  } finally {
+    await service.close()
+  }
+}
+
+/** Text row through Kafka: a backlog produced to a topic, drained by the service's consumer group (runKafka, as `run` consumes). */
+async function throughKafka (stages: BuiltStages, posts: readonly PostInput[], run: number): Promise<RunResult> {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',')
   const topic = `gs-bench-${run}-${Date.now()}`
-  const kafkaConfig = parseConfig({ kafka: { brokers, topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 4 } }).kafka
-  const kafka = new Kafka({ clientId: 'gs-bench', brokers, logLevel: logLevel.NOTHING })
-  const { admin, producer } = await connectKafkaClients(kafka, kafkaConfig)
-  const benchProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  const kafka = { brokers, topic, dlqTopic: `${topic}.dlq`, groupId: `${topic}-group`, topicPartitions: 4 }
+  const producer = new Kafka({ clientId: 'gs-bench', brokers, logLevel: logLevel.NOTHING })
+  const benchProducer = producer.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await benchProducer.connect()
-  let done = 0
-  let firstBatchAt = Number.NaN
-  let lastDoneAt = 0
-  const latencies: number[] = []
-  const pipeline = new Pipeline({
-    stages,
-    sink,
-    deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }),
-    maxBatchSize: BATCH,
-    maxWaitMs: WAIT_MS,
-    queueCapacity: 2,
-    maxInFlight: Math.max(BATCH * 4, 64),
-    events: {
-      ...NO_EVENTS,
-      batchFormed: () => { if (Number.isNaN(firstBatchAt)) firstBatchAt = performance.now() },
-      postDone: (event) => { done++; lastDoneAt = performance.now(); latencies.push(event.pipelineMs) }
-    }
-  })
-  pipeline.start()
-  const source = new KafkaSource({ kafka, config: kafkaConfig, pipeline, deadLetters: new KafkaDeadLetterSink({ producer, topic: kafkaConfig.dlqTopic }), logger })
+  const { service, config: rowConfig } = await startRow(stages, 'kafka', { kafka })
+  const stop = new AbortController()
   try {
     for (let i = 0; i < posts.length; i += 500) {
       await benchProducer.send({ topic, messages: posts.slice(i, i + 500).map((post) => ({ key: post.id, value: JSON.stringify(post) })) })
     }
-    await source.start()
-    while (done < posts.length) await sleep(20)
-    const seconds = (lastDoneAt - firstBatchAt) / 1000
-    return { postsPerSecond: posts.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seconds }
+    const consuming = runKafka(service, rowConfig, { signal: stop.signal })
+    while (service.collector.postsDone < posts.length) await sleep(20)
+    // From the first micro-batch (the group has joined) to the last post indexed and committed.
+    const seconds = (service.collector.lastDoneAt - service.collector.firstBatchAt) / 1000
+    stop.abort()
+    const { exitCode } = await consuming
+    if (exitCode !== 0) throw new Error(`the Kafka row's consumer stopped with exit code ${exitCode}`)
+    return rowResult(service, posts.length, seconds)
   } finally {
-    await source.stop()
-    await pipeline.close()
+    stop.abort()
+    await service.close()
     await benchProducer.disconnect()
-    await producer.disconnect()
-    await admin.deleteTopics({ topics: [topic, kafkaConfig.dlqTopic] }).catch(() => {})
+    const admin = producer.admin()
+    await admin.connect()
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => {})
     await admin.disconnect()
   }
 }
@@ -245,15 +246,8 @@ const recognizers = (process.env.GS_BENCH_RECOGNIZERS ?? `${config.textModels.re
 const other = recognizers.includes(otherRecognizer) && ROWS.has('text') && existsSync(path.join(config.textModels.modelsDir, 'mqspn', 'manifest.json'))
   ? await buildStages(loadConfig({ env: process.env, defaults: installDefaults(), overrides: { textModels: { recognizer: otherRecognizer, resultCacheBytes: 0 }, images: { enabled: false } } }), { logger, metrics: createMetrics({ registry: new Registry() }) })
   : null
-let sink: Sink = new NullSink()
-let client: Client | null = null
 const esUrl = process.env.ELASTICSEARCH_URL
-if (esUrl !== undefined && esUrl !== '') {
-  client = createElasticsearchClient({ url: esUrl, requestTimeoutMs: config.elasticsearch.requestTimeoutMs })
-  const esSink = new ElasticsearchSink({ client, index: `gs-bench-${Date.now()}`, models: built.models, retryInitialMs: 100, retryMaxMs: 2000, maxRetries: Infinity })
-  await esSink.init()
-  sink = esSink
-}
+const client: Client | null = esUrl !== undefined && esUrl !== '' ? createElasticsearchClient({ url: esUrl, requestTimeoutMs: config.elasticsearch.requestTimeoutMs }) : null
 const viaKafka = (process.env.KAFKA_BROKERS ?? '') !== ''
 const loaded = await loadBenchPosts({ file: process.env.GS_BENCH_POSTS_FILE, count: POSTS })
 const textPosts = loaded.posts.map((post) => ({ ...post, image_urls: [] }))
@@ -279,11 +273,11 @@ for (let rep = 0; rep < REPEATS; rep++) {
   // Each repetition runs every row once, so a busy neighbour slows them alike.
   if (ROWS.has('text')) {
     samples.text.model.push(await modelOnly(built.stages, textPosts))
-    samples.text.pipeline.push(await pipelined(built.stages, sink, textPosts))
-    if (viaKafka) samples.text.kafka.push(await throughKafka(built.stages, sink, textPosts.map((p) => ({ ...p, id: `${p.id}-k${rep}` })), rep))
+    samples.text.pipeline.push(await pipelined(built, textPosts))
+    if (viaKafka) samples.text.kafka.push(await throughKafka(built, textPosts.map((p) => ({ ...p, id: `${p.id}-k${rep}` })), rep))
     if (other !== null) {
       samples.other.model.push(await modelOnly(other.stages, textPosts))
-      samples.other.pipeline.push(await pipelined(other.stages, sink, textPosts.map((p) => ({ ...p, id: `${p.id}-r${rep}` }))))
+      samples.other.pipeline.push(await pipelined(other, textPosts.map((p) => ({ ...p, id: `${p.id}-r${rep}` }))))
     }
   }
   if (ROWS.has('mixed')) {
@@ -291,14 +285,14 @@ for (let rep = 0; rep < REPEATS; rep++) {
     const forPipeline = await withImages(textPosts, rep * 3 + 1, fast, null)
     samples.mixed.mix = forPipeline
     samples.mixed.model.push(await modelOnly(built.stages, forModel.posts))
-    const result = await pipelined(built.stages, sink, forPipeline.posts)
+    const result = await pipelined(built, forPipeline.posts)
     samples.mixed.pipeline.push(result)
     samples.mixed.imagePostsPerSecond.push(forPipeline.withImage / result.seconds)
   }
   if (ROWS.has('slow')) {
     const mix = await withImages(textPosts, rep * 3 + 2, fast, slowHost)
     samples.slow.mix = mix
-    const result = await pipelined(built.stages, sink, mix.posts)
+    const result = await pipelined(built, mix.posts)
     samples.slow.pipeline.push(result)
     samples.slow.imagePostsPerSecond.push(mix.withImage / result.seconds)
   }

@@ -20,6 +20,7 @@ export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-sta
 export { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
 export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
 export { inInputOrder, startInMemoryProcessor, type InMemoryProcessOptions, type InMemoryProcessor, type InMemoryRun } from './in-memory.js'
+export { runKafka } from './run-kafka.js'
 export { configuredSink, configuredSource, startService, type ProcessorDeps, type ServiceDeps, type SinkKind, type SourceKind, type StartedService, type SuppliedSinks } from './start.js'
 export { SummaryCollector, countingSink, type BoxedExample, type RunSummary, type StageSummary } from './summary.js'
 
