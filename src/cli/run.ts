@@ -7,7 +7,7 @@
 import { pino } from 'pino'
 import { SingleBar } from 'cli-progress'
 import { loadConfig, type AppConfig } from '../config/index.js'
-import { installDefaults, runService } from '../service/index.js'
+import { configuredSource, installDefaults, runService } from '../service/index.js'
 import { intFlag, parseFlags, reportFailure } from './common.js'
 import { formatSummary } from './summary.js'
 
@@ -57,7 +57,7 @@ export async function main (argv: string[]): Promise<number> {
     overrides: { files, pipeline: pipelineFlags }
   })
   let config = load(installDefaults())
-  const isFile = config.kafka.brokers.length === 0
+  const isFile = configuredSource(config) === 'file'
   // The embedded run reads the sample posts' images from the installation
   // (a folder mapped to a URL prefix): the network guard stays as it is, and
   // a Kafka run never gets the mapping unless its config asks for one.
