@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { contentHash, createAnalysisCache, settingsFingerprint, type VisualAnalysis } from '../../src/images/analysis-cache.js'
-import { skipWhen } from '../support/skip.js'
+import { needService } from '../support/skip.js'
 
 const visual = (label: string): VisualAnalysis => ({
   regions: [{ label, text: null, kind: 'object', score: 0.9, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }],
@@ -42,7 +42,7 @@ const REDIS_URL = process.env.REDIS_URL
 const skipRedis = REDIS_URL === undefined ? 'REDIS_URL is not set: start Redis with `scripts/services.sh start redis` and export its env' : false
 describe('image analysis cache (Redis tier)', () => {
   it('shares analyses between processes through Redis, by URL and by hash', async (t) => {
-    skipWhen(t, skipRedis)
+    needService(t, skipRedis)
     const redis = new Redis(REDIS_URL as string, { lazyConnect: true, maxRetriesPerRequest: 1 })
     await redis.connect()
     const prefix = `gs:test:img:${process.pid}:${Date.now()}:`

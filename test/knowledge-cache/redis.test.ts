@@ -8,7 +8,7 @@ import { createKnowledgeCache, createKnowledgeRedis } from '../../src/knowledge-
 import type { RedisErrorEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
 import { tableSource } from '../../bench/support/knowledge.js'
 import { fakeClock, testConfig } from './fakes.js'
-import { skipWhen } from '../support/skip.js'
+import { needService } from '../support/skip.js'
 
 const REDIS_URL = process.env.REDIS_URL
 const skip = REDIS_URL === undefined ? 'REDIS_URL is not set: start Redis with `scripts/services.sh start redis` and export its env' : false
@@ -26,7 +26,7 @@ afterAll(async () => {
 })
 
 test('two cache instances share entries through Redis', async (t) => {
-  skipWhen(t, skip)
+  needService(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const sourceA = tableSource('a', { 'bella hadid': 'Bella Hadid: model.' })
   const sourceB = tableSource('b', { 'bella hadid': 'from instance B' })
@@ -49,7 +49,7 @@ test('two cache instances share entries through Redis', async (t) => {
 })
 
 test('negative entries are shared too, with the negative TTL', async (t) => {
-  skipWhen(t, skip)
+  needService(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, negativeTtlSeconds: 120 })
   const sourceA = tableSource('a', {})
@@ -67,7 +67,7 @@ test('negative entries are shared too, with the negative TTL', async (t) => {
 })
 
 test('a Redis hit keeps its remaining lifetime in process', async (t) => {
-  skipWhen(t, skip)
+  needService(t, skip)
   const prefix = `gs:kc:test:${randomUUID()}:`
   const clock = fakeClock(Date.now())
   const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, ttlSeconds: 100 })

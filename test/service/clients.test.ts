@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { pino } from 'pino'
 import { parseConfig } from '../../src/config/index.js'
 import { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile } from '../../src/service/index.js'
-import { skipWhen } from '../support/skip.js'
+import { needService } from '../support/skip.js'
 
 const silent = pino({ level: 'silent' })
 const missing = join(tmpdir(), 'gs-no-such-ca.pem')
@@ -55,7 +55,7 @@ test('the knowledge Redis is absent unless knowledge is on with a URL, and an un
 
 const REDIS_URL = process.env.REDIS_URL
 test('a reachable Redis is connected and ready for the cache', async (t) => {
-  skipWhen(t, REDIS_URL === undefined ? 'REDIS_URL is not set (scripts/services.sh env)' : false)
+  needService(t, REDIS_URL === undefined ? 'REDIS_URL is not set (scripts/services.sh env)' : false)
   const redis = await connectKnowledgeRedis(parseConfig({ knowledge: { redisUrl: REDIS_URL } }).knowledge, silent)
   assert.ok(redis !== null)
   try {
