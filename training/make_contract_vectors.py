@@ -92,12 +92,14 @@ def r6(x):
 def previous_fp32_raw(out: Path, m1: dict, m2: dict) -> dict:
     """Without the fp32 files (not committed), the fp32 vectors already in `out` are kept when they were written for
     the same float models: the same versions, or the versions a re-quantisation started from (gmner.row_int8 keeps
-    the float model and records `quantization.previous_version`). Otherwise there are none."""
+    the float model and records `quantization.previous_version`; gmner.narrow records `narrowed_from`). Otherwise there
+    are none."""
     if not out.exists():
         return {}
     old = json.loads(out.read_text(encoding="utf-8"))
     for stage, manifest in (("stage1", m1), ("stage2", m2)):
-        same = {manifest["version"], manifest.get("quantization", {}).get("previous_version")}
+        quantization = manifest.get("quantization", {})
+        same = {manifest["version"], quantization.get("previous_version"), quantization.get("narrowed_from")}
         if old.get("models", {}).get(stage, {}).get("version") not in same:
             return {}
     print(f"fp32 files absent: keeping the fp32 vectors of {out.name} (same float models)")

@@ -25,11 +25,12 @@ const MODELS_PRESENT = existsSync(`${ROOT}models/stage1/manifest.json`) && exist
  * Measured on 2026-12-07 (docs/brand-tracking.md); each floor is about 5
  * points (one or two mentions) under it, 3 for the `all` rows; raised where the
  * link prior, suffixes and product brands moved a figure (docs/brand-tracking.md).
- * The int8 matrix kernels differ between CPUs (ONNX Runtime's AVX2 path adds
- * byte pairs in saturating 16-bit lanes, VNNI does not), so borderline
- * mentions move from machine to machine: on an AVX2-only AMD EPYC French found
- * reads 57.6 and Indonesian found/typed 43.3/36.7 where the measuring machine
- * read 60.6 and 53.3/46.7; those floors sit under both.
+ * The int8 models keep their activation codes to 7 bits (training/gmner/narrow.py),
+ * so ONNX Runtime's AVX2 path (byte pairs added in saturating 16-bit lanes)
+ * and VNNI compute the same integers and these figures no longer move from
+ * CPU to CPU. Narrowing cost French nothing (found 60.6) and Indonesian
+ * found/typed 53.3/46.7 -> 43.3/36.7 (three mentions); those floors sit under
+ * the narrowed figures.
  */
 type Floor = readonly [string, number, number, number | null, number | null]
 

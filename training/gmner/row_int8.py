@@ -7,12 +7,13 @@ activation tensor, so a post's result depended on its batch-mates.
 
 Here every MatMul with a constant weight becomes
 
-    x [.., K] -> Reshape [N, K] -> scale[n] = max|x[n, :]| / 127 -> QuantizeLinear(axis=0, zero point 128) -> uint8
-    MatMulIntegerToFloat(x_u8, W_s8, zero points 128 / 0, column scales w_scale[m]) * scale[n] -> Reshape [.., M]
+    x [.., K] -> Reshape [N, K] -> scale[n] = max|x[n, :]| / 63 -> QuantizeLinear(axis=0, zero point 64) -> uint8
+    MatMulIntegerToFloat(x_u8, W_s8, zero points 64 / 0, column scales w_scale[m]) * scale[n] -> Reshape [.., M]
 
 Each activation row (one token of one post) gets its own scale, computed from that row alone; the integer product
 is exact; the rescale is elementwise. So a row's output depends on that row only, whatever else is in the batch,
-and onnxruntime runs its u8s8 integer GEMM (VNNI where the CPU has it). Weights are int8 per output column: the
+and onnxruntime runs its u8s8 integer GEMM (VNNI where the CPU has it). The activation codes stay within 1..127
+(gmner.narrow says why: without VNNI, VPMADDUBSW would saturate pairs of larger codes). Weights are int8 per output column: the
 codes already in the file are reused as they are (no second rounding), so the file does not grow.
 
 Left in float: the attention products (no constant weight), and whatever `keep_float` names (kept as weight-only
@@ -32,13 +33,17 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .narrow import ACTIVATIONS_NOTE, LEVELS, ZERO_POINT
+
 #: A row whose largest magnitude is below this is quantised with this scale (all zeros stay zeros).
 MIN_ROW_SCALE = 1e-8
 
 ROW_INT8_INFO = {
     "method": "per-row dynamic int8, W8A8 (gmner.row_int8.quantize_rows)",
     "weights": "int8 per output column (MatMulIntegerToFloat B, zero point 0); embedding tables int8, made float at load",
-    "activations": "uint8 with one scale per row (token) from max|x| of that row, zero point 128",
+    "activations": f"uint8 with one scale per row (token) from max|x| of that row, zero point {ZERO_POINT}; "
+                   + ACTIVATIONS_NOTE,
+    "activation_bits": 7,
     "float_kept": "attention products (no constant weight)",
     "batch_invariant": True,
     "note": "each row's scale depends on that row alone and the integer product is exact, so a sequence's outputs "
@@ -123,15 +128,15 @@ def _row_quantiser(gr: _Graph, x: str, k: int) -> tuple[list, str, str]:
     """Nodes that quantise activation `x` [.., K] row by row: returns (nodes, uint8 codes [N, K], scales [N, 1])."""
     p = gr.fresh()
     flat = gr.shared(f"rq_flat_{k}", np.array([-1, k], np.int64))
-    inv127 = gr.shared("rq_inv127", np.array(1.0 / 127.0, np.float32))
+    inv_levels = gr.shared("rq_inv_levels", np.array(1.0 / LEVELS, np.float32))
     floor = gr.shared("rq_min_scale", np.array(MIN_ROW_SCALE, np.float32))
-    zero = gr.shared("rq_zero_u8_1d", np.array([128], np.uint8))
+    zero = gr.shared("rq_zero_u8_1d", np.array([ZERO_POINT], np.uint8))
     axis1 = gr.shared("rq_axis1", np.array([1], np.int64))
     nodes = [
         helper.make_node("Reshape", [x, flat], [f"{p}_x2"], name=f"{p}_flatten"),
         helper.make_node("Abs", [f"{p}_x2"], [f"{p}_abs"], name=f"{p}_abs"),
         helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_amax"], name=f"{p}_amax", keepdims=0, axes=[1]),
-        helper.make_node("Mul", [f"{p}_amax", inv127], [f"{p}_scale_raw"], name=f"{p}_scale_raw"),
+        helper.make_node("Mul", [f"{p}_amax", inv_levels], [f"{p}_scale_raw"], name=f"{p}_scale_raw"),
         helper.make_node("Max", [f"{p}_scale_raw", floor], [f"{p}_scale"], name=f"{p}_scale"),
         helper.make_node("Shape", [f"{p}_scale"], [f"{p}_rows"], name=f"{p}_rows"),
         helper.make_node("Expand", [zero, f"{p}_rows"], [f"{p}_zp"], name=f"{p}_zp"),
@@ -155,7 +160,7 @@ def _row_int8_nodes(gr: _Graph, matmul, quantised: tuple[str, str, str], codes: 
         cols = gr.shared(f"rq_cols_{m}", np.array([m], np.int64))
         shape_node = [helper.make_node("Concat", [lead, cols], [out_shape], name=f"{out_shape}_concat", axis=0)]
     one = gr.shared("rq_one", np.array(1.0, np.float32))
-    a_zero = gr.shared("rq_zero_u8", np.array(128, np.uint8))
+    a_zero = gr.shared("rq_zero_u8", np.array(ZERO_POINT, np.uint8))
     b_zero = gr.shared("rq_zero_s8", np.array(0, np.int8))
     return [
         *shape_node,
