@@ -122,6 +122,8 @@ export interface LinkOption {
   brand?: string
   /** For a populated place: how many live there, so a small town does not outrank a well-known place of the same name. */
   population?: number
+  /** The entry is the user's own (knowledge.cataloguePath): typed and linked as it says unless stage 2 is sure otherwise. */
+  tracked?: boolean
 }
 
 /** The link a document carries: what the mention was resolved to. */

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AppConfig } from '../config/index.js'
 import type { ModelVersions } from '../contracts/index.js'
-import { createKnowledgeStage, registerKnowledgeMetrics } from '../knowledge-cache/index.js'
+import { createKnowledgeStage, registerKnowledgeMetrics, userCatalogueNames } from '../knowledge-cache/index.js'
 import { createImageStage, type ImageDoneEvent, type ImageFetcher } from '../images/index.js'
 import { createRegionGrounder } from '../grounding/index.js'
 import type { ServiceMetrics } from '../metrics/index.js'
@@ -49,8 +49,12 @@ export async function buildStages (config: Readonly<AppConfig>, deps: BuildStage
     }
   }
   // Stage 2's object head is untrained today; images.grounding.useObjectHead (default false) turns it on.
+  // The user's catalogue names are candidates wherever written; they link through the knowledge stage.
+  const cataloguePath = config.knowledge.enabled && config.knowledge.sources.includes('catalogue') ? config.knowledge.cataloguePath : undefined
+  const names = cataloguePath === undefined ? [] : await userCatalogueNames(cataloguePath)
   const text = await createTextStages(config.textModels, {
     ground: createRegionGrounder(config.images.grounding),
+    names,
     onResultCache: (stage, counts) => { metrics.resultCache(stage, counts) }
   })
   closers.push(() => text.close())

@@ -54,6 +54,10 @@ export const TextModelsConfigSchema = z.object({
   minTypeScore: z.number().min(0).max(1).default(0.5),
   /** Every #hashtag and @handle not covered by a stage-1 span is a candidate of its own (docs/brand-tracking.md). */
   tagCandidates: z.boolean().default(true),
+  /** Every name and alias of the user's catalogue found in a post is a candidate of its own (src/stages/name-candidates.ts). */
+  nameCandidates: z.boolean().default(true),
+  /** Such a name is typed as its entry says unless stage 2 gives another type or NONE at least this (src/stages/linking.ts). */
+  trackedOverrideScore: z.number().min(0).max(1).default(0.9),
   /** Hashtags and handles that no catalogue entry resolves are kept when stage 2 types them at least this sure. */
   minTagScore: z.number().min(0).max(1).default(0.5),
   /**

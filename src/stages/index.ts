@@ -9,6 +9,7 @@ import { createTextEngine, type TextModels } from './text-engine.js'
 import { createWorkerTextModels } from './text-worker-client.js'
 import { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 import { loadLinkPrior, type LinkPrior } from './link-prior.js'
+import { createNameMatcher } from './name-candidates.js'
 
 export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
 export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
@@ -16,8 +17,9 @@ export { decodeSetPredictions, type SetSpan } from './set-decoding.js'
 export { typePrompts, type TypePrompts, type RegionGrounder, type GroundingRequest } from './stage2.js'
 export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
+export { createNameMatcher, withNameCandidates, NAME_SPAN_SCORE, type NameMatcher } from './name-candidates.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
-export { chooseLink, decideTagType } from './linking.js'
+export { chooseLink, decideTagType, decideTrackedType, trackedOption } from './linking.js'
 export { linkEvidence, hasLinkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
 export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
@@ -27,6 +29,8 @@ export interface TextStagesDeps {
   inProcess?: boolean
   /** Each call's result-cache hits and misses (metrics). */
   onResultCache?: (stage: CachedStage, counts: ResultCacheCounts) => void
+  /** Names and aliases of the user's catalogue, each a candidate wherever it is written (with textModels.nameCandidates). */
+  names?: readonly string[]
 }
 
 export interface TextStages {
@@ -74,12 +78,14 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
       }
     } satisfies Stage)
   }
-  const stage1 = withRelease(createStage1(models, { recognizer: config.recognizer, minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates }))
+  const names = config.nameCandidates && deps.names !== undefined && deps.names.length > 0 ? createNameMatcher(deps.names) : undefined
+  const stage1 = withRelease(createStage1(models, { recognizer: config.recognizer, minSpanScore: config.minSpanScore, tagCandidates: config.tagCandidates, ...(names === undefined ? {} : { names }) }))
   const stage2 = withRelease(createStage2(models, {
     minTypeScore: config.minTypeScore,
     maxNoneScore: config.maxNoneScore,
     minTagScore: config.minTagScore,
     ambiguousLinkMinScore: config.ambiguousLinkMinScore,
+    trackedOverrideScore: config.trackedOverrideScore,
     linkPrior
   }, deps.ground))
   return {

@@ -38,8 +38,9 @@ export function chooseLink (options: readonly LinkOption[], candidate: Candidate
     .filter((option) => option.type === type && !(option.source === 'wordnet' && (type === 'PER' || type === 'ORG')))
     .sort((a, b) => rank(a) - rank(b))
   for (const option of agreeing) {
-    // An official account is the entity itself, whatever else its name means.
-    if (option.match !== 'handle' && isAmbiguous(option, options)) {
+    // An official account is the entity itself, whatever else its name means;
+    // so is a name of the user's own catalogue once its type holds (decideTrackedType).
+    if (option.match !== 'handle' && option.tracked !== true && isAmbiguous(option, options)) {
       if (typeScore < decision.ambiguousMinScore || !writtenAsName(candidate) || commonNounHere) continue
     }
     return { id: option.id, title: option.title, description: option.description, source: option.source, ...(option.brand === undefined ? {} : { brand: option.brand }) }
@@ -48,6 +49,30 @@ export function chooseLink (options: readonly LinkOption[], candidate: Candidate
 }
 
 const NONE_INDEX = STAGE2_LABELS.indexOf('NONE')
+
+/** The user's own catalogue entry a text mention is written as, when the entry has a type. */
+export function trackedOption (options: readonly LinkOption[]): LinkOption | undefined {
+  return options.find((option) => option.tracked === true && option.match === 'name' && option.type !== null)
+}
+
+/**
+ * The type of a text mention that is a name of the user's own catalogue: the
+ * entry's type, scored 1 - P(NONE) (how sure stage 2 is that it names an
+ * entity), unless stage 2 is sure otherwise: another type or NONE at least
+ * `overrideScore` (then that type, or nothing: `apple pie` is not Apple).
+ */
+export function decideTrackedType (scores: readonly number[], option: LinkOption, overrideScore: number): TypeDecision | null {
+  const entry = STAGE2_LABELS.indexOf(option.type as EntityType)
+  let other = -1
+  for (let i = 0; i < STAGE2_LABELS.length; i++) {
+    if (i !== entry && (other === -1 || (scores[i] ?? 0) > (scores[other] ?? 0))) other = i
+  }
+  if (other !== -1 && (scores[other] ?? 0) >= overrideScore) {
+    if (other === NONE_INDEX) return null
+    return { type: STAGE2_LABELS[other] as EntityType, score: scores[other] ?? 0 }
+  }
+  return { type: option.type as EntityType, score: 1 - (scores[NONE_INDEX] ?? 0) }
+}
 
 /**
  * Tags that name no entity, before the model is asked: an all-lower-case

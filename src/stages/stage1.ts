@@ -7,6 +7,7 @@ import { splitWords } from './words.js'
 import type { WordSpan } from './decoding.js'
 import { loadWordSegmenter, type WordSegmenter } from './segment.js'
 import { withTagCandidates } from './tags.js'
+import { withNameCandidates, type NameMatcher } from './name-candidates.js'
 
 export interface Stage1Options {
   /** `mqspn`: spans come typed from the set recogniser (their `typeScores` set); default `scanner`. */
@@ -15,6 +16,8 @@ export interface Stage1Options {
   minSpanScore: number
   /** Add #hashtag/@handle candidates (src/stages/tags.ts). */
   tagCandidates?: boolean
+  /** The user's catalogue names: each is a candidate wherever it is written (src/stages/name-candidates.ts). */
+  names?: NameMatcher
   /** The word segmenter for all-lower-case tags; loaded at init from the shipped word list when absent. */
   segmenter?: WordSegmenter
 }
@@ -60,7 +63,8 @@ export function createStage1 (models: TextModels, options: Stage1Options): Stage
         work.words = postWords
         const spans = found[i] ?? []
         const modelCandidates = spans.map((span) => spanToCandidate(work.post.id, work.post.text, postWords, span))
-        const candidates = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
+        const tagged = tags ? withTagCandidates(work.post.id, work.post.text, postWords, modelCandidates, segmenter) : modelCandidates
+        const candidates = options.names === undefined ? tagged : withNameCandidates(work.post.id, work.post.text, postWords, tagged, options.names)
         work.candidates = candidates.map((candidate) => ({ candidate, knowledge: null }))
       })
       return batch

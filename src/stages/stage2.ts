@@ -7,7 +7,7 @@ import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
-import { chooseLink, decideTagType, type TypeDecision } from './linking.js'
+import { chooseLink, decideTagType, decideTrackedType, trackedOption, type TypeDecision } from './linking.js'
 import { applyLinkPrior, linkEvidence, type LinkPrior } from './link-prior.js'
 import { withoutNameSuffix } from './name-suffix.js'
 
@@ -16,6 +16,8 @@ export interface Stage2Options extends TypeDecisionOptions {
   minTagScore?: number
   /** Stage-2 score an ambiguous name needs before it is linked; 1 links no ambiguous name. */
   ambiguousLinkMinScore?: number
+  /** A name of the user's catalogue takes another type (or none) only when stage 2 gives that this much (decideTrackedType). */
+  trackedOverrideScore?: number
   /** Re-weighs the prompt model's probabilities of a text mention by what the knowledge cache linked it to (src/stages/link-prior.ts). */
   linkPrior?: LinkPrior | null
 }
@@ -130,7 +132,10 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
           ? { ...modelResult, scores: applyLinkPrior(prior, modelResult.scores, linkEvidence(candidate, linkOptions)) }
           : modelResult
         let decision: TypeDecision | null
-        if (isText) {
+        const tracked = isText ? trackedOption(linkOptions) : undefined
+        if (tracked !== undefined) {
+          decision = decideTrackedType(result.scores, tracked, options.trackedOverrideScore ?? 1)
+        } else if (isText) {
           decision = decideType(result.scores, options)
         } else {
           decision = decideTagType(result, linkOptions, candidate, options.minTagScore ?? options.minTypeScore)

@@ -20,7 +20,7 @@ test('brand is an optional name that is validated and reaches the link option', 
     ]
   })
   const [express] = await source.linkOptions?.(text('Acme Express')) ?? []
-  assert.deepEqual(express, { id: 'acme:express', title: 'Acme Express', description: 'Convenience store chain', type: 'ORG', source: 'catalogue', match: 'name', brand: 'Acme' })
+  assert.deepEqual(express, { id: 'acme:express', title: 'Acme Express', description: 'Convenience store chain', type: 'ORG', source: 'catalogue', match: 'name', brand: 'Acme', tracked: true }, 'a user entry is tracked')
   const [acme] = await source.linkOptions?.(text('Acme')) ?? []
   assert.equal(acme !== undefined && 'brand' in acme, false, 'a brand of its own carries no brand field')
 })

@@ -73,6 +73,21 @@ export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEn
   return entries
 }
 
+/**
+ * The names and aliases of the user's catalogue file (handles left out), for
+ * stage 1 to propose wherever they are written; an ambiguous entry gives its
+ * aliases only, as it links by them only. Same validation as the source.
+ */
+export async function userCatalogueNames (file: string): Promise<string[]> {
+  const names = new Set<string>()
+  for (const entry of await readCatalogueFile(file)) {
+    for (const name of entry.ambiguous === true ? entry.aliases : [entry.name, ...entry.aliases]) {
+      if (!name.startsWith('@')) names.add(name)
+    }
+  }
+  return [...names]
+}
+
 export interface CatalogueSourceOptions {
   /** The user's JSONL file; absent means no user entries. */
   path?: string
@@ -97,6 +112,8 @@ interface Indexed {
    * they serve linking and handle resolution only.
    */
   prompt: boolean
+  /** A user's entry (not shipped): the mentions it names are tracked (src/stages/linking.ts). */
+  tracked: boolean
 }
 
 /** Whether a shipped entry was written by the project (`curated`, `curated+simple-icons:…`) rather than imported in bulk. */
@@ -135,7 +152,8 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
       type: entry.type,
       brand: entry.brand,
       aliases: entry.aliases,
-      prompt: !shipped || isCurated(entry)
+      prompt: !shipped || isCurated(entry),
+      tracked: !shipped
     }
     byId.set(id, indexed)
     all.push(indexed)
@@ -166,7 +184,7 @@ export function createCatalogueSource (options: CatalogueSourceOptions = {}): Kn
   }
 
   function option (entry: Indexed, match: LinkOption['match']): LinkOption {
-    return { id: entry.id, title: entry.title, description: entry.description, type: entry.type ?? null, source: 'catalogue', match, ...(entry.brand === undefined ? {} : { brand: entry.brand }) }
+    return { id: entry.id, title: entry.title, description: entry.description, type: entry.type ?? null, source: 'catalogue', match, ...(entry.brand === undefined ? {} : { brand: entry.brand }), ...(entry.tracked ? { tracked: true } : {}) }
   }
 
   /** A #/@ body: an official handle first, then a name written without spaces, then an account suffix dropped. */
