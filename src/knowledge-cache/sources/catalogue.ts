@@ -1,6 +1,7 @@
 // The catalogue of tracked brands, organisations, people and events (JSONL,
 // one entity a line: name, aliases, handles, type, brand, description,
-// optional id; docs/catalogue.md describes the format). Two files feed it:
+// optional id; or CSV with those columns, catalogue-csv.ts; docs/catalogue.md
+// describes the format). Two files feed it:
 // the user's (knowledge.cataloguePath) and the one that ships with
 // groundstream (data/catalogue/brands.jsonl, built by
 // scripts/build-catalogue.mjs from the curated list, Simple Icons,
@@ -15,6 +16,7 @@ import { GroundstreamError } from '../../errors/index.js'
 import { formatIssues } from '../../shared/index.js'
 import { approximateBytes } from '../lru.js'
 import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
+import { parseCatalogueCsv } from './catalogue-csv.js'
 
 export const CatalogueEntrySchema = z.object({
   id: z.string().min(1).max(256).optional(),
@@ -50,27 +52,40 @@ const ACCOUNT_SUFFIXES = ['support', 'help', 'cares', 'care', 'news', 'breaking'
 /** A squashed name shorter than this is too ambiguous to match a tag by (`ee`, `o2` need their handle). */
 const MIN_SQUASHED = 3
 
-/** Parses catalogue JSONL; every bad line is reported in one error naming file and line. */
-export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEntry[] {
+/** A decoded record and the line it starts on, before validation. */
+export interface CatalogueRecord {
+  line: number
+  value: unknown
+}
+
+/** Validates decoded records (and reports records that could not be decoded); every problem is named by file and line in one error. */
+export function validateCatalogue (records: readonly CatalogueRecord[], undecoded: readonly string[], file: string): CatalogueEntry[] {
   const entries: CatalogueEntry[] = []
-  const problems: string[] = []
-  text.split('\n').forEach((line, index) => {
-    if (line.trim().length === 0) return
-    let value: unknown
-    try {
-      value = JSON.parse(line)
-    } catch {
-      problems.push(`${file}:${index + 1}: not JSON`)
-      return
-    }
-    const result = CatalogueEntrySchema.safeParse(value)
+  const problems = [...undecoded]
+  for (const record of records) {
+    const result = CatalogueEntrySchema.safeParse(record.value)
     if (result.success) entries.push(result.data)
-    else problems.push(`${file}:${index + 1}: ${formatIssues(result.error.issues).join(', ')}`)
-  })
+    else problems.push(`${file}:${record.line}: ${formatIssues(result.error.issues).join(', ')}`)
+  }
   if (problems.length > 0) {
     throw new GroundstreamError('GS_ERR_CONFIG', `invalid catalogue: ${problems.slice(0, 20).join('; ')}`, { details: { path: file, problems } })
   }
   return entries
+}
+
+/** Parses catalogue JSONL; every bad line is reported in one error naming file and line. */
+export function parseCatalogue (text: string, file = '<catalogue>'): CatalogueEntry[] {
+  const records: CatalogueRecord[] = []
+  const undecoded: string[] = []
+  text.split('\n').forEach((line, index) => {
+    if (line.trim().length === 0) return
+    try {
+      records.push({ line: index + 1, value: JSON.parse(line) })
+    } catch {
+      undecoded.push(`${file}:${index + 1}: not JSON`)
+    }
+  })
+  return validateCatalogue(records, undecoded, file)
 }
 
 /**
@@ -89,7 +104,7 @@ export async function userCatalogueNames (file: string): Promise<string[]> {
 }
 
 export interface CatalogueSourceOptions {
-  /** The user's JSONL file; absent means no user entries. */
+  /** The user's file (JSONL, or CSV when it ends in .csv); absent means no user entries. */
   path?: string
   /** Entries given directly (tests, programmatic use); added after the file's. */
   entries?: readonly CatalogueEntryInput[]
@@ -128,7 +143,7 @@ async function readCatalogueFile (file: string): Promise<CatalogueEntry[]> {
   } catch (error) {
     throw new GroundstreamError('GS_ERR_CONFIG', `catalogue not found: ${file}`, { cause: error, details: { path: file } })
   }
-  return parseCatalogue(text, file)
+  return /\.csv$/iu.test(file) ? parseCatalogueCsv(text, file) : parseCatalogue(text, file)
 }
 
 export function createCatalogueSource (options: CatalogueSourceOptions = {}): KnowledgeSource {
