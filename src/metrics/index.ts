@@ -22,6 +22,8 @@ export interface ServiceMetrics {
   image (event: { status: string, durationMs: number, regions: number }): void
   /** One text-model call's result-cache lookups (src/stages/result-cache.ts). */
   resultCache (stage: string, counts: { hits: number, misses: number }): void
+  /** Stage 2 overruled a name of the user's catalogue: `to` is the type it chose, or `none`. */
+  trackedOverride (to: string): void
   /** Read at scrape time. */
   inFlight (read: () => number): void
 }
@@ -61,6 +63,7 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
   const imageDuration = new Histogram({ name: `${p}image_duration_seconds`, help: 'Fetch, decode and analysis of one post image', labelNames: ['status'], buckets: LATENCY_BUCKETS, registers })
   const imageRegions = new Histogram({ name: `${p}image_regions`, help: 'Regions offered to stage 2 per analysed image', buckets: [0, 1, 2, 4, 8, 12, 18, 32], registers })
   const resultCache = new Counter({ name: `${p}text_result_cache_lookups_total`, help: 'Text-model inputs looked up in the result cache, by stage and result (hit: the model did not run)', labelNames: ['stage', 'result'], registers })
+  const trackedOverrides = new Counter({ name: `${p}tracked_overrides_total`, help: "Names of the user's catalogue that stage 2 typed otherwise than the entry, by the type chosen (none: not an entity)", labelNames: ['to'], registers })
   let readInFlight: () => number = () => 0
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const inFlightGauge = new Gauge({
@@ -114,6 +117,7 @@ export function createMetrics (options: MetricsOptions): ServiceMetrics {
       resultCache.inc({ stage, result: 'hit' }, counts.hits)
       resultCache.inc({ stage, result: 'miss' }, counts.misses)
     },
+    trackedOverride (to: string) { trackedOverrides.inc({ to }) },
     inFlight (read: () => number) { readInFlight = read }
   })
 }

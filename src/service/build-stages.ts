@@ -55,6 +55,11 @@ export async function buildStages (config: Readonly<AppConfig>, deps: BuildStage
   const text = await createTextStages(config.textModels, {
     ground: createRegionGrounder(config.images.grounding),
     names,
+    onTrackedOverride: (event) => {
+      metrics.trackedOverride(event.to ?? 'none')
+      logger.info({ postId: event.postId, mention: event.text, entry: event.entryId, entryType: event.entryType, chosen: event.to ?? 'NONE', score: Number(event.score.toFixed(3)) },
+        `stage 2 overruled a tracked name: "${event.text}" is ${event.entryType} in the catalogue, read as ${event.to ?? 'no entity'} at ${event.score.toFixed(2)} (textModels.trackedOverrideScore)`)
+    },
     onResultCache: (stage, counts) => { metrics.resultCache(stage, counts) }
   })
   closers.push(() => text.close())

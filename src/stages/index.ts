@@ -10,6 +10,7 @@ import { createWorkerTextModels } from './text-worker-client.js'
 import { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 import { loadLinkPrior, type LinkPrior } from './link-prior.js'
 import { createNameMatcher } from './name-candidates.js'
+import type { TrackedOverride } from './linking.js'
 
 export { TextModelsConfigSchema, RecognizerSchema, type Recognizer, type TextModelsConfig } from './config.js'
 export type { TextModels, TextModelsInfo, SetResult, SpanRequest, SpanResult, TypeRequest, TypeResult } from './text-engine.js'
@@ -19,7 +20,7 @@ export { splitWords, wordShape } from './words.js'
 export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createNameMatcher, withNameCandidates, NAME_SPAN_SCORE, type NameMatcher } from './name-candidates.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
-export { chooseLink, decideTagType, decideTrackedType, trackedOption } from './linking.js'
+export { chooseLink, decideTagType, decideTrackedType, trackedOption, type TrackedOverride } from './linking.js'
 export { linkEvidence, hasLinkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
 export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 
@@ -31,6 +32,8 @@ export interface TextStagesDeps {
   onResultCache?: (stage: CachedStage, counts: ResultCacheCounts) => void
   /** Names and aliases of the user's catalogue, each a candidate wherever it is written (with textModels.nameCandidates). */
   names?: readonly string[]
+  /** Each time stage 2 overrules a name of the user's catalogue (another type, or no entity). */
+  onTrackedOverride?: (event: TrackedOverride) => void
 }
 
 export interface TextStages {
@@ -86,6 +89,7 @@ export async function createTextStages (config: TextModelsConfig, deps: TextStag
     minTagScore: config.minTagScore,
     ambiguousLinkMinScore: config.ambiguousLinkMinScore,
     trackedOverrideScore: config.trackedOverrideScore,
+    ...(deps.onTrackedOverride === undefined ? {} : { onTrackedOverride: deps.onTrackedOverride }),
     linkPrior
   }, deps.ground))
   return {

@@ -50,6 +50,17 @@ export function chooseLink (options: readonly LinkOption[], candidate: Candidate
 
 const NONE_INDEX = STAGE2_LABELS.indexOf('NONE')
 
+/** Stage 2 overruled a name of the user's catalogue: what the entry said and what was decided instead (`to` null: no entity). */
+export interface TrackedOverride {
+  postId: string
+  text: string
+  entryId: string
+  entryType: EntityType
+  to: EntityType | null
+  /** Stage 2's probability of `to` (of NONE when `to` is null). */
+  score: number
+}
+
 /** The user's own catalogue entry a text mention is written as, when the entry has a type. */
 export function trackedOption (options: readonly LinkOption[]): LinkOption | undefined {
   return options.find((option) => option.tracked === true && option.match === 'name' && option.type !== null)

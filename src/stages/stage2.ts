@@ -7,7 +7,7 @@ import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
 import { splitWords } from './words.js'
-import { chooseLink, decideTagType, decideTrackedType, trackedOption, type TypeDecision } from './linking.js'
+import { chooseLink, decideTagType, decideTrackedType, trackedOption, type TrackedOverride, type TypeDecision } from './linking.js'
 import { applyLinkPrior, linkEvidence, type LinkPrior } from './link-prior.js'
 import { withoutNameSuffix } from './name-suffix.js'
 
@@ -18,6 +18,8 @@ export interface Stage2Options extends TypeDecisionOptions {
   ambiguousLinkMinScore?: number
   /** A name of the user's catalogue takes another type (or none) only when stage 2 gives that this much (decideTrackedType). */
   trackedOverrideScore?: number
+  /** Called when stage 2 overrules a tracked name, so the service can say why (a log line and a metric). */
+  onTrackedOverride?: (event: TrackedOverride) => void
   /** Re-weighs the prompt model's probabilities of a text mention by what the knowledge cache linked it to (src/stages/link-prior.ts). */
   linkPrior?: LinkPrior | null
 }
@@ -135,6 +137,16 @@ export function createStage2 (models: TextModels, options: Stage2Options, ground
         const tracked = isText ? trackedOption(linkOptions) : undefined
         if (tracked !== undefined) {
           decision = decideTrackedType(result.scores, tracked, options.trackedOverrideScore ?? 1)
+          if (decision?.type !== tracked.type) {
+            options.onTrackedOverride?.({
+              postId: candidate.postId,
+              text: candidate.text,
+              entryId: tracked.id,
+              entryType: tracked.type as EntityType,
+              to: decision?.type ?? null,
+              score: decision?.score ?? (result.scores[STAGE2_LABELS.indexOf('NONE')] ?? 0)
+            })
+          }
         } else if (isText) {
           decision = decideType(result.scores, options)
         } else {

@@ -23,6 +23,7 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
   metrics.image({ status: 'refused_address', durationMs: 1, regions: 0 })
   metrics.resultCache('stage1', { hits: 3, misses: 29 })
   metrics.resultCache('stage1', { hits: 1, misses: 0 })
+  metrics.trackedOverride('none')
 
   const server = await startMetricsServer({ registry, host: '127.0.0.1', port: 0 })
   try {
@@ -50,6 +51,7 @@ test('events become metrics on the registry passed in, served at /metrics', asyn
     assert.match(text, /groundstream_image_regions_sum 6/)
     assert.match(text, /groundstream_text_result_cache_lookups_total\{stage="stage1",result="hit"\} 4/)
     assert.match(text, /groundstream_text_result_cache_lookups_total\{stage="stage1",result="miss"\} 29/)
+    assert.match(text, /groundstream_tracked_overrides_total\{to="none"\} 1/)
     assert.equal((await fetch(server.url.replace('/metrics', '/nope'))).status, 404)
   } finally {
     await server.close()

@@ -9,8 +9,8 @@ import type { Candidate, LinkOption } from '../../src/contracts/index.js'
 import { GroundstreamError } from '../../src/errors/index.js'
 import { applyLinkPrior, hasLinkEvidence, LINK_EVIDENCE_FEATURES, linkEvidence, loadLinkPrior, type LinkPrior } from '../../src/stages/index.js'
 import { createStage2 } from '../../src/stages/stage2.js'
-import type { TextModels } from '../../src/stages/index.js'
 import { makeWork } from '../pipeline/fakes.js'
+import { fakeTypeModels } from './fake-text-models.js'
 
 const candidate = (text: string): Candidate => ({ postId: 'p1', text, start: 0, end: text.length, wordStart: 0, wordEnd: 1, score: 0.9 })
 
@@ -85,23 +85,13 @@ test('the prior file: absent is no prior; bad JSON, another feature list or a wr
   }
 })
 
-function fakeModels (scores: number[]): TextModels {
-  return {
-    info: { recognizer: 'scanner', stage1: { version: 'f1', provider: 'cpu', file: '', maxLength: 128 }, stage2: { version: 'f2', provider: 'cpu', file: '', maxLength: 256 } },
-    detectSpans: async () => { throw new Error('not used') },
-    recogniseSet: async () => { throw new Error('not used') },
-    recogniseTypes: async (requests) => requests.map(() => ({ label: 'NONE' as const, scores, objScores: [] })),
-    close: async () => {}
-  }
-}
-
 test('stage 2 keeps a linked brand its prompt model put under NONE when the prior weighs the link, and not without it', async () => {
   const weights = zeros()
   weights[2]![LINK_EVIDENCE_FEATURES.indexOf('catalogue:ORG&capitalised')] = 1.5
   const run = async (linkPrior: LinkPrior | null): Promise<string[]> => {
     const work = makeWork(1, { text: 'Zara sale starts today' })
     work.candidates = [{ candidate: candidate('Zara'), knowledge: null, links: [option({ id: 'gs:zara', title: 'Zara', description: 'Spanish fashion retail chain' })] }]
-    const stage2 = createStage2(fakeModels([0.05, 0.2, 0.3, 0.05, 0.4]), { minTypeScore: 0.5, maxNoneScore: 0.5, linkPrior }, () => null)
+    const stage2 = createStage2(fakeTypeModels([0.05, 0.2, 0.3, 0.05, 0.4]), { minTypeScore: 0.5, maxNoneScore: 0.5, linkPrior }, () => null)
     const [done] = await stage2.run([work])
     return (done?.entities ?? []).map((entity) => `${entity.candidate.text}:${entity.type}:${entity.link?.id ?? '-'}`)
   }

@@ -1,7 +1,10 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import type { Candidate, LinkOption } from '../../src/contracts/index.js'
-import { createNameMatcher, decideTrackedType, NAME_SPAN_SCORE, splitWords, trackedOption, withNameCandidates } from '../../src/stages/index.js'
+import { createNameMatcher, decideTrackedType, NAME_SPAN_SCORE, splitWords, trackedOption, withNameCandidates, type TrackedOverride } from '../../src/stages/index.js'
+import { createStage2 } from '../../src/stages/stage2.js'
+import { makeWork } from '../pipeline/fakes.js'
+import { fakeTypeModels } from './fake-text-models.js'
 
 const matcher = createNameMatcher(['Coca-Cola', 'Coke', 'Apple', 'Apple Music', 'Patagonia', 'Tesco Express', 'Crème de la Mer', '@tesco', '#JustDoIt'])
 
@@ -78,4 +81,23 @@ test('stage 2 overrides a tracked name only when it is sure: another type, or no
   assert.equal(decideTrackedType(scores(0, 0.01, 0.02, 0.01, 0.96), patagonia, 0.9), null, '`apple pie` is not Apple')
   assert.equal(decideTrackedType(scores(0, 0.89, 0.05, 0.01, 0.05), patagonia, 0.9)?.type, 'ORG', 'below the override score the entry holds')
   assert.equal(decideTrackedType(scores(0, 0.01, 0.02, 0.01, 0.96), patagonia, 1)?.type, 'ORG', 'an override score of 1 never overrides')
+})
+
+test('stage 2 says when it overrules a tracked name, and keeps quiet when the entry holds', async () => {
+  const run = async (probabilities: number[]): Promise<{ entities: string[], overrides: TrackedOverride[] }> => {
+    const overrides: TrackedOverride[] = []
+    const work = makeWork(1, { text: 'Patagonia in spring' })
+    work.candidates = [{ candidate: { postId: work.post.id, text: 'Patagonia', start: 0, end: 9, wordStart: 0, wordEnd: 1, score: 1 }, knowledge: null, links: [patagonia, region] }]
+    const stage2 = createStage2(fakeTypeModels(probabilities), { minTypeScore: 0.5, maxNoneScore: 0.5, trackedOverrideScore: 0.9, onTrackedOverride: (event) => overrides.push(event) }, () => null)
+    const [done] = await stage2.run([work])
+    return { entities: (done?.entities ?? []).map((entity) => `${entity.type}:${entity.link?.id ?? '-'}`), overrides }
+  }
+  const held = await run(scores(0.05, 0.6, 0.2, 0.05, 0.1))
+  assert.deepEqual(held, { entities: ['ORG:user:patagonia'], overrides: [] })
+  const place = await run(scores(0, 0.95, 0.02, 0.01, 0.02))
+  assert.deepEqual(place.entities, ['LOC:-'], 'the region is not linked either: the name is ambiguous')
+  assert.deepEqual(place.overrides.map(({ entryId, entryType, to, score }) => ({ entryId, entryType, to, score })), [{ entryId: 'user:patagonia', entryType: 'ORG', to: 'LOC', score: 0.95 }])
+  const none = await run(scores(0, 0.01, 0.02, 0.01, 0.96))
+  assert.deepEqual(none.entities, [])
+  assert.deepEqual(none.overrides.map(({ to, score }) => ({ to, score })), [{ to: null, score: 0.96 }])
 })
