@@ -2,18 +2,18 @@
 // size), so a firehose's repeated images (reposts, memes, campaign images)
 // are analysed once. Two keys: the URL (a hit skips the fetch too) and the
 // SHA-256 of the bytes (the same image under another URL skips decoding and
-// the models). An in-process LRU bounded in bytes sits in front of an
-// optional Redis tier (the client the knowledge cache uses), so replicas
-// share their work. Only the query-independent part is cached: similarity to
-// a post's candidates is computed per post from the cached regions.
+// the models). Both are tiered caches (src/shared/tiered-cache.ts: an
+// in-process LRU bounded in bytes, then an optional Redis tier, the client the
+// knowledge cache uses), so replicas share their work. Only the
+// query-independent part is cached: similarity to a post's candidates is
+// computed per post from the cached regions.
 //
 // Every key carries a fingerprint of the analysis settings (models, top-K,
 // OCR), so a changed model never serves an old analysis. Redis failures and
 // slow answers are misses, never errors.
 import { createHash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
 import type { ImageRegion } from '../contracts/index.js'
-import { withTimeout } from '../shared/index.js'
+import { createTieredCache, type RedisGetSet } from '../shared/index.js'
 
 export interface VisualAnalysis {
   regions: ImageRegion[]
@@ -23,10 +23,7 @@ export interface VisualAnalysis {
 }
 
 /** The part of ioredis the cache uses (the knowledge cache's client fits). */
-export interface AnalysisRedis {
-  get (key: string): Promise<string | null>
-  set (key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>
-}
+export type AnalysisRedis = RedisGetSet
 
 export interface AnalysisCacheOptions {
   /** Bytes of serialised analyses kept in process. */
@@ -73,79 +70,68 @@ function urlKey (url: string): string {
   return createHash('sha256').update(url).digest('hex')
 }
 
-function parseAnalysis (raw: string | null): VisualAnalysis | null {
-  if (raw === null) return null
-  try {
-    const value = JSON.parse(raw) as Partial<VisualAnalysis>
-    if (!Array.isArray(value.regions) || typeof value.description !== 'string' || typeof value.width !== 'number' || typeof value.height !== 'number') return null
-    return value as VisualAnalysis
-  } catch {
-    return null
-  }
+/** Bytes a remembered URL holds in process: its key, its hash and the entry (a count bound applies too). */
+const URL_ENTRY_BYTES = 64
+
+function decodeAnalysis (raw: unknown): VisualAnalysis | undefined {
+  const value = raw as Partial<VisualAnalysis> | null
+  if (value === null || typeof value !== 'object' || !Array.isArray(value.regions) || typeof value.description !== 'string' || typeof value.width !== 'number' || typeof value.height !== 'number') return undefined
+  return value as VisualAnalysis
+}
+
+function decodeHash (raw: unknown): string | undefined {
+  return typeof raw === 'string' && /^[0-9a-f]{64}$/.test(raw) ? raw : undefined
 }
 
 export function createAnalysisCache (options: AnalysisCacheOptions): AnalysisCache {
-  const analyses = new LRUCache<string, VisualAnalysis>({
-    maxSize: options.maxBytes,
+  const shared = {
+    redis: options.redis ?? null,
+    redisKeyPrefix: `${options.redisKeyPrefix ?? 'gs:img:v1:'}${options.fingerprint}:`,
+    redisTimeoutMs: options.redisTimeoutMs ?? 50
+  }
+  const analyses = createTieredCache<VisualAnalysis>({
+    ...shared,
+    redisKeyPrefix: `${shared.redisKeyPrefix}a:`,
+    maxBytes: options.maxBytes,
     // Serialised length approximates the memory an entry holds.
-    sizeCalculation: (value) => Math.max(1, JSON.stringify(value).length)
+    sizeOf: (value) => Math.max(1, JSON.stringify(value).length),
+    decode: decodeAnalysis
   })
-  const urls = new LRUCache<string, string>({ max: options.maxUrls })
-  const redis = options.redis ?? null
-  const prefix = `${options.redisKeyPrefix ?? 'gs:img:v1:'}${options.fingerprint}:`
-  const timeoutMs = options.redisTimeoutMs ?? 50
-  const ttl = options.ttlSeconds ?? 7 * 24 * 3600
+  const urls = createTieredCache<string>({
+    ...shared,
+    redisKeyPrefix: `${shared.redisKeyPrefix}u:`,
+    maxBytes: Math.max(1, options.maxUrls) * (URL_ENTRY_BYTES + 400),
+    maxEntries: Math.max(1, options.maxUrls),
+    sizeOf: () => URL_ENTRY_BYTES,
+    decode: decodeHash
+  })
+  const ttlMs = (options.ttlSeconds ?? 7 * 24 * 3600) * 1000
   const counts: AnalysisCacheStats = { urlHits: 0, hashHits: 0, redisHits: 0, misses: 0 }
-
-  async function redisGet (key: string): Promise<string | null> {
-    if (redis === null) return null
-    try {
-      return await withTimeout(timeoutMs, async () => await redis.get(prefix + key), () => new Error(`image analysis cache read timed out after ${timeoutMs} ms`))
-    } catch {
-      // A slow or failing shared tier is a miss, never a failed post.
-      return null
-    }
-  }
-
-  async function fromRedisHash (hash: string): Promise<VisualAnalysis | null> {
-    const analysis = parseAnalysis(await redisGet(`a:${hash}`))
-    if (analysis !== null) analyses.set(hash, analysis)
-    return analysis
-  }
 
   return Object.freeze({
     async byUrl (url: string) {
-      const hash = urls.get(url)
-      const local = hash === undefined ? undefined : analyses.get(hash)
+      const key = urlKey(url)
+      const hash = urls.local(key)
+      const local = hash === undefined ? undefined : analyses.local(hash)
       if (local !== undefined) { counts.urlHits++; return { analysis: local, tier: 'memory' as const } }
-      const remoteHash = hash ?? await redisGet(`u:${urlKey(url)}`)
-      if (remoteHash !== null && /^[0-9a-f]{64}$/.test(remoteHash)) {
-        const analysis = await fromRedisHash(remoteHash)
-        if (analysis !== null) {
-          urls.set(url, remoteHash)
-          counts.urlHits++
-          counts.redisHits++
-          return { analysis, tier: 'redis' as const }
-        }
-      }
-      return null
+      const remoteHash = hash ?? await urls.shared(key)
+      const analysis = remoteHash === undefined ? undefined : await analyses.shared(remoteHash)
+      if (analysis === undefined) return null
+      counts.urlHits++
+      counts.redisHits++
+      return { analysis, tier: 'redis' as const }
     },
     async byHash (hash: string) {
-      const local = analyses.get(hash)
+      const local = analyses.local(hash)
       if (local !== undefined) { counts.hashHits++; return { analysis: local, tier: 'memory' as const } }
-      const analysis = await fromRedisHash(hash)
-      if (analysis !== null) { counts.hashHits++; counts.redisHits++; return { analysis, tier: 'redis' as const } }
+      const analysis = await analyses.shared(hash)
+      if (analysis !== undefined) { counts.hashHits++; counts.redisHits++; return { analysis, tier: 'redis' as const } }
       counts.misses++
       return null
     },
     put (url: string, hash: string, analysis: VisualAnalysis): void {
-      analyses.set(hash, analysis)
-      urls.set(url, hash)
-      if (redis !== null) {
-        // Fire and forget: a slow or absent Redis never holds a post.
-        redis.set(`${prefix}a:${hash}`, JSON.stringify(analysis), 'EX', ttl).catch(() => undefined)
-        redis.set(`${prefix}u:${urlKey(url)}`, hash, 'EX', ttl).catch(() => undefined)
-      }
+      analyses.set(hash, analysis, ttlMs)
+      urls.set(urlKey(url), hash, ttlMs)
     },
     stats: () => ({ ...counts })
   })

@@ -10,7 +10,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
-import { withTimeout } from '../shared/index.js'
+import { SingleFlight, unlessAborted, withTimeout } from '../shared/index.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
@@ -132,7 +132,7 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     })
     : null
   /** Images being analysed now, by URL: a repeat in the same or a later batch waits for it instead of fetching again. */
-  const inFlight = new Map<string, Promise<VisualAnalysis>>()
+  const flights = new SingleFlight<Analysed>()
   // Decoding at the size the models use (shrink-on-load): set in init from the detector's manifest.
   let decodeConfig = config.decode
   let closed = false
@@ -155,39 +155,16 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
     return { context: contextOf(url, visual), analysis, source }
   }
 
-  async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) throw new Outcome('timeout', 'budget exhausted waiting for the same image')
-    let onAbort: (() => void) | undefined
-    try {
-      return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-        onAbort = () => { reject(new Outcome('timeout', 'budget exhausted waiting for the same image')) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })])
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-    }
-  }
-
   async function analysePost (work: PostWork, url: string, signal: AbortSignal): Promise<Analysed> {
     const queries = work.candidates.map((record) => candidateQuery(record.candidate, record.knowledge))
     const known = cache === null ? null : await cache.byUrl(url)
     if (known !== null) return await relate(url, known.analysis, queries, signal, 'cached_url')
-    const running = inFlight.get(url)
-    if (running !== undefined) return await relate(url, await untilAborted(running, signal), queries, signal, 'shared_in_flight')
-    let share!: { resolve: (visual: VisualAnalysis) => void, reject: (error: unknown) => void }
-    const shared = new Promise<VisualAnalysis>((resolve, reject) => { share = { resolve, reject } })
-    shared.catch(() => undefined)
-    inFlight.set(url, shared)
-    try {
-      const result = await fetchAndAnalyse(url, queries, signal)
-      share.resolve({ regions: result.analysis.regions, description: result.analysis.description, width: result.context.width ?? 0, height: result.context.height ?? 0 })
-      return result
-    } catch (error) {
-      share.reject(error)
-      throw error
-    } finally {
-      inFlight.delete(url)
-    }
+    const { promise, joined } = flights.run(url, async () => await fetchAndAnalyse(url, queries, signal))
+    if (!joined) return await promise
+    // Another post's fetch of the same URL: its regions, related to this post's candidates.
+    const theirs = await unlessAborted(promise, signal, () => { throw new Outcome('timeout', 'budget exhausted waiting for the same image') })
+    const visual: VisualAnalysis = { regions: theirs.analysis.regions, description: theirs.analysis.description, width: theirs.context.width ?? 0, height: theirs.context.height ?? 0 }
+    return await relate(url, visual, queries, signal, 'shared_in_flight')
   }
 
   async function fetchAndAnalyse (url: string, queries: string[], signal: AbortSignal): Promise<Analysed> {

@@ -1,19 +1,18 @@
-// The entity-keyed knowledge cache: in-process byte-bounded LRU, then an
-// optional shared Redis tier, then the ordered sources. Concurrent lookups of
-// one key share one flight, "nothing known" is cached too (shorter), and no
-// tier or source can hold a lookup past its deadline.
+// The entity-keyed knowledge cache: the tiered cache (in-process byte-bounded
+// LRU, then an optional shared Redis tier; src/shared/tiered-cache.ts), then
+// the ordered sources. Concurrent lookups of one key share one flight,
+// "nothing known" is cached too (shorter), and no tier or source can hold a
+// lookup past its deadline.
 import { readFile } from 'node:fs/promises'
 import type { Knowledge } from '../contracts/index.js'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
-import { withTimeout } from '../shared/index.js'
+import { SingleFlight, approximateBytes, createTieredCache, systemClock, unlessAborted, withTimeout, type Clock, type RedisGetSet } from '../shared/index.js'
 import type { KnowledgeConfig } from './config.js'
 import { approximateTokenCounter, trimToBudget } from './budget.js'
 import type { TokenCounter } from './budget.js'
 import type { KnowledgeInstrumentation } from './instrumentation.js'
 import { entityVariants, normaliseEntity, normaliseEntityKey } from '../contracts/index.js'
 import { AliasTable, cacheKeyFor } from './keys.js'
-import { ByteLru, approximateBytes, systemClock } from './lru.js'
-import type { Clock } from './lru.js'
 import type { KnowledgeSource } from './sources/types.js'
 
 /** What a cache entry holds: the knowledge minus the per-request key, or null for "nothing known". */
@@ -24,17 +23,8 @@ export interface CachedKnowledge {
   source: string
 }
 
-interface Stored {
-  value: CachedKnowledge | null
-  /** Absolute expiry (ms), so a Redis hit keeps its remaining lifetime in process. */
-  expiresAt: number
-}
-
 /** The subset of ioredis the tier uses; an ioredis `Redis` satisfies it. */
-export interface RedisLike {
-  get (key: string): Promise<string | null>
-  set (key: string, value: string, mode: 'PX', ttlMs: number): Promise<unknown>
-}
+export type RedisLike = RedisGetSet
 
 export interface KnowledgeLogger {
   warn (object: Record<string, unknown>, message: string): void
@@ -78,15 +68,12 @@ export interface KnowledgeCache {
 /** How long an all-sources-failed miss is remembered in process: long enough to shed load, short enough to recover. */
 const ERROR_NEGATIVE_TTL_MS = 30_000
 
-function parseStored (raw: string): Stored | null {
-  try {
-    const parsed = JSON.parse(raw) as Stored
-    if (typeof parsed.expiresAt !== 'number') return null
-    return parsed
-  } catch {
-    // A value written by another version or corrupted: a miss, and the fetch overwrites it.
-    return null
-  }
+/** A value read back from Redis: knowledge, "nothing known" (null), or undefined when it is neither (another version's). */
+function decodeCached (raw: unknown): CachedKnowledge | null | undefined {
+  if (raw === null) return null
+  const value = raw as Partial<CachedKnowledge> | undefined
+  if (typeof value !== 'object' || typeof value.text !== 'string' || typeof value.source !== 'string') return undefined
+  return { canonicalId: typeof value.canonicalId === 'string' ? value.canonicalId : null, title: typeof value.title === 'string' ? value.title : null, text: value.text, source: value.source }
 }
 
 export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCacheDeps): KnowledgeCache {
@@ -95,50 +82,29 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
   const counter = deps.tokenCounter ?? approximateTokenCounter
   const sources = [...deps.sources]
   const aliases = new AliasTable()
-  const inFlight = new Map<string, Promise<CachedKnowledge | null>>()
-  const memory = new ByteLru<Stored>({
+  const flights = new SingleFlight<CachedKnowledge | null>()
+  const tiers = createTieredCache<CachedKnowledge | null>({
     maxBytes: config.lruMaxBytes,
     maxEntryBytes: config.lruMaxEntryBytes,
     clock,
-    sizeOf: (stored) => approximateBytes(stored.value) + 16,
-    onEvict: (_key, reason) => events.eviction?.({ reason })
+    sizeOf: (value) => approximateBytes(value) + 16,
+    decode: decodeCached,
+    onEvict: (_key, reason) => events.eviction?.({ reason }),
+    redis: deps.redis ?? null,
+    redisKeyPrefix: config.redisKeyPrefix,
+    redisTimeoutMs: config.redisTimeoutMs,
+    onRedisError: (operation, code) => events.redisError?.({ operation, code })
   })
   let initialised: Promise<void> | undefined
   let closed = false
 
   function reportMemory (): void {
-    events.memoryUsage?.({ bytes: memory.bytes, entries: memory.size })
+    events.memoryUsage?.({ bytes: tiers.bytes, entries: tiers.entries })
   }
 
-  async function redisGet (cacheKey: string): Promise<Stored | null> {
-    if (deps.redis === undefined) return null
-    const redis = deps.redis
-    try {
-      const raw = await withTimeout(config.redisTimeoutMs, async () => await redis.get(config.redisKeyPrefix + cacheKey),
-        () => new GroundstreamError('GS_ERR_TIMEOUT', 'redis get timed out'))
-      return raw === null ? null : parseStored(raw)
-    } catch (error) {
-      events.redisError?.({ operation: 'get', code: isGroundstreamError(error, 'GS_ERR_TIMEOUT') ? 'timeout' : errorCode(error) })
-      return null
-    }
-  }
-
-  function redisSet (cacheKey: string, stored: Stored): void {
-    if (deps.redis === undefined) return
-    const ttlMs = stored.expiresAt - clock.now()
-    if (ttlMs <= 0) return
-    // Fire and forget: the caller has its answer; a failed write only costs another instance a fetch.
-    deps.redis.set(config.redisKeyPrefix + cacheKey, JSON.stringify(stored), 'PX', Math.ceil(ttlMs)).catch((error: unknown) => {
-      events.redisError?.({ operation: 'set', code: errorCode(error) })
-    })
-  }
-
-  function remember (cacheKey: string, value: CachedKnowledge | null, ttlMs: number, shared: boolean): Stored {
-    const stored: Stored = { value, expiresAt: clock.now() + ttlMs }
-    memory.set(cacheKey, stored, ttlMs)
-    if (shared) redisSet(cacheKey, stored)
+  function remember (cacheKey: string, value: CachedKnowledge | null, ttlMs: number, shared: boolean): void {
+    tiers.set(cacheKey, value, ttlMs, { share: shared })
     reportMemory()
-    return stored
   }
 
   /** Each source under its own deadline; the first answer wins. `failed` is true when some source errored. */
@@ -180,17 +146,13 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
   }
 
   async function fetchThrough (cacheKey: string, key: string, display: string): Promise<CachedKnowledge | null> {
-    const shared = await redisGet(cacheKey)
-    if (shared !== null) {
-      const ttlMs = shared.expiresAt - clock.now()
-      if (ttlMs > 0) {
-        events.tierLookup?.({ tier: 'redis', outcome: shared.value === null ? 'negative' : 'hit' })
-        memory.set(cacheKey, shared, ttlMs)
-        reportMemory()
-        return shared.value
-      }
+    const shared = await tiers.shared(cacheKey)
+    if (shared !== undefined) {
+      events.tierLookup?.({ tier: 'redis', outcome: shared === null ? 'negative' : 'hit' })
+      reportMemory()
+      return shared
     }
-    if (deps.redis !== undefined) events.tierLookup?.({ tier: 'redis', outcome: 'miss' })
+    if (tiers.sharing) events.tierLookup?.({ tier: 'redis', outcome: 'miss' })
     const { value, failed } = await askAllReadings(key, display)
     events.tierLookup?.({ tier: 'source', outcome: value === null ? 'miss' : 'hit' })
     if (value !== null) remember(cacheKey, value, config.ttlSeconds * 1000, true)
@@ -229,28 +191,20 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
     const { key, display } = normaliseEntity(surface)
     if (key.length === 0) return null
     const cacheKey = cacheKeyFor(key, aliases)
-    const cached = memory.get(cacheKey)
+    const cached = tiers.local(cacheKey)
     if (cached !== undefined) {
-      events.tierLookup?.({ tier: 'memory', outcome: cached.value === null ? 'negative' : 'hit' })
-      return withKey(key, cached.value)
+      events.tierLookup?.({ tier: 'memory', outcome: cached === null ? 'negative' : 'hit' })
+      return withKey(key, cached)
     }
     events.tierLookup?.({ tier: 'memory', outcome: 'miss' })
-    let flight = inFlight.get(cacheKey)
-    if (flight === undefined) {
+    const { promise: flight } = flights.run(cacheKey, async () => {
       const query = sourceQueryFor(key, display)
-      flight = fetchThrough(cacheKey, query.key, query.display).finally(() => inFlight.delete(cacheKey))
-      inFlight.set(cacheKey, flight)
-    }
+      return await fetchThrough(cacheKey, query.key, query.display)
+    })
     const signal = options.signal
     if (signal === undefined) return withKey(key, await flight)
-    if (signal.aborted) return null
     // The caller may leave; the flight keeps going for the others and the cache.
-    return await new Promise<Knowledge | null>((resolve) => {
-      const onAbort = (): void => resolve(null)
-      signal.addEventListener('abort', onAbort, { once: true })
-      flight.then((value) => resolve(withKey(key, value)), () => resolve(null))
-        .finally(() => signal.removeEventListener('abort', onAbort))
-    })
+    return await unlessAborted(flight.then((value) => withKey(key, value), () => null), signal, () => null)
   }
 
   async function resolve (surface: string): Promise<Knowledge | null> {
@@ -302,14 +256,14 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
     stats (): KnowledgeCacheStats {
       const sourceMemoryBytes: Record<string, number> = {}
       for (const source of sources) sourceMemoryBytes[source.name] = source.memoryBytes?.() ?? 0
-      return { entries: memory.size, bytes: memory.bytes, inFlight: inFlight.size, aliases: aliases.size, sourceMemoryBytes }
+      return { entries: tiers.entries, bytes: tiers.bytes, inFlight: flights.size, aliases: aliases.size, sourceMemoryBytes }
     },
     async close (): Promise<void> {
       if (closed) return
       closed = true
       // Reverse of init order; one failing source must not keep the others open.
       const results = await Promise.allSettled([...sources].reverse().map((source) => source.close?.()))
-      memory.clear()
+      tiers.clear()
       const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected')
       if (failures.length > 0) {
         throw new GroundstreamError('GS_ERR_SHUTDOWN', `knowledge sources failed to close: ${failures.map((failure) => errorMessage(failure.reason)).join('; ')}`, { cause: failures[0]?.reason })
@@ -318,8 +272,3 @@ export function createKnowledgeCache (config: KnowledgeConfig, deps: KnowledgeCa
   }
 }
 
-function errorCode (error: unknown): string {
-  if (isGroundstreamError(error)) return error.code
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown'
-}

@@ -2,7 +2,7 @@
 // `burst` at once. Waiting callers queue in order and give up with their signal.
 import { abortableSleep } from '../shared/index.js'
 import { abortReason } from './abort.js'
-import type { Clock } from './lru.js'
+import type { Clock } from '../shared/index.js'
 
 export class TokenBucket {
   readonly #rate: number

@@ -14,7 +14,7 @@ import { z } from 'zod'
 import { ENTITY_TYPES, normaliseEntityKey, squashEntityName, type LinkOption } from '../../contracts/index.js'
 import { GroundstreamError } from '../../errors/index.js'
 import { formatIssues } from '../../shared/index.js'
-import { approximateBytes } from '../lru.js'
+import { approximateBytes } from '../../shared/index.js'
 import type { AliasGroup, KnowledgeSource, LinkQuery, SourceAnswer, SourceQuery } from './types.js'
 import { parseCatalogueCsv } from './catalogue-csv.js'
 

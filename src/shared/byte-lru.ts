@@ -1,6 +1,7 @@
-// In-process tier: an LRU bounded by an estimate of the bytes it holds, since
-// knowledge texts vary from a few words to a paragraph and an entry count says
-// little about memory. lru-cache does the bounding (maxSize +
+// In-process tier of the tiered cache: an LRU bounded by an estimate of the
+// bytes it holds, since knowledge texts and image analyses vary from a few
+// words to many regions and an entry count says little about memory (a count
+// bound can be added too). lru-cache does the bounding (maxSize +
 // sizeCalculation) and the expiry (ttl on an injected clock); this adapter
 // keeps the cache's contract: an entry expires exactly at its TTL, a value too
 // large is not kept, and evictions are reported as capacity or expiry.
@@ -31,6 +32,8 @@ export interface ByteLruOptions<V> {
   /** Approximate retained size of a value, in bytes. */
   sizeOf: (value: V) => number
   onEvict?: (key: string, reason: EvictionReason) => void
+  /** At most this many entries as well, when given. */
+  maxEntries?: number
 }
 
 export class ByteLru<V> {
@@ -44,6 +47,7 @@ export class ByteLru<V> {
     this.#cache = new LRUCache<string, Slot<V>>({
       maxSize: options.maxBytes,
       maxEntrySize: Math.min(options.maxBytes, options.maxEntryBytes),
+      ...(options.maxEntries === undefined ? {} : { max: options.maxEntries }),
       sizeCalculation: (slot, key) => ENTRY_OVERHEAD_BYTES + key.length * 2 + options.sizeOf(slot.value),
       // TTLs run on the injected clock, read on every check (no cached "now").
       perf: options.clock,
