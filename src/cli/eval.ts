@@ -2,8 +2,8 @@
 // the Twitter-GMNER layout and writes a JSON report.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ENTITY_TYPES } from '../contracts/index.js'
-import { GroundstreamError } from '../errors/index.js'
+import { ENTITY_TYPES, ModelManifestSchema } from '../contracts/index.js'
+import { readManifest } from '../shared/index.js'
 import { readSplit, type DatasetTweet } from '../eval/dataset.js'
 import type { Score } from '../eval/metrics.js'
 import { evaluateUnseen, predictionLines, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
@@ -69,15 +69,9 @@ Data: Twitter-GMNER (https://github.com/NUSTM/GMNER) in its layout
 `
 
 async function trainedWithKnowledge (modelsDir: string): Promise<boolean> {
-  const file = path.join(modelsDir, 'stage2', 'manifest.json')
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `model manifest not found: ${file}`, { cause: error, details: { path: file } })
-  }
-  const manifest = JSON.parse(text) as { training?: { knowledge_entries?: number } }
-  return (manifest.training?.knowledge_entries ?? 0) > 0
+  const { manifest } = await readManifest(path.join(modelsDir, 'stage2'), ModelManifestSchema, 'model manifest')
+  const entries = manifest.training?.knowledge_entries
+  return typeof entries === 'number' && entries > 0
 }
 
 function percent (value: number): string {

@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node'
 import type { PreTrainedTokenizer } from '@huggingface/transformers'
 import type { ImageRegion } from '../contracts/index.js'
 import { GroundstreamError, wrapError } from '../errors/index.js'
-import { createSession, loadTokenizer, mustExist, readJsonFile, type ExecutionProvider } from '../runtime/index.js'
+import { createSession, loadTokenizer, mustExist, readManifest, type ExecutionProvider } from '../runtime/index.js'
+import { DetectorManifestSchema, EmbedderManifestSchema, detectorFile } from './manifests.js'
 import type { DetectorConfig, EmbedderConfig, OcrConfig } from './config.js'
 import { cropResizeRgb, resizeBilinearRgb, resizeNormalisedChw } from './raster.js'
 import { nonMaxSuppression } from './boxes.js'
@@ -85,23 +86,13 @@ interface DetectorModel {
 }
 
 async function loadDetector (config: DetectorConfig, threads: SessionSettings): Promise<DetectorModel> {
-  const manifestFile = path.join(config.modelDir, 'manifest.json')
-  const manifest = await readJsonFile(manifestFile, 'detector manifest')
-  // `files` maps precision to file (fp32, and int8 once training/quantize_detector.py wrote one);
-  // manifests converted before it name their one fp32 file `file`.
-  const files = manifest.files as Record<string, unknown> | undefined
-  const file = files?.[config.precision] ?? (config.precision === 'fp32' ? manifest.file : undefined)
-  if (typeof file !== 'string') {
+  const { manifest, file: manifestFile } = await readManifest(config.modelDir, DetectorManifestSchema, 'detector manifest')
+  const file = detectorFile(manifest, config.precision)
+  if (file === undefined) {
     throw new GroundstreamError('GS_ERR_MODEL_MISSING', `detector manifest ${manifestFile} names no ${config.precision} file (images.detector.precision)`, { details: { path: manifestFile } })
   }
-  const labels = manifest.labels
-  const input = manifest.input as { name?: unknown, size?: unknown } | undefined
-  const outputs = manifest.outputs as { keypoints?: unknown, wh?: unknown } | undefined
-  if (!Array.isArray(labels) || typeof input?.name !== 'string' || typeof input.size !== 'number' || typeof outputs?.keypoints !== 'string' || typeof outputs.wh !== 'string') {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `detector manifest ${manifestFile} lacks labels, input or outputs (keypoints, wh)`, { details: { path: manifestFile } })
-  }
   const session = await openSession(path.join(config.modelDir, file), 'detector model', threads)
-  return { session, inputName: input.name, keypointsName: outputs.keypoints, whName: outputs.wh, size: input.size, labels: labels.map(String) }
+  return { session, inputName: manifest.input.name, keypointsName: manifest.outputs.keypoints, whName: manifest.outputs.wh, size: manifest.input.size, labels: manifest.labels }
 }
 
 async function detect (model: DetectorModel, config: DetectorConfig, images: readonly RgbImage[]): Promise<ImageRegion[][]> {
@@ -407,17 +398,11 @@ interface EmbedderModel {
 }
 
 async function loadEmbedder (config: EmbedderConfig, threads: SessionSettings): Promise<EmbedderModel> {
-  const manifestFile = path.join(config.modelDir, 'manifest.json')
-  const manifest = await readJsonFile(manifestFile, 'embedder manifest')
-  const files = manifest.files as { int8?: unknown, tokenizer?: unknown } | undefined
-  if (typeof files?.int8 !== 'string' || typeof files.tokenizer !== 'string') {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `embedder manifest ${manifestFile} lacks files.int8 or files.tokenizer`, { details: { path: manifestFile } })
-  }
+  const { manifest } = await readManifest(config.modelDir, EmbedderManifestSchema, 'embedder manifest')
   // The tokenizer of the embedder's own folder, by the same rules as the text models' (a broken tokenizer_config.json is an error).
-  const tokenizer = await loadTokenizer(path.join(config.modelDir, files.tokenizer), 'embedder tokenizer')
-  const session = await openSession(path.join(config.modelDir, files.int8), 'embedder model', threads)
-  const maxLength = typeof manifest.max_length === 'number' ? manifest.max_length : 64
-  return { session, tokenizer, maxLength }
+  const tokenizer = await loadTokenizer(path.join(config.modelDir, manifest.files.tokenizer), 'embedder tokenizer')
+  const session = await openSession(path.join(config.modelDir, manifest.files.int8), 'embedder model', threads)
+  return { session, tokenizer, maxLength: manifest.max_length }
 }
 
 async function embed (model: EmbedderModel, texts: readonly string[]): Promise<Float32Array[]> {

@@ -5,12 +5,11 @@
 // context (status `timeout`). Nothing here throws for one bad image. Up to
 // `batchesInFlight` batches are in the stage at once, so one batch's slow
 // image does not hold the next batch.
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import pLimit from 'p-limit'
 import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Candidate } from '../contracts/index.js'
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
-import { SingleFlight, unlessAborted, withTimeout } from '../shared/index.js'
+import { SingleFlight, readManifest, unlessAborted, withTimeout } from '../shared/index.js'
+import { DetectorManifestSchema } from './manifests.js'
 import type { PostWork, Stage } from '../pipeline/types.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
@@ -80,8 +79,7 @@ export function orderBySimilarity (similarity: readonly number[][], regionCount:
 export async function modelSide (config: ImagesConfig): Promise<number> {
   let detectorSide = 512
   try {
-    const manifest = JSON.parse(await readFile(path.join(config.detector.modelDir, 'manifest.json'), 'utf8')) as { input?: { size?: unknown } }
-    if (typeof manifest.input?.size === 'number' && manifest.input.size > 0) detectorSide = manifest.input.size
+    detectorSide = (await readManifest(config.detector.modelDir, DetectorManifestSchema, 'detector manifest')).manifest.input.size
   } catch {
     // A missing or broken manifest fails the engine's own load with a clear error; keep the default here.
   }

@@ -5,12 +5,13 @@
 // GS_ERR_MODEL_INVALID, both naming the path; tokenizer_config.json may be
 // absent (BERT defaults stand in) but never broken. Nothing is downloaded.
 import { existsSync } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { PreTrainedTokenizer } from '@huggingface/transformers'
 import * as ort from 'onnxruntime-node'
-import { GroundstreamError, wrapError } from '../errors/index.js'
+import { wrapError } from '../errors/index.js'
+import { readJsonFile } from '../shared/index.js'
 
 export type ExecutionProvider = 'auto' | 'cpu' | 'cuda'
 
@@ -33,33 +34,11 @@ export interface LoadedSession {
   file: string
 }
 
-/** Throws GS_ERR_MODEL_MISSING naming the file when it is not there. */
-export async function mustExist (file: string, what: string): Promise<void> {
-  try {
-    await access(file)
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `${what} not found: ${file}`, { cause: error, details: { path: file } })
-  }
-}
+/** Special tokens of the BERT uncased vocabulary; a model manifest's `special_tokens` or tokenizer_config.json names others. */
+export const BERT_SPECIAL_TOKENS = Object.freeze({ cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]' })
 
-/** A JSON object from a model folder: missing is GS_ERR_MODEL_MISSING, unparseable GS_ERR_MODEL_INVALID, both naming the file. */
-export async function readJsonFile (file: string, what: string): Promise<Record<string, unknown>> {
-  await mustExist(file, what)
-  let raw: string
-  try {
-    raw = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_MISSING', `${what} not readable: ${file}`, { cause: error, details: { path: file } })
-  }
-  try {
-    return JSON.parse(raw) as Record<string, unknown>
-  } catch (error) {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `${what} is not valid JSON: ${file}: ${(error as Error).message}`, { cause: error, details: { path: file } })
-  }
-}
-
-/** Special tokens of the BERT uncased vocabulary all our encoders use; tokenizer_config.json overrides them. */
-const BERT_SPECIAL_TOKENS = Object.freeze({ unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' })
+/** The same, under the names of tokenizer_config.json. */
+const BERT_TOKENIZER_CONFIG = Object.freeze({ unk_token: BERT_SPECIAL_TOKENS.unk, sep_token: BERT_SPECIAL_TOKENS.sep, pad_token: BERT_SPECIAL_TOKENS.pad, cls_token: BERT_SPECIAL_TOKENS.cls, mask_token: BERT_SPECIAL_TOKENS.mask })
 
 /**
  * A WordPiece tokenizer from `tokenizer.json` and, when present, the
@@ -77,7 +56,7 @@ export async function loadTokenizer (tokenizerJsonPath: string, what = 'tokenize
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   try {
-    return new PreTrainedTokenizer(tokenizerJson, { ...BERT_SPECIAL_TOKENS, ...config })
+    return new PreTrainedTokenizer(tokenizerJson, { ...BERT_TOKENIZER_CONFIG, ...config })
   } catch (error) {
     throw wrapError('GS_ERR_MODEL_INVALID', `cannot build tokenizer from ${tokenizerJsonPath}`, error)
   }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { ModelManifestSchema, type ModelManifest } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
-import { mustExist, readJsonFile } from '../runtime/index.js'
+import { mustExist, readManifest } from '../runtime/index.js'
 
 export interface LoadedModel {
   manifest: ModelManifest
@@ -14,13 +14,7 @@ export interface LoadedModel {
 
 /** Reads and validates `<dir>/manifest.json` and checks that the files it names exist. */
 export async function loadModelFiles (dir: string, precision: 'int8' | 'fp32'): Promise<LoadedModel> {
-  const manifestFile = path.join(dir, 'manifest.json')
-  const parsed = await readJsonFile(manifestFile, 'model manifest')
-  const result = ModelManifestSchema.safeParse(parsed)
-  if (!result.success) {
-    throw new GroundstreamError('GS_ERR_MODEL_INVALID', `model manifest ${manifestFile} is invalid: ${result.error.message}`, { details: { path: manifestFile } })
-  }
-  const manifest = result.data
+  const { manifest, file: manifestFile } = await readManifest(dir, ModelManifestSchema, 'model manifest')
   const relative = precision === 'int8' ? manifest.files.int8 : manifest.files.fp32
   if (relative === undefined) {
     throw new GroundstreamError('GS_ERR_MODEL_MISSING', `model manifest ${manifestFile} names no ${precision} file`, { details: { path: manifestFile } })

@@ -5,7 +5,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers'
 import type { ModelManifest } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
-import { loadTokenizer } from '../runtime/index.js'
+import { BERT_SPECIAL_TOKENS, loadTokenizer } from '../runtime/index.js'
 import type { LoadedModel } from './onnx.js'
 
 export interface WordTokenizer {
@@ -25,7 +25,8 @@ export interface WordTokenizer {
 /** Names of the special tokens in the vocabulary: a model manifest's `special_tokens` (obj absent: the unknown token). */
 export type SpecialTokens = NonNullable<ModelManifest['special_tokens']>
 
-const BERT_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({ cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]', obj: '[unused1]' })
+/** BERT's, with the stage-2 `<obj>` marker as the vocabulary token `[unused1]`. */
+const DEFAULT_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({ ...BERT_SPECIAL_TOKENS, obj: '[unused1]' })
 
 /** Words repeat a lot in a firehose; remember recent ones, bounded. */
 const WORD_CACHE_LIMIT = 50_000
@@ -43,7 +44,7 @@ function requireTokenId (tokenizer: PreTrainedTokenizer, token: string, file: st
  * `specials` names the special tokens (default BERT's); each must be in the
  * vocabulary.
  */
-export async function loadWordTokenizer (tokenizerJsonPath: string, specials: Readonly<SpecialTokens> = BERT_SPECIAL_TOKENS): Promise<WordTokenizer> {
+export async function loadWordTokenizer (tokenizerJsonPath: string, specials: Readonly<SpecialTokens> = DEFAULT_SPECIAL_TOKENS): Promise<WordTokenizer> {
   const tokenizer = await loadTokenizer(tokenizerJsonPath)
   const unkId = requireTokenId(tokenizer, specials.unk, tokenizerJsonPath)
   const cache = new Map<string, readonly number[]>()
