@@ -21,9 +21,8 @@ import {
   type TrendingGroup,
   type TrendingRequest
 } from './requests.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
 import {
-  decodeCursor,
-  encodeCursor,
   groupByPost,
   rankTrending,
   resolveInterval,
@@ -355,10 +354,13 @@ export class EmbeddedSearch implements SearchBackend {
       keys.forEach((_key, i) => { afterParams.push(...values.slice(0, i + 1)) })
     }
     const base = `SELECT m.doc, m.created_ms, m.id, m.score, ${where.relevance} AS rel FROM mentions m WHERE ${where.sql}`
-    const page = this.rows(
+    const found = this.rows(
       `SELECT * FROM (${base}) m ${after} ORDER BY ${keys.map(([column, direction]) => `${column.replace('m.', '')} ${direction}`).join(', ')} LIMIT ?`,
-      [...where.relevanceParams, ...where.params, ...afterParams, request.size]
+      // One more than the page: whether another page follows, so `next` is null on the last one.
+      [...where.relevanceParams, ...where.params, ...afterParams, request.size + 1]
     )
+    const more = found.length > request.size
+    const page = found.slice(0, request.size)
     const cap = this.limits.trackTotalHitsUpTo
     const counted = Number(this.rows(`SELECT count(*) AS n FROM (SELECT 1 FROM mentions m WHERE ${where.sql} LIMIT ?)`, [...where.params, cap + 1])[0]?.n ?? 0)
     const mentions = page.map((row) => ({ ...(JSON.parse(String(row.doc)) as EntityDocument), _score: sortName === 'relevance' ? Number(row.rel) : null }))
@@ -369,7 +371,7 @@ export class EmbeddedSearch implements SearchBackend {
     return {
       total: counted > cap ? { value: cap, relation: 'gte' } : { value: counted, relation: 'eq' },
       mentions,
-      next: page.length === request.size && last !== undefined ? encodeCursor(sortName, sortValues(last)) : null,
+      next: more && last !== undefined ? encodeCursor(sortName, sortValues(last)) : null,
       timed_out: false
     }
   }
@@ -456,17 +458,29 @@ export class EmbeddedSearch implements SearchBackend {
   }
 
   async recentPosts (request: PostsRequest): Promise<PostsAnswer> {
-    const where = buildWhere({ ...request, to: request.before ?? request.to })
-    const picked = this.rows(`SELECT m.post_id, max(m.created_ms) AS created FROM mentions m WHERE ${where.sql} GROUP BY m.post_id ORDER BY created DESC, m.post_id ASC LIMIT ?`,
-      [...where.params, request.size])
-    if (picked.length === 0) return { posts: [], next_before: null, timed_out: false }
+    const where = buildWhere(request)
+    // Keyset paging on the posts' sort key [created_at, post_id], as the Elasticsearch backend does.
+    let after = ''
+    const afterParams: SqlValue[] = []
+    if (request.cursor !== undefined) {
+      const [millis, postId] = decodeCursor(request.cursor, 'posts')
+      after = 'HAVING created < ? OR (created = ? AND m.post_id > ?)'
+      afterParams.push(millis, millis, postId)
+    }
+    const found = this.rows(`SELECT m.post_id, max(m.created_ms) AS created FROM mentions m WHERE ${where.sql} GROUP BY m.post_id ${after} ORDER BY created DESC, m.post_id ASC LIMIT ?`,
+      [...where.params, ...afterParams, request.size + 1])
+    const counted = Number(this.rows(`SELECT count(DISTINCT m.post_id) AS n FROM mentions m WHERE ${where.sql}`, where.params)[0]?.n ?? 0)
+    const total = { value: counted, relation: 'eq' as const }
+    const picked = found.slice(0, request.size)
+    if (picked.length === 0) return { total, posts: [], next: null, timed_out: false }
     const ids = picked.map((row) => String(row.post_id))
     const docs = this.rows(`SELECT doc FROM mentions WHERE post_id IN (${ids.map(() => '?').join(', ')}) ORDER BY start ASC, id ASC`, ids)
     const byPost = groupByPost(docs.map((row) => JSON.parse(String(row.doc)) as EntityDocument))
     const last = picked[picked.length - 1]
     return {
+      total,
       posts: ids.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined),
-      next_before: picked.length === request.size && last !== undefined ? new Date(Number(last.created)).toISOString() : null,
+      next: found.length > request.size && last !== undefined ? encodeCursor('posts', [Number(last.created), String(last.post_id)]) : null,
       timed_out: false
     }
   }

@@ -32,7 +32,7 @@ function parsePlainDate (text: string): Date {
 
 /**
  * An ISO timestamp with offset, or a plain date meaning that UTC day: its
- * start where a range starts (`from`, `at`, `before`), the start of the next
+ * start where a range starts (`from`, `at`), the start of the next
  * day where a range ends exclusively (`to`), so `to=2026-11-30` covers the day.
  */
 const time = (edge: 'start' | 'end') => single(z.union([
@@ -126,7 +126,7 @@ export function requestSchemas (limits: ApiLimits) {
     posts: z.object({
       ...filter,
       size: int(1, Math.min(limits.maxPageSize, 100)).default(20),
-      before: isoTime.optional()
+      cursor: single(z.string().max(2048)).optional()
     }).strict()
   })
 }

@@ -192,9 +192,11 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     assert.deepEqual(posts[1]?.entities.map((e) => e.normalised), ['alice smith', 'acme'])
     assert.equal(posts[0]?.image.status, 'ok')
     assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
-    assert.ok(typeof body.next_before === 'string')
-    const next = await h.get(`/api/v1/posts?size=4&before=${encodeURIComponent(String(body.next_before))}`)
+    assert.deepEqual(body.total, { value: 11, relation: 'eq' })
+    assert.ok(typeof body.next === 'string')
+    const next = await h.get(`/api/v1/posts?size=4&cursor=${String(body.next)}`)
     assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
+    assert.deepEqual(next.body.total, { value: 11, relation: 'eq' }, 'the total counts every matching post, not what is left')
     // A filter picks posts; the post still shows all of its mentions.
     const people = await h.get('/api/v1/posts?type=PER')
     const withPeople = people.body.posts as Array<{ post_id: string, entities: unknown[] }>
@@ -203,6 +205,40 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     const image = await fetch(String(posts[0]?.image.url))
     assert.equal(image.status, 200)
     assert.equal(image.headers.get('content-type'), 'image/png')
+  })
+
+  test('posts: paging by cursor gives every post exactly once, newest first, and next is null at the end', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const expected = [...new Set(h.docs.map((d) => d.post_id))].sort().map((id) => [id, h.docs.find((d) => d.post_id === id)?.post.created_at ?? ''] as const)
+      .sort((a, b) => b[1].localeCompare(a[1]) || a[0].localeCompare(b[0])).map(([id]) => id)
+    for (const size of [1, 3, 11]) {
+      const walked: string[] = []
+      let cursor: string | null = null
+      let pages = 0
+      do {
+        const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/posts?size=${size}${cursor === null ? '' : `&cursor=${cursor}`}`)
+        assert.equal(response.status, 200)
+        assert.deepEqual(response.body.total, { value: expected.length, relation: 'eq' })
+        walked.push(...(response.body.posts as Array<{ post_id: string }>).map((p) => p.post_id))
+        cursor = response.body.next as string | null
+        pages++
+      } while (cursor !== null && pages < 20)
+      assert.deepEqual(walked, expected, `size=${size}`)
+      assert.equal(pages, Math.ceil(expected.length / size), `size=${size}: no empty last page`)
+    }
+    // A filter pages too; its cursor continues the filtered list.
+    const first = await h.get('/api/v1/posts?entity=paris&size=4')
+    assert.deepEqual(first.body.total, { value: 6, relation: 'eq' })
+    const rest = await h.get(`/api/v1/posts?entity=paris&size=4&cursor=${String(first.body.next)}`)
+    assert.deepEqual((rest.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p10', 'p11'])
+    assert.equal(rest.body.next, null)
+    // A mentions cursor is not a posts cursor, and the old `before` is gone.
+    const mentions = await h.get('/api/v1/mentions?size=2')
+    const wrong = await h.get(`/api/v1/posts?cursor=${String(mentions.body.next)}`)
+    assert.equal(wrong.status, 400)
+    assert.match((wrong.body.error as { message: string }).message, /cursor: not a cursor for the posts list/)
+    assert.equal((await h.get('/api/v1/posts?before=2026-01-10T11:00:00Z')).status, 400)
   })
 
   test('invalid requests get clear JSON errors listing every problem', async (t) => {
@@ -216,6 +252,7 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
       ['/api/v1/mentions?bogus=1&size=0', /unknown parameter\(s\): bogus.*size|size.*unknown parameter\(s\): bogus/],
       ['/api/v1/mentions?size=5&size=6', /size: give it only once/],
       ['/api/v1/mentions?cursor=not-a-cursor', /cursor/],
+      ['/api/v1/posts?cursor=not-a-cursor', /cursor/],
       ['/api/v1/mentions?min_score=2', /min_score/],
       ['/api/v1/mentions?has_box=maybe', /has_box/],
       [`/api/v1/mentions?q=${'x'.repeat(300)}`, /q/],
