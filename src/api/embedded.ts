@@ -1,7 +1,8 @@
 // The API's entity store without a cluster (`groundstream serve --from
 // FILE`): the entity documents of a JSONL file loaded into an in-memory
 // SQLite database (sql.js: SQLite compiled to WebAssembly, no native build),
-// with an FTS4 full-text table for `q` and `text`. Every endpoint is one or
+// with FTS4 full-text tables for `q` (entity text, canonical title) and
+// `text` (post text, its phrases and AND/OR/NOT as SQL over FTS phrases). Every endpoint is one or
 // two SQL queries with the same filters, sorts, limits and answer shapes as
 // the Elasticsearch backend; test/api runs the same tests against both.
 import { createReadStream } from 'node:fs'
@@ -39,6 +40,7 @@ import {
   type TimelineAnswer,
   type TrendingAnswer
 } from './search.js'
+import { textQueryToSql } from './text-query.js'
 
 export interface EmbeddedSearchOptions {
   limits: ApiLimits
@@ -92,7 +94,9 @@ const SCHEMA = `
   CREATE INDEX mentions_normalised ON mentions (normalised);
   CREATE INDEX mentions_brand ON mentions (brand_key);
   CREATE INDEX mentions_post ON mentions (post_id, start);
-  CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, post_text, tokenize=unicode61);
+  CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, tokenize=unicode61);
+  -- A table of its own: FTS4 phrases cannot be limited to one column. Accents are kept, as by Elasticsearch's standard analyzer.
+  CREATE VIRTUAL TABLE post_words USING fts4(post_text, tokenize=unicode61 "remove_diacritics=0");
 `
 
 /** Words of a query as FTS4 terms for one column: every word must match (ES `operator: and`). */
@@ -131,12 +135,9 @@ function buildWhere (request: FilterRequest): Where & { relevance: string, relev
     }
   }
   if (request.text !== undefined) {
-    const onPost = ftsAll('post_text', request.text)
-    if (onPost === null) clauses.push('0')
-    else {
-      clauses.push('m.rowid IN (SELECT docid FROM mention_text WHERE mention_text MATCH ?)')
-      params.push(onPost)
-    }
+    const onPost = textQueryToSql(request.text, 'm.rowid IN (SELECT docid FROM post_words WHERE post_words MATCH ?)')
+    clauses.push(onPost.sql)
+    params.push(...onPost.params)
   }
   if (request.entity !== undefined) inList('m.normalised', request.entity.map(entityIndexKey))
   if (request.canonical_id !== undefined) inList('m.canonical_id', request.canonical_id)
@@ -230,7 +231,9 @@ export class EmbeddedSearch implements SearchBackend {
         canonical_title = excluded.canonical_title, brand = excluded.brand, brand_key = excluded.brand_key, has_box = excluded.has_box, doc = excluded.doc
       RETURNING rowid`)
     const deleteText = this.db.prepare('DELETE FROM mention_text WHERE docid = ?')
-    const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title, post_text) VALUES (?, ?, ?, ?)')
+    const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title) VALUES (?, ?, ?)')
+    const deleteWords = this.db.prepare('DELETE FROM post_words WHERE docid = ?')
+    const insertWords = this.db.prepare('INSERT INTO post_words (docid, post_text) VALUES (?, ?)')
     this.db.exec('BEGIN')
     try {
       for (const doc of docs) {
@@ -243,7 +246,9 @@ export class EmbeddedSearch implements SearchBackend {
         const rowid = insert.get()[0] as number
         insert.reset()
         deleteText.run([rowid])
-        insertText.run([rowid, doc.entity.text, doc.entity.canonical_title ?? '', doc.post.text])
+        insertText.run([rowid, doc.entity.text, doc.entity.canonical_title ?? ''])
+        deleteWords.run([rowid])
+        insertWords.run([rowid, doc.post.text])
       }
       this.db.exec('COMMIT')
     } catch (error) {
@@ -253,6 +258,8 @@ export class EmbeddedSearch implements SearchBackend {
       insert.free()
       deleteText.free()
       insertText.free()
+      deleteWords.free()
+      insertWords.free()
     }
   }
 

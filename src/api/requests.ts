@@ -6,6 +6,7 @@ import { ENTITY_TYPES, MENTION_KINDS } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { formatIssues } from '../shared/index.js'
 import type { ApiLimits } from './config.js'
+import { TextQueryError, parseTextQuery } from './text-query.js'
 
 const MAX_LIST = 20
 
@@ -47,6 +48,16 @@ const isoTimeEnd = time('end')
 const bool = single(z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'))
 const int = (min: number, max: number) => single(z.coerce.number().int().min(min).max(max))
 const entityText = (limits: ApiLimits) => single(z.string().trim().min(1).max(limits.maxQueryChars))
+/** A post-text query (src/api/text-query.ts), parsed here so a malformed one is a 400 saying why. */
+const postText = (limits: ApiLimits) => entityText(limits).transform((value, ctx) => {
+  try {
+    return parseTextQuery(value)
+  } catch (error) {
+    if (!(error instanceof TextQueryError)) throw error
+    ctx.addIssue({ code: 'custom', message: error.message })
+    return z.NEVER
+  }
+})
 
 const DURATION_UNITS_MS = Object.freeze({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)
 const durationPattern = /^(\d{1,4})([mhd])$/u
@@ -77,7 +88,7 @@ export function brandKey (name: string): string {
 function filterShape (limits: ApiLimits) {
   return {
     q: entityText(limits).optional(),
-    text: entityText(limits).optional(),
+    text: postText(limits).optional(),
     entity: list(z.string().max(limits.maxQueryChars)),
     canonical_id: list(z.string().max(512)),
     brand: list(z.string().max(512)),

@@ -10,6 +10,7 @@ import { entityIndexKey, type EntityDocument, type EntityType } from '../contrac
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
+import { textQueryToElasticsearch } from './text-query.js'
 import {
   TIMELINE_INTERVALS,
   brandKey,
@@ -252,7 +253,7 @@ function buildFilter (request: FilterRequest): Query {
       }
     })
   }
-  if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
+  if (request.text !== undefined) must.push(textQueryToElasticsearch(request.text, 'post.text'))
   if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.brand !== undefined) filter.push({ terms: { [BRAND_KEY_FIELD]: request.brand.map(brandKey) } })

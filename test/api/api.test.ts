@@ -241,6 +241,36 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     assert.equal((await h.get('/api/v1/posts?before=2026-01-10T11:00:00Z')).status, 400)
   })
 
+  test('post text: phrases, AND/OR/NOT and a leading -, the same on both backends', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const posts = async (text: string): Promise<string[]> => {
+      const { status, body } = await h.get(`/api/v1/posts?size=50&text=${encodeURIComponent(text)}`)
+      assert.equal(status, 200, text)
+      return (body.posts as Array<{ post_id: string }>).map((p) => p.post_id)
+    }
+    assert.deepEqual(await posts('"old news"'), ['p08', 'p09', 'p10'])
+    assert.deepEqual(await posts('news -old'), ['p04'])
+    assert.deepEqual(await posts('news NOT "old news"'), ['p04'])
+    assert.deepEqual(await posts('"news paris"'), ['p10'], 'a phrase crosses punctuation, as the analyzers drop it')
+    assert.deepEqual(await posts('tower OR merger'), ['p07', 'p08'])
+    assert.deepEqual(await posts('paris AND (acme OR lyon) NOT rumour'), ['p01', 'p03', 'p05'])
+    assert.deepEqual(await posts('NOT paris'), ['p02', 'p04', 'p06', 'p07', 'p08'])
+    assert.deepEqual(await posts('paris and lyon'), ['p05'], 'lower-case and is a word')
+    assert.deepEqual(await posts('#acme'), ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
+    // The same filter on mentions and the timeline; with an entity filter it narrows mentions.
+    const mentions = await h.get(`/api/v1/mentions?size=50&text=${encodeURIComponent('"old news" -merger')}&entity=paris`)
+    assert.deepEqual(mentionsOf(mentions.body).map((m) => m.post_id), ['p09', 'p10'])
+    const timeline = await h.get(`/api/v1/timeline?text=${encodeURIComponent('"old news"')}&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z`)
+    assert.equal(timeline.body.total, 6)
+    for (const [text, message] of [['"old news', /text: the quote at character 1 is not closed/], ['acme AND', /text: a word or "phrase" after AND is missing/], ['(acme', /text: a \( is not closed/], ['!!', /text: the query has no words/]] as const) {
+      const { status, body } = await h.get(`/api/v1/posts?text=${encodeURIComponent(text)}`)
+      assert.equal(status, 400, text)
+      assert.equal((body.error as { code: string }).code, 'GS_ERR_API_INVALID')
+      assert.match((body.error as { message: string }).message, message, text)
+    }
+  })
+
   test('invalid requests get clear JSON errors listing every problem', async (t) => {
     const h = need(t)
     if (h === null) return
