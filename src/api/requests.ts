@@ -6,6 +6,7 @@ import { ENTITY_TYPES, MENTION_KINDS } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { formatIssues } from '../shared/index.js'
 import type { ApiLimits } from './config.js'
+import { EXPORT_FORMATS } from './export.js'
 import { TextQueryError, parseTextQuery } from './text-query.js'
 
 const MAX_LIST = 20
@@ -134,6 +135,10 @@ export function requestSchemas (limits: ApiLimits) {
       size: int(1, limits.maxEntities).default(10)
     }).strict().refine((v) => v.entity !== undefined || v.canonical_id !== undefined || v.brand !== undefined, { message: 'entity, canonical_id or brand is required', path: ['entity'] }),
     extent: z.object({}).strict(),
+    export: z.object({
+      ...filter,
+      format: single(z.enum(EXPORT_FORMATS)).default('csv')
+    }).strict(),
     posts: z.object({
       ...filter,
       size: int(1, Math.min(limits.maxPageSize, 100)).default(20),
@@ -148,6 +153,7 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
+export type ExportRequest = z.infer<RequestSchemas['export']>
 export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'brand' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */

@@ -350,7 +350,8 @@ test('the OpenAPI document lists exactly the served routes and accepted paramete
     '/api/v1/mentions': schemas.mentions,
     '/api/v1/timeline': schemas.timeline,
     '/api/v1/trending': schemas.trending,
-    '/api/v1/posts': schemas.posts
+    '/api/v1/posts': schemas.posts,
+    '/api/v1/export': schemas.export
   }
   for (const [path, schema] of Object.entries(routeSchemas)) {
     const documented = (doc.paths[path]?.get.parameters ?? []).map((p) => p.name ?? doc.components.parameters[String(p.$ref).split('/').pop() as string]?.name).sort()
