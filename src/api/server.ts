@@ -215,9 +215,12 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
       return reply.code(429).header('retry-after', '5').send(errorBody('GS_ERR_OVERLOADED', `at most ${limits.maxConcurrentExports} exports run at once; try again when one has finished`))
     }
     try {
-      const stream = await exportStream(search, filters, format, abortOnClose(request, reply))
+      const signal = abortOnClose(request, reply)
+      const stream = await exportStream(search, filters, format, signal)
+      // Freed when the response ends or its client goes away, even while a page is still being read.
+      reply.raw.once('close', release)
       stream.once('close', release)
-      stream.once('error', (error) => { deps.logger?.warn({ err: error }, 'export stopped part way') })
+      stream.once('error', (error) => { if (!signal.aborted) deps.logger?.warn({ err: error }, 'export stopped part way') })
       return await reply.type(EXPORT_CONTENT_TYPES[format])
         .header('content-disposition', `attachment; filename="${exportFileName(format, deps.now?.() ?? new Date())}"`)
         .header('cache-control', 'no-store')

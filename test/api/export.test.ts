@@ -182,6 +182,24 @@ test('at most two exports stream at once: a third gets 429 at once, and a slot f
     while (waiting.length < 1) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const go of waiting.splice(0)) go()
     assert.match(keepBom(await after.arrayBuffer()), /^\uFEFFpost_id,/)
+    // A client that goes away part way frees its slot too.
+    const leaving = await Promise.all([1, 2].map(async () => {
+      const controller = new AbortController()
+      const response = await fetch(`${server.url}/api/v1/export?format=jsonl`, { signal: controller.signal })
+      return { response, controller }
+    }))
+    assert.deepEqual(leaving.map((l) => l.response.status), [200, 200])
+    assert.equal((await fetch(`${server.url}/api/v1/export`)).status, 429)
+    for (const { controller } of leaving) controller.abort()
+    let status = 429
+    for (let i = 0; i < 100 && status === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const retry = await fetch(`${server.url}/api/v1/export?format=jsonl`)
+      status = retry.status
+      if (status === 200) await retry.body?.cancel()
+    }
+    assert.equal(status, 200, 'the aborted exports gave their slots back')
+    for (const go of waiting.splice(0)) go()
   } finally {
     await server.close()
   }
