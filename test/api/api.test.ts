@@ -194,6 +194,9 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
     assert.deepEqual(body.total, { value: 11, relation: 'eq' })
     assert.ok(typeof body.next === 'string')
+    const spec = parseYaml(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8')) as { components: { schemas: { PostsAnswer: { required: string[], properties: Record<string, unknown> } } } }
+    assert.deepEqual(Object.keys(body).sort(), Object.keys(spec.components.schemas.PostsAnswer.properties).sort(), 'the answer has the documented fields')
+    assert.deepEqual([...spec.components.schemas.PostsAnswer.required].sort(), Object.keys(body).sort())
     const next = await h.get(`/api/v1/posts?size=4&cursor=${String(body.next)}`)
     assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
     assert.deepEqual(next.body.total, { value: 11, relation: 'eq' }, 'the total counts every matching post, not what is left')
