@@ -4,15 +4,16 @@
 // UTC), a mentions-over-time chart, the live list of posts with their
 // entities (each grounded entity's box drawn on the image) and a link to the
 // original post, an entity card, "mentioned together with", a watchlist with
-// spike badges, trending, and export of what is on screen. Plain browser
-// JavaScript against the /api/v1 endpoints of the same server; no build step,
-// no third-party code. Page parameters (all shareable in the URL): q, entity,
+// spike badges, trending, older posts a page at a time, and export of the
+// whole filtered result (the server streams it). Plain browser JavaScript
+// against the /api/v1 endpoints of the same server; no build step, no
+// third-party code. Page parameters (all shareable in the URL): q, text (post
+// text: "phrases", AND/OR/NOT, -word), entity,
 // brand (a brand with its products), type=PER,ORG, has_box=true,
 // range=1h|6h|24h|7d|30d or from/to (ISO, UTC), window (trending),
 // refresh=SECONDS (default 5), at=ISO-TIME pins "now".
 
 import { drawTimeline, formatUtc } from './chart.js'
-import { download, rowsOf, toCsv } from './export.js'
 
 const params = new URLSearchParams(window.location.search)
 const REFRESH_MS = Math.max(1, Number(params.get('refresh') ?? '5') || 5) * 1000
@@ -20,6 +21,10 @@ const AT = params.get('at')
 const TYPES = ['PER', 'LOC', 'ORG', 'OTHER']
 const PRESETS = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 }
 const WATCH_KEY = 'groundstream.watchlist'
+/** Posts per page of the list ("Load older posts" adds one). */
+const PAGE = 30
+/** The API's largest posts page. */
+const MAX_PAGE = 100
 
 const $ = (selector) => document.querySelector(selector)
 const el = (tag, attrs = {}, ...children) => {
@@ -36,6 +41,7 @@ const el = (tag, attrs = {}, ...children) => {
 
 const state = {
   q: params.get('q') ?? '',
+  text: params.get('text') ?? '',
   types: new Set((params.get('type') ?? TYPES.join(',')).split(',').filter((t) => TYPES.includes(t))),
   entity: params.get('entity') ?? '',
   brand: params.get('brand') ?? '',
@@ -46,7 +52,14 @@ const state = {
   to: params.get('to') ?? '',
   /** The API's clock (or ?at=): presets are relative to it. */
   now: AT,
-  posts: []
+  posts: [],
+  /** The list's cursor for older posts (null: nothing older), and how many posts match. */
+  next: null,
+  total: { value: 0, relation: 'eq' },
+  /** Posts the list keeps showing across refreshes (grows with "Load older posts"). */
+  wanted: PAGE,
+  /** The filters the list was loaded for: new filters start again from the newest page. */
+  listKey: null
 }
 
 function readWatchlist () {
@@ -78,6 +91,7 @@ function rangeTimes () {
 function filterQuery ({ withRange = true } = {}) {
   const q = new URLSearchParams()
   if (state.q.trim() !== '') q.set('q', state.q.trim())
+  if (state.text.trim() !== '') q.set('text', state.text.trim())
   if (state.types.size > 0 && state.types.size < TYPES.length) q.set('type', [...state.types].join(','))
   if (state.entity.trim() !== '') q.set('entity', state.entity.trim())
   if (state.brand.trim() !== '') q.set('brand', state.brand.trim())
@@ -285,6 +299,70 @@ async function renderWatchlist (signal) {
     el('button', { type: 'button', class: 'unwatch', title: `stop watching ${row.entity}`, onclick: () => toggleWatch(row.entity) }, '×'))))
 }
 
+/** The newest `count` posts matching `query`, read page by page with the API's cursor. */
+async function fetchPosts (query, count, signal) {
+  const posts = []
+  let next = null
+  let total = { value: 0, relation: 'eq' }
+  do {
+    const page = new URLSearchParams(query)
+    page.set('size', String(Math.min(MAX_PAGE, count - posts.length)))
+    if (next !== null) page.set('cursor', next)
+    const answer = await getJson('/api/v1/posts', page, signal)
+    posts.push(...answer.posts)
+    next = answer.next
+    total = answer.total
+  } while (next !== null && posts.length < count)
+  return { posts, next, total }
+}
+
+function renderPosts () {
+  $('#posts').replaceChildren(...(state.posts.length > 0 ? state.posts.map(renderPost) : [el('p', { class: 'empty' }, 'No posts match these filters.')]))
+  const total = `${state.total.relation === 'gte' ? 'at least ' : ''}${state.total.value}`
+  $('#posts-count').textContent = `${state.posts.length} of ${total} post${state.total.value === 1 ? '' : 's'} shown`
+  $('#load-older').hidden = state.next === null
+}
+
+/** The export links: the whole result of the current filters, streamed by the server. */
+function updateExportLinks () {
+  for (const format of ['csv', 'jsonl']) {
+    const link = $(`#export-${format}`)
+    if (state.types.size === 0) {
+      link.removeAttribute('href')
+      continue
+    }
+    const query = filterQuery()
+    query.set('format', format)
+    link.href = `/api/v1/export?${query}`
+  }
+}
+
+/** One more page of older posts, after the last one shown. */
+async function loadOlder () {
+  const cursor = state.next
+  const key = state.listKey
+  if (cursor === null) return
+  const button = $('#load-older')
+  button.disabled = true
+  try {
+    const query = filterQuery()
+    query.set('size', String(PAGE))
+    query.set('cursor', cursor)
+    const answer = await getJson('/api/v1/posts', query)
+    // A refresh in the meantime loaded another list: this page belongs to none.
+    if (state.listKey !== key || state.next !== cursor) return
+    state.posts = [...state.posts, ...answer.posts]
+    state.next = answer.next
+    state.total = answer.total
+    state.wanted = Math.max(state.wanted, state.posts.length)
+    renderPosts()
+  } catch (error) {
+    $('#status').textContent = `error: ${error.message}`
+  } finally {
+    button.disabled = false
+  }
+}
+
 let controller = null
 let timer = null
 
@@ -297,29 +375,40 @@ async function refresh () {
   window.history.replaceState(null, '', `${window.location.pathname}${shareable.size > 0 ? `?${shareable}` : ''}`)
   try {
     if (AT === null) state.now = (await getJson('/api/v1/extent', new URLSearchParams(), signal)).now
+    updateExportLinks()
     const watch = renderWatchlist(signal)
+    // The list restarts from the newest page when the filters or the range change.
+    const listKey = `${filterQuery({ withRange: false })}|${state.range}|${state.from}|${state.to}`
+    if (listKey !== state.listKey) {
+      state.listKey = listKey
+      state.wanted = PAGE
+    }
     if (state.types.size === 0) {
       state.posts = []
+      state.next = null
+      state.total = { value: 0, relation: 'eq' }
       $('#posts').replaceChildren(el('p', { class: 'empty' }, 'No type selected.'))
+      $('#posts-count').textContent = ''
+      $('#load-older').hidden = true
       $('#trending-list').replaceChildren()
       $('#timeline-chart').replaceChildren()
       $('#entity-card').hidden = true
       $('#together').hidden = true
     } else {
-      const postsQuery = filterQuery()
-      postsQuery.set('size', '30')
       const timelineQuery = filterQuery()
       const trendingQuery = new URLSearchParams({ window: state.window, size: '10', min_count: '1' })
       if (state.types.size > 0 && state.types.size < TYPES.length) trendingQuery.set('type', [...state.types].join(','))
       if (state.brand.trim() !== '') trendingQuery.set('brand', state.brand.trim())
       trendingQuery.set('at', state.now ?? new Date().toISOString())
       const [posts, timeline, trending] = await Promise.all([
-        getJson('/api/v1/posts', postsQuery, signal),
+        fetchPosts(filterQuery(), state.wanted, signal),
         getJson('/api/v1/timeline', timelineQuery, signal),
         getJson('/api/v1/trending', trendingQuery, signal)
       ])
       state.posts = posts.posts
-      $('#posts').replaceChildren(...(posts.posts.length > 0 ? posts.posts.map(renderPost) : [el('p', { class: 'empty' }, 'No posts match these filters.')]))
+      state.next = posts.next
+      state.total = posts.total
+      renderPosts()
       drawTimeline($('#timeline-chart'), timeline)
       $('#timeline-total').textContent = `${timeline.total} mentions · per ${timeline.interval} · ${formatUtc(timeline.from)} – ${formatUtc(timeline.to)} UTC`
       $('#trending-list').replaceChildren(...(trending.entities.length > 0
@@ -366,10 +455,6 @@ async function refresh () {
   timer = setTimeout(refresh, REFRESH_MS)
 }
 
-function exportName (ext) {
-  return `groundstream-${(state.now ?? new Date().toISOString()).slice(0, 16).replace(/[-:T]/gu, '')}.${ext}`
-}
-
 function init () {
   for (const box of document.querySelectorAll('#types input')) {
     box.checked = state.types.has(box.value)
@@ -395,7 +480,10 @@ function init () {
   const q = $('#q')
   q.value = state.q
   debounced(q, (value) => { state.q = value })
-  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; state.brand = brand.value; state.q = q.value; refresh() })
+  const text = $('#text')
+  text.value = state.text
+  debounced(text, (value) => { state.text = value })
+  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); state.entity = entity.value; state.brand = brand.value; state.q = q.value; state.text = text.value; refresh() })
   $('#has-box').checked = state.hasBox
   $('#has-box').addEventListener('change', (event) => { state.hasBox = event.target.checked; refresh() })
   $('#window').value = state.window
@@ -424,16 +512,17 @@ function init () {
     state.entity = ''
     state.brand = ''
     state.q = ''
+    state.text = ''
     state.hasBox = false
     for (const box of document.querySelectorAll('#types input')) box.checked = true
     entity.value = ''
     brand.value = ''
     q.value = ''
+    text.value = ''
     $('#has-box').checked = false
     refresh()
   })
-  $('#export-csv').addEventListener('click', () => { download(exportName('csv'), 'text/csv;charset=utf-8', toCsv(rowsOf(state.posts))) })
-  $('#export-json').addEventListener('click', () => { download(exportName('json'), 'application/json', `${JSON.stringify(rowsOf(state.posts), null, 2)}\n`) })
+  $('#load-older').addEventListener('click', () => { loadOlder() })
   refresh()
 }
 

@@ -32,6 +32,8 @@ const ApiLimitsSchema = z.object({
   requestTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
   /** Elasticsearch searches in flight at once; past it requests get 503 at once. */
   maxConcurrentSearches: z.number().int().min(1).max(1024).default(16),
+  /** Exports (GET /api/v1/export) streaming at once; past it requests get 429 at once. */
+  maxConcurrentExports: z.number().int().min(1).max(64).default(2),
   /** Hits counted exactly before the total becomes a lower bound. */
   trackTotalHitsUpTo: z.number().int().min(0).max(1_000_000).default(10_000)
 }).strict().superRefine((value, ctx) => {
@@ -78,6 +80,7 @@ export const API_ENV_VARS: EnvTable = Object.freeze({
   GS_API_MAX_PAGE_SIZE: [['limits', 'maxPageSize'], asNumber],
   GS_API_REQUEST_TIMEOUT_MS: [['limits', 'requestTimeoutMs'], asNumber],
   GS_API_MAX_CONCURRENT_SEARCHES: [['limits', 'maxConcurrentSearches'], asNumber],
+  GS_API_MAX_CONCURRENT_EXPORTS: [['limits', 'maxConcurrentExports'], asNumber],
   ...Object.fromEntries(SHARED_ENV_VARS.map((name) => [name, ENV_VARS[name] as EnvTable[string]]))
 })
 

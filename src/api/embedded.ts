@@ -1,7 +1,8 @@
 // The API's entity store without a cluster (`groundstream serve --from
 // FILE`): the entity documents of a JSONL file loaded into an in-memory
 // SQLite database (sql.js: SQLite compiled to WebAssembly, no native build),
-// with an FTS4 full-text table for `q` and `text`. Every endpoint is one or
+// with FTS4 full-text tables for `q` (entity text, canonical title) and
+// `text` (post text, its phrases and AND/OR/NOT as SQL over FTS phrases). Every endpoint is one or
 // two SQL queries with the same filters, sorts, limits and answer shapes as
 // the Elasticsearch backend; test/api runs the same tests against both.
 import { createReadStream } from 'node:fs'
@@ -21,9 +22,8 @@ import {
   type TrendingGroup,
   type TrendingRequest
 } from './requests.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
 import {
-  decodeCursor,
-  encodeCursor,
   groupByPost,
   rankTrending,
   resolveInterval,
@@ -40,6 +40,7 @@ import {
   type TimelineAnswer,
   type TrendingAnswer
 } from './search.js'
+import { textQueryToSql } from './text-query.js'
 
 export interface EmbeddedSearchOptions {
   limits: ApiLimits
@@ -93,7 +94,9 @@ const SCHEMA = `
   CREATE INDEX mentions_normalised ON mentions (normalised);
   CREATE INDEX mentions_brand ON mentions (brand_key);
   CREATE INDEX mentions_post ON mentions (post_id, start);
-  CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, post_text, tokenize=unicode61);
+  CREATE VIRTUAL TABLE mention_text USING fts4(entity_text, canonical_title, tokenize=unicode61);
+  -- A table of its own: FTS4 phrases cannot be limited to one column. Accents are kept, as by Elasticsearch's standard analyzer.
+  CREATE VIRTUAL TABLE post_words USING fts4(post_text, tokenize=unicode61 "remove_diacritics=0");
 `
 
 /** Words of a query as FTS4 terms for one column: every word must match (ES `operator: and`). */
@@ -132,12 +135,9 @@ function buildWhere (request: FilterRequest): Where & { relevance: string, relev
     }
   }
   if (request.text !== undefined) {
-    const onPost = ftsAll('post_text', request.text)
-    if (onPost === null) clauses.push('0')
-    else {
-      clauses.push('m.rowid IN (SELECT docid FROM mention_text WHERE mention_text MATCH ?)')
-      params.push(onPost)
-    }
+    const onPost = textQueryToSql(request.text, 'm.rowid IN (SELECT docid FROM post_words WHERE post_words MATCH ?)')
+    clauses.push(onPost.sql)
+    params.push(...onPost.params)
   }
   if (request.entity !== undefined) inList('m.normalised', request.entity.map(entityIndexKey))
   if (request.canonical_id !== undefined) inList('m.canonical_id', request.canonical_id)
@@ -231,7 +231,9 @@ export class EmbeddedSearch implements SearchBackend {
         canonical_title = excluded.canonical_title, brand = excluded.brand, brand_key = excluded.brand_key, has_box = excluded.has_box, doc = excluded.doc
       RETURNING rowid`)
     const deleteText = this.db.prepare('DELETE FROM mention_text WHERE docid = ?')
-    const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title, post_text) VALUES (?, ?, ?, ?)')
+    const insertText = this.db.prepare('INSERT INTO mention_text (docid, entity_text, canonical_title) VALUES (?, ?, ?)')
+    const deleteWords = this.db.prepare('DELETE FROM post_words WHERE docid = ?')
+    const insertWords = this.db.prepare('INSERT INTO post_words (docid, post_text) VALUES (?, ?)')
     this.db.exec('BEGIN')
     try {
       for (const doc of docs) {
@@ -244,7 +246,9 @@ export class EmbeddedSearch implements SearchBackend {
         const rowid = insert.get()[0] as number
         insert.reset()
         deleteText.run([rowid])
-        insertText.run([rowid, doc.entity.text, doc.entity.canonical_title ?? '', doc.post.text])
+        insertText.run([rowid, doc.entity.text, doc.entity.canonical_title ?? ''])
+        deleteWords.run([rowid])
+        insertWords.run([rowid, doc.post.text])
       }
       this.db.exec('COMMIT')
     } catch (error) {
@@ -254,6 +258,8 @@ export class EmbeddedSearch implements SearchBackend {
       insert.free()
       deleteText.free()
       insertText.free()
+      deleteWords.free()
+      insertWords.free()
     }
   }
 
@@ -355,10 +361,13 @@ export class EmbeddedSearch implements SearchBackend {
       keys.forEach((_key, i) => { afterParams.push(...values.slice(0, i + 1)) })
     }
     const base = `SELECT m.doc, m.created_ms, m.id, m.score, ${where.relevance} AS rel FROM mentions m WHERE ${where.sql}`
-    const page = this.rows(
+    const found = this.rows(
       `SELECT * FROM (${base}) m ${after} ORDER BY ${keys.map(([column, direction]) => `${column.replace('m.', '')} ${direction}`).join(', ')} LIMIT ?`,
-      [...where.relevanceParams, ...where.params, ...afterParams, request.size]
+      // One more than the page: whether another page follows, so `next` is null on the last one.
+      [...where.relevanceParams, ...where.params, ...afterParams, request.size + 1]
     )
+    const more = found.length > request.size
+    const page = found.slice(0, request.size)
     const cap = this.limits.trackTotalHitsUpTo
     const counted = Number(this.rows(`SELECT count(*) AS n FROM (SELECT 1 FROM mentions m WHERE ${where.sql} LIMIT ?)`, [...where.params, cap + 1])[0]?.n ?? 0)
     const mentions = page.map((row) => ({ ...(JSON.parse(String(row.doc)) as EntityDocument), _score: sortName === 'relevance' ? Number(row.rel) : null }))
@@ -369,7 +378,7 @@ export class EmbeddedSearch implements SearchBackend {
     return {
       total: counted > cap ? { value: cap, relation: 'gte' } : { value: counted, relation: 'eq' },
       mentions,
-      next: page.length === request.size && last !== undefined ? encodeCursor(sortName, sortValues(last)) : null,
+      next: more && last !== undefined ? encodeCursor(sortName, sortValues(last)) : null,
       timed_out: false
     }
   }
@@ -456,17 +465,29 @@ export class EmbeddedSearch implements SearchBackend {
   }
 
   async recentPosts (request: PostsRequest): Promise<PostsAnswer> {
-    const where = buildWhere({ ...request, to: request.before ?? request.to })
-    const picked = this.rows(`SELECT m.post_id, max(m.created_ms) AS created FROM mentions m WHERE ${where.sql} GROUP BY m.post_id ORDER BY created DESC, m.post_id ASC LIMIT ?`,
-      [...where.params, request.size])
-    if (picked.length === 0) return { posts: [], next_before: null, timed_out: false }
+    const where = buildWhere(request)
+    // Keyset paging on the posts' sort key [created_at, post_id], as the Elasticsearch backend does.
+    let after = ''
+    const afterParams: SqlValue[] = []
+    if (request.cursor !== undefined) {
+      const [millis, postId] = decodeCursor(request.cursor, 'posts')
+      after = 'HAVING created < ? OR (created = ? AND m.post_id > ?)'
+      afterParams.push(millis, millis, postId)
+    }
+    const found = this.rows(`SELECT m.post_id, max(m.created_ms) AS created FROM mentions m WHERE ${where.sql} GROUP BY m.post_id ${after} ORDER BY created DESC, m.post_id ASC LIMIT ?`,
+      [...where.params, ...afterParams, request.size + 1])
+    const counted = Number(this.rows(`SELECT count(DISTINCT m.post_id) AS n FROM mentions m WHERE ${where.sql}`, where.params)[0]?.n ?? 0)
+    const total = { value: counted, relation: 'eq' as const }
+    const picked = found.slice(0, request.size)
+    if (picked.length === 0) return { total, posts: [], next: null, timed_out: false }
     const ids = picked.map((row) => String(row.post_id))
     const docs = this.rows(`SELECT doc FROM mentions WHERE post_id IN (${ids.map(() => '?').join(', ')}) ORDER BY start ASC, id ASC`, ids)
     const byPost = groupByPost(docs.map((row) => JSON.parse(String(row.doc)) as EntityDocument))
     const last = picked[picked.length - 1]
     return {
+      total,
       posts: ids.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined),
-      next_before: picked.length === request.size && last !== undefined ? new Date(Number(last.created)).toISOString() : null,
+      next: found.length > request.size && last !== undefined ? encodeCursor('posts', [Number(last.created), String(last.post_id)]) : null,
       timed_out: false
     }
   }

@@ -15,7 +15,7 @@ export const API_ERROR_STATUS = Object.freeze({
   GS_ERR_INTERNAL: 500,
   /** Elasticsearch failed or cannot be reached. */
   GS_ERR_SEARCH: 502,
-  /** Too many searches in flight, or Elasticsearch answered 429 (with Retry-After). */
+  /** Too many searches in flight, or Elasticsearch answered 429 (with Retry-After); one export too many answers it with 429. */
   GS_ERR_OVERLOADED: 503,
   /** The search ran past the request budget (or the request was not received in time). */
   GS_ERR_TIMEOUT: 504

@@ -6,6 +6,8 @@ import { ENTITY_TYPES, MENTION_KINDS } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { formatIssues } from '../shared/index.js'
 import type { ApiLimits } from './config.js'
+import { EXPORT_FORMATS } from './export.js'
+import { TextQueryError, parseTextQuery } from './text-query.js'
 
 const MAX_LIST = 20
 
@@ -32,7 +34,7 @@ function parsePlainDate (text: string): Date {
 
 /**
  * An ISO timestamp with offset, or a plain date meaning that UTC day: its
- * start where a range starts (`from`, `at`, `before`), the start of the next
+ * start where a range starts (`from`, `at`), the start of the next
  * day where a range ends exclusively (`to`), so `to=2026-11-30` covers the day.
  */
 const time = (edge: 'start' | 'end') => single(z.union([
@@ -47,6 +49,16 @@ const isoTimeEnd = time('end')
 const bool = single(z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'))
 const int = (min: number, max: number) => single(z.coerce.number().int().min(min).max(max))
 const entityText = (limits: ApiLimits) => single(z.string().trim().min(1).max(limits.maxQueryChars))
+/** A post-text query (src/api/text-query.ts), parsed here so a malformed one is a 400 saying why. */
+const postText = (limits: ApiLimits) => entityText(limits).transform((value, ctx) => {
+  try {
+    return parseTextQuery(value)
+  } catch (error) {
+    if (!(error instanceof TextQueryError)) throw error
+    ctx.addIssue({ code: 'custom', message: error.message })
+    return z.NEVER
+  }
+})
 
 const DURATION_UNITS_MS = Object.freeze({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)
 const durationPattern = /^(\d{1,4})([mhd])$/u
@@ -77,7 +89,7 @@ export function brandKey (name: string): string {
 function filterShape (limits: ApiLimits) {
   return {
     q: entityText(limits).optional(),
-    text: entityText(limits).optional(),
+    text: postText(limits).optional(),
     entity: list(z.string().max(limits.maxQueryChars)),
     canonical_id: list(z.string().max(512)),
     brand: list(z.string().max(512)),
@@ -123,10 +135,14 @@ export function requestSchemas (limits: ApiLimits) {
       size: int(1, limits.maxEntities).default(10)
     }).strict().refine((v) => v.entity !== undefined || v.canonical_id !== undefined || v.brand !== undefined, { message: 'entity, canonical_id or brand is required', path: ['entity'] }),
     extent: z.object({}).strict(),
+    export: z.object({
+      ...filter,
+      format: single(z.enum(EXPORT_FORMATS)).default('csv')
+    }).strict(),
     posts: z.object({
       ...filter,
       size: int(1, Math.min(limits.maxPageSize, 100)).default(20),
-      before: isoTime.optional()
+      cursor: single(z.string().max(2048)).optional()
     }).strict()
   })
 }
@@ -137,6 +153,7 @@ export type TimelineRequest = z.infer<RequestSchemas['timeline']>
 export type TrendingRequest = z.infer<RequestSchemas['trending']>
 export type CooccurringRequest = z.infer<RequestSchemas['cooccurring']>
 export type PostsRequest = z.infer<RequestSchemas['posts']>
+export type ExportRequest = z.infer<RequestSchemas['export']>
 export type FilterRequest = Partial<Pick<MentionsRequest, 'q' | 'text' | 'entity' | 'canonical_id' | 'brand' | 'type' | 'mention_kind' | 'post_id' | 'from' | 'to' | 'has_box' | 'min_score'>>
 
 /** Parses one request's query string; every problem is listed in one GS_ERR_API_INVALID error. */

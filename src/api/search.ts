@@ -9,6 +9,8 @@ import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel'
 import { entityIndexKey, type EntityDocument, type EntityType } from '../contracts/index.js'
 import { GroundstreamError, errorMessage } from '../errors/index.js'
 import type { ApiLimits } from './config.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
+import { textQueryToElasticsearch } from './text-query.js'
 import {
   TIMELINE_INTERVALS,
   brandKey,
@@ -115,8 +117,11 @@ export function groupByPost (docs: Iterable<EntityDocument>): Map<string, PostVi
 }
 
 export interface PostsAnswer {
+  /** Posts with a matching mention (Elasticsearch: a cardinality count, approximate above 40 000). */
+  total: { value: number, relation: 'eq' | 'gte' }
   posts: PostView[]
-  next_before: string | null
+  /** The cursor of the next page; null on the last one. */
+  next: string | null
   timed_out: boolean
 }
 
@@ -223,34 +228,8 @@ const SORTS = Object.freeze({
 
 type SortName = keyof typeof SORTS
 
-const CURSOR_KINDS: Readonly<Record<SortName, ReadonlyArray<'number' | 'string'>>> = Object.freeze({
-  recent: ['number', 'string'],
-  relevance: ['number', 'number', 'string'],
-  score: ['number', 'number', 'string']
-})
-
-/** search_after values travel as an opaque token that also names its sort. */
-export function encodeCursor (sort: SortName, values: unknown[]): string {
-  return Buffer.from(JSON.stringify({ s: sort, v: values })).toString('base64url')
-}
-
-export function decodeCursor (token: string, sort: SortName): Array<string | number> {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
-  } catch {
-    throw invalid('cursor: not a cursor this API returned')
-  }
-  const value = parsed as { s?: unknown, v?: unknown }
-  // Each sort key's value has a known kind: numbers (score, date millis) then the id; anything else is forged.
-  const kinds = CURSOR_KINDS[sort]
-  if (typeof value !== 'object' || value === null || value.s !== sort || !Array.isArray(value.v) ||
-      value.v.length !== kinds.length ||
-      !value.v.every((v, i) => kinds[i] === 'string' ? typeof v === 'string' && v.length <= 256 : typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 8.64e15)) {
-    throw invalid(`cursor: not a cursor for sort=${sort} (pass the same filters and sort as the first page)`)
-  }
-  return value.v as Array<string | number>
-}
+/** Posts counted by Elasticsearch's cardinality aggregation up to which the count is exact in practice. */
+const POSTS_PRECISION = 40_000
 
 /** The lower-cased brand (the template's `lowercase` normalizer): what `brand=` matches and `by=brand` groups by. */
 const BRAND_KEY_FIELD = 'entity.brand.lower'
@@ -274,7 +253,7 @@ function buildFilter (request: FilterRequest): Query {
       }
     })
   }
-  if (request.text !== undefined) must.push({ match: { 'post.text': { query: request.text, operator: 'and' } } })
+  if (request.text !== undefined) must.push(textQueryToElasticsearch(request.text, 'post.text'))
   if (request.entity !== undefined) filter.push({ terms: { 'entity.normalised': request.entity.map(entityIndexKey) } })
   if (request.canonical_id !== undefined) filter.push({ terms: { 'entity.canonical_id': request.canonical_id } })
   if (request.brand !== undefined) filter.push({ terms: { [BRAND_KEY_FIELD]: request.brand.map(brandKey) } })
@@ -411,18 +390,20 @@ export class EntitySearch implements SearchBackend {
     const body: Query = {
       query: buildFilter(request),
       sort: SORTS[sortName],
-      size: request.size,
+      // One more than the page: whether another page follows, so `next` is null on the last one.
+      size: request.size + 1,
       track_total_hits: this.limits.trackTotalHitsUpTo
     }
     if (request.cursor !== undefined) body.search_after = decodeCursor(request.cursor, sortName)
     const response = await this.search(body, signal)
     const hits = (response.hits as { total?: { value: number, relation: 'eq' | 'gte' }, hits: Array<{ _source: EntityDocument, _score?: number | null, sort?: unknown[] }> })
-    const mentions = hits.hits.map((hit) => ({ ...hit._source, _score: hit._score ?? null }))
-    const last = hits.hits[hits.hits.length - 1]
+    const page = hits.hits.slice(0, request.size)
+    const mentions = page.map((hit) => ({ ...hit._source, _score: hit._score ?? null }))
+    const last = page[page.length - 1]
     return {
       total: hits.total ?? { value: mentions.length, relation: 'eq' },
       mentions,
-      next: hits.hits.length === request.size && last?.sort !== undefined ? encodeCursor(sortName, last.sort) : null,
+      next: hits.hits.length > request.size && last?.sort !== undefined ? encodeCursor(sortName, last.sort) : null,
       timed_out: response.timed_out === true
     }
   }
@@ -525,30 +506,53 @@ export class EntitySearch implements SearchBackend {
     }
   }
 
-  /** Recent posts that have a matching mention, each with all its mentions (the viewer's live list). */
+  /** Recent posts that have a matching mention, each with all its mentions (the viewer's live list), paged by cursor. */
   async recentPosts (request: PostsRequest, signal?: AbortSignal): Promise<PostsAnswer> {
-    const filter = buildFilter({ ...request, to: request.before ?? request.to })
+    const filter = buildFilter(request)
+    // Collapse allows search_after only when sorting by the collapse field alone, so the
+    // cursor's [created_at, post_id] continues as a keyset filter, after the aggregations
+    // (post_filter), which count every matching post.
+    const after: Query = {}
+    if (request.cursor !== undefined) {
+      const [millis, postId] = decodeCursor(request.cursor, 'posts')
+      after.post_filter = {
+        bool: {
+          should: [
+            { range: { 'post.created_at': { lt: millis, format: 'epoch_millis' } } },
+            { bool: { filter: [{ range: { 'post.created_at': { gte: millis, lte: millis, format: 'epoch_millis' } } }, { range: { post_id: { gt: postId } } }] } }
+          ],
+          minimum_should_match: 1
+        }
+      }
+    }
     const first = await this.search({
       query: filter,
+      ...after,
       collapse: { field: 'post_id' },
-      sort: [{ 'post.created_at': 'desc' }],
+      sort: [{ 'post.created_at': 'desc' }, { post_id: 'asc' }],
       _source: ['post_id'],
-      size: request.size
+      size: request.size + 1,
+      track_total_hits: false,
+      aggs: { posts: { cardinality: { field: 'post_id', precision_threshold: POSTS_PRECISION } } }
     }, signal)
-    const hits = (first.hits as { hits: Array<{ _source: { post_id: string }, sort?: unknown[] }> }).hits
+    const found = (first.hits as { hits: Array<{ _source: { post_id: string }, sort?: unknown[] }> }).hits
+    const hits = found.slice(0, request.size)
+    const counted = (first.aggregations as { posts?: { value: number } } | undefined)?.posts?.value ?? 0
+    const total = { value: counted, relation: counted < POSTS_PRECISION ? 'eq' as const : 'gte' as const }
     const postIds = hits.map((h) => h._source.post_id)
-    if (postIds.length === 0) return { posts: [], next_before: null, timed_out: first.timed_out === true }
+    if (postIds.length === 0) return { total, posts: [], next: null, timed_out: first.timed_out === true }
     const second = await this.search({
       query: { bool: { filter: [{ terms: { post_id: postIds } }] } },
-      sort: [{ 'entity.start': 'asc' }],
+      sort: [{ 'entity.start': 'asc' }, { id: 'asc' }],
       size: Math.min(10_000, postIds.length * 100)
     }, signal)
     const byPost = groupByPost((second.hits as { hits: Array<{ _source: EntityDocument }> }).hits.map((hit) => hit._source))
     const posts = postIds.map((id) => byPost.get(id)).filter((p): p is PostView => p !== undefined)
-    const lastSort = hits[hits.length - 1]?.sort?.[0]
+    const lastSort = hits[hits.length - 1]?.sort
     return {
+      total,
       posts,
-      next_before: hits.length === request.size && typeof lastSort === 'number' ? new Date(lastSort).toISOString() : null,
+      next: found.length > request.size && lastSort !== undefined ? encodeCursor('posts', lastSort) : null,
       timed_out: first.timed_out === true || second.timed_out === true
     }
   }

@@ -14,6 +14,7 @@ import { Counter, Histogram, type Registry } from 'prom-client'
 import { GroundstreamError } from '../errors/index.js'
 import type { ApiConfig } from './config.js'
 import { apiErrorBody as errorBody, apiErrorFor, type ApiErrorCode } from './errors.js'
+import { EXPORT_CONTENT_TYPES, ExportSlots, exportFileName, exportStream } from './export.js'
 import { invalid, parseRequest, requestSchemas } from './requests.js'
 import { EntitySearch, type SearchBackend } from './search.js'
 
@@ -53,6 +54,7 @@ export const API_ROUTES = Object.freeze([
   '/api/v1/trending',
   '/api/v1/cooccurring',
   '/api/v1/posts',
+  '/api/v1/export',
   '/api/v1/extent'
 ] as const)
 
@@ -205,6 +207,29 @@ export async function createApiServer (config: Readonly<ApiConfig>, deps: ApiSer
   app.get('/api/v1/trending', async (request, reply) => search.trending(parseRequest(schemas.trending, request.query), abortOnClose(request, reply)))
   app.get('/api/v1/cooccurring', async (request, reply) => search.cooccurring(parseRequest(schemas.cooccurring, request.query), abortOnClose(request, reply)))
   app.get('/api/v1/posts', async (request, reply) => search.recentPosts(parseRequest(schemas.posts, request.query), abortOnClose(request, reply)))
+  const exports = new ExportSlots(limits.maxConcurrentExports)
+  app.get('/api/v1/export', async (request, reply) => {
+    const { format, ...filters } = parseRequest(schemas.export, request.query)
+    const release = exports.take()
+    if (release === null) {
+      return reply.code(429).header('retry-after', '5').send(errorBody('GS_ERR_OVERLOADED', `at most ${limits.maxConcurrentExports} exports run at once; try again when one has finished`))
+    }
+    try {
+      const signal = abortOnClose(request, reply)
+      const stream = await exportStream(search, filters, format, signal)
+      // Freed when the response ends or its client goes away, even while a page is still being read.
+      reply.raw.once('close', release)
+      stream.once('close', release)
+      stream.once('error', (error) => { if (!signal.aborted) deps.logger?.warn({ err: error }, 'export stopped part way') })
+      return await reply.type(EXPORT_CONTENT_TYPES[format])
+        .header('content-disposition', `attachment; filename="${exportFileName(format, deps.now?.() ?? new Date())}"`)
+        .header('cache-control', 'no-store')
+        .send(stream)
+    } catch (error) {
+      release()
+      throw error
+    }
+  })
   app.get('/api/v1/extent', async (request, reply) => { parseRequest(schemas.extent, request.query); return await search.extent(abortOnClose(request, reply)) })
 
   const sendStatic = (name: string, reply: FastifyReply): FastifyReply => {

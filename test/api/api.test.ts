@@ -192,9 +192,14 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     assert.deepEqual(posts[1]?.entities.map((e) => e.normalised), ['alice smith', 'acme'])
     assert.equal(posts[0]?.image.status, 'ok')
     assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
-    assert.ok(typeof body.next_before === 'string')
-    const next = await h.get(`/api/v1/posts?size=4&before=${encodeURIComponent(String(body.next_before))}`)
+    assert.deepEqual(body.total, { value: 11, relation: 'eq' })
+    assert.ok(typeof body.next === 'string')
+    const spec = parseYaml(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8')) as { components: { schemas: { PostsAnswer: { required: string[], properties: Record<string, unknown> } } } }
+    assert.deepEqual(Object.keys(body).sort(), Object.keys(spec.components.schemas.PostsAnswer.properties).sort(), 'the answer has the documented fields')
+    assert.deepEqual([...spec.components.schemas.PostsAnswer.required].sort(), Object.keys(body).sort())
+    const next = await h.get(`/api/v1/posts?size=4&cursor=${String(body.next)}`)
     assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
+    assert.deepEqual(next.body.total, { value: 11, relation: 'eq' }, 'the total counts every matching post, not what is left')
     // A filter picks posts; the post still shows all of its mentions.
     const people = await h.get('/api/v1/posts?type=PER')
     const withPeople = people.body.posts as Array<{ post_id: string, entities: unknown[] }>
@@ -203,6 +208,70 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     const image = await fetch(String(posts[0]?.image.url))
     assert.equal(image.status, 200)
     assert.equal(image.headers.get('content-type'), 'image/png')
+  })
+
+  test('posts: paging by cursor gives every post exactly once, newest first, and next is null at the end', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const expected = [...new Set(h.docs.map((d) => d.post_id))].sort().map((id) => [id, h.docs.find((d) => d.post_id === id)?.post.created_at ?? ''] as const)
+      .sort((a, b) => b[1].localeCompare(a[1]) || a[0].localeCompare(b[0])).map(([id]) => id)
+    for (const size of [1, 3, 11]) {
+      const walked: string[] = []
+      let cursor: string | null = null
+      let pages = 0
+      do {
+        const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/posts?size=${size}${cursor === null ? '' : `&cursor=${cursor}`}`)
+        assert.equal(response.status, 200)
+        assert.deepEqual(response.body.total, { value: expected.length, relation: 'eq' })
+        walked.push(...(response.body.posts as Array<{ post_id: string }>).map((p) => p.post_id))
+        cursor = response.body.next as string | null
+        pages++
+      } while (cursor !== null && pages < 20)
+      assert.deepEqual(walked, expected, `size=${size}`)
+      assert.equal(pages, Math.ceil(expected.length / size), `size=${size}: no empty last page`)
+    }
+    // A filter pages too; its cursor continues the filtered list.
+    const first = await h.get('/api/v1/posts?entity=paris&size=4')
+    assert.deepEqual(first.body.total, { value: 6, relation: 'eq' })
+    const rest = await h.get(`/api/v1/posts?entity=paris&size=4&cursor=${String(first.body.next)}`)
+    assert.deepEqual((rest.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p10', 'p11'])
+    assert.equal(rest.body.next, null)
+    // A mentions cursor is not a posts cursor, and the old `before` is gone.
+    const mentions = await h.get('/api/v1/mentions?size=2')
+    const wrong = await h.get(`/api/v1/posts?cursor=${String(mentions.body.next)}`)
+    assert.equal(wrong.status, 400)
+    assert.match((wrong.body.error as { message: string }).message, /cursor: not a cursor for the posts list/)
+    assert.equal((await h.get('/api/v1/posts?before=2026-01-10T11:00:00Z')).status, 400)
+  })
+
+  test('post text: phrases, AND/OR/NOT and a leading -, the same on both backends', async (t) => {
+    const h = need(t)
+    if (h === null) return
+    const posts = async (text: string): Promise<string[]> => {
+      const { status, body } = await h.get(`/api/v1/posts?size=50&text=${encodeURIComponent(text)}`)
+      assert.equal(status, 200, text)
+      return (body.posts as Array<{ post_id: string }>).map((p) => p.post_id)
+    }
+    assert.deepEqual(await posts('"old news"'), ['p08', 'p09', 'p10'])
+    assert.deepEqual(await posts('news -old'), ['p04'])
+    assert.deepEqual(await posts('news NOT "old news"'), ['p04'])
+    assert.deepEqual(await posts('"news paris"'), ['p10'], 'a phrase crosses punctuation, as the analyzers drop it')
+    assert.deepEqual(await posts('tower OR merger'), ['p07', 'p08'])
+    assert.deepEqual(await posts('paris AND (acme OR lyon) NOT rumour'), ['p01', 'p03', 'p05'])
+    assert.deepEqual(await posts('NOT paris'), ['p02', 'p04', 'p06', 'p07', 'p08'])
+    assert.deepEqual(await posts('paris and lyon'), ['p05'], 'lower-case and is a word')
+    assert.deepEqual(await posts('#acme'), ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
+    // The same filter on mentions and the timeline; with an entity filter it narrows mentions.
+    const mentions = await h.get(`/api/v1/mentions?size=50&text=${encodeURIComponent('"old news" -merger')}&entity=paris`)
+    assert.deepEqual(mentionsOf(mentions.body).map((m) => m.post_id), ['p09', 'p10'])
+    const timeline = await h.get(`/api/v1/timeline?text=${encodeURIComponent('"old news"')}&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z`)
+    assert.equal(timeline.body.total, 6)
+    for (const [text, message] of [['"old news', /text: the quote at character 1 is not closed/], ['acme AND', /text: a word or "phrase" after AND is missing/], ['(acme', /text: a \( is not closed/], ['!!', /text: the query has no words/]] as const) {
+      const { status, body } = await h.get(`/api/v1/posts?text=${encodeURIComponent(text)}`)
+      assert.equal(status, 400, text)
+      assert.equal((body.error as { code: string }).code, 'GS_ERR_API_INVALID')
+      assert.match((body.error as { message: string }).message, message, text)
+    }
   })
 
   test('invalid requests get clear JSON errors listing every problem', async (t) => {
@@ -216,6 +285,7 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
       ['/api/v1/mentions?bogus=1&size=0', /unknown parameter\(s\): bogus.*size|size.*unknown parameter\(s\): bogus/],
       ['/api/v1/mentions?size=5&size=6', /size: give it only once/],
       ['/api/v1/mentions?cursor=not-a-cursor', /cursor/],
+      ['/api/v1/posts?cursor=not-a-cursor', /cursor/],
       ['/api/v1/mentions?min_score=2', /min_score/],
       ['/api/v1/mentions?has_box=maybe', /has_box/],
       [`/api/v1/mentions?q=${'x'.repeat(300)}`, /q/],
@@ -283,7 +353,8 @@ test('the OpenAPI document lists exactly the served routes and accepted paramete
     '/api/v1/mentions': schemas.mentions,
     '/api/v1/timeline': schemas.timeline,
     '/api/v1/trending': schemas.trending,
-    '/api/v1/posts': schemas.posts
+    '/api/v1/posts': schemas.posts,
+    '/api/v1/export': schemas.export
   }
   for (const [path, schema] of Object.entries(routeSchemas)) {
     const documented = (doc.paths[path]?.get.parameters ?? []).map((p) => p.name ?? doc.components.parameters[String(p.$ref).split('/').pop() as string]?.name).sort()

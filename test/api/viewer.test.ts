@@ -4,7 +4,8 @@
 // to Elasticsearch), with project-made images from the same server: it loads,
 // draws a labelled box where the index has one (at the right place on the
 // image), and each panel works: filters, search, date range, timeline chart,
-// entity card, mentioned-together-with, watchlist, trending, export, links.
+// entity card, mentioned-together-with, watchlist, trending, paging back
+// through older posts, post-text search, export of the whole result, links.
 // GS_SCREENSHOT_DIR=docs/screenshots keeps the screenshots for the docs.
 import { afterAll, beforeAll, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
@@ -88,6 +89,8 @@ test('the viewer loads the live list, newest first, with entities marked in the 
   assert.match(tooltips[1] ?? '', /Paris — Capital city of France \(Q90\)/u, 'the tooltip says what the mention is linked to')
   assert.doesNotMatch(tooltips[2] ?? '', /—/u, 'an unlinked mention has no link line')
   assert.equal(await page.title(), 'groundstream · entity viewer')
+  assert.equal(await page.textContent('#posts-count'), '11 of 11 posts shown')
+  assert.equal(await page.isVisible('#load-older'), false, 'nothing older to load')
 })
 
 test('boxes are drawn and labelled where the index has them, at the box position on the image', async (t) => {
@@ -273,21 +276,98 @@ async function watchlistChecks (page: Page): Promise<void> {
   await page.screenshot({ path: join(screenshots, 'viewer-watchlist.png'), fullPage: false })
 }
 
-test('export downloads exactly what is on screen, as CSV and as JSON', async (t) => {
+test('export links download the whole filtered result from the server, as CSV and as JSONL', async (t) => {
   const page = await openViewer(t, '&type=PER')
   if (page === null) return
   assert.deepEqual(await postIds(page), ['p02', 'p04'])
+  const href = await page.getAttribute('#export-csv', 'href') ?? ''
+  assert.match(href, /^\/api\/v1\/export\?type=PER&from=2026-01-09T12%3A00%3A00\.000Z&to=2026-01-10T12%3A00%3A00\.000Z&format=csv$/)
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')])
-  const csvText = readFileSync(await csv.path(), 'utf8')
-  const lines = csvText.trimEnd().split('\r\n')
+  const csvText = new TextDecoder('utf-8', { ignoreBOM: true }).decode(readFileSync(await csv.path()))
+  assert.ok(csvText.startsWith('\uFEFF'), 'a UTF-8 BOM for spreadsheets')
+  const lines = csvText.slice(1).trimEnd().split('\r\n')
   assert.equal(lines[0], 'post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,brand,box,image_url,post_text')
-  // p02 and p04 each have two mentions; the post shows all of them.
-  assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 1).concat(l.split(',')[4] ?? '')), [['p02', 'Alice Smith'], ['p02', 'Acme'], ['p04', 'ACME'], ['p04', 'Alice Smith']])
+  // Every matching mention: the PER ones of p02 and p04.
+  assert.deepEqual(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[4]]), [['p02', 'Alice Smith'], ['p04', 'Alice Smith']])
   assert.match(csv.suggestedFilename(), /^groundstream-20260110\d{4}\.csv$/)
-  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')])
-  const rows = JSON.parse(readFileSync(await json.path(), 'utf8')) as Array<{ post_id: string, type: string, box: string }>
-  assert.equal(rows.length, 4)
-  assert.equal(rows.find((r) => r.post_id === 'p02' && r.type === 'PER')?.box, '0.5500 0.1500 0.3000 0.7000')
+  const [jsonl] = await Promise.all([page.waitForEvent('download'), page.click('#export-jsonl')])
+  assert.match(jsonl.suggestedFilename(), /^groundstream-20260110\d{4}\.jsonl$/)
+  const docs = readFileSync(await jsonl.path(), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { post_id: string, entity: { type: string }, box: { x: number } | null })
+  assert.deepEqual(docs.map((d) => [d.post_id, d.entity.type]), [['p02', 'PER'], ['p04', 'PER']])
+  assert.equal(docs[0]?.box?.x, 0.55)
+  // The links follow the filters.
+  await page.uncheck('#types input[value="PER"]')
+  await page.check('#types input[value="LOC"]')
+  await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { getAttribute (n: string): string | null } | null } }).document.querySelector('#export-jsonl')?.getAttribute('href') ?? '').includes('type=LOC'), undefined, { timeout: 10_000 })
+})
+
+test('post text search: phrases and NOT in the post-text box, kept in the URL', async (t) => {
+  const page = await openViewer(t)
+  if (page === null) return
+  await page.fill('#text', '"old news" -merger')
+  await settle(page, ['p09', 'p10'])
+  assert.match(page.url(), /text=%22old\+news%22\+-merger/)
+  assert.equal(await page.textContent('#posts-count'), '2 of 2 posts shown')
+  assert.match(await page.getAttribute('#export-csv', 'href') ?? '', /text=%22old\+news%22\+-merger/)
+  await page.fill('#text', 'tower OR merger')
+  await settle(page, ['p07', 'p08'])
+  await page.click('#clear')
+  await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
+  assert.equal(await page.inputValue('#text'), '')
+})
+
+test('post text search: a malformed query says what is wrong', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(harness !== null && context !== null, 'the server or chromium did not start')
+  // Not openViewer: the 400 is logged as a console error on purpose.
+  const page = await context.newPage()
+  try {
+    await page.goto(`${harness.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&text=${encodeURIComponent('"old news')}`)
+    await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#status')?.textContent ?? '').startsWith('error'), undefined, { timeout: 20_000 })
+    assert.equal(await page.textContent('#status'), 'error: invalid request: text: the quote at character 1 is not closed')
+  } finally {
+    await page.close()
+  }
+})
+
+test('"Load older posts" pages back with the cursor: each post once, "N of M shown", and the button goes at the end', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(context !== null, 'chromium did not start')
+  const { T0 } = await import('./fixtures.js')
+  // 70 posts a minute apart, two of them at the same second (the cursor's tie-break by post id).
+  const many = Array.from({ length: 70 }, (_, i) => ({ id: `m${String(i).padStart(2, '0')}`, minutesBefore: i === 31 ? 30 : i + 1, text: `Post ${i} about Acme`, mentions: [{ text: 'Acme', type: 'ORG' as const }] }))
+  const paged = await startEmbeddedHarness({}, { docs: (base) => demoDocuments(many, base, T0), mediaDir: tmpdir(), now: T0 })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(error.message))
+  try {
+    await page.goto(`${paged.server.url}/?at=2026-01-10T12:00:00Z&refresh=600`)
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
+    assert.equal((await postIds(page)).length, 30)
+    assert.equal(await page.textContent('#posts-count'), '30 of 70 posts shown')
+    await page.click('#load-older')
+    await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 60, undefined, { timeout: 10_000 })
+    assert.equal(await page.textContent('#posts-count'), '60 of 70 posts shown')
+    assert.equal(await page.isVisible('#load-older'), true)
+    await page.click('#load-older')
+    await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 70, undefined, { timeout: 10_000 })
+    assert.equal(await page.textContent('#posts-count'), '70 of 70 posts shown')
+    assert.equal(await page.isVisible('#load-older'), false)
+    const ids = await postIds(page)
+    assert.equal(new Set(ids).size, 70, 'each post exactly once')
+    const times = await page.$$eval('article.post time', (nodes) => nodes.map((n) => n.getAttribute('datetime') ?? ''))
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first throughout')
+    // New filters start again from the newest page.
+    await page.fill('#text', 'acme')
+    await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 30, undefined, { timeout: 10_000 })
+    assert.equal(await page.textContent('#posts-count'), '30 of 70 posts shown')
+    assert.deepEqual(problems, [], 'no script errors in the page')
+  } finally {
+    await page.close()
+    await paged.close()
+  }
 })
 
 test('the post grid leaves no blank gaps: each card starts right under the one above it', async (t) => {
