@@ -110,6 +110,8 @@ test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses no
     const sampler = setInterval(() => { peak = Math.max(peak, service.pipeline.inFlight) }, 5)
     await produce(service.kafka, topic, Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify(makePost(i)) })))
     await waitFor('all posts indexed', async () => sink.written.length >= 300, 90_000)
+    // The last write lands before in-flight falls under the low watermark: resuming follows it.
+    await waitFor('consumption resumed after the last write', async () => pauses.at(-1) === false, 10_000)
     clearInterval(sampler)
     assert.ok(peak <= 32, `in flight never above maxInFlight (peak ${peak})`)
     assert.ok(pauses.includes(true) && pauses.at(-1) === false, `paused then resumed: ${pauses.join(',')}`)
