@@ -8,9 +8,9 @@ import { distance } from 'fastest-levenshtein'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
 // install.ts directly, not the service's index: `--help` and `--version` must
 // not load ONNX Runtime, kafkajs and the rest of the service.
-import { installPath } from '../service/install.js'
+import { installPath } from '../shared/install-paths.js'
 
-export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installPath } from '../service/install.js'
+export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installPath } from '../shared/install-paths.js'
 
 export function packageVersion (): string {
   const pkg = JSON.parse(readFileSync(installPath('package.json'), 'utf8')) as { version?: unknown }

@@ -4,13 +4,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ENTITY_TYPES, ModelManifestSchema } from '../contracts/index.js'
 import { readManifest } from '../shared/index.js'
-import { readSplit, type DatasetTweet } from '../eval/dataset.js'
-import type { Score } from '../eval/metrics.js'
-import { evaluateUnseen, predictionLines, runEvaluation, seenSurfaces } from '../eval/run-eval.js'
-import { candidateDump } from '../eval/candidate-dump.js'
-import { heldOutGain, sweep, type HeldOutEstimate, type RecordedPost, type SweepPoint } from '../eval/sweep.js'
-import { formatBrandScores, formatBreakdown, parseBrandSet, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandSetScores } from '../eval/brand-set.js'
-import { brandPostToPost, documentsToPredictions, runBrandSet } from '../eval/run-brand-set.js'
+import {
+  brandPostToPost, candidateDump, documentsToPredictions, evaluateUnseen, formatBrandScores, formatBreakdown, heldOutGain, parseBrandSet, predictionLines,
+  readSplit, runBrandSet, runEvaluation, scoreBrandSet, scoreBreakdown, seenSurfaces, sweep,
+  type BrandBreakdown, type BrandSetScores, type DatasetTweet, type HeldOutEstimate, type RecordedPost, type Score, type SweepPoint
+} from '../eval/index.js'
 import { existsSync } from 'node:fs'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'

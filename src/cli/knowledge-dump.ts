@@ -3,7 +3,7 @@
 // knowledge-aware stage-2 retrain (training/README.md).
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { dumpKnowledge } from '../eval/knowledge-dump.js'
+import { dumpKnowledge } from '../eval/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { parseFlags } from './common.js'
 

@@ -4,8 +4,7 @@
 // finish), then the Elasticsearch client.
 import { pino, type Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { EmbeddedSearch, createApiServer, type LoadResult } from '../api/index.js'
-import { DEMO_POSTS, demoDocuments, loadDemoIndex } from '../api/demo.js'
+import { DEMO_POSTS, EmbeddedSearch, createApiServer, demoDocuments, loadDemoIndex, type LoadResult } from '../api/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
 import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'

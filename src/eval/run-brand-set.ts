@@ -5,7 +5,7 @@
 import type { EntityDocument, Post } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { documentBrand } from '../sinks/index.js'
-import type { PostWork } from '../pipeline/types.js'
+import type { PostWork } from '../pipeline/index.js'
 import type { InMemoryProcessor } from '../service/index.js'
 import { kindOfSurface, scoreBrandSet, scoreBreakdown, type BrandBreakdown, type BrandPost, type BrandSetScores, type PredictedMention } from './brand-set.js'
 

@@ -3,7 +3,7 @@
 // as `run`) and scores each post's final PostWork.
 import type { EntityType, Post } from '../contracts/index.js'
 import { GroundstreamError } from '../errors/index.js'
-import type { PostWork } from '../pipeline/types.js'
+import type { PostWork } from '../pipeline/index.js'
 import type { InMemoryProcessor } from '../service/index.js'
 import type { DatasetTweet } from './dataset.js'
 import { evaluate, type DocumentPair, type EvaluationScores, type PixelBox, type PredictedEntity } from './metrics.js'

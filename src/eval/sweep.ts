@@ -5,8 +5,8 @@
 // types each candidate independently of the others (batch-invariant models),
 // so this equals running the stages with those thresholds.
 import type { EntityType } from '../contracts/index.js'
-import type { PostWork } from '../pipeline/types.js'
-import { decideType } from '../stages/decision.js'
+import type { PostWork } from '../pipeline/index.js'
+import { decideType } from '../stages/index.js'
 import type { DatasetTweet } from './dataset.js'
 import { evaluate, type DocumentPair, type EvaluationScores } from './metrics.js'
 import { workToPrediction } from './run-eval.js'

@@ -10,7 +10,7 @@ import { NO_IMAGE, type ImageContext, type ImageStatus, type Knowledge, type Can
 import { errorMessage, isGroundstreamError } from '../errors/index.js'
 import { SingleFlight, readManifest, unlessAborted, withTimeout } from '../shared/index.js'
 import { DetectorManifestSchema } from './manifests.js'
-import type { PostWork, Stage } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/index.js'
 import type { Analysis } from './analyse.js'
 import type { ImagesConfig } from './config.js'
 import { decodeImage } from './decode.js'

@@ -1,7 +1,7 @@
 // Public surface of the text-model stages. Nothing else in src/stages is
 // imported from outside the folder.
 import path from 'node:path'
-import type { Stage } from '../pipeline/types.js'
+import type { Stage } from '../pipeline/index.js'
 import type { TextModelsConfig } from './config.js'
 import { createStage1 } from './stage1.js'
 import { createStage2, type RegionGrounder } from './stage2.js'
@@ -21,6 +21,7 @@ export { withTagCandidates, TAG_SPAN_SCORE } from './tags.js'
 export { createNameMatcher, withNameCandidates, NAME_SPAN_SCORE, type NameMatcher } from './name-candidates.js'
 export { createWordSegmenter, loadWordSegmenter, segmentTag, type WordSegmenter } from './segment.js'
 export { chooseLink, decideTagType, decideTrackedType, trackedOption, type TrackedOverride } from './linking.js'
+export { decideType, type TypeDecisionOptions } from './decision.js'
 export { linkEvidence, hasLinkEvidence, applyLinkPrior, loadLinkPrior, LINK_EVIDENCE_FEATURES, type LinkPrior } from './link-prior.js'
 export { withResultCache, type CachedStage, type ResultCacheCounts, type ResultCacheStats } from './result-cache.js'
 

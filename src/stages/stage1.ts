@@ -1,6 +1,6 @@
 // Stage 1: type-agnostic entity span candidates for each post.
 import type { Candidate, Word } from '../contracts/index.js'
-import type { PostWork, Stage } from '../pipeline/types.js'
+import type { PostWork, Stage } from '../pipeline/index.js'
 import type { Recognizer } from './config.js'
 import type { TextModels } from './text-engine.js'
 import { splitWords } from './words.js'

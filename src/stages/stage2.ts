@@ -2,7 +2,7 @@
 // ground it to a region of the post's image (or None).
 import { STAGE2_LABELS, type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
 import { argmax } from './decoding.js'
-import type { CandidateRecord, PostWork, Stage } from '../pipeline/types.js'
+import type { CandidateRecord, PostWork, Stage } from '../pipeline/index.js'
 import { STAGE2_BUDGET } from './encoding.js'
 import { decideType, type TypeDecisionOptions } from './decision.js'
 import type { TextModels, TypeRequest, TypeResult } from './text-engine.js'
