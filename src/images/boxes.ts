@@ -21,3 +21,8 @@ export function nonMaxSuppression (regions: readonly ImageRegion[], maxIou: numb
   }
   return kept
 }
+
+/** A box coordinate held to 0..1 (a fraction of the image side). */
+export function clamp01 (v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v
+}
