@@ -23,23 +23,8 @@ import {
   type TrendingRequest
 } from './requests.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
-import {
-  groupByPost,
-  rankTrending,
-  resolveInterval,
-  resolveRange,
-  trendingWindows,
-  type CooccurringAnswer,
-  type EntitySummary,
-  type ExtentAnswer,
-  type MentionsAnswer,
-  type PostView,
-  type PostsAnswer,
-  type ReadyState,
-  type SearchBackend,
-  type TimelineAnswer,
-  type TrendingAnswer
-} from './search.js'
+import { groupByPost, type CooccurringAnswer, type EntitySummary, type ExtentAnswer, type MentionsAnswer, type PostView, type PostsAnswer, type ReadyState, type SearchBackend, type TimelineAnswer, type TrendingAnswer } from './backend.js'
+import { rankTrending, resolveInterval, resolveRange, trendingWindows } from './query-rules.js'
 import { textQueryToSql } from './text-query.js'
 
 export interface EmbeddedSearchOptions {

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream'
 import type { EntityDocument } from '../contracts/index.js'
 import type { FilterRequest } from './requests.js'
-import type { MentionHit, SearchBackend } from './search.js'
+import type { MentionHit, SearchBackend } from './backend.js'
 
 export const EXPORT_FORMATS = Object.freeze(['csv', 'jsonl'] as const)
 export type ExportFormat = typeof EXPORT_FORMATS[number]

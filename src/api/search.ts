@@ -1,4 +1,5 @@
-// The read side of the entity index: every query the API runs, built from
+// The Elasticsearch backend of the API (the embedded store is embedded.ts;
+// both answer backend.ts's SearchBackend): every query the API runs, built from
 // validated requests only (term/terms/range/bool/match, date_histogram,
 // terms, filter, cardinality, collapse: all in core Elasticsearch, no
 // scripts). Each search carries Elasticsearch's own timeout, a client-side
@@ -12,10 +13,8 @@ import type { ApiLimits } from './config.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { textQueryToElasticsearch } from './text-query.js'
 import {
-  TIMELINE_INTERVALS,
   brandKey,
   invalid,
-  parseDurationMs,
   type CooccurringRequest,
   type FilterRequest,
   type MentionsRequest,
@@ -25,9 +24,11 @@ import {
   type TrendingRequest
 } from './requests.js'
 
-type Query = Record<string, unknown>
+import { rankTrending, resolveInterval, resolveRange, trendingWindows } from './query-rules.js'
+import type { CooccurringAnswer, EntitySummary, ExtentAnswer, MentionsAnswer, PostView, PostsAnswer, ReadyState, SearchBackend, TimelineAnswer, TrendingAnswer } from './backend.js'
+import { groupByPost } from './backend.js'
 
-const DAY_MS = 86_400_000
+type Query = Record<string, unknown>
 
 export interface SearchOptions {
   client: Client
@@ -36,165 +37,6 @@ export interface SearchOptions {
   now?: () => Date
   /** Called once per failed Elasticsearch request, with a short kind. */
   onError?: (kind: string) => void
-}
-
-export interface MentionHit extends EntityDocument {
-  _score?: number | null
-}
-
-export interface MentionsAnswer {
-  total: { value: number, relation: 'eq' | 'gte' }
-  mentions: MentionHit[]
-  next: string | null
-  timed_out: boolean
-}
-
-export interface TimelineAnswer {
-  interval: string
-  from: string
-  to: string
-  total: number
-  buckets: Array<{ time: string, count: number }>
-  timed_out: boolean
-}
-
-/** One group of mentions (an entity, or a brand with its products) and its most frequent values. */
-export interface EntitySummary {
-  /** The group's key: the normalised entity (use it as `entity=`), or with `by=brand` the lower-cased brand (use it as `brand=`). */
-  entity: string
-  text: string | null
-  type: EntityType | null
-  canonical_id: string | null
-  canonical_title: string | null
-  brand: string | null
-}
-
-export interface TrendingAnswer {
-  window: { from: string, to: string }
-  previous: { from: string, to: string }
-  entities: Array<EntitySummary & { current: number, previous: number, change: number, ratio: number }>
-  timed_out: boolean
-}
-
-export interface CooccurringAnswer {
-  posts_considered: number
-  entities: Array<EntitySummary & { posts: number, mentions: number }>
-  timed_out: boolean
-}
-
-export interface PostView {
-  post_id: string
-  text: string
-  created_at: string
-  author_handle: string | null
-  url: string | null
-  language: string | null
-  image: EntityDocument['image']
-  entities: Array<Pick<EntityDocument, 'id' | 'box'> & EntityDocument['entity']>
-}
-
-/** Groups mention documents (in the order given) into one view per post. Both backends answer /posts with it. */
-export function groupByPost (docs: Iterable<EntityDocument>): Map<string, PostView> {
-  const byPost = new Map<string, PostView>()
-  for (const doc of docs) {
-    let view = byPost.get(doc.post_id)
-    if (view === undefined) {
-      view = {
-        post_id: doc.post_id,
-        text: doc.post.text,
-        created_at: doc.post.created_at,
-        author_handle: doc.post.author_handle,
-        url: doc.post.url,
-        language: doc.post.language,
-        image: doc.image,
-        entities: []
-      }
-      byPost.set(doc.post_id, view)
-    }
-    view.entities.push({ id: doc.id, box: doc.box, ...doc.entity })
-  }
-  return byPost
-}
-
-export interface PostsAnswer {
-  /** Posts with a matching mention (Elasticsearch: a cardinality count, approximate above 40 000). */
-  total: { value: number, relation: 'eq' | 'gte' }
-  posts: PostView[]
-  /** The cursor of the next page; null on the last one. */
-  next: string | null
-  timed_out: boolean
-}
-
-export interface ExtentAnswer {
-  /** The clock the API answers by (a file-backed server anchors it to its newest post). */
-  now: string
-  documents: number
-  first: string | null
-  last: string | null
-}
-
-export interface ReadyState {
-  ok: boolean
-  [detail: string]: unknown
-}
-
-/** What the API asks of an entity store: Elasticsearch, or the embedded one over a JSONL file. */
-export interface SearchBackend {
-  readonly kind: 'elasticsearch' | 'embedded'
-  ready (signal?: AbortSignal): Promise<ReadyState>
-  mentions (request: MentionsRequest, signal?: AbortSignal): Promise<MentionsAnswer>
-  timeline (request: TimelineRequest, signal?: AbortSignal): Promise<TimelineAnswer>
-  trending (request: TrendingRequest, signal?: AbortSignal): Promise<TrendingAnswer>
-  cooccurring (request: CooccurringRequest, signal?: AbortSignal): Promise<CooccurringAnswer>
-  recentPosts (request: PostsRequest, signal?: AbortSignal): Promise<PostsAnswer>
-  extent (signal?: AbortSignal): Promise<ExtentAnswer>
-  close (): Promise<void>
-}
-
-/** from/to defaulted and bounded by maxRangeDays (both backends). */
-export function resolveRange (limits: ApiLimits, now: Date, from: Date | undefined, to: Date | undefined, defaultDays: number): { from: Date, to: Date } {
-  const end = to ?? now
-  const start = from ?? new Date(end.getTime() - defaultDays * DAY_MS)
-  if (start.getTime() >= end.getTime()) throw invalid('from must be before to')
-  if (end.getTime() - start.getTime() > limits.maxRangeDays * DAY_MS) {
-    throw invalid(`the time range may span at most ${limits.maxRangeDays} days`)
-  }
-  return { from: start, to: end }
-}
-
-/** The timeline's interval: as asked, or the finest that keeps the answer to about 120 buckets. */
-export function resolveInterval (limits: ApiLimits, requested: string, from: Date, to: Date): string {
-  const span = to.getTime() - from.getTime()
-  let interval = requested
-  if (interval === 'auto') {
-    interval = TIMELINE_INTERVALS.find((i) => span / parseDurationMs(i) <= Math.min(120, limits.maxBuckets)) ?? '7d'
-  }
-  const buckets = Math.ceil(span / parseDurationMs(interval))
-  if (buckets > limits.maxBuckets) {
-    throw invalid(`interval ${interval} over this range gives ${buckets} buckets; at most ${limits.maxBuckets} (use a coarser interval or a shorter range)`)
-  }
-  return interval
-}
-
-/** The trending windows for a request (both backends). */
-export function trendingWindows (limits: ApiLimits, now: Date, request: TrendingRequest): { at: Date, currentFrom: Date, previousFrom: Date, candidates: number } {
-  const at = request.at ?? now
-  if (request.window * 2 > limits.maxRangeDays * DAY_MS) throw invalid(`window may be at most ${limits.maxRangeDays / 2} days`)
-  return {
-    at,
-    currentFrom: new Date(at.getTime() - request.window),
-    previousFrom: new Date(at.getTime() - 2 * request.window),
-    candidates: Math.min(500, request.size * 10)
-  }
-}
-
-/** Rising entities first: the ratio of this window to the previous one (both backends). */
-export function rankTrending (rows: Array<EntitySummary & { current: number, total: number }>, request: TrendingRequest): TrendingAnswer['entities'] {
-  return rows
-    .map(({ total, ...row }) => ({ ...row, previous: total - row.current, change: 2 * row.current - total, ratio: (row.current + 1) / (total - row.current + 1) }))
-    .filter((e) => e.current >= request.min_count && e.change > 0)
-    .sort((a, b) => b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
-    .slice(0, request.size)
 }
 
 /** Maps an Elasticsearch client error onto the API's error codes. */

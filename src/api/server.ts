@@ -16,7 +16,8 @@ import type { ApiConfig } from './config.js'
 import { apiErrorBody as errorBody, apiErrorFor, type ApiErrorCode } from './errors.js'
 import { EXPORT_CONTENT_TYPES, ExportSlots, exportFileName, exportStream } from './export.js'
 import { invalid, parseRequest, requestSchemas } from './requests.js'
-import { EntitySearch, type SearchBackend } from './search.js'
+import type { SearchBackend } from './backend.js'
+import { EntitySearch } from './search.js'
 
 export interface ApiServerDeps {
   /** The Elasticsearch client, when `search` is not given. */

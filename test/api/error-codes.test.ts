@@ -7,7 +7,7 @@ import { Registry } from 'prom-client'
 import { parse as parseYaml } from 'yaml'
 import { API_ERROR_CODES, createApiServer, parseApiConfig, type ApiServer } from '../../src/api/index.js'
 import { apiErrorFor } from '../../src/api/errors.js'
-import type { SearchBackend } from '../../src/api/search.js'
+import type { SearchBackend } from '../../src/api/backend.js'
 import { GroundstreamError } from '../../src/errors/index.js'
 import { ROOT, repoPath } from '../deploy/helpers.js'
 
