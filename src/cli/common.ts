@@ -3,8 +3,6 @@
 // becomes an exit code (2: the command line or config is wrong; 1: something
 // at run time failed) and one line with a hint about what to do next.
 import { readFileSync } from 'node:fs'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { distance } from 'fastest-levenshtein'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
 // install.ts directly, not the service's index: `--help` and `--version` must
 // not load ONNX Runtime, kafkajs and the rest of the service.
@@ -20,44 +18,6 @@ export function packageVersion (): string {
 /** A wrong command line: printed as one line plus the command's usage, exit 2. */
 export function usageError (message: string): GroundstreamError {
   return new GroundstreamError('GS_ERR_USAGE', message)
-}
-
-/** The known word closest to `input` when it is a likely typo (within 2 edits, or a third of its length; Levenshtein distance) or the only word it starts, else null. */
-export function didYouMean (input: string, known: readonly string[]): string | null {
-  let best: string | null = null
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const word of known) {
-    const d = distance(input, word)
-    if (d < bestDistance) {
-      best = word
-      bestDistance = d
-    }
-  }
-  if (best !== null && bestDistance > 0 && bestDistance <= Math.max(2, Math.floor(input.length / 3))) return best
-  // A unique completion of a start (`--batch` for `--batch-size`).
-  const completions = input.length >= 3 ? known.filter((word) => word.startsWith(input) && word !== input) : []
-  return completions.length === 1 ? completions[0] as string : null
-}
-
-/** parseArgs whose failures (unknown flag, missing value) are usage errors; an unknown flag near a known one says which. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, strict: true }>>['values'] {
-  try {
-    return parseArgs({ args: argv, options, strict: true }).values
-  } catch (error) {
-    const unknown = /^Unknown option '(--?[^']+)'/u.exec(errorMessage(error))?.[1]
-    const near = unknown === undefined ? null : didYouMean(unknown.replace(/^-+/u, ''), Object.keys(options))
-    throw usageError(near === null ? errorMessage(error) : `unknown option '${unknown as string}' (did you mean --${near}?)`)
-  }
-}
-
-/** A flag that must be an integer in [min, max]. */
-export function intFlag (name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined
-  const value = Number(raw)
-  if (!/^-?\d+$/u.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw usageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`)
-  }
-  return value
 }
 
 /** An error and the causes behind it, at most 8 deep. */

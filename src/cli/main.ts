@@ -3,7 +3,8 @@
 // own module exporting `main(argv): Promise<number>` (the exit code) and its
 // USAGE text. Exit codes: 0 done, 1 a run-time failure (with a hint), 2 a
 // wrong command line or configuration (one line, no stack trace).
-import { didYouMean, packageVersion, reportFailure } from './common.js'
+import { didYouMean, unknownWord } from './args.js'
+import { packageVersion, reportFailure } from './common.js'
 
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
@@ -52,8 +53,7 @@ async function main (argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0
   }
   if (!isCommand(name)) {
-    const near = didYouMean(name, Object.keys(COMMANDS))
-    process.stderr.write(`groundstream: unknown command '${name}'${near === null ? '' : ` (did you mean '${near}'?)`} (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
+    process.stderr.write(`groundstream: ${unknownWord('command', name, didYouMean(name, Object.keys(COMMANDS)))} (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
     return 2
   }
   if (name === 'help') {
@@ -63,7 +63,8 @@ async function main (argv: string[]): Promise<number> {
       return 0
     }
     if (!isCommand(topic) || topic === 'help') {
-      process.stderr.write(`groundstream help: no command '${topic}' (commands: ${Object.keys(COMMANDS).filter((c) => c !== 'help').join(', ')})\n`)
+      const topics = Object.keys(COMMANDS).filter((c) => c !== 'help')
+      process.stderr.write(`groundstream help: ${unknownWord('command', topic, didYouMean(topic, topics))} (commands: ${topics.join(', ')})\n`)
       return 2
     }
     process.stdout.write((await load(topic)).USAGE)
