@@ -20,6 +20,7 @@ import { RecognizerSchema, TextModelsConfigSchema } from '../stages/index.js'
 import { fractionFlag, intFlag, parseFlags } from './args.js'
 import { usageError } from './common.js'
 import { createLogger, resolveLogFormat, type LogFormat } from './log.js'
+import { shownOf } from './summary.js'
 
 export const USAGE = `usage: groundstream eval [--config FILE] [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--recognizer scanner|mqspn]
@@ -206,7 +207,8 @@ export async function main (argv: string[]): Promise<number> {
       const defaults = TextModelsConfigSchema.parse({})
       const current = sweepPoints.find((point) => point.minSpanScore === defaults.minSpanScore && point.maxNoneScore === defaults.maxNoneScore && point.minTypeScore === defaults.minTypeScore)
       const describe = (point: SweepPoint): string => `span>=${point.minSpanScore.toFixed(2)} none<${point.maxNoneScore.toFixed(2)} type>=${point.minTypeScore.toFixed(2)}  MNER ${percent(point.scores.mner.f1)} (P ${percent(point.scores.mner.precision)} R ${percent(point.scores.mner.recall)})  ${ENTITY_TYPES.map((type) => `${type} ${percent(point.scores.mnerByType[type].f1)}`).join(' ')}`
-      process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first:\n${sweepPoints.slice(0, 8).map(describe).join('\n')}\n`)
+      const best = sweepPoints.slice(0, 8)
+      process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first${shownOf(best.length, sweepPoints.length)}:\n${best.map(describe).join('\n')}\n`)
       if (current !== undefined) process.stdout.write(`shipped defaults: ${describe(current)}\n`)
       heldOut = heldOutGain(recorded, defaults)
       process.stdout.write(`held out (thresholds chosen on one half, scored on the other; 4 halves): MNER ${heldOut.meanGain >= 0 ? '+' : ''}${(100 * heldOut.meanGain).toFixed(2)} against the defaults\n`)
