@@ -47,8 +47,18 @@ function addressInUse (error: unknown): string | null {
   return null
 }
 
+/** What a command knows about where its settings come from, for the hint. */
+export interface HintContext {
+  /** The service a refused connection most likely went to. */
+  service?: 'elasticsearch' | 'kafka' | 'redis'
+  /** Where the port this command listens on is set, read after "give another" ("--port (0 picks a free one; or GS_API_PORT)"). */
+  portSetting?: string
+  /** Each file the command writes, and where its path is set ("--output (files.output, GS_OUTPUT)"). */
+  fileSettings?: Readonly<Record<string, string>>
+}
+
 /** What to do next about a failure, when we know. */
-export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 'kafka' | 'redis' } = {}): string | null {
+export function hintFor (error: unknown, context: HintContext = {}): string | null {
   if (isGroundstreamError(error, 'GS_ERR_DATASET') && typeof error.details.path === 'string' && /\.txt$/u.test(error.details.path)) {
     return 'eval needs a data set in the Twitter-GMNER layout (<split>.txt, xml/): Twitter-GMNER is published with https://github.com/NUSTM/GMNER (text, annotations and images are linked from its README); unpack it and pass --data DIR'
   }
@@ -57,10 +67,14 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
   }
   const inUse = addressInUse(error)
   if (inUse !== null) {
-    return `${inUse} is taken by another program: stop it, or give another --port (0 picks a free one)`
+    return `${inUse} is taken by another program: stop it, or give another ${context.portSetting ?? 'port'}`
   }
   if (isGroundstreamError(error, 'GS_ERR_SINK') && typeof error.details.file === 'string') {
-    return 'the embedded run writes --output and --dead-letters (files.output, files.deadLetters in a config file): give each a file path you can write'
+    const file = error.details.file
+    const setting = context.fileSettings?.[file]
+    return setting === undefined
+      ? `${file} is a file this command writes: give it the path of a file you can write (a missing folder is created)`
+      : `${file} is where ${setting} points: give it the path of a file you can write (a missing folder is created)`
   }
   const service = isGroundstreamError(error, 'GS_ERR_KAFKA')
     ? 'kafka'
@@ -79,7 +93,7 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
  * One line (plus a hint) for a failure, and its exit code. Stack traces only
  * with GS_DEBUG=1: users get the message and what to do.
  */
-export function reportFailure (command: string, error: unknown, usage: string | null, context: Parameters<typeof hintFor>[1] = {}): number {
+export function reportFailure (command: string, error: unknown, usage: string | null, context: HintContext = {}): number {
   const isUsage = isGroundstreamError(error, 'GS_ERR_USAGE') || isGroundstreamError(error, 'GS_ERR_CONFIG')
   const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
   const see = isGroundstreamError(error, 'GS_ERR_USAGE') && usage !== null ? ` (see groundstream help ${command})` : ''

@@ -4,7 +4,7 @@
 // USAGE text. Exit codes: 0 done, 1 a run-time failure (with a hint), 2 a
 // wrong command line or configuration (one line, no stack trace).
 import { didYouMean, unknownWord } from './args.js'
-import { packageVersion, reportFailure } from './common.js'
+import { packageVersion, reportFailure, type HintContext } from './common.js'
 
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
@@ -16,7 +16,8 @@ const COMMANDS = Object.freeze({
 
 type CommandName = keyof typeof COMMANDS
 
-interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string }
+/** A command: its main, its usage and, where it has them, what its failure hints should name (hintFor). */
+interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string, HINTS?: HintContext }
 
 function usage (): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(15)} ${command.summary}`)
@@ -74,7 +75,7 @@ async function main (argv: string[]): Promise<number> {
   try {
     return await command.main(rest)
   } catch (error) {
-    return reportFailure(name, error, command.USAGE)
+    return reportFailure(name, error, command.USAGE, command.HINTS)
   }
 }
 

@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress'
 import { loadConfig, type AppConfig } from '../config/index.js'
 import { configuredSource, installDefaults, runService } from '../service/index.js'
 import { intFlag, parseFlags } from './args.js'
-import { reportFailure } from './common.js'
+import { reportFailure, type HintContext } from './common.js'
 import { createLogger, resolveLogFormat } from './log.js'
 import { formatSummary } from './summary.js'
 
@@ -117,9 +117,20 @@ export async function main (argv: string[]): Promise<number> {
     return summary.exitCode
   } catch (error) {
     bar?.stop()
-    return reportFailure('run', error, USAGE)
+    return reportFailure('run', error, USAGE, hints(config))
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)
+  }
+}
+
+/** Where run's files and port are set, for the hint of a failure. */
+function hints (config: Readonly<AppConfig>): HintContext {
+  return {
+    portSetting: 'metrics port: GS_METRICS_PORT or metrics.port in the config file (0 turns the metrics endpoint off)',
+    fileSettings: {
+      [config.files.deadLetters]: '--dead-letters (files.deadLetters in the config file, GS_DEAD_LETTERS)',
+      [config.files.output]: '--output (files.output in the config file, GS_OUTPUT)'
+    }
   }
 }

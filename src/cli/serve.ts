@@ -10,7 +10,7 @@ import { GroundstreamError } from '../errors/index.js'
 import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
 import { intFlag, parseFlags } from './args.js'
 import { createLogger, resolveLogFormat, type LogFormat } from './log.js'
-import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, usageError } from './common.js'
+import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, usageError, type HintContext } from './common.js'
 
 export const USAGE = `usage: groundstream serve [--config FILE] [--host HOST] [--port N] [--elasticsearch URL]
                          [--index NAME] [--media-dir DIR] [--demo] [--log-format pretty|json]
@@ -38,6 +38,9 @@ without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
 --log-format pretty|json: the logs on stderr as readable lines or JSON;
 default GS_LOG_FORMAT, else pretty when stderr is a terminal.
 `
+
+/** Where serve's settings come from, for the hint of a failure (main.ts passes it to reportFailure). */
+export const HINTS: HintContext = Object.freeze({ portSetting: '--port (0 picks a free one), GS_API_PORT or port in the config file' })
 
 /** The flags serve takes (its USAGE lists each one). */
 export const FLAGS = {
