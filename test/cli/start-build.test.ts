@@ -1,7 +1,8 @@
 // `npm start` builds before it runs; a second `npm start` with nothing
 // changed must not compile everything again (13 s on two busy cores, 0.5 s
-// incremental). npm run build is `tsc -b` over tsconfig.build.json, which is
-// incremental with its build info under dist/ (deleting dist/ forgets it).
+// incremental). npm run build is scripts/build.mjs: `tsc -b` over
+// tsconfig.build.json, which is incremental with its build info under dist/
+// (deleting dist/ forgets it), forced when a compiled file is missing.
 // And the README's promises about running: the Node range is package.json's
 // engines, and the no-services test mode it names is a script that exists.
 import { test } from 'vitest'
@@ -21,7 +22,10 @@ function readTsconfig (file: string): { compilerOptions?: Record<string, unknown
 
 test('npm start builds incrementally: tsc -b over an incremental tsconfig.build.json whose build info is under dist/', () => {
   assert.match(pkg.scripts.start ?? '', /^npm run build --silent && node dist\/src\/cli\/main\.js run$/u)
-  assert.equal(pkg.scripts.build, 'tsc -b tsconfig.build.json')
+  assert.equal(pkg.scripts.build, 'node scripts/build.mjs')
+  const script = readFileSync(repoPath('scripts/build.mjs'), 'utf8')
+  assert.match(script, /'-b', path\.join\(ROOT, 'tsconfig\.build\.json'\)/u, 'tsc -b over tsconfig.build.json')
+  assert.match(script, /args\.push\('--force'\)/u, 'a compiled file missing from dist/ forces a full build')
   const options = readTsconfig('tsconfig.build.json').compilerOptions ?? {}
   assert.equal(options.incremental, true)
   assert.match(String(options.tsBuildInfoFile), /^dist\//u, 'deleting dist/ must forget the build info, or tsc -b would call a missing dist/ up to date')
