@@ -2,7 +2,8 @@
 # The whole test suite (`npm test`, and CI through .ci/run):
 #   1. install npm dependencies when missing or stale; in CI, create the
 #      training venv too (scripts/setup-training.sh), so step 3 can lint Python
-#   2. build (tsc -p tsconfig.build.json: the CLI tests run dist/src/cli/main.js)
+#   2. build (scripts/build.mjs: tsc -b tsconfig.build.json, incremental; the CLI
+#      tests run dist/src/cli/main.js)
 #   3. lint: typecheck everything, tests included (tsc -p tsconfig.json
 #      --noEmit), eslint, and ruff over training/ when the venv has it
 #   4. install the operator tools the deploy/observability tests use
@@ -41,7 +42,7 @@ fi
 step "build"
 # A fresh tree in CI; locally other people may be running the CLI from dist/.
 if [[ "${CI:-}" == true ]]; then rm -rf dist; fi
-npx tsc -p tsconfig.build.json
+node scripts/build.mjs
 
 step "lint"
 npx tsc -p tsconfig.json --noEmit

@@ -3,8 +3,6 @@
 // becomes an exit code (2: the command line or config is wrong; 1: something
 // at run time failed) and one line with a hint about what to do next.
 import { readFileSync } from 'node:fs'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { distance } from 'fastest-levenshtein'
 import { GroundstreamError, errorMessage, isGroundstreamError } from '../errors/index.js'
 // install.ts directly, not the service's index: `--help` and `--version` must
 // not load ONNX Runtime, kafkajs and the rest of the service.
@@ -20,44 +18,6 @@ export function packageVersion (): string {
 /** A wrong command line: printed as one line plus the command's usage, exit 2. */
 export function usageError (message: string): GroundstreamError {
   return new GroundstreamError('GS_ERR_USAGE', message)
-}
-
-/** The known word closest to `input` when it is a likely typo (within 2 edits, or a third of its length; Levenshtein distance) or the only word it starts, else null. */
-export function didYouMean (input: string, known: readonly string[]): string | null {
-  let best: string | null = null
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const word of known) {
-    const d = distance(input, word)
-    if (d < bestDistance) {
-      best = word
-      bestDistance = d
-    }
-  }
-  if (best !== null && bestDistance > 0 && bestDistance <= Math.max(2, Math.floor(input.length / 3))) return best
-  // A unique completion of a start (`--batch` for `--batch-size`).
-  const completions = input.length >= 3 ? known.filter((word) => word.startsWith(input) && word !== input) : []
-  return completions.length === 1 ? completions[0] as string : null
-}
-
-/** parseArgs whose failures (unknown flag, missing value) are usage errors; an unknown flag near a known one says which. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, strict: true }>>['values'] {
-  try {
-    return parseArgs({ args: argv, options, strict: true }).values
-  } catch (error) {
-    const unknown = /^Unknown option '(--?[^']+)'/u.exec(errorMessage(error))?.[1]
-    const near = unknown === undefined ? null : didYouMean(unknown.replace(/^-+/u, ''), Object.keys(options))
-    throw usageError(near === null ? errorMessage(error) : `unknown option '${unknown as string}' (did you mean --${near}?)`)
-  }
-}
-
-/** A flag that must be an integer in [min, max]. */
-export function intFlag (name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined
-  const value = Number(raw)
-  if (!/^-?\d+$/u.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw usageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`)
-  }
-  return value
 }
 
 /** An error and the causes behind it, at most 8 deep. */
@@ -87,8 +47,18 @@ function addressInUse (error: unknown): string | null {
   return null
 }
 
+/** What a command knows about where its settings come from, for the hint. */
+export interface HintContext {
+  /** The service a refused connection most likely went to. */
+  service?: 'elasticsearch' | 'kafka' | 'redis'
+  /** Where the port this command listens on is set, read after "give another" ("--port (0 picks a free one; or GS_API_PORT)"). */
+  portSetting?: string
+  /** Each file the command writes, and where its path is set ("--output (files.output, GS_OUTPUT)"). */
+  fileSettings?: Readonly<Record<string, string>>
+}
+
 /** What to do next about a failure, when we know. */
-export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 'kafka' | 'redis' } = {}): string | null {
+export function hintFor (error: unknown, context: HintContext = {}): string | null {
   if (isGroundstreamError(error, 'GS_ERR_DATASET') && typeof error.details.path === 'string' && /\.txt$/u.test(error.details.path)) {
     return 'eval needs a data set in the Twitter-GMNER layout (<split>.txt, xml/): Twitter-GMNER is published with https://github.com/NUSTM/GMNER (text, annotations and images are linked from its README); unpack it and pass --data DIR'
   }
@@ -97,10 +67,14 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
   }
   const inUse = addressInUse(error)
   if (inUse !== null) {
-    return `${inUse} is taken by another program: stop it, or give another --port (0 picks a free one)`
+    return `${inUse} is taken by another program: stop it, or give another ${context.portSetting ?? 'port'}`
   }
   if (isGroundstreamError(error, 'GS_ERR_SINK') && typeof error.details.file === 'string') {
-    return 'the embedded run writes --output and --dead-letters (files.output, files.deadLetters in a config file): give each a file path you can write'
+    const file = error.details.file
+    const setting = context.fileSettings?.[file]
+    return setting === undefined
+      ? `${file} is a file this command writes: give it the path of a file you can write (a missing folder is created)`
+      : `${file} is where ${setting} points: give it the path of a file you can write (a missing folder is created)`
   }
   const service = isGroundstreamError(error, 'GS_ERR_KAFKA')
     ? 'kafka'
@@ -119,7 +93,7 @@ export function hintFor (error: unknown, context: { service?: 'elasticsearch' | 
  * One line (plus a hint) for a failure, and its exit code. Stack traces only
  * with GS_DEBUG=1: users get the message and what to do.
  */
-export function reportFailure (command: string, error: unknown, usage: string | null, context: Parameters<typeof hintFor>[1] = {}): number {
+export function reportFailure (command: string, error: unknown, usage: string | null, context: HintContext = {}): number {
   const isUsage = isGroundstreamError(error, 'GS_ERR_USAGE') || isGroundstreamError(error, 'GS_ERR_CONFIG')
   const code = error instanceof GroundstreamError ? ` [${error.code}]` : ''
   const see = isGroundstreamError(error, 'GS_ERR_USAGE') && usage !== null ? ` (see groundstream help ${command})` : ''

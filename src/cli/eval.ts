@@ -10,20 +10,22 @@ import {
   type BrandBreakdown, type BrandSetScores, type DatasetTweet, type HeldOutEstimate, type RecordedPost, type Score, type SweepPoint
 } from '../eval/index.js'
 import { existsSync } from 'node:fs'
-import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig, type AppConfig } from '../config/index.js'
 import { createFolderFetcher } from '../images/index.js'
 import { installDefaults, startInMemoryProcessor, type InMemoryProcessor } from '../service/index.js'
 import { RecognizerSchema, TextModelsConfigSchema } from '../stages/index.js'
-import { intFlag, parseFlags, usageError } from './common.js'
+import { fractionFlag, intFlag, parseFlags } from './args.js'
+import { usageError } from './common.js'
+import { createLogger, resolveLogFormat, type LogFormat } from './log.js'
+import { shownOf } from './summary.js'
 
 export const USAGE = `usage: groundstream eval [--config FILE] [--data DIR] [--split dev] [--models DIR] [--precision int8|fp32]
                         [--recognizer scanner|mqspn]
                         [--knowledge auto|on|off] [--images DIR]
                         [--min-span-score P] [--max-none-score P] [--min-type-score P]
                         [--sweep] [--limit N] [--batch-size N] [--report FILE]
-                        [--predictions FILE] [--dump-candidates FILE]
+                        [--predictions FILE] [--dump-candidates FILE] [--log-format pretty|json]
        groundstream eval --brand-set FILE [--documents FILE | --write-posts FILE]
                         [--config FILE] [--models DIR] [--recognizer R] [--report FILE]
 
@@ -61,6 +63,8 @@ positives (docs/brand-tracking.md). --documents scores
 the entity documents a \`groundstream run\` wrote for the set's posts, which
 --write-posts writes as JSONL, instead of running the models.
   --models     folder with stage1/ and stage2/ (default: the installation's models/)
+  --log-format pretty or json logs on stderr; default GS_LOG_FORMAT, else
+               pretty when stderr is a terminal
 
 Data: Twitter-GMNER (https://github.com/NUSTM/GMNER) in its layout
 (train.txt, dev.txt, test.txt, xml/); --data defaults to ../shared/data/twitter-gmner.
@@ -80,40 +84,39 @@ function row (name: string, score: Score): string {
   return `${name.padEnd(14)} ${percent(score.precision)} ${percent(score.recall)} ${percent(score.f1)}   ${String(score.tp).padStart(5)} ${String(score.predicted).padStart(6)} ${String(score.gold).padStart(5)}`
 }
 
+/** The flags eval takes (its USAGE lists each one). */
+export const FLAGS = {
+  data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
+  split: { type: 'string', default: 'dev' },
+  config: { type: 'string' },
+  models: { type: 'string' },
+  precision: { type: 'string' },
+  recognizer: { type: 'string' },
+  limit: { type: 'string' },
+  'batch-size': { type: 'string', default: '32' },
+  report: { type: 'string', default: path.join('reports', 'eval.json') },
+  predictions: { type: 'string' },
+  knowledge: { type: 'string', default: 'auto' },
+  images: { type: 'string' },
+  'min-span-score': { type: 'string' },
+  'min-type-score': { type: 'string' },
+  'max-none-score': { type: 'string' },
+  sweep: { type: 'boolean', default: false },
+  'dump-candidates': { type: 'string' },
+  'brand-set': { type: 'string' },
+  documents: { type: 'string' },
+  'write-posts': { type: 'string' },
+  'log-format': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false }
+} as const
+
 export async function main (argv: string[]): Promise<number> {
-  const values = parseFlags(argv, {
-    data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
-    split: { type: 'string', default: 'dev' },
-    config: { type: 'string' },
-    models: { type: 'string' },
-    precision: { type: 'string' },
-    recognizer: { type: 'string' },
-    limit: { type: 'string' },
-    'batch-size': { type: 'string', default: '32' },
-    report: { type: 'string', default: path.join('reports', 'eval.json') },
-    predictions: { type: 'string' },
-    knowledge: { type: 'string', default: 'auto' },
-    images: { type: 'string' },
-    'min-span-score': { type: 'string' },
-    'min-type-score': { type: 'string' },
-    'max-none-score': { type: 'string' },
-    sweep: { type: 'boolean', default: false },
-    'dump-candidates': { type: 'string' },
-    'brand-set': { type: 'string' },
-    documents: { type: 'string' },
-    'write-posts': { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false }
-  })
+  const values = parseFlags(argv, FLAGS)
   if (values.help === true) {
     process.stdout.write(USAGE)
     return 0
   }
-  const probability = (name: string, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined
-    const value = Number(raw)
-    if (raw.trim() === '' || !(value >= 0 && value <= 1)) throw usageError(`--${name} must be a number from 0 to 1, got '${raw}'`)
-    return value
-  }
+  const logFormat = resolveLogFormat(values['log-format'], process.env, process.stderr.isTTY === true)
   if (values.precision !== undefined && !['int8', 'fp32'].includes(values.precision)) throw usageError(`--precision must be int8 or fp32, got '${values.precision}'`)
   // The service's config (file, GS_* variables, installation paths) under the flags.
   if (values.recognizer !== undefined && !RecognizerSchema.safeParse(values.recognizer).success) throw usageError(`--recognizer must be scanner or mqspn, got '${values.recognizer}'`)
@@ -133,14 +136,15 @@ export async function main (argv: string[]): Promise<number> {
     return await evaluateBrandSet(values['brand-set'], {
       // Knowledge as the service runs it, no images; the pipeline in micro-batches of --batch-size, no metrics endpoint.
       config: load({ textModels: textFlags, knowledge: { enabled: true }, images: { enabled: false }, pipeline: evalPipeline(batchSize, load({})), metrics: { port: 0 } }),
+      logFormat,
       report: values.report === path.join('reports', 'eval.json') ? path.join('reports', 'brand-eval.json') : values.report,
       ...(values.documents === undefined ? {} : { documents: values.documents }),
       ...(values['write-posts'] === undefined ? {} : { writePosts: values['write-posts'] })
     })
   }
-  const minSpan = probability('min-span-score', values['min-span-score'])
-  const minType = probability('min-type-score', values['min-type-score'])
-  const maxNone = probability('max-none-score', values['max-none-score'])
+  const minSpan = fractionFlag('min-span-score', values['min-span-score'])
+  const minType = fractionFlag('min-type-score', values['min-type-score'])
+  const maxNone = fractionFlag('max-none-score', values['max-none-score'])
   const dump = values['dump-candidates']
   const textModels = {
     ...textFlags,
@@ -164,7 +168,7 @@ export async function main (argv: string[]): Promise<number> {
   // The service's pipeline (caps, micro-batches of --batch-size posts) without its metrics endpoint.
   const serviceConfig = load({ textModels, knowledge: { enabled: useKnowledge }, images: { enabled: values.images !== undefined }, pipeline: evalPipeline(batchSize, base), metrics: { port: 0 } })
   const config = serviceConfig.textModels
-  const processor = await startEvalProcessor(serviceConfig, values.images)
+  const processor = await startEvalProcessor(serviceConfig, values.images, logFormat)
   try {
     const modelInfo = processor.service.modelInfo
     process.stderr.write(`evaluating ${tweets.length} posts from ${values.data} (${values.split}) with ${config.precision} models (recognizer ${config.recognizer}) on ${modelInfo?.stage1.provider ?? 'unknown'}; knowledge ${useKnowledge ? 'on' : 'off'}; images ${values.images ?? 'none'}\n`)
@@ -195,7 +199,8 @@ export async function main (argv: string[]): Promise<number> {
       const defaults = TextModelsConfigSchema.parse({})
       const current = sweepPoints.find((point) => point.minSpanScore === defaults.minSpanScore && point.maxNoneScore === defaults.maxNoneScore && point.minTypeScore === defaults.minTypeScore)
       const describe = (point: SweepPoint): string => `span>=${point.minSpanScore.toFixed(2)} none<${point.maxNoneScore.toFixed(2)} type>=${point.minTypeScore.toFixed(2)}  MNER ${percent(point.scores.mner.f1)} (P ${percent(point.scores.mner.precision)} R ${percent(point.scores.mner.recall)})  ${ENTITY_TYPES.map((type) => `${type} ${percent(point.scores.mnerByType[type].f1)}`).join(' ')}`
-      process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first:\n${sweepPoints.slice(0, 8).map(describe).join('\n')}\n`)
+      const best = sweepPoints.slice(0, 8)
+      process.stdout.write(`threshold sweep (${sweepPoints.length} points); best first${shownOf(best.length, sweepPoints.length)}:\n${best.map(describe).join('\n')}\n`)
       if (current !== undefined) process.stdout.write(`shipped defaults: ${describe(current)}\n`)
       heldOut = heldOutGain(recorded, defaults)
       process.stdout.write(`held out (thresholds chosen on one half, scored on the other; 4 halves): MNER ${heldOut.meanGain >= 0 ? '+' : ''}${(100 * heldOut.meanGain).toFixed(2)} against the defaults\n`)
@@ -242,8 +247,8 @@ function evalPipeline (batchSize: number, configured: Readonly<AppConfig>): { ma
 }
 
 /** The service's pipeline over in-memory posts, from its config; a data set's images come from a folder, not the network. */
-async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: string | undefined): Promise<InMemoryProcessor> {
-  const logger = pino({ level: config.log.level === 'info' ? 'warn' : config.log.level }, pino.destination(2))
+async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: string | undefined, logFormat: LogFormat): Promise<InMemoryProcessor> {
+  const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, logFormat)
   return await startInMemoryProcessor(config, logger, {
     registry: new Registry(),
     ...(imagesFolder === undefined ? {} : { imageFetcher: createFolderFetcher(imagesFolder) })
@@ -252,6 +257,7 @@ async function startEvalProcessor (config: Readonly<AppConfig>, imagesFolder: st
 
 interface BrandSetOptions {
   config: Readonly<AppConfig>
+  logFormat: LogFormat
   report: string
   documents?: string
   writePosts?: string
@@ -274,7 +280,7 @@ async function evaluateBrandSet (file: string, options: BrandSetOptions): Promis
     scores = scoreBrandSet(posts, predictions)
     breakdown = scoreBreakdown(posts, predictions)
   } else {
-    const processor = await startEvalProcessor(options.config, undefined)
+    const processor = await startEvalProcessor(options.config, undefined, options.logFormat)
     try {
       models = processor.service.modelInfo
       const result = await runBrandSet(posts, processor)

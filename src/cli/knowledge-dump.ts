@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { dumpKnowledge } from '../eval/index.js'
 import { GroundstreamError } from '../errors/index.js'
-import { parseFlags } from './common.js'
+import { parseFlags } from './args.js'
 
 export const USAGE = `usage: groundstream knowledge-dump [--data DIR] [--out FILE] [--splits train,dev]
                                   [--catalogue FILE] [--sources catalogue,countries,wordnet,cities]
@@ -30,17 +30,20 @@ Prints a JSON summary: surfaces written and knowledge coverage per split.
 
 const list = (raw: string): string[] => raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
 
+/** The flags knowledge-dump takes (its USAGE lists each one). */
+export const FLAGS = {
+  data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
+  out: { type: 'string', default: path.join('.cache', 'knowledge', 'gmner.jsonl') },
+  splits: { type: 'string', default: 'train,dev' },
+  catalogue: { type: 'string' },
+  sources: { type: 'string' },
+  tokenizer: { type: 'string' },
+  surfaces: { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
 export async function main (argv: string[]): Promise<number> {
-  const values = parseFlags(argv, {
-    data: { type: 'string', default: path.join('..', 'shared', 'data', 'twitter-gmner') },
-    out: { type: 'string', default: path.join('.cache', 'knowledge', 'gmner.jsonl') },
-    splits: { type: 'string', default: 'train,dev' },
-    catalogue: { type: 'string' },
-    sources: { type: 'string' },
-    tokenizer: { type: 'string' },
-    surfaces: { type: 'string' },
-    help: { type: 'boolean', short: 'h' }
-  })
+  const values = parseFlags(argv, FLAGS)
   if (values.help === true) {
     process.stdout.write(USAGE)
     return 0

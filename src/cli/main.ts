@@ -3,7 +3,8 @@
 // own module exporting `main(argv): Promise<number>` (the exit code) and its
 // USAGE text. Exit codes: 0 done, 1 a run-time failure (with a hint), 2 a
 // wrong command line or configuration (one line, no stack trace).
-import { didYouMean, packageVersion, reportFailure } from './common.js'
+import { didYouMean, unknownWord } from './args.js'
+import { packageVersion, reportFailure, type HintContext } from './common.js'
 
 const COMMANDS = Object.freeze({
   run: { module: './run.js', summary: 'run the pipeline (embedded default, or Kafka/Elasticsearch from config)' },
@@ -15,7 +16,8 @@ const COMMANDS = Object.freeze({
 
 type CommandName = keyof typeof COMMANDS
 
-interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string }
+/** A command: its main, its usage and, where it has them, what its failure hints should name (hintFor). */
+interface CommandModule { main: (args: string[]) => Promise<number>, USAGE: string, HINTS?: HintContext }
 
 function usage (): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(15)} ${command.summary}`)
@@ -52,8 +54,7 @@ async function main (argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0
   }
   if (!isCommand(name)) {
-    const near = didYouMean(name, Object.keys(COMMANDS))
-    process.stderr.write(`groundstream: unknown command '${name}'${near === null ? '' : ` (did you mean '${near}'?)`} (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
+    process.stderr.write(`groundstream: ${unknownWord('command', name, didYouMean(name, Object.keys(COMMANDS)))} (commands: ${Object.keys(COMMANDS).join(', ')}; see groundstream --help)\n`)
     return 2
   }
   if (name === 'help') {
@@ -63,7 +64,8 @@ async function main (argv: string[]): Promise<number> {
       return 0
     }
     if (!isCommand(topic) || topic === 'help') {
-      process.stderr.write(`groundstream help: no command '${topic}' (commands: ${Object.keys(COMMANDS).filter((c) => c !== 'help').join(', ')})\n`)
+      const topics = Object.keys(COMMANDS).filter((c) => c !== 'help')
+      process.stderr.write(`groundstream help: ${unknownWord('command', topic, didYouMean(topic, topics))} (commands: ${topics.join(', ')})\n`)
       return 2
     }
     process.stdout.write((await load(topic)).USAGE)
@@ -73,7 +75,7 @@ async function main (argv: string[]): Promise<number> {
   try {
     return await command.main(rest)
   } catch (error) {
-    return reportFailure(name, error, command.USAGE)
+    return reportFailure(name, error, command.USAGE, command.HINTS)
   }
 }
 

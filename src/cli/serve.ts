@@ -2,15 +2,17 @@
 // entity index. Reads the service's config file (--config or GS_CONFIG), then
 // GS_API_* and GS_ELASTICSEARCH_* (see docs/users.md); flags override them. SIGTERM/SIGINT close the server (in-flight requests
 // finish), then the Elasticsearch client.
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { DEMO_POSTS, EmbeddedSearch, createApiServer, demoDocuments, loadDemoIndex, type LoadResult } from '../api/index.js'
 import { GroundstreamError } from '../errors/index.js'
 import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
-import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, intFlag, parseFlags, usageError } from './common.js'
+import { intFlag, parseFlags } from './args.js'
+import { createLogger, resolveLogFormat, type LogFormat } from './log.js'
+import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, usageError, type HintContext } from './common.js'
 
 export const USAGE = `usage: groundstream serve [--config FILE] [--host HOST] [--port N] [--elasticsearch URL]
-                         [--index NAME] [--media-dir DIR] [--demo]
+                         [--index NAME] [--media-dir DIR] [--demo] [--log-format pretty|json]
        groundstream serve --from FILE [--config FILE] [--host HOST] [--port N] [--media-dir DIR]
 
 --config FILE (or GS_CONFIG) is the same JSON file \`groundstream run\` reads:
@@ -31,22 +33,33 @@ GS_ELASTICSEARCH_API_KEY, GS_ELASTICSEARCH_CA_FILE, GS_API_MEDIA_DIR.
 --demo fills the index groundstream-demo (or --index) with demo posts dated
 the last two hours, and serves their images, to try the viewer and API
 without a running pipeline. It never touches GS_ELASTICSEARCH_INDEX.
+
+--log-format pretty|json: the logs on stderr as readable lines or JSON;
+default GS_LOG_FORMAT, else pretty when stderr is a terminal.
 `
+
+/** Where serve's settings come from, for the hint of a failure (main.ts passes it to reportFailure). */
+export const HINTS: HintContext = Object.freeze({ portSetting: '--port (0 picks a free one), GS_API_PORT or port in the config file' })
+
+/** The flags serve takes (its USAGE lists each one). */
+export const FLAGS = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  elasticsearch: { type: 'string' },
+  index: { type: 'string' },
+  'media-dir': { type: 'string' },
+  demo: { type: 'boolean' },
+  from: { type: 'string' },
+  'log-format': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
 
 
 export async function main (argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, {
-    config: { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    elasticsearch: { type: 'string' },
-    index: { type: 'string' },
-    'media-dir': { type: 'string' },
-    demo: { type: 'boolean' },
-    from: { type: 'string' },
-    help: { type: 'boolean', short: 'h' }
-  })
+  const flags = parseFlags(argv, FLAGS)
   const port = intFlag('port', flags.port, 0, 65535)
+  const logFormat = resolveLogFormat(flags['log-format'], process.env, process.stderr.isTTY === true)
   if (flags.help === true) {
     process.stdout.write(USAGE)
     return 0
@@ -55,7 +68,7 @@ export async function main (argv: string[]): Promise<number> {
     if (flags.demo === true || flags.index !== undefined || flags.elasticsearch !== undefined) {
       throw usageError('--from serves a file; it cannot be combined with --demo, --index or --elasticsearch')
     }
-    return await serveFile(flags.from, { config: flags.config, host: flags.host, port, mediaDir: flags['media-dir'] })
+    return await serveFile(flags.from, { config: flags.config, host: flags.host, port, mediaDir: flags['media-dir'], logFormat })
   }
   const demo = flags.demo === true
   const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
@@ -74,7 +87,7 @@ export async function main (argv: string[]): Promise<number> {
       }
     }
   })
-  const logger = pino({ level: config.log.level }, pino.destination(2))
+  const logger = createLogger(config.log.level, logFormat)
   const client = createElasticsearchClient({
     url: config.elasticsearch.url,
     apiKey: config.elasticsearch.apiKey,
@@ -131,7 +144,7 @@ function loadReport (file: string, loaded: LoadResult): string {
 }
 
 /** `serve --from FILE`: the API and viewer over a JSONL file of entity documents, no cluster. */
-async function serveFile (file: string, flags: { config: string | undefined, host: string | undefined, port: number | undefined, mediaDir: string | undefined }): Promise<number> {
+async function serveFile (file: string, flags: { config: string | undefined, host: string | undefined, port: number | undefined, mediaDir: string | undefined, logFormat: LogFormat }): Promise<number> {
   const sampleImages = installPath('samples', 'images')
   const fromConfig = loadApiConfig({
     env: process.env,
@@ -143,7 +156,7 @@ async function serveFile (file: string, flags: { config: string | undefined, hos
     }
   })
   const config = { ...fromConfig, mediaDir: fromConfig.mediaDir ?? sampleImages }
-  const logger = pino({ level: config.log.level }, pino.destination(2))
+  const logger = createLogger(config.log.level, flags.logFormat)
   let newest = Number.NaN
   const search = await EmbeddedSearch.open({ limits: config.limits, now: () => new Date(Number.isFinite(newest) ? newest : Date.now()) })
   const loaded = await search.loadFile(file, (url) => (url.startsWith(SAMPLE_IMAGES_PREFIX) && config.mediaDir === sampleImages ? `/media/${url.slice(SAMPLE_IMAGES_PREFIX.length)}` : url))

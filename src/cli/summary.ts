@@ -34,6 +34,11 @@ function formatCache (stats: ResultCacheStats): string {
   return `${one('stage 1', stats.stage1)}, ${one('stage 2', stats.stage2)} inputs answered without running the model`
 }
 
+/** " (8 of 9 shown)" when a list is cut to its first entries, else nothing. */
+export function shownOf (shown: number, total: number): string {
+  return shown < total ? ` (${shown} of ${total} shown)` : ''
+}
+
 export function formatSummary (summary: RunSummary): string {
   const seconds = summary.elapsedMs / 1000
   const lines = [
@@ -61,7 +66,7 @@ export function formatSummary (summary: RunSummary): string {
     const hint = IMAGE_HINTS[status]
     if (hint !== undefined) lines.push(`    ${count} ${status}: ${hint}`)
   }
-  lines.push(`  boxed entities    ${summary.boxed.count}`)
+  lines.push(`  boxed entities    ${summary.boxed.count}${shownOf(summary.boxed.examples.length, summary.boxed.count)}`)
   for (const example of summary.boxed.examples) {
     lines.push(`    ${`${example.text} (${example.type})`.padEnd(28)} ${example.postId.padEnd(12)} ${example.label.padEnd(18)} ${formatBox(example.box)}`)
   }

@@ -220,6 +220,13 @@ async function configuredSinks (config: Readonly<AppConfig>, context: SinkContex
     return { sink, deadLetters: new KafkaDeadLetterSink({ producer: context.kafkaClients.producer, topic: config.kafka.dlqTopic }) }
   }
   const letters = new JsonlDeadLetterSink(config.files.deadLetters, fileMode)
+  try {
+    await letters.init()
+  } catch (error) {
+    // The output's temporary file goes too: its owner's cleanup is not registered yet.
+    await sink.close()
+    throw error
+  }
   commits.push(() => letters.commit())
   return { sink, deadLetters: letters }
 }

@@ -27,7 +27,8 @@ const FILE_PROBLEMS: Record<string, string> = {
   EROFS: 'is on a read-only file system: give a path on a writable one',
   ENOSPC: 'cannot be written: the disk is full; free some space or write to another disk',
   EDQUOT: 'cannot be written: the disk quota is used up; free some space or write to another disk',
-  ENAMETOOLONG: 'has a name that is too long: give a shorter path'
+  ENAMETOOLONG: 'has a name that is too long: give a shorter path',
+  ENOENT: 'cannot be created: a folder in its path is missing and could not be made; give a path under a folder that exists'
 }
 
 /**
@@ -59,9 +60,10 @@ class JsonlWriter {
   async open (): Promise<void> {
     if (this.stream !== null) return
     if (this.done) throw new GroundstreamError('GS_ERR_SINK', `${this.path} is already closed`)
-    // A directory would only fail the rename at the end: say so before writing anything.
-    if (statSync(this.path, { throwIfNoEntry: false })?.isDirectory() === true) throw fileSinkError(this.path, { code: 'EISDIR' })
     try {
+      // A directory would only fail the rename at the end: say so before writing anything.
+      // (stat itself fails when a file stands where the path needs a folder: ENOTDIR.)
+      if (statSync(this.path, { throwIfNoEntry: false })?.isDirectory() === true) throw fileSinkError(this.path, { code: 'EISDIR' })
       mkdirSync(dirname(this.path), { recursive: true })
     } catch (error) {
       throw fileSinkError(this.path, error)
@@ -184,6 +186,9 @@ export class JsonlDeadLetterSink implements DeadLetterSink {
     this.path = path
     this.writer = new JsonlWriter(path, mode)
   }
+
+  /** Opens the file at start, so a path that cannot be written fails the run before any post is read (not at the first rejected post). */
+  async init (): Promise<void> { await this.writer.open() }
 
   /** Moves the dead letters into place (see JsonlSink.commit). */
   async commit (): Promise<void> { await this.writer.commit() }

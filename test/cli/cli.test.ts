@@ -39,7 +39,8 @@ test('help <command> prints that command\'s usage; help for an unknown command i
   assert.match(serve.stdout, /--from FILE/)
   const unknown = cli(['help', 'nope'])
   assert.equal(unknown.code, 2)
-  assert.match(unknown.stderr, /no command 'nope'/)
+  assert.match(unknown.stderr, /unknown command 'nope' \(commands: run, serve/)
+  assert.match(cli(['help', 'rn']).stderr, /unknown command 'rn'; did you mean run\?/)
   const general = cli(['--help'])
   assert.equal(general.code, 0)
   assert.match(general.stdout, /serve --from out\/entities\.jsonl/)
@@ -47,15 +48,20 @@ test('help <command> prints that command\'s usage; help for an unknown command i
 
 test('usage errors exit 2 with one line and no stack trace', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['serve', '--port', '99999'], /--port must be an integer from 0 to 65535, got '99999'/],
-    [['serve', '--bogus'], /Unknown option '--bogus'/],
-    [['run', '--batch-size', 'many'], /--batch-size must be an integer/],
+    [['serve', '--port', '99999'], /--port must be at most 65535, got 99999/],
+    [['serve', '--bogus'], /unknown option '--bogus' \[GS_ERR_USAGE\]/],
+    [['run', '--batch-size', 'many'], /--batch-size must be a positive integer, got many \[GS_ERR_USAGE\] \(see groundstream help run\)/],
+    [['run', '--batch-size', '-3'], /--batch-size must be a positive integer, got -3/],
+    [['eval', '--limit', '-3'], /--limit must be a positive integer, got -3 \[GS_ERR_USAGE\] \(see groundstream help eval\)/],
     [['eval', '--knowledge', 'maybe'], /--knowledge must be auto, on or off/],
     [['frobnicate'], /unknown command 'frobnicate' \(commands:/],
-    [['rnu'], /unknown command 'rnu' \(did you mean 'run'\?\)/],
-    [['run', '--ouput', 'x.jsonl'], /unknown option '--ouput' \(did you mean --output\?\)/],
-    [['eval', '--recogniser', 'mqspn'], /unknown option '--recogniser' \(did you mean --recognizer\?\)/],
-    [['serve', '--fro', 'x.jsonl'], /unknown option '--fro' \(did you mean --from\?\)/]
+    [['rn'], /unknown command 'rn'; did you mean run\? \(commands:/],
+    [['rnu'], /unknown command 'rnu'; did you mean run\?/],
+    [['run', '--batchsize', '8'], /unknown option '--batchsize'; did you mean --batch-size\?/],
+    [['run', '--ouput', 'x.jsonl'], /unknown option '--ouput'; did you mean --output\?/],
+    [['eval', '--recogniser', 'mqspn'], /unknown option '--recogniser'; did you mean --recognizer\?/],
+    [['serve', '--fro', 'x.jsonl'], /unknown option '--fro'; did you mean --from\?/],
+    [['knowledge-dump', '--split', 'dev'], /unknown option '--split'; did you mean --splits\?/]
   ]
   for (const [args, pattern] of cases) {
     const { code, stderr } = cli(args)
@@ -92,16 +98,4 @@ test('run finds its models and samples from any working folder', { timeout: 300_
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-})
-
-test('did-you-mean suggests a near or uniquely started word, never a far or ambiguous one', async () => {
-  const { didYouMean } = await import('../../src/cli/common.js')
-  const flags = ['input', 'output', 'dead-letters', 'batch-size', 'batch-wait-ms', 'no-progress', 'quiet']
-  assert.equal(didYouMean('ouput', flags), 'output')
-  assert.equal(didYouMean('inptu', flags), 'input')
-  assert.equal(didYouMean('dead-leters', flags), 'dead-letters')
-  assert.equal(didYouMean('no-prog', flags), 'no-progress')
-  assert.equal(didYouMean('batch', flags), null, 'two flags start with it')
-  assert.equal(didYouMean('zzzzzz', flags), null)
-  assert.equal(didYouMean('output', flags), null, 'not a typo')
 })

@@ -87,7 +87,7 @@ test('run --output DIR: exit 1 saying it is a directory, no cluster hint, no tem
   assert.equal(code, 1)
   assert.match(stderr, /results is a directory: give a file path/)
   assert.doesNotMatch(stderr, /Elasticsearch/)
-  assert.match(stderr, /hint: the embedded run writes --output and --dead-letters/)
+  assert.match(stderr, /hint: results is where --output \(files\.output in the config file, GS_OUTPUT\) points: give it the path of a file you can write/)
   assert.deepEqual(readdirSync(dir).sort(), ['posts.jsonl', 'results'])
   assert.deepEqual(readdirSync(join(dir, 'results')), [])
 })

@@ -2,7 +2,7 @@
 // last post) with the whole-run rate beside it, and startup on its own line.
 import assert from 'node:assert/strict'
 import { describe, it } from 'vitest'
-import { formatSummary } from '../../src/cli/summary.js'
+import { formatSummary, shownOf } from '../../src/cli/summary.js'
 import type { RunSummary } from '../../src/service/index.js'
 
 const summary: RunSummary = {
@@ -36,5 +36,19 @@ describe('run summary result cache', () => {
     assert.doesNotMatch(formatSummary(summary), /result cache/)
     const text = formatSummary({ ...summary, resultCache: { stage1: { hits: 382, misses: 1_118 }, stage2: { hits: 0, misses: 0 } } })
     assert.match(text, /result cache\s+stage 1 382 of 1500 \(25\.5 %\), stage 2 0 of 0 inputs answered without running the model/)
+  })
+})
+
+describe('run summary boxed entities', () => {
+  const example = { postId: 'p1', text: 'Acme', type: 'ORG' as const, label: 'logo', box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }
+  it('says how many of the boxed entities it lists when it lists only the first ones', () => {
+    const text = formatSummary({ ...summary, boxed: { count: 9, examples: Array.from({ length: 8 }, () => example) } })
+    assert.match(text, /boxed entities\s+9 \(8 of 9 shown\)\n/)
+    assert.equal(text.split('\n').filter((line) => line.includes('Acme (ORG)')).length, 8)
+  })
+  it('says nothing more when it lists them all', () => {
+    assert.match(formatSummary({ ...summary, boxed: { count: 2, examples: [example, example] } }), /boxed entities\s+2\n/)
+    assert.equal(shownOf(8, 8), '')
+    assert.equal(shownOf(8, 120), ' (8 of 120 shown)')
   })
 })
