@@ -2,7 +2,7 @@
 // real Elasticsearch (a fixture index built with the sink's own template and
 // document functions) and the embedded SQLite store of `serve --from`. Every
 // behaviour test runs against each, so the two stay equal.
-import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -47,52 +47,52 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/mentions?q=acme&size=50')
-    assert.equal(status, 200)
+    expect(status).toBe(200)
     const mentions = mentionsOf(body)
-    assert.equal(mentions.length, 7)
-    assert.ok(mentions.every((m) => m.entity.normalised === 'acme'))
-    assert.deepEqual(body.total, { value: 7, relation: 'eq' })
+    expect(mentions.length).toBe(7)
+    expect(mentions.every((m) => m.entity.normalised === 'acme')).toBeTruthy()
+    expect(body.total).toStrictEqual({ value: 7, relation: 'eq' })
     const byTitle = await h.get('/api/v1/mentions?q=corporation')
-    assert.equal(mentionsOf(byTitle.body).length, 7, 'canonical title "Acme Corporation" matches')
+    expect(mentionsOf(byTitle.body).length, 'canonical title "Acme Corporation" matches').toBe(7)
     const postText = await h.get('/api/v1/mentions?text=evening%20news')
-    assert.deepEqual([...new Set(mentionsOf(postText.body).map((m) => m.post_id))], ['p04'])
+    expect([...new Set(mentionsOf(postText.body).map((m) => m.post_id))]).toStrictEqual(['p04'])
   })
 
   test('mentions: filters by canonical id, type, time range, has-box and minimum score', async (t) => {
     const h = need(t)
     if (h === null) return
     const all = mentionsOf((await h.get('/api/v1/mentions?size=100')).body)
-    assert.equal(all.length, h.docs.length)
+    expect(all.length).toBe(h.docs.length)
     // Newest first by default.
     const times = all.map((m) => m.post.created_at)
-    assert.deepEqual(times, [...times].sort().reverse())
+    expect(times).toStrictEqual([...times].sort().reverse())
 
     const paris = mentionsOf((await h.get('/api/v1/mentions?canonical_id=Q90&size=100')).body)
-    assert.equal(paris.length, 6)
+    expect(paris.length).toBe(6)
     const types = mentionsOf((await h.get('/api/v1/mentions?type=PER,OTHER&size=100')).body)
-    assert.deepEqual(new Set(types.map((m) => m.entity.type)), new Set(['PER', 'OTHER']))
-    assert.equal(types.length, 5)
+    expect(new Set(types.map((m) => m.entity.type))).toStrictEqual(new Set(['PER', 'OTHER']))
+    expect(types.length).toBe(5)
     const repeated = mentionsOf((await h.get('/api/v1/mentions?type=PER&type=OTHER&size=100')).body)
-    assert.equal(repeated.length, 5)
+    expect(repeated.length).toBe(5)
     const hashtags = (await h.get('/api/v1/mentions?mention_kind=hashtag&size=100')).body as { mentions: Array<{ entity: { text: string, mention_kind: string, canonical_description: string | null } }> }
-    assert.deepEqual(hashtags.mentions.map((m) => [m.entity.text, m.entity.mention_kind]), [['#Acme', 'hashtag']])
-    assert.equal(hashtags.mentions[0]?.entity.canonical_description, 'Fictional maker of everything, the demo brand')
+    expect(hashtags.mentions.map((m) => [m.entity.text, m.entity.mention_kind])).toStrictEqual([['#Acme', 'hashtag']])
+    expect(hashtags.mentions[0]?.entity.canonical_description).toBe('Fictional maker of everything, the demo brand')
 
     const boxed = mentionsOf((await h.get('/api/v1/mentions?has_box=true&size=100')).body)
-    assert.equal(boxed.length, 4)
-    assert.ok(boxed.every((m) => m.box !== null))
+    expect(boxed.length).toBe(4)
+    expect(boxed.every((m) => m.box !== null)).toBeTruthy()
     const unboxed = mentionsOf((await h.get('/api/v1/mentions?has_box=false&size=100')).body)
-    assert.equal(unboxed.length, h.docs.length - 4)
+    expect(unboxed.length).toBe(h.docs.length - 4)
 
     const confident = mentionsOf((await h.get('/api/v1/mentions?min_score=0.9&size=100')).body)
-    assert.ok(confident.length > 0 && confident.every((m) => m.entity.score >= 0.9))
-    assert.equal(confident.length, h.docs.filter((d) => d.entity.score >= 0.9).length)
+    expect(confident.length > 0 && confident.every((m) => m.entity.score >= 0.9)).toBeTruthy()
+    expect(confident.length).toBe(h.docs.filter((d) => d.entity.score >= 0.9).length)
 
     const lastHalfHour = mentionsOf((await h.get('/api/v1/mentions?from=2026-01-10T11:30:00Z&to=2026-01-10T12:00:00Z&size=100')).body)
-    assert.deepEqual(new Set(lastHalfHour.map((m) => m.post_id)), new Set(['p01', 'p02', 'p03']))
+    expect(new Set(lastHalfHour.map((m) => m.post_id))).toStrictEqual(new Set(['p01', 'p02', 'p03']))
 
     const entity = mentionsOf((await h.get('/api/v1/mentions?entity=%23ACME&size=100')).body)
-    assert.equal(entity.length, 7, 'entity is normalised like the index (#, case)')
+    expect(entity.length, 'entity is normalised like the index (#, case)').toBe(7)
   })
 
   test('mentions: search_after pagination walks every hit once, in order', async (t) => {
@@ -105,109 +105,109 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
       let pages = 0
       do {
         const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/mentions?size=3&sort=${sort}${cursor === null ? '' : `&cursor=${cursor}`}`)
-        assert.equal(response.status, 200)
+        expect(response.status).toBe(200)
         walked.push(...mentionsOf(response.body).map((m) => m.id))
         cursor = response.body.next as string | null
         pages++
       } while (cursor !== null && pages < 20)
-      assert.deepEqual(walked, whole, `sort=${sort}`)
-      assert.equal(new Set(walked).size, h.docs.length)
-      assert.equal(pages, Math.ceil(h.docs.length / 3))
+      expect(walked, `sort=${sort}`).toStrictEqual(whole)
+      expect(new Set(walked).size).toBe(h.docs.length)
+      expect(pages).toBe(Math.ceil(h.docs.length / 3))
     }
     const first = await h.get('/api/v1/mentions?size=3&sort=recent')
     const wrongSort = await h.get(`/api/v1/mentions?size=3&sort=score&cursor=${String(first.body.next)}`)
-    assert.equal(wrongSort.status, 400)
-    assert.match(String((wrongSort.body.error as { message: string }).message), /cursor/)
+    expect(wrongSort.status).toBe(400)
+    expect(String((wrongSort.body.error as { message: string }).message)).toMatch(/cursor/)
   })
 
   test('timeline: counts per interval, empty buckets included, limits enforced', async (t) => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/timeline?entity=acme&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z&interval=30m')
-    assert.equal(status, 200)
-    assert.equal(body.interval, '30m')
-    assert.deepEqual(body.buckets, [
+    expect(status).toBe(200)
+    expect(body.interval).toBe('30m')
+    expect(body.buckets).toStrictEqual([
       { time: '2026-01-10T10:00:00.000Z', count: 1 },
       { time: '2026-01-10T10:30:00.000Z', count: 0 },
       { time: '2026-01-10T11:00:00.000Z', count: 3 },
       { time: '2026-01-10T11:30:00.000Z', count: 3 }
     ])
-    assert.equal(body.total, 7)
+    expect(body.total).toBe(7)
     // Default range: the 7 days before now (T0), auto interval.
     const auto = await h.get('/api/v1/timeline?canonical_id=Q-acme')
-    assert.equal(auto.status, 200)
-    assert.equal(auto.body.interval, '3h')
-    assert.equal((auto.body.buckets as Array<{ count: number }>).reduce((s, b) => s + b.count, 0), 7)
+    expect(auto.status).toBe(200)
+    expect(auto.body.interval).toBe('3h')
+    expect((auto.body.buckets as Array<{ count: number }>).reduce((s, b) => s + b.count, 0)).toBe(7)
     const tooFine = await h.get('/api/v1/timeline?entity=acme&from=2026-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=1m')
-    assert.equal(tooFine.status, 400)
-    assert.match(JSON.stringify(tooFine.body), /buckets/)
+    expect(tooFine.status).toBe(400)
+    expect(JSON.stringify(tooFine.body)).toMatch(/buckets/)
     const tooLong = await h.get('/api/v1/timeline?entity=acme&from=2020-01-01T00:00:00Z&to=2026-01-10T00:00:00Z&interval=7d')
-    assert.equal(tooLong.status, 400)
-    assert.match(JSON.stringify(tooLong.body), /at most 90 days/)
+    expect(tooLong.status).toBe(400)
+    expect(JSON.stringify(tooLong.body)).toMatch(/at most 90 days/)
     const reversed = await h.get('/api/v1/timeline?from=2026-01-10T12:00:00Z&to=2026-01-10T10:00:00Z')
-    assert.equal(reversed.status, 400)
+    expect(reversed.status).toBe(400)
   })
 
   test('trending: rising entities in the window vs the previous window', async (t) => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z')
-    assert.equal(status, 200)
+    expect(status).toBe(200)
     const entities = body.entities as Array<{ entity: string, current: number, previous: number, type: string, canonical_id: string | null, text: string }>
-    assert.deepEqual(entities.map((e) => [e.entity, e.current, e.previous]), [['acme', 6, 1], ['alice smith', 2, 0]])
-    assert.equal(entities[0]?.type, 'ORG')
-    assert.equal(entities[0]?.canonical_id, 'Q-acme')
-    assert.deepEqual(body.window, { from: '2026-01-10T11:00:00.000Z', to: '2026-01-10T12:00:00.000Z' })
+    expect(entities.map((e) => [e.entity, e.current, e.previous])).toStrictEqual([['acme', 6, 1], ['alice smith', 2, 0]])
+    expect(entities[0]?.type).toBe('ORG')
+    expect(entities[0]?.canonical_id).toBe('Q-acme')
+    expect(body.window).toStrictEqual({ from: '2026-01-10T11:00:00.000Z', to: '2026-01-10T12:00:00.000Z' })
     // Defaults to now (the harness clock is T0); min_count and type filter apply.
     const people = await h.get('/api/v1/trending?type=PER&min_count=1')
-    assert.deepEqual((people.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
+    expect((people.body.entities as Array<{ entity: string }>).map((e) => e.entity)).toStrictEqual(['alice smith'])
     const later = await h.get('/api/v1/trending?window=1h&at=2026-01-10T13:00:00Z')
-    assert.deepEqual(later.body.entities, [], 'nothing rises in an empty window')
+    expect(later.body.entities, 'nothing rises in an empty window').toStrictEqual([])
   })
 
   test('co-occurring: entities sharing posts with an entity, by posts', async (t) => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/cooccurring?entity=acme&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
-    assert.equal(status, 200)
-    assert.equal(body.posts_considered, 7)
+    expect(status).toBe(200)
+    expect(body.posts_considered).toBe(7)
     const entities = body.entities as Array<{ entity: string, posts: number }>
-    assert.deepEqual(entities.slice(0, 2).map((e) => [e.entity, e.posts]), [['paris', 4], ['alice smith', 2]])
-    assert.deepEqual(new Set(entities.slice(2).map((e) => e.entity)), new Set(['lyon', 'old news']))
-    assert.ok(!entities.some((e) => e.entity === 'acme'))
+    expect(entities.slice(0, 2).map((e) => [e.entity, e.posts])).toStrictEqual([['paris', 4], ['alice smith', 2]])
+    expect(new Set(entities.slice(2).map((e) => e.entity))).toStrictEqual(new Set(['lyon', 'old news']))
+    expect(!entities.some((e) => e.entity === 'acme')).toBeTruthy()
     const byId = await h.get('/api/v1/cooccurring?canonical_id=Q-acme&type=PER&from=2026-01-10T09:00:00Z&to=2026-01-10T12:00:00Z')
-    assert.deepEqual((byId.body.entities as Array<{ entity: string }>).map((e) => e.entity), ['alice smith'])
+    expect((byId.body.entities as Array<{ entity: string }>).map((e) => e.entity)).toStrictEqual(['alice smith'])
     const missing = await h.get('/api/v1/cooccurring?type=PER')
-    assert.equal(missing.status, 400)
-    assert.match(JSON.stringify(missing.body), /entity, canonical_id or brand is required/)
+    expect(missing.status).toBe(400)
+    expect(JSON.stringify(missing.body)).toMatch(/entity, canonical_id or brand is required/)
   })
 
   test('posts: recent posts, each with all its mentions and image', async (t) => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/posts?size=4')
-    assert.equal(status, 200)
+    expect(status).toBe(200)
     const posts = body.posts as Array<{ post_id: string, entities: Array<{ normalised: string, box: unknown }>, image: { url: string | null, status: string } }>
-    assert.deepEqual(posts.map((p) => p.post_id), ['p01', 'p02', 'p03', 'p04'])
-    assert.deepEqual(posts[1]?.entities.map((e) => e.normalised), ['alice smith', 'acme'])
-    assert.equal(posts[0]?.image.status, 'ok')
-    assert.ok(posts[0]?.image.url?.endsWith('/media/storefront.png'))
-    assert.deepEqual(body.total, { value: 11, relation: 'eq' })
-    assert.ok(typeof body.next === 'string')
+    expect(posts.map((p) => p.post_id)).toStrictEqual(['p01', 'p02', 'p03', 'p04'])
+    expect(posts[1]?.entities.map((e) => e.normalised)).toStrictEqual(['alice smith', 'acme'])
+    expect(posts[0]?.image.status).toBe('ok')
+    expect(posts[0]?.image.url?.endsWith('/media/storefront.png')).toBeTruthy()
+    expect(body.total).toStrictEqual({ value: 11, relation: 'eq' })
+    expect(typeof body.next === 'string').toBeTruthy()
     const spec = parseYaml(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8')) as { components: { schemas: { PostsAnswer: { required: string[], properties: Record<string, unknown> } } } }
-    assert.deepEqual(Object.keys(body).sort(), Object.keys(spec.components.schemas.PostsAnswer.properties).sort(), 'the answer has the documented fields')
-    assert.deepEqual([...spec.components.schemas.PostsAnswer.required].sort(), Object.keys(body).sort())
+    expect(Object.keys(body).sort(), 'the answer has the documented fields').toStrictEqual(Object.keys(spec.components.schemas.PostsAnswer.properties).sort())
+    expect([...spec.components.schemas.PostsAnswer.required].sort()).toStrictEqual(Object.keys(body).sort())
     const next = await h.get(`/api/v1/posts?size=4&cursor=${String(body.next)}`)
-    assert.deepEqual((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p05', 'p06', 'p07', 'p08'])
-    assert.deepEqual(next.body.total, { value: 11, relation: 'eq' }, 'the total counts every matching post, not what is left')
+    expect((next.body.posts as Array<{ post_id: string }>).map((p) => p.post_id)).toStrictEqual(['p05', 'p06', 'p07', 'p08'])
+    expect(next.body.total, 'the total counts every matching post, not what is left').toStrictEqual({ value: 11, relation: 'eq' })
     // A filter picks posts; the post still shows all of its mentions.
     const people = await h.get('/api/v1/posts?type=PER')
     const withPeople = people.body.posts as Array<{ post_id: string, entities: unknown[] }>
-    assert.deepEqual(withPeople.map((p) => p.post_id), ['p02', 'p04'])
-    assert.equal(withPeople[0]?.entities.length, 2)
+    expect(withPeople.map((p) => p.post_id)).toStrictEqual(['p02', 'p04'])
+    expect(withPeople[0]?.entities.length).toBe(2)
     const image = await fetch(String(posts[0]?.image.url))
-    assert.equal(image.status, 200)
-    assert.equal(image.headers.get('content-type'), 'image/png')
+    expect(image.status).toBe(200)
+    expect(image.headers.get('content-type')).toBe('image/png')
   })
 
   test('posts: paging by cursor gives every post exactly once, newest first, and next is null at the end', async (t) => {
@@ -221,27 +221,27 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
       let pages = 0
       do {
         const response: { status: number, body: Record<string, unknown> } = await h.get(`/api/v1/posts?size=${size}${cursor === null ? '' : `&cursor=${cursor}`}`)
-        assert.equal(response.status, 200)
-        assert.deepEqual(response.body.total, { value: expected.length, relation: 'eq' })
+        expect(response.status).toBe(200)
+        expect(response.body.total).toStrictEqual({ value: expected.length, relation: 'eq' })
         walked.push(...(response.body.posts as Array<{ post_id: string }>).map((p) => p.post_id))
         cursor = response.body.next as string | null
         pages++
       } while (cursor !== null && pages < 20)
-      assert.deepEqual(walked, expected, `size=${size}`)
-      assert.equal(pages, Math.ceil(expected.length / size), `size=${size}: no empty last page`)
+      expect(walked, `size=${size}`).toStrictEqual(expected)
+      expect(pages, `size=${size}: no empty last page`).toBe(Math.ceil(expected.length / size))
     }
     // A filter pages too; its cursor continues the filtered list.
     const first = await h.get('/api/v1/posts?entity=paris&size=4')
-    assert.deepEqual(first.body.total, { value: 6, relation: 'eq' })
+    expect(first.body.total).toStrictEqual({ value: 6, relation: 'eq' })
     const rest = await h.get(`/api/v1/posts?entity=paris&size=4&cursor=${String(first.body.next)}`)
-    assert.deepEqual((rest.body.posts as Array<{ post_id: string }>).map((p) => p.post_id), ['p10', 'p11'])
-    assert.equal(rest.body.next, null)
+    expect((rest.body.posts as Array<{ post_id: string }>).map((p) => p.post_id)).toStrictEqual(['p10', 'p11'])
+    expect(rest.body.next).toBe(null)
     // A mentions cursor is not a posts cursor, and the old `before` is gone.
     const mentions = await h.get('/api/v1/mentions?size=2')
     const wrong = await h.get(`/api/v1/posts?cursor=${String(mentions.body.next)}`)
-    assert.equal(wrong.status, 400)
-    assert.match((wrong.body.error as { message: string }).message, /cursor: not a cursor for the posts list/)
-    assert.equal((await h.get('/api/v1/posts?before=2026-01-10T11:00:00Z')).status, 400)
+    expect(wrong.status).toBe(400)
+    expect((wrong.body.error as { message: string }).message).toMatch(/cursor: not a cursor for the posts list/)
+    expect((await h.get('/api/v1/posts?before=2026-01-10T11:00:00Z')).status).toBe(400)
   })
 
   test('post text: phrases, AND/OR/NOT and a leading -, the same on both backends', async (t) => {
@@ -249,28 +249,28 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     if (h === null) return
     const posts = async (text: string): Promise<string[]> => {
       const { status, body } = await h.get(`/api/v1/posts?size=50&text=${encodeURIComponent(text)}`)
-      assert.equal(status, 200, text)
+      expect(status, text).toBe(200)
       return (body.posts as Array<{ post_id: string }>).map((p) => p.post_id)
     }
-    assert.deepEqual(await posts('"old news"'), ['p08', 'p09', 'p10'])
-    assert.deepEqual(await posts('news -old'), ['p04'])
-    assert.deepEqual(await posts('news NOT "old news"'), ['p04'])
-    assert.deepEqual(await posts('"news paris"'), ['p10'], 'a phrase crosses punctuation, as the analyzers drop it')
-    assert.deepEqual(await posts('tower OR merger'), ['p07', 'p08'])
-    assert.deepEqual(await posts('paris AND (acme OR lyon) NOT rumour'), ['p01', 'p03', 'p05'])
-    assert.deepEqual(await posts('NOT paris'), ['p02', 'p04', 'p06', 'p07', 'p08'])
-    assert.deepEqual(await posts('paris and lyon'), ['p05'], 'lower-case and is a word')
-    assert.deepEqual(await posts('#acme'), ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
+    expect(await posts('"old news"')).toStrictEqual(['p08', 'p09', 'p10'])
+    expect(await posts('news -old')).toStrictEqual(['p04'])
+    expect(await posts('news NOT "old news"')).toStrictEqual(['p04'])
+    expect(await posts('"news paris"'), 'a phrase crosses punctuation, as the analyzers drop it').toStrictEqual(['p10'])
+    expect(await posts('tower OR merger')).toStrictEqual(['p07', 'p08'])
+    expect(await posts('paris AND (acme OR lyon) NOT rumour')).toStrictEqual(['p01', 'p03', 'p05'])
+    expect(await posts('NOT paris')).toStrictEqual(['p02', 'p04', 'p06', 'p07', 'p08'])
+    expect(await posts('paris and lyon'), 'lower-case and is a word').toStrictEqual(['p05'])
+    expect(await posts('#acme')).toStrictEqual(['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
     // The same filter on mentions and the timeline; with an entity filter it narrows mentions.
     const mentions = await h.get(`/api/v1/mentions?size=50&text=${encodeURIComponent('"old news" -merger')}&entity=paris`)
-    assert.deepEqual(mentionsOf(mentions.body).map((m) => m.post_id), ['p09', 'p10'])
+    expect(mentionsOf(mentions.body).map((m) => m.post_id)).toStrictEqual(['p09', 'p10'])
     const timeline = await h.get(`/api/v1/timeline?text=${encodeURIComponent('"old news"')}&from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z`)
-    assert.equal(timeline.body.total, 6)
+    expect(timeline.body.total).toBe(6)
     for (const [text, message] of [['"old news', /text: the quote at character 1 is not closed/], ['acme AND', /text: a word or "phrase" after AND is missing/], ['(acme', /text: a \( is not closed/], ['!!', /text: the query has no words/]] as const) {
       const { status, body } = await h.get(`/api/v1/posts?text=${encodeURIComponent(text)}`)
-      assert.equal(status, 400, text)
-      assert.equal((body.error as { code: string }).code, 'GS_ERR_API_INVALID')
-      assert.match((body.error as { message: string }).message, message, text)
+      expect(status, text).toBe(400)
+      expect((body.error as { code: string }).code).toBe('GS_ERR_API_INVALID')
+      expect((body.error as { message: string }).message, text).toMatch(message)
     }
   })
 
@@ -294,52 +294,52 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     ]
     for (const [path, pattern] of cases) {
       const { status, body, headers } = await h.get(path)
-      assert.equal(status, 400, path)
-      assert.match(headers.get('content-type') ?? '', /application\/json/)
+      expect(status, path).toBe(400)
+      expect(headers.get('content-type') ?? '').toMatch(/application\/json/)
       const error = body.error as { code: string, message: string, problems: string[] }
-      assert.equal(error.code, 'GS_ERR_API_INVALID', path)
-      assert.match(error.problems.join(' | '), pattern, path)
+      expect(error.code, path).toBe('GS_ERR_API_INVALID')
+      expect(error.problems.join(' | '), path).toMatch(pattern)
     }
     const missing = await h.get('/api/v1/nothing')
-    assert.equal(missing.status, 404)
-    assert.equal((missing.body.error as { code: string }).code, 'GS_ERR_NOT_FOUND')
+    expect(missing.status).toBe(404)
+    expect((missing.body.error as { code: string }).code).toBe('GS_ERR_NOT_FOUND')
   })
 
   test('extent: the clock the API answers by and the span of the data', async (t) => {
     const h = need(t)
     if (h === null) return
     const { status, body } = await h.get('/api/v1/extent')
-    assert.equal(status, 200)
-    assert.deepEqual(body, { now: '2026-01-10T12:00:00.000Z', documents: h.docs.length, first: '2026-01-10T10:10:00.000Z', last: '2026-01-10T11:55:00.000Z' })
-    assert.equal((await h.get('/api/v1/extent?x=1')).status, 400)
+    expect(status).toBe(200)
+    expect(body).toStrictEqual({ now: '2026-01-10T12:00:00.000Z', documents: h.docs.length, first: '2026-01-10T10:10:00.000Z', last: '2026-01-10T11:55:00.000Z' })
+    expect((await h.get('/api/v1/extent?x=1')).status).toBe(400)
   })
 
   test('health, readiness, metrics and the OpenAPI document are served', async (t) => {
     const h = need(t)
     if (h === null) return
-    assert.deepEqual((await h.get('/healthz')).body, { status: 'ok' })
+    expect((await h.get('/healthz')).body).toStrictEqual({ status: 'ok' })
     const ready = await h.get('/readyz')
-    assert.equal(ready.status, 200)
-    assert.equal(ready.body.index, true)
-    assert.equal(ready.body.backend, backend)
-    assert.equal((await h.get('/api/v1/mentions?size=1')).status, 200)
+    expect(ready.status).toBe(200)
+    expect(ready.body.index).toBe(true)
+    expect(ready.body.backend).toBe(backend)
+    expect((await h.get('/api/v1/mentions?size=1')).status).toBe(200)
     const metrics = await fetch(`${h.server.url}/metrics`)
     const text = await metrics.text()
-    assert.match(text, /groundstream_api_requests_total\{route="\/api\/v1\/mentions",status="200"\} \d+/)
-    assert.match(text, /groundstream_api_request_duration_seconds_bucket/)
+    expect(text).toMatch(/groundstream_api_requests_total\{route="\/api\/v1\/mentions",status="200"\} \d+/)
+    expect(text).toMatch(/groundstream_api_request_duration_seconds_bucket/)
     const openapi = await fetch(`${h.server.url}/openapi.yaml`)
-    assert.equal(openapi.status, 200)
-    assert.match(await openapi.text(), /^openapi: 3\.1\.0/)
+    expect(openapi.status).toBe(200)
+    expect(await openapi.text()).toMatch(/^openapi: 3\.1\.0/)
   })
 })
 
 test('the OpenAPI document is valid OpenAPI 3.1', async () => {
   const validator = new Validator()
   const result = await validator.validate(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8'))
-  assert.deepEqual(result, { valid: true })
-  assert.equal(validator.version, '3.1')
+  expect(result).toStrictEqual({ valid: true })
+  expect(validator.version).toBe('3.1')
   const broken = await new Validator().validate(readFileSync(repoPath('openapi/groundstream-api.yaml'), 'utf8').replace('in: query', 'in: querystring'))
-  assert.equal(broken.valid, false, 'the validator is live')
+  expect(broken.valid, 'the validator is live').toBe(false)
 })
 
 test('the OpenAPI document lists exactly the served routes and accepted parameters', () => {
@@ -347,7 +347,7 @@ test('the OpenAPI document lists exactly the served routes and accepted paramete
     paths: Record<string, { get: { parameters?: Array<{ $ref?: string, name?: string }> } }>
     components: { parameters: Record<string, { name: string }> }
   }
-  assert.deepEqual(Object.keys(doc.paths).sort(), [...API_ROUTES].sort())
+  expect(Object.keys(doc.paths).sort()).toStrictEqual([...API_ROUTES].sort())
   const schemas = requestSchemas(parseApiConfig({}).limits)
   const routeSchemas: Record<string, { shape?: Record<string, unknown>, def?: unknown }> = {
     '/api/v1/mentions': schemas.mentions,
@@ -358,10 +358,10 @@ test('the OpenAPI document lists exactly the served routes and accepted paramete
   }
   for (const [path, schema] of Object.entries(routeSchemas)) {
     const documented = (doc.paths[path]?.get.parameters ?? []).map((p) => p.name ?? doc.components.parameters[String(p.$ref).split('/').pop() as string]?.name).sort()
-    assert.deepEqual(documented, Object.keys(schema.shape ?? {}).sort(), path)
+    expect(documented, path).toStrictEqual(Object.keys(schema.shape ?? {}).sort())
   }
   const cooccurring = (doc.paths['/api/v1/cooccurring']?.get.parameters ?? []).map((p) => p.name ?? doc.components.parameters[String(p.$ref).split('/').pop() as string]?.name).sort()
-  assert.deepEqual(cooccurring, ['brand', 'canonical_id', 'entity', 'from', 'size', 'to', 'type'])
+  expect(cooccurring).toStrictEqual(['brand', 'canonical_id', 'entity', 'from', 'size', 'to', 'type'])
 })
 
 test('limits: a stalled cluster gives 504 at the deadline, and searches past the pool get 503 at once', async () => {
@@ -378,15 +378,15 @@ test('limits: a stalled cluster gives 504 at the deadline, and searches past the
     await new Promise((resolve) => setTimeout(resolve, 100))
     const started = Date.now()
     const rejected = await fetch(`${server.url}/api/v1/trending`)
-    assert.equal(rejected.status, 503)
-    assert.equal(rejected.headers.get('retry-after'), '1')
-    assert.ok(Date.now() - started < 300, 'rejected without waiting')
-    assert.equal(((await rejected.json()) as { error: { code: string } }).error.code, 'GS_ERR_OVERLOADED')
+    expect(rejected.status).toBe(503)
+    expect(rejected.headers.get('retry-after')).toBe('1')
+    expect(Date.now() - started < 300, 'rejected without waiting').toBeTruthy()
+    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe('GS_ERR_OVERLOADED')
     const timedOut = await slow
-    assert.equal(timedOut.status, 504)
-    assert.equal(((await timedOut.json()) as { error: { code: string } }).error.code, 'GS_ERR_TIMEOUT')
+    expect(timedOut.status).toBe(504)
+    expect(((await timedOut.json()) as { error: { code: string } }).error.code).toBe('GS_ERR_TIMEOUT')
     const ready = await fetch(`${server.url}/readyz`)
-    assert.equal(ready.status, 503)
+    expect(ready.status).toBe(503)
   } finally {
     await server.close()
     await client.close()
@@ -412,13 +412,13 @@ test('embedded store: skips lines that are not entity documents, and a repeated 
     const file = join(dir, 'entities.jsonl')
     writeFileSync(file, [...docs.map((d) => JSON.stringify(d)), '{"cut off', '{"id": 1}', '', JSON.stringify(renamed)].join('\n'))
     const loaded = await search.loadFile(file)
-    assert.deepEqual({ documents: loaded.documents, skipped: loaded.skipped, lines: loaded.lines }, { documents: docs.length + 1, skipped: 2, lines: docs.length + 3 })
-    assert.deepEqual(loaded.firstSkipped.map((s) => [s.line, s.reason.split(' (')[0]]), [[docs.length + 1, 'not JSON'], [docs.length + 2, 'not an entity document']])
+    expect({ documents: loaded.documents, skipped: loaded.skipped, lines: loaded.lines }).toStrictEqual({ documents: docs.length + 1, skipped: 2, lines: docs.length + 3 })
+    expect(loaded.firstSkipped.map((s) => [s.line, s.reason.split(' (')[0]])).toStrictEqual([[docs.length + 1, 'not JSON'], [docs.length + 2, 'not an entity document']])
     const extent = await search.extent()
-    assert.equal(extent.documents, docs.length)
+    expect(extent.documents).toBe(docs.length)
     const answer = await search.mentions({ entity: ['renamed'], size: 10 })
-    assert.deepEqual(answer.mentions.map((m) => m.id), [first.id])
-    assert.equal((await search.mentions({ q: 'renamed', size: 10 })).mentions.length, 1, 'the full-text row follows the replacement')
+    expect(answer.mentions.map((m) => m.id)).toStrictEqual([first.id])
+    expect((await search.mentions({ q: 'renamed', size: 10 })).mentions.length, 'the full-text row follows the replacement').toBe(1)
   } finally {
     await search.close()
     rmSync(dir, { recursive: true, force: true })

@@ -1,7 +1,7 @@
 // The API's cursor (src/api/cursor.ts): what it encodes comes back as it was,
 // and anything it did not hand out, or handed out for another list, is a
 // GS_ERR_API_INVALID naming the cursor.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { decodeCursor, encodeCursor } from '../../src/api/cursor.js'
 import { GroundstreamError } from '../../src/errors/index.js'
@@ -10,10 +10,10 @@ const invalidCursor = (error: unknown): boolean => error instanceof Groundstream
 
 test('a cursor round-trips its sort key and is URL-safe', () => {
   const posts = encodeCursor('posts', [1768046100000, 'p05'])
-  assert.match(posts, /^[A-Za-z0-9_-]+$/)
-  assert.deepEqual(decodeCursor(posts, 'posts'), [1768046100000, 'p05'])
+  expect(posts).toMatch(/^[A-Za-z0-9_-]+$/)
+  expect(decodeCursor(posts, 'posts')).toStrictEqual([1768046100000, 'p05'])
   const relevance = encodeCursor('relevance', [2.5, 1768046100000, 'doc-1'])
-  assert.deepEqual(decodeCursor(relevance, 'relevance'), [2.5, 1768046100000, 'doc-1'])
+  expect(decodeCursor(relevance, 'relevance')).toStrictEqual([2.5, 1768046100000, 'doc-1'])
 })
 
 test('a bad cursor is a 400 naming the cursor', () => {
@@ -32,5 +32,5 @@ test('a bad cursor is a 400 naming the cursor', () => {
   ]
   for (const token of cases) assert.throws(() => decodeCursor(token, 'posts'), invalidCursor, token)
   assert.throws(() => decodeCursor(posts, 'recent'), (error: unknown) => invalidCursor(error) && /sort=recent/.test((error as Error).message))
-  assert.throws(() => encodeCursor('posts', ['later', 'p05']), 'a key that would not decode is never handed out')
+  expect(() => encodeCursor('posts', ['later', 'p05']), 'a key that would not decode is never handed out').toThrow()
 })

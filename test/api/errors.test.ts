@@ -3,8 +3,7 @@
 // when the request fails before it reaches a route (over-long URL, bad
 // percent-encoding, bytes that are not UTF-8, 431); and the date fixes: a
 // plain date is that UTC day, from after to is a 400.
-import { afterAll, beforeAll, test, type TestContext } from 'vitest'
-import assert from 'node:assert/strict'
+import { afterAll, beforeAll, expect, test, type TestContext } from 'vitest'
 import { connect } from 'node:net'
 import { elasticsearchUrl } from './fixtures.js'
 import { requireElasticsearch, startHarness, type Harness } from './harness.js'
@@ -62,10 +61,10 @@ test('errors raised before routing come back in our shape', async (t) => {
   ]
   for (const [what, head, status, code] of cases) {
     const answer = await raw(h.server.url, head)
-    assert.equal(answer.status, status, `${what}: ${answer.text.slice(0, 200)}`)
+    expect(answer.status, `${what}: ${answer.text.slice(0, 200)}`).toBe(status)
     const error = (answer.body as { error?: { code?: unknown, message?: unknown } } | null)?.error
-    assert.equal(error?.code, code, `${what}: ${answer.text.slice(0, 300)}`)
-    assert.equal(typeof error?.message, 'string', what)
+    expect(error?.code, `${what}: ${answer.text.slice(0, 300)}`).toBe(code)
+    expect(typeof error?.message, what).toBe('string')
   }
 })
 
@@ -82,10 +81,10 @@ test('a forged cursor is a 400 with our code and no Elasticsearch internals', as
     const token = Buffer.from(JSON.stringify(cursor)).toString('base64url')
     const q = cursor.s === 'relevance' ? '&q=paris' : ''
     const { status, body } = await h.get(`/api/v1/mentions?sort=${cursor.s}&cursor=${token}${q}`)
-    assert.equal(status, 400, JSON.stringify(cursor))
+    expect(status, JSON.stringify(cursor)).toBe(400)
     const text = JSON.stringify(body)
-    assert.equal((body.error as { code: string }).code, 'GS_ERR_API_INVALID')
-    assert.doesNotMatch(text, /exception|search_after value|\[entity\.|Elasticsearch/iu, text)
+    expect((body.error as { code: string }).code).toBe('GS_ERR_API_INVALID')
+    expect(text, text).not.toMatch(/exception|search_after value|\[entity\.|Elasticsearch/iu)
   }
 })
 
@@ -93,18 +92,18 @@ test('dates: a plain date is that UTC day; from later than to is a 400', async (
   const h = need(t)
   if (h === null) return
   const day = await h.get('/api/v1/mentions?from=2026-01-10&to=2026-01-10&size=100')
-  assert.equal(day.status, 200, JSON.stringify(day.body))
+  expect(day.status, JSON.stringify(day.body)).toBe(200)
   const explicit = await h.get('/api/v1/mentions?from=2026-01-10T00:00:00Z&to=2026-01-11T00:00:00Z&size=100')
-  assert.deepEqual(day.body.total, explicit.body.total, 'to=2026-01-10 covers the whole day')
-  assert.ok((day.body.total as { value: number }).value > 0, 'the fixture has posts that day')
+  expect(day.body.total, 'to=2026-01-10 covers the whole day').toStrictEqual(explicit.body.total)
+  expect((day.body.total as { value: number }).value > 0, 'the fixture has posts that day').toBeTruthy()
   const reversed = await h.get('/api/v1/mentions?from=2026-11-30T10:00:00Z&to=2026-11-29T10:00:00Z')
-  assert.equal(reversed.status, 400)
-  assert.equal((reversed.body.error as { code: string }).code, 'GS_ERR_API_INVALID')
-  assert.match(JSON.stringify(reversed.body), /from must be before to/)
+  expect(reversed.status).toBe(400)
+  expect((reversed.body.error as { code: string }).code).toBe('GS_ERR_API_INVALID')
+  expect(JSON.stringify(reversed.body)).toMatch(/from must be before to/)
   const bad = await h.get('/api/v1/mentions?from=2026-02-30')
-  assert.equal(bad.status, 400)
+  expect(bad.status).toBe(400)
   for (const path of ['/api/v1/posts?from=2026-12-02&to=2026-12-01', '/api/v1/timeline?from=2026-12-02&to=2026-12-01']) {
     const answer = await h.get(path)
-    assert.equal(answer.status, 400, path)
+    expect(answer.status, path).toBe(400)
   }
 })

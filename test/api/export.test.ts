@@ -2,7 +2,7 @@
 // both backends: every matching mention (as many as the API's total), CSV
 // with a BOM, RFC 4180 quoting and formula-looking cells neutralised (issue
 // 29, CSV injection), JSONL of whole documents; at most two at once.
-import { afterAll, beforeAll, describe, test, type TestContext } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { EmbeddedSearch, createApiServer, parseApiConfig } from '../../src/api/index.js'
@@ -38,13 +38,12 @@ function parseCsv (text: string): string[][] {
     } else if (char === '"') quoted = true
     else if (char === ',') { row.push(cell); cell = '' } else if (char === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++ } else cell += char
   }
-  assert.equal(cell + row.join(''), '', 'the CSV ends with a line break')
+  expect(cell + row.join(''), 'the CSV ends with a line break').toBe('')
   return rows
 }
 
 test('CSV cells: formula-looking text gets an apostrophe, quoting where needed, numbers untouched', () => {
-  assert.equal(csvLine(['=HYPERLINK("http://evil.example","click")', '+Acme', '-2+3 apples', '@someone', '\tx', '\rx', 'plain, with a comma', 0.93, -1, null, 'a "quote"']),
-    '"\'=HYPERLINK(""http://evil.example"",""click"")",\'+Acme,\'-2+3 apples,\'@someone,\'\tx,"\'\rx","plain, with a comma",0.93,-1,,"a ""quote"""\r\n')
+  expect(csvLine(['=HYPERLINK("http://evil.example","click")', '+Acme', '-2+3 apples', '@someone', '\tx', '\rx', 'plain, with a comma', 0.93, -1, null, 'a "quote"'])).toBe('"\'=HYPERLINK(""http://evil.example"",""click"")",\'+Acme,\'-2+3 apples,\'@someone,\'\tx,"\'\rx","plain, with a comma",0.93,-1,,"a ""quote"""\r\n')
 })
 
 test('export slots: at most the limit at once, and a release frees one (once)', () => {
@@ -52,12 +51,12 @@ test('export slots: at most the limit at once, and a release frees one (once)', 
   const first = slots.take()
   const second = slots.take()
   assert.ok(first !== null && second !== null)
-  assert.equal(slots.take(), null)
+  expect(slots.take()).toBe(null)
   first()
   first()
   const third = slots.take()
-  assert.ok(third !== null)
-  assert.equal(slots.take(), null, 'a second release of the same slot frees nothing')
+  expect(third !== null).toBeTruthy()
+  expect(slots.take(), 'a second release of the same slot frees nothing').toBe(null)
 })
 
 test('the export pages through the store: each mention exactly once, whatever the page size', async () => {
@@ -68,8 +67,8 @@ test('the export pages through the store: each mention exactly once, whatever th
     const chunks: string[] = []
     for await (const chunk of await exportStream(search, {}, 'jsonl', undefined, 4)) chunks.push(String(chunk))
     const ids = chunks.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as EntityDocument).id)
-    assert.equal(ids.length, docs.length)
-    assert.deepEqual(new Set(ids), new Set(docs.map((d) => d.id)))
+    expect(ids.length).toBe(docs.length)
+    expect(new Set(ids)).toStrictEqual(new Set(docs.map((d) => d.id)))
   } finally {
     await search.close()
   }
@@ -107,45 +106,45 @@ for (const backend of BACKENDS) describe(`export on ${backend}`, () => {
     const h = need(t)
     if (h === null) return
     const { status, headers, text } = await download(h, 'format=csv')
-    assert.equal(status, 200)
-    assert.equal(headers.get('content-type'), 'text/csv; charset=utf-8')
-    assert.equal(headers.get('content-disposition'), 'attachment; filename="groundstream-202601101200.csv"')
-    assert.ok(text.startsWith('\uFEFFpost_id,created_at,'), 'UTF-8 BOM, then the header')
+    expect(status).toBe(200)
+    expect(headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(headers.get('content-disposition')).toBe('attachment; filename="groundstream-202601101200.csv"')
+    expect(text.startsWith('\uFEFFpost_id,created_at,'), 'UTF-8 BOM, then the header').toBeTruthy()
     const rows = parseCsv(text.slice(1))
-    assert.deepEqual(rows[0], [...CSV_COLUMNS])
+    expect(rows[0]).toStrictEqual([...CSV_COLUMNS])
     const total = (await h.get('/api/v1/mentions?size=1')).body.total as { value: number }
-    assert.equal(rows.length - 1, total.value)
-    assert.equal(rows.length - 1, h.docs.length)
+    expect(rows.length - 1).toBe(total.value)
+    expect(rows.length - 1).toBe(h.docs.length)
     const evil = rows.find((r) => r[0] === 'p00')
     assert.ok(evil !== undefined)
     const cell = (name: typeof CSV_COLUMNS[number]): string => evil[CSV_COLUMNS.indexOf(name)] ?? ''
-    assert.equal(cell('post_text'), `'${EVIL_TEXT}`)
-    assert.equal(cell('entity'), "'@Acme")
-    assert.equal(cell('author_handle'), "'-handle")
-    for (const row of rows) for (const value of row) assert.doesNotMatch(value, /^[=+\-@\t\r]/u, value)
-    assert.equal(cell('score'), '0.5', 'numbers as they are')
+    expect(cell('post_text')).toBe(`'${EVIL_TEXT}`)
+    expect(cell('entity')).toBe("'@Acme")
+    expect(cell('author_handle')).toBe("'-handle")
+    for (const row of rows) for (const value of row) expect(value, value).not.toMatch(/^[=+\-@\t\r]/u)
+    expect(cell('score'), 'numbers as they are').toBe('0.5')
     // Boxes are written as x y w h.
     const boxed = rows.find((r) => r[0] === 'p02' && r[4] === 'Alice Smith')
-    assert.equal(boxed?.[CSV_COLUMNS.indexOf('box')], '0.5500 0.1500 0.3000 0.7000')
+    expect(boxed?.[CSV_COLUMNS.indexOf('box')]).toBe('0.5500 0.1500 0.3000 0.7000')
   })
 
   test('CSV and JSONL take the list filters, post text search included', async (t) => {
     const h = need(t)
     if (h === null) return
     const csv = parseCsv((await download(h, 'format=csv&type=PER')).text.slice(1))
-    assert.deepEqual(csv.slice(1).map((r) => [r[0], r[4]]), [['p02', 'Alice Smith'], ['p04', 'Alice Smith']])
+    expect(csv.slice(1).map((r) => [r[0], r[4]])).toStrictEqual([['p02', 'Alice Smith'], ['p04', 'Alice Smith']])
     const jsonl = await download(h, `format=jsonl&text=${encodeURIComponent('"old news" -merger')}`)
-    assert.equal(jsonl.status, 200)
-    assert.equal(jsonl.headers.get('content-type'), 'application/x-ndjson; charset=utf-8')
-    assert.match(jsonl.headers.get('content-disposition') ?? '', /^attachment; filename="groundstream-\d{12}\.jsonl"$/)
+    expect(jsonl.status).toBe(200)
+    expect(jsonl.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8')
+    expect(jsonl.headers.get('content-disposition') ?? '').toMatch(/^attachment; filename="groundstream-\d{12}\.jsonl"$/)
     const lines = jsonl.text.trimEnd().split('\n').map((l) => JSON.parse(l) as EntityDocument & { _score?: unknown })
     const expected = (await h.get(`/api/v1/mentions?size=100&text=${encodeURIComponent('"old news" -merger')}`)).body.mentions as EntityDocument[]
-    assert.deepEqual(lines.map((d) => d.id), expected.map((d) => d.id))
-    assert.equal(lines.length, 5)
-    assert.ok(lines.every((d) => d._score === undefined && typeof d.post.text === 'string'), 'whole entity documents, as serve --from reads them')
+    expect(lines.map((d) => d.id)).toStrictEqual(expected.map((d) => d.id))
+    expect(lines.length).toBe(5)
+    expect(lines.every((d) => d._score === undefined && typeof d.post.text === 'string'), 'whole entity documents, as serve --from reads them').toBeTruthy()
     const bad = await h.get('/api/v1/export?format=xlsx&text=%22open')
-    assert.equal(bad.status, 400)
-    assert.match(JSON.stringify(bad.body), /format.*text: the quote|text: the quote.*format/)
+    expect(bad.status).toBe(400)
+    expect(JSON.stringify(bad.body)).toMatch(/format.*text: the quote|text: the quote.*format/)
   })
 })
 
@@ -168,28 +167,28 @@ test('at most two exports stream at once: a third gets 429 at once, and a slot f
   const server = await createApiServer(parseApiConfig({ host: '127.0.0.1', port: 0 }), { search: slow, registry: new Registry(), root: ROOT })
   try {
     const running = await Promise.all([1, 2].map(async () => await fetch(`${server.url}/api/v1/export?format=jsonl`)))
-    assert.deepEqual(running.map((r) => r.status), [200, 200])
+    expect(running.map((r) => r.status)).toStrictEqual([200, 200])
     const refused = await fetch(`${server.url}/api/v1/export?format=csv`)
-    assert.equal(refused.status, 429)
-    assert.equal(refused.headers.get('retry-after'), '5')
-    assert.deepEqual(await refused.json(), { error: { code: 'GS_ERR_OVERLOADED', message: 'at most 2 exports run at once; try again when one has finished' } })
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('5')
+    expect(await refused.json()).toStrictEqual({ error: { code: 'GS_ERR_OVERLOADED', message: 'at most 2 exports run at once; try again when one has finished' } })
     while (waiting.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const go of waiting.splice(0)) go()
     const bodies = await Promise.all(running.map(async (r) => await r.text()))
-    assert.ok(bodies.every((b) => b.trimEnd().split('\n').length === 2), 'both pages of each export')
+    expect(bodies.every((b) => b.trimEnd().split('\n').length === 2), 'both pages of each export').toBeTruthy()
     const after = await fetch(`${server.url}/api/v1/export?format=csv`)
-    assert.equal(after.status, 200)
+    expect(after.status).toBe(200)
     while (waiting.length < 1) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const go of waiting.splice(0)) go()
-    assert.match(keepBom(await after.arrayBuffer()), /^\uFEFFpost_id,/)
+    expect(keepBom(await after.arrayBuffer())).toMatch(/^\uFEFFpost_id,/)
     // A client that goes away part way frees its slot too.
     const leaving = await Promise.all([1, 2].map(async () => {
       const controller = new AbortController()
       const response = await fetch(`${server.url}/api/v1/export?format=jsonl`, { signal: controller.signal })
       return { response, controller }
     }))
-    assert.deepEqual(leaving.map((l) => l.response.status), [200, 200])
-    assert.equal((await fetch(`${server.url}/api/v1/export`)).status, 429)
+    expect(leaving.map((l) => l.response.status)).toStrictEqual([200, 200])
+    expect((await fetch(`${server.url}/api/v1/export`)).status).toBe(429)
     for (const { controller } of leaving) controller.abort()
     let status = 429
     for (let i = 0; i < 100 && status === 429; i++) {
@@ -198,7 +197,7 @@ test('at most two exports stream at once: a third gets 429 at once, and a slot f
       status = retry.status
       if (status === 200) await retry.body?.cancel()
     }
-    assert.equal(status, 200, 'the aborted exports gave their slots back')
+    expect(status, 'the aborted exports gave their slots back').toBe(200)
     for (const go of waiting.splice(0)) go()
   } finally {
     await server.close()

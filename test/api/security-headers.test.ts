@@ -1,8 +1,7 @@
 // Every response carries the security headers (issue 30): nosniff, a
 // referrer policy and the viewer's CSP, on every registered route, on JSON
 // errors (400, 404) and on the answers the HTTP parser gives before routing.
-import { afterAll, beforeAll, test } from 'vitest'
-import assert from 'node:assert/strict'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { connect } from 'node:net'
 import { readdirSync } from 'node:fs'
 import { startEmbeddedHarness, type Harness } from './harness.js'
@@ -19,9 +18,9 @@ afterAll(async () => {
 })
 
 function checkHeaders (headers: Headers, what: string): void {
-  assert.equal(headers.get('x-content-type-options'), 'nosniff', what)
-  assert.equal(headers.get('referrer-policy'), 'no-referrer', what)
-  assert.match(headers.get('content-security-policy') ?? '', /default-src 'self'.*frame-ancestors 'none'/u, what)
+  expect(headers.get('x-content-type-options'), what).toBe('nosniff')
+  expect(headers.get('referrer-policy'), what).toBe('no-referrer')
+  expect(headers.get('content-security-policy') ?? '', what).toMatch(/default-src 'self'.*frame-ancestors 'none'/u)
 }
 
 /** A concrete path for a route pattern: a real static file, a fixture image. */
@@ -33,21 +32,21 @@ function concrete (pattern: string): string {
 
 test('every route, and the errors, carry nosniff, the referrer policy and the CSP', async () => {
   const routes = harness.server.routes.filter((route) => route.startsWith('GET '))
-  assert.ok(routes.length >= 12, `expected the API, static and media routes, got ${routes.join(', ')}`)
+  expect(routes.length >= 12, `expected the API, static and media routes, got ${routes.join(', ')}`).toBeTruthy()
   for (const route of routes) {
     const pattern = route.slice(4)
     const path = concrete(pattern)
     const response = await fetch(`${harness.server.url}${path}`)
     await response.arrayBuffer()
-    assert.ok(response.status < 500, `${path}: ${response.status}`) // some API routes want parameters: a 400 still carries the headers
+    expect(response.status < 500, `${path}: ${response.status}`).toBeTruthy() // some API routes want parameters: a 400 still carries the headers
     checkHeaders(response.headers, path)
   }
   for (const path of ['/no/such/route', '/api/v1/mentions?limit=not-a-number', '/static/not-a-file.js']) {
     const response = await fetch(`${harness.server.url}${path}`)
-    assert.ok(response.status === 400 || response.status === 404, `${path}: ${response.status}`)
+    expect(response.status === 400 || response.status === 404, `${path}: ${response.status}`).toBeTruthy()
     checkHeaders(response.headers, path)
   }
-  assert.ok(readdirSync(repoPath('public')).includes('app.js'), 'the static file the walk asks for')
+  expect(readdirSync(repoPath('public')).includes('app.js'), 'the static file the walk asks for').toBeTruthy()
 })
 
 test('an answer from the HTTP parser (headers too large) carries them too', async () => {
@@ -61,8 +60,8 @@ test('an answer from the HTTP parser (headers too large) carries them too', asyn
     socket.on('error', reject)
     socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)
   })
-  assert.match(raw, /^HTTP\/1\.1 431/u)
-  assert.match(raw, /x-content-type-options: nosniff/iu)
-  assert.match(raw, /referrer-policy: no-referrer/iu)
-  assert.match(raw, /content-security-policy: default-src 'self'/iu)
+  expect(raw).toMatch(/^HTTP\/1\.1 431/u)
+  expect(raw).toMatch(/x-content-type-options: nosniff/iu)
+  expect(raw).toMatch(/referrer-policy: no-referrer/iu)
+  expect(raw).toMatch(/content-security-policy: default-src 'self'/iu)
 })

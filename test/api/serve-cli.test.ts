@@ -1,8 +1,7 @@
 // `groundstream serve --demo` as a process: it indexes the demo posts into the
 // real Elasticsearch, serves the API, the viewer and the demo images, and
 // exits 0 on SIGTERM.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Client } from '@elastic/elasticsearch'
@@ -34,16 +33,16 @@ test('serve --demo indexes the demo, answers, and shuts down cleanly on SIGTERM'
     })
     const base = await listening
     const posts = await (await fetch(`${base}/api/v1/posts?size=50`)).json() as { posts: Array<{ image: { url: string | null } }> }
-    assert.equal(posts.posts.length, 28)
+    expect(posts.posts.length).toBe(28)
     const image = posts.posts.find((p) => p.image.url !== null)?.image.url
-    assert.equal(image, '/media/nike-paris.jpg', 'the demo shows the bundled sample images')
-    assert.equal((await fetch(`${base}${String(image)}`)).headers.get('content-type'), 'image/jpeg')
+    expect(image, 'the demo shows the bundled sample images').toBe('/media/nike-paris.jpg')
+    expect((await fetch(`${base}${String(image)}`)).headers.get('content-type')).toBe('image/jpeg')
     const trending = await (await fetch(`${base}/api/v1/trending`)).json() as { entities: Array<{ entity: string }> }
-    assert.equal(trending.entities[0]?.entity, 'nike', 'demo posts are dated relative to now')
-    assert.equal((await fetch(`${base}/`)).status, 200)
+    expect(trending.entities[0]?.entity, 'demo posts are dated relative to now').toBe('nike')
+    expect((await fetch(`${base}/`)).status).toBe(200)
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit') as [number | null]
-    assert.equal(code, 0)
+    expect(code).toBe(0)
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL')
     await dropFixtureIndex(client, index)
@@ -79,26 +78,26 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
       })
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${String(code)}:\n${stderr}`)) })
     })
-    assert.match(stderr, new RegExp(`read ${docs.length + 2} lines of .*entities\\.jsonl: kept ${docs.length} entity documents, skipped 2 \\(line ${docs.length + 1}: not JSON; line ${docs.length + 2}: a post, not an entity document`))
+    expect(stderr).toMatch(new RegExp(`read ${docs.length + 2} lines of .*entities\\.jsonl: kept ${docs.length} entity documents, skipped 2 \\(line ${docs.length + 1}: not JSON; line ${docs.length + 2}: a post, not an entity document`))
     const mentions = await (await fetch(`${base}/api/v1/mentions?q=acme&size=50`)).json() as { mentions: Array<{ entity: { normalised: string } }> }
-    assert.equal(mentions.mentions.length, 7)
+    expect(mentions.mentions.length).toBe(7)
     // The clock is anchored a minute after the newest post: trending's default window is the file's last hour.
     const extent = await (await fetch(`${base}/api/v1/extent`)).json() as { now: string, last: string }
-    assert.equal(Date.parse(extent.now) - Date.parse(extent.last), 60_000)
+    expect(Date.parse(extent.now) - Date.parse(extent.last)).toBe(60_000)
     const trending = await (await fetch(`${base}/api/v1/trending`)).json() as { entities: Array<{ entity: string }> }
-    assert.equal(trending.entities[0]?.entity, 'acme')
+    expect(trending.entities[0]?.entity).toBe('acme')
     const posts = await (await fetch(`${base}/api/v1/posts?size=50`)).json() as { posts: Array<{ image: { url: string | null } }> }
     const image = posts.posts.find((p) => p.image.url !== null)?.image.url
-    assert.equal(image, '/media/nike-paris.jpg')
+    expect(image).toBe('/media/nike-paris.jpg')
     const served = await fetch(`${base}${String(image)}`)
-    assert.equal(served.status, 200)
-    assert.equal(served.headers.get('content-type'), 'image/jpeg')
-    assert.match(await (await fetch(`${base}/`)).text(), /<html/iu)
+    expect(served.status).toBe(200)
+    expect(served.headers.get('content-type')).toBe('image/jpeg')
+    expect(await (await fetch(`${base}/`)).text()).toMatch(/<html/iu)
     const ready = await (await fetch(`${base}/readyz`)).json() as { backend: string, documents: number }
-    assert.deepEqual([ready.backend, ready.documents], ['embedded', docs.length])
+    expect([ready.backend, ready.documents]).toStrictEqual(['embedded', docs.length])
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit') as [number | null]
-    assert.equal(code, 0)
+    expect(code).toBe(0)
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
@@ -108,9 +107,9 @@ test('serve --from FILE: the API and viewer over a JSONL file, no cluster; the s
 test('serve --from a missing file is a usage error: exit 2, one line', async () => {
   const { spawnSync } = await import('node:child_process')
   const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', '/no/such/entities.jsonl', '--port', '0'], { encoding: 'utf8', timeout: 30_000 })
-  assert.equal(result.status, 2)
-  assert.match(result.stderr, /cannot read entity documents from \/no\/such\/entities\.jsonl/)
-  assert.equal(result.stderr.trimEnd().split('\n').length, 1)
+  expect(result.status).toBe(2)
+  expect(result.stderr).toMatch(/cannot read entity documents from \/no\/such\/entities\.jsonl/)
+  expect(result.stderr.trimEnd().split('\n').length).toBe(1)
 })
 
 test('serve --from a posts file, a binary file or an empty file is refused: exit 2, one line saying what it holds', async () => {
@@ -131,10 +130,10 @@ test('serve --from a posts file, a binary file or an empty file is refused: exit
     ]
     for (const [file, message] of cases) {
       const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', file, '--port', '0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, GS_LOG_LEVEL: 'error' } })
-      assert.equal(result.status, 2, `${file}: ${result.stderr}`)
-      assert.match(result.stderr, message)
-      assert.match(result.stderr, /nothing to serve \(give it what groundstream run writes/)
-      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr)
+      expect(result.status, `${file}: ${result.stderr}`).toBe(2)
+      expect(result.stderr).toMatch(message)
+      expect(result.stderr).toMatch(/nothing to serve \(give it what groundstream run writes/)
+      expect(result.stderr.trimEnd().split('\n').length, result.stderr).toBe(1)
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -158,8 +157,8 @@ test('serve on a port in use: exit 1 with a hint naming the address and --port',
     const env: Record<string, string | undefined> = { ...process.env, GS_LOG_LEVEL: 'error' }
     for (const key of ['GS_ELASTICSEARCH_URL', 'ELASTICSEARCH_URL']) delete env[key]
     const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', file, '--port', String(port), '--host', '127.0.0.1'], { env, encoding: 'utf8', timeout: 30_000 })
-    assert.equal(result.status, 1, result.stderr)
-    assert.match(result.stderr, new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another --port \\(0 picks a free one\\)`))
+    expect(result.status, result.stderr).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another --port \\(0 picks a free one\\)`))
   } finally {
     holder.close()
     rmSync(dir, { recursive: true, force: true })

@@ -7,7 +7,7 @@
 // entity card, mentioned-together-with, watchlist, trending, paging back
 // through older posts, post-text search, export of the whole result, links.
 // GS_SCREENSHOT_DIR=docs/screenshots keeps the screenshots for the docs.
-import { afterAll, beforeAll, test, type TestContext } from 'vitest'
+import { afterAll, beforeAll, expect, test, type TestContext } from 'vitest'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -57,7 +57,7 @@ async function openViewer (t: TestContext, query = ''): Promise<Page | null> {
   page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()) })
   t.onTestFinished(async () => {
     await page.close()
-    assert.deepEqual(problems, [], 'no script errors in the page')
+    expect(problems, 'no script errors in the page').toStrictEqual([])
   })
   await page.goto(`${harness.server.url}/?at=2026-01-10T12:00:00Z&refresh=600${query}`)
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
@@ -76,21 +76,21 @@ async function settle (page: Page, expected: string[]): Promise<void> {
     const doc = (globalThis as unknown as { document: DocumentLike }).document
     return JSON.stringify([...doc.querySelectorAll('article.post')].map((n) => n.dataset.postId)) === JSON.stringify(ids)
   }, expected, { timeout: 10_000 }).catch((error: unknown) => { process.stderr.write(`settle: ${String(error)}\n`) })
-  assert.deepEqual(await postIds(page), expected)
+  expect(await postIds(page)).toStrictEqual(expected)
 }
 
 test('the viewer loads the live list, newest first, with entities marked in the text', async (t) => {
   const page = await openViewer(t)
   if (page === null) return
-  assert.deepEqual(await postIds(page), ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
+  expect(await postIds(page)).toStrictEqual(['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
   const marks = await page.$$eval('article[data-post-id="p05"] mark.mention', (nodes) => nodes.map((n) => `${n.textContent ?? ''}|${n.className}`))
-  assert.deepEqual(marks, ['Acme|mention ORG', 'Paris|mention LOC', 'Lyon|mention LOC'])
+  expect(marks).toStrictEqual(['Acme|mention ORG', 'Paris|mention LOC', 'Lyon|mention LOC'])
   const tooltips = await page.$$eval('article[data-post-id="p05"] mark.mention', (nodes) => nodes.map((n) => n.getAttribute('title') ?? ''))
-  assert.match(tooltips[1] ?? '', /Paris — Capital city of France \(Q90\)/u, 'the tooltip says what the mention is linked to')
-  assert.doesNotMatch(tooltips[2] ?? '', /—/u, 'an unlinked mention has no link line')
-  assert.equal(await page.title(), 'groundstream · entity viewer')
-  assert.equal(await page.textContent('#posts-count'), '11 of 11 posts shown')
-  assert.equal(await page.isVisible('#load-older'), false, 'nothing older to load')
+  expect(tooltips[1] ?? '', 'the tooltip says what the mention is linked to').toMatch(/Paris — Capital city of France \(Q90\)/u)
+  expect(tooltips[2] ?? '', 'an unlinked mention has no link line').not.toMatch(/—/u)
+  expect(await page.title()).toBe('groundstream · entity viewer')
+  expect(await page.textContent('#posts-count')).toBe('11 of 11 posts shown')
+  expect(await page.isVisible('#load-older'), 'nothing older to load').toBe(false)
 })
 
 test('boxes are drawn and labelled where the index has them, at the box position on the image', async (t) => {
@@ -101,10 +101,10 @@ test('boxes are drawn and labelled where the index has them, at the box position
     return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
   }, undefined, { timeout: 10_000 })
   const boxes = await page.$$eval('.box', (nodes) => nodes.map((n) => n.querySelector('.label')?.textContent ?? ''))
-  assert.deepEqual(boxes.sort(), ['Acme · ORG', 'Acme · ORG', 'Alice Smith · PER', 'Eiffel Tower · LOC'])
+  expect(boxes.sort()).toStrictEqual(['Acme · ORG', 'Acme · ORG', 'Alice Smith · PER', 'Eiffel Tower · LOC'])
   // Posts with no box have no figure boxes; p02 has two.
-  assert.equal(await page.locator('article[data-post-id="p03"] .box').count(), 0)
-  assert.equal(await page.locator('article[data-post-id="p02"] .box').count(), 2)
+  expect(await page.locator('article[data-post-id="p03"] .box').count()).toBe(0)
+  expect(await page.locator('article[data-post-id="p02"] .box').count()).toBe(2)
   // The Alice Smith box {x .55, y .15, w .3, h .7} lies on the image where the index says.
   const geometry = await page.$eval('article[data-post-id="p02"] .box[data-entity="alice smith"]', (box) => {
     const img = box.parentElement?.querySelector('img') as typeof box
@@ -113,7 +113,7 @@ test('boxes are drawn and labelled where the index has them, at the box position
     return { x: (b.left - i.left) / i.width, y: (b.top - i.top) / i.height, w: b.width / i.width, h: b.height / i.height }
   })
   for (const [key, want] of Object.entries({ x: 0.55, y: 0.15, w: 0.3, h: 0.7 })) {
-    assert.ok(Math.abs(geometry[key as keyof typeof geometry] - want) < 0.01, `${key}: ${geometry[key as keyof typeof geometry]} vs ${want}`)
+    expect(Math.abs(geometry[key as keyof typeof geometry] - want) < 0.01, `${key}: ${geometry[key as keyof typeof geometry]} vs ${want}`).toBeTruthy()
   }
   mkdirSync(screenshots, { recursive: true })
   await page.locator('article[data-post-id="p02"]').screenshot({ path: join(screenshots, 'viewer-boxes.png') })
@@ -123,11 +123,11 @@ test('filters by type, entity and has-box narrow the list; trending panel lists 
   const page = await openViewer(t)
   if (page === null) return
   const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
-  assert.deepEqual(trending.slice(0, 2), ['acme', 'alice smith'])
+  expect(trending.slice(0, 2)).toStrictEqual(['acme', 'alice smith'])
 
   for (const type of ['LOC', 'ORG', 'OTHER']) await page.uncheck(`#types input[value="${type}"]`)
   await settle(page, ['p02', 'p04'])
-  assert.match(page.url(), /type=PER/)
+  expect(page.url()).toMatch(/type=PER/)
   await page.click('#clear')
   await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
 
@@ -139,7 +139,7 @@ test('filters by type, entity and has-box narrow the list; trending panel lists 
   await settle(page, ['p01', 'p02'])
   await page.fill('#entity', 'Paris')
   await settle(page, [])
-  assert.equal(await page.textContent('#posts .empty'), 'No posts match these filters.')
+  expect(await page.textContent('#posts .empty')).toBe('No posts match these filters.')
   await page.click('#clear')
 
   await page.check('#has-box')
@@ -149,7 +149,7 @@ test('filters by type, entity and has-box narrow the list; trending panel lists 
   // Clicking a trending entity filters by it.
   await page.click('#trending-list li[data-entity="alice smith"] button')
   await settle(page, ['p02', 'p04'])
-  assert.equal(await page.inputValue('#entity'), 'alice smith')
+  expect(await page.inputValue('#entity')).toBe('alice smith')
   mkdirSync(screenshots, { recursive: true })
   await page.screenshot({ path: join(screenshots, 'viewer-filtered.png'), fullPage: false })
 })
@@ -157,9 +157,9 @@ test('filters by type, entity and has-box narrow the list; trending panel lists 
 test('a page opened with filters in its URL starts filtered', async (t) => {
   const page = await openViewer(t, '&type=LOC&has_box=true')
   if (page === null) return
-  assert.deepEqual(await postIds(page), ['p07'])
-  assert.equal(await page.isChecked('#types input[value="PER"]'), false)
-  assert.equal(await page.isChecked('#has-box'), true)
+  expect(await postIds(page)).toStrictEqual(['p07'])
+  expect(await page.isChecked('#types input[value="PER"]')).toBe(false)
+  expect(await page.isChecked('#has-box')).toBe(true)
 })
 
 /** Sum of the chart's bar counts and the number of bars. */
@@ -173,13 +173,13 @@ test('timeline chart: one bar per bucket of the range, counts summing to the men
   if (page === null) return
   assert.ok(harness !== null)
   // Last 24 hours before the pinned clock, auto interval 15m: 96 bars.
-  assert.deepEqual(await chart(page), { bars: 96, total: harness.docs.length })
-  assert.match(await page.textContent('#timeline-total') ?? '', new RegExp(`^${harness.docs.length} mentions · per 15m · 2026-01-09 12:00 – 2026-01-10 12:00 UTC$`))
+  expect(await chart(page)).toStrictEqual({ bars: 96, total: harness.docs.length })
+  expect(await page.textContent('#timeline-total') ?? '').toMatch(new RegExp(`^${harness.docs.length} mentions · per 15m · 2026-01-09 12:00 – 2026-01-10 12:00 UTC$`))
   const tooltip = await page.$eval('#timeline-chart rect.bar[data-count="3"]', (n) => n.querySelector('title')?.textContent ?? '')
-  assert.match(tooltip, /^3 mentions · 2026-01-10 \d\d:\d\d UTC \(15m\)$/)
+  expect(tooltip).toMatch(/^3 mentions · 2026-01-10 \d\d:\d\d UTC \(15m\)$/)
   await page.fill('#entity', 'acme')
   await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#timeline-total')?.textContent ?? '').startsWith('7 mentions'), undefined, { timeout: 10_000 })
-  assert.equal((await chart(page)).total, 7)
+  expect((await chart(page)).total).toBe(7)
 })
 
 test('search box: free text over entity names and canonical titles', async (t) => {
@@ -187,7 +187,7 @@ test('search box: free text over entity names and canonical titles', async (t) =
   if (page === null) return
   await page.fill('#q', 'corporation')
   await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
-  assert.match(page.url(), /q=corporation/)
+  expect(page.url()).toMatch(/q=corporation/)
   await page.fill('#q', 'eiffel')
   await settle(page, ['p07'])
 })
@@ -197,16 +197,16 @@ test('date range: presets relative to the API clock, and a custom UTC range', as
   if (page === null) return
   await page.selectOption('#range', '1h')
   await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07'])
-  assert.match(page.url(), /range=1h/)
+  expect(page.url()).toMatch(/range=1h/)
   await page.selectOption('#range', 'custom')
-  assert.equal(await page.isVisible('#from'), true)
+  expect(await page.isVisible('#from')).toBe(true)
   await page.fill('#from', '2026-01-10T10:00')
   await page.dispatchEvent('#from', 'change')
   await page.fill('#to', '2026-01-10T10:40')
   await page.dispatchEvent('#to', 'change')
   await settle(page, ['p10', 'p11'])
-  assert.match(page.url(), /from=2026-01-10T10%3A00&to=2026-01-10T10%3A40/)
-  assert.equal((await chart(page)).total, 4)
+  expect(page.url()).toMatch(/from=2026-01-10T10%3A00&to=2026-01-10T10%3A40/)
+  expect((await chart(page)).total).toBe(4)
   mkdirSync(screenshots, { recursive: true })
   await page.screenshot({ path: join(screenshots, 'viewer-range.png'), fullPage: false })
 })
@@ -215,14 +215,14 @@ test('posts link to the original post; every time on the page is UTC', async (t)
   const page = await openViewer(t)
   if (page === null) return
   const link = page.locator('article[data-post-id="p01"] a.post-link')
-  assert.equal(await link.getAttribute('href'), 'https://posts.example/citynews/p01')
-  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer')
-  assert.equal(await page.locator('article[data-post-id="p02"] a.post-link').count(), 0, 'no link without a post URL')
+  expect(await link.getAttribute('href')).toBe('https://posts.example/citynews/p01')
+  expect(await link.getAttribute('rel')).toBe('noopener noreferrer')
+  expect(await page.locator('article[data-post-id="p02"] a.post-link').count(), 'no link without a post URL').toBe(0)
   const times = await page.$$eval('article.post time', (nodes) => nodes.map((n) => n.textContent ?? ''))
-  assert.ok(times.length === 11 && times.every((text) => /^2026-01-10 \d\d:\d\d UTC$/u.test(text)), times.join(', '))
-  assert.equal(times[0], '2026-01-10 11:55 UTC')
-  assert.match(await page.textContent('#status') ?? '', /^updated \d\d:\d\d:\d\d UTC/)
-  assert.match(await page.textContent('footer') ?? '', /All times are UTC/)
+  expect(times.length === 11 && times.every((text) => /^2026-01-10 \d\d:\d\d UTC$/u.test(text)), times.join(', ')).toBeTruthy()
+  expect(times[0]).toBe('2026-01-10 11:55 UTC')
+  expect(await page.textContent('#status') ?? '').toMatch(/^updated \d\d:\d\d:\d\d UTC/)
+  expect(await page.textContent('footer') ?? '').toMatch(/All times are UTC/)
 })
 
 test('entity card and mentioned-together-with for the selected entity', async (t) => {
@@ -230,19 +230,19 @@ test('entity card and mentioned-together-with for the selected entity', async (t
   if (page === null) return
   await page.click('article[data-post-id="p01"] .chip[data-entity="acme"]')
   await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
-  assert.equal(await page.textContent('#entity-card .title'), 'Acme Corporation')
+  expect(await page.textContent('#entity-card .title')).toBe('Acme Corporation')
   const facts = await page.$$eval('#entity-card dd', (nodes) => Object.fromEntries(nodes.map((n) => [(n as unknown as WithDataset).dataset.fact ?? '', n.textContent ?? ''])))
-  assert.equal(facts.type, 'ORG')
-  assert.equal(facts.mentions, '7')
-  assert.equal(facts.posts, '7')
-  assert.equal(facts['canonical id'], 'Q-acme')
-  assert.equal(facts.trending, '6 vs 1 (1h)')
+  expect(facts.type).toBe('ORG')
+  expect(facts.mentions).toBe('7')
+  expect(facts.posts).toBe('7')
+  expect(facts['canonical id']).toBe('Q-acme')
+  expect(facts.trending).toBe('6 vs 1 (1h)')
   const together = await page.$$eval('#together-list li', (nodes) => nodes.map((n) => `${(n as unknown as WithDataset).dataset.entity ?? ''}|${n.querySelector('.counts')?.textContent ?? ''}`))
-  assert.deepEqual(together.slice(0, 2), ['paris|4 posts', 'alice smith|2 posts'])
+  expect(together.slice(0, 2)).toStrictEqual(['paris|4 posts', 'alice smith|2 posts'])
   // Choosing a co-occurring entity moves the card to it.
   await page.click('#together-list li[data-entity="paris"] button')
   await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#entity-card .title')?.textContent === 'Paris', undefined, { timeout: 10_000 })
-  assert.equal(await page.inputValue('#entity'), 'paris')
+  expect(await page.inputValue('#entity')).toBe('paris')
 })
 
 test('watchlist: a watched entity shows its hourly counts and a spike badge when it jumps', async (t) => {
@@ -257,7 +257,7 @@ test('watchlist: a watched entity shows its hourly counts and a spike badge when
 })
 
 async function watchlistChecks (page: Page): Promise<void> {
-  assert.match(await page.textContent('#watch-list') ?? '', /select an entity and press/)
+  expect(await page.textContent('#watch-list') ?? '').toMatch(/select an entity and press/)
   for (const entity of ['acme', 'paris']) {
     await page.fill('#entity', entity)
     await page.waitForSelector(`#entity-card:not([hidden]) #watch-toggle[aria-pressed="false"]`)
@@ -267,7 +267,7 @@ async function watchlistChecks (page: Page): Promise<void> {
   }
   const rows = await page.$$eval('#watch-list li', (nodes) => nodes.map((n) => `${(n as unknown as WithDataset).dataset.entity ?? ''}|${(n as unknown as WithDataset).dataset.spike ?? ''}|${n.querySelector('.counts')?.textContent ?? ''}|${n.querySelector('.badge')?.textContent ?? ''}`))
   // acme: 6 in the last hour vs 1 the hour before (spike); paris: 3 and 3 (steady).
-  assert.deepEqual(rows, ['acme|true|6 this hour · 1 the hour before · 0.0/h over the day|▲ ×6', 'paris|false|3 this hour · 3 the hour before · 0.1/h over the day|'])
+  expect(rows).toStrictEqual(['acme|true|6 this hour · 1 the hour before · 0.0/h over the day|▲ ×6', 'paris|false|3 this hour · 3 the hour before · 0.1/h over the day|'])
   await page.reload()
   await page.waitForSelector('#watch-list li[data-entity="acme"] .badge.spike')
   await page.click('#watch-list li[data-entity="paris"] .unwatch')
@@ -279,22 +279,22 @@ async function watchlistChecks (page: Page): Promise<void> {
 test('export links download the whole filtered result from the server, as CSV and as JSONL', async (t) => {
   const page = await openViewer(t, '&type=PER')
   if (page === null) return
-  assert.deepEqual(await postIds(page), ['p02', 'p04'])
+  expect(await postIds(page)).toStrictEqual(['p02', 'p04'])
   const href = await page.getAttribute('#export-csv', 'href') ?? ''
-  assert.match(href, /^\/api\/v1\/export\?type=PER&from=2026-01-09T12%3A00%3A00\.000Z&to=2026-01-10T12%3A00%3A00\.000Z&format=csv$/)
+  expect(href).toMatch(/^\/api\/v1\/export\?type=PER&from=2026-01-09T12%3A00%3A00\.000Z&to=2026-01-10T12%3A00%3A00\.000Z&format=csv$/)
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')])
   const csvText = new TextDecoder('utf-8', { ignoreBOM: true }).decode(readFileSync(await csv.path()))
-  assert.ok(csvText.startsWith('\uFEFF'), 'a UTF-8 BOM for spreadsheets')
+  expect(csvText.startsWith('\uFEFF'), 'a UTF-8 BOM for spreadsheets').toBeTruthy()
   const lines = csvText.slice(1).trimEnd().split('\r\n')
-  assert.equal(lines[0], 'post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,brand,box,image_url,post_text')
+  expect(lines[0]).toBe('post_id,created_at,author_handle,post_url,entity,normalised,type,score,canonical_id,canonical_title,brand,box,image_url,post_text')
   // Every matching mention: the PER ones of p02 and p04.
-  assert.deepEqual(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[4]]), [['p02', 'Alice Smith'], ['p04', 'Alice Smith']])
-  assert.match(csv.suggestedFilename(), /^groundstream-20260110\d{4}\.csv$/)
+  expect(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[4]])).toStrictEqual([['p02', 'Alice Smith'], ['p04', 'Alice Smith']])
+  expect(csv.suggestedFilename()).toMatch(/^groundstream-20260110\d{4}\.csv$/)
   const [jsonl] = await Promise.all([page.waitForEvent('download'), page.click('#export-jsonl')])
-  assert.match(jsonl.suggestedFilename(), /^groundstream-20260110\d{4}\.jsonl$/)
+  expect(jsonl.suggestedFilename()).toMatch(/^groundstream-20260110\d{4}\.jsonl$/)
   const docs = readFileSync(await jsonl.path(), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { post_id: string, entity: { type: string }, box: { x: number } | null })
-  assert.deepEqual(docs.map((d) => [d.post_id, d.entity.type]), [['p02', 'PER'], ['p04', 'PER']])
-  assert.equal(docs[0]?.box?.x, 0.55)
+  expect(docs.map((d) => [d.post_id, d.entity.type])).toStrictEqual([['p02', 'PER'], ['p04', 'PER']])
+  expect(docs[0]?.box?.x).toBe(0.55)
   // The links follow the filters.
   await page.uncheck('#types input[value="PER"]')
   await page.check('#types input[value="LOC"]')
@@ -306,14 +306,14 @@ test('post text search: phrases and NOT in the post-text box, kept in the URL', 
   if (page === null) return
   await page.fill('#text', '"old news" -merger')
   await settle(page, ['p09', 'p10'])
-  assert.match(page.url(), /text=%22old\+news%22\+-merger/)
-  assert.equal(await page.textContent('#posts-count'), '2 of 2 posts shown')
-  assert.match(await page.getAttribute('#export-csv', 'href') ?? '', /text=%22old\+news%22\+-merger/)
+  expect(page.url()).toMatch(/text=%22old\+news%22\+-merger/)
+  expect(await page.textContent('#posts-count')).toBe('2 of 2 posts shown')
+  expect(await page.getAttribute('#export-csv', 'href') ?? '').toMatch(/text=%22old\+news%22\+-merger/)
   await page.fill('#text', 'tower OR merger')
   await settle(page, ['p07', 'p08'])
   await page.click('#clear')
   await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p07', 'p08', 'p09', 'p10', 'p11'])
-  assert.equal(await page.inputValue('#text'), '')
+  expect(await page.inputValue('#text')).toBe('')
 })
 
 test('post text search: a malformed query says what is wrong', async (t) => {
@@ -325,7 +325,7 @@ test('post text search: a malformed query says what is wrong', async (t) => {
   try {
     await page.goto(`${harness.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&text=${encodeURIComponent('"old news')}`)
     await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#status')?.textContent ?? '').startsWith('error'), undefined, { timeout: 20_000 })
-    assert.equal(await page.textContent('#status'), 'error: invalid request: text: the quote at character 1 is not closed')
+    expect(await page.textContent('#status')).toBe('error: invalid request: text: the quote at character 1 is not closed')
   } finally {
     await page.close()
   }
@@ -345,25 +345,25 @@ test('"Load older posts" pages back with the cursor: each post once, "N of M sho
   try {
     await page.goto(`${paged.server.url}/?at=2026-01-10T12:00:00Z&refresh=600`)
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
-    assert.equal((await postIds(page)).length, 30)
-    assert.equal(await page.textContent('#posts-count'), '30 of 70 posts shown')
+    expect((await postIds(page)).length).toBe(30)
+    expect(await page.textContent('#posts-count')).toBe('30 of 70 posts shown')
     await page.click('#load-older')
     await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 60, undefined, { timeout: 10_000 })
-    assert.equal(await page.textContent('#posts-count'), '60 of 70 posts shown')
-    assert.equal(await page.isVisible('#load-older'), true)
+    expect(await page.textContent('#posts-count')).toBe('60 of 70 posts shown')
+    expect(await page.isVisible('#load-older')).toBe(true)
     await page.click('#load-older')
     await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 70, undefined, { timeout: 10_000 })
-    assert.equal(await page.textContent('#posts-count'), '70 of 70 posts shown')
-    assert.equal(await page.isVisible('#load-older'), false)
+    expect(await page.textContent('#posts-count')).toBe('70 of 70 posts shown')
+    expect(await page.isVisible('#load-older')).toBe(false)
     const ids = await postIds(page)
-    assert.equal(new Set(ids).size, 70, 'each post exactly once')
+    expect(new Set(ids).size, 'each post exactly once').toBe(70)
     const times = await page.$$eval('article.post time', (nodes) => nodes.map((n) => n.getAttribute('datetime') ?? ''))
-    assert.deepEqual(times, [...times].sort().reverse(), 'newest first throughout')
+    expect(times, 'newest first throughout').toStrictEqual([...times].sort().reverse())
     // New filters start again from the newest page.
     await page.fill('#text', 'acme')
     await page.waitForFunction(() => [...(globalThis as unknown as { document: DocumentLike }).document.querySelectorAll('article.post')].length === 30, undefined, { timeout: 10_000 })
-    assert.equal(await page.textContent('#posts-count'), '30 of 70 posts shown')
-    assert.deepEqual(problems, [], 'no script errors in the page')
+    expect(await page.textContent('#posts-count')).toBe('30 of 70 posts shown')
+    expect(problems, 'no script errors in the page').toStrictEqual([])
   } finally {
     await page.close()
     await paged.close()
@@ -380,12 +380,12 @@ test('the post grid leaves no blank gaps: each card starts right under the one a
   const rects = await page.$$eval('article.post', (nodes) => nodes.map((n) => { const r = n.getBoundingClientRect(); return { left: Math.round(r.left), top: r.top, bottom: r.bottom } }))
   const columns = new Map<number, Array<{ top: number, bottom: number }>>()
   for (const r of rects) columns.set(r.left, [...(columns.get(r.left) ?? []), r])
-  assert.ok(columns.size >= 2, `cards in at least two columns at 1400 px, got ${columns.size}`)
+  expect(columns.size >= 2, `cards in at least two columns at 1400 px, got ${columns.size}`).toBeTruthy()
   for (const cards of columns.values()) {
     cards.sort((a, b) => a.top - b.top)
     for (let i = 1; i < cards.length; i++) {
       const gap = (cards[i]?.top ?? 0) - (cards[i - 1]?.bottom ?? 0)
-      assert.ok(gap >= 0 && gap <= 20, `gap of ${gap.toFixed(0)} px between stacked cards`)
+      expect(gap >= 0 && gap <= 20, `gap of ${gap.toFixed(0)} px between stacked cards`).toBeTruthy()
     }
   }
 })
@@ -405,15 +405,15 @@ test('the demo firehose in the viewer: the sample images with their boxes, Nike 
       const doc = (globalThis as unknown as { document: DocumentLike }).document
       return [...doc.querySelectorAll('.figure img')].every((img) => img.complete === true && (img.naturalWidth ?? 0) > 0)
     }, undefined, { timeout: 60_000 })
-    assert.equal((await postIds(page)).length, 28)
-    assert.equal(await page.locator('.box').count(), DEMO_POSTS.flatMap((p) => p.mentions).filter((m) => m.box !== undefined).length)
+    expect((await postIds(page)).length).toBe(28)
+    expect(await page.locator('.box').count()).toBe(DEMO_POSTS.flatMap((p) => p.mentions).filter((m) => m.box !== undefined).length)
     const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
-    assert.equal(trending[0], 'nike')
+    expect(trending[0]).toBe('nike')
     mkdirSync(screenshots, { recursive: true })
     await page.screenshot({ path: join(screenshots, 'viewer.png'), fullPage: false })
     await page.click('#trending-list li[data-entity="nike"] button')
     await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]', { timeout: 60_000 })
-    assert.equal(await page.textContent('#entity-card .title'), 'Nike, Inc.')
+    expect(await page.textContent('#entity-card .title')).toBe('Nike, Inc.')
     await page.click('#watch-toggle')
     await page.waitForSelector('#watch-list li[data-entity="nike"] .badge.spike', { timeout: 60_000 })
     await page.screenshot({ path: join(screenshots, 'viewer-entity.png'), fullPage: false })
@@ -440,9 +440,9 @@ test('entity card shows the linker\'s description and mention kind when document
   try {
     await page.goto(`${linked.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&entity=acme`)
     await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="mentions"]')
-    assert.equal(await page.textContent('#entity-card .description'), 'Maker of everything, in the cartoons')
-    assert.equal(await page.textContent('#entity-card dd[data-fact="mention kind"]'), 'hashtag')
-    assert.doesNotMatch(await page.textContent('#entity-card') ?? '', /null|undefined/, 'no stray text in the card')
+    expect(await page.textContent('#entity-card .description')).toBe('Maker of everything, in the cartoons')
+    expect(await page.textContent('#entity-card dd[data-fact="mention kind"]')).toBe('hashtag')
+    expect(await page.textContent('#entity-card') ?? '', 'no stray text in the card').not.toMatch(/null|undefined/)
   } finally {
     await page.close()
     await linked.close()
@@ -466,24 +466,24 @@ test('brands: a product mention shows its brand, a clicked brand filters the lis
     await page.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600`)
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
     const b01 = page.locator('article[data-post-id="b01"] .branded')
-    assert.equal(await b01.locator('button.brand').textContent(), 'Apple ·')
-    assert.equal(await b01.locator('.chip').getAttribute('data-entity'), 'iphone 15')
-    assert.match(await page.getAttribute('article[data-post-id="b01"] mark.mention', 'title') ?? '', /iPhone .*\(gs:iphone\) · brand: Apple$/u)
-    assert.equal(await page.locator('article[data-post-id="b02"] .chip[data-entity="apple"]').locator('xpath=..').getAttribute('class'), 'entities', 'the brand itself gets no brand prefix')
-    assert.equal(await page.locator('article[data-post-id="b07"] .branded:has(.chip[data-entity="marathon"]) button.brand').textContent(), '<img src=x>Acme & Co ·')
-    assert.equal(await page.locator('article[data-post-id="b07"] img').count(), 0, 'a brand name is text, not markup')
+    expect(await b01.locator('button.brand').textContent()).toBe('Apple ·')
+    expect(await b01.locator('.chip').getAttribute('data-entity')).toBe('iphone 15')
+    expect(await page.getAttribute('article[data-post-id="b01"] mark.mention', 'title') ?? '').toMatch(/iPhone .*\(gs:iphone\) · brand: Apple$/u)
+    expect(await page.locator('article[data-post-id="b02"] .chip[data-entity="apple"]').locator('xpath=..').getAttribute('class'), 'the brand itself gets no brand prefix').toBe('entities')
+    expect(await page.locator('article[data-post-id="b07"] .branded:has(.chip[data-entity="marathon"]) button.brand').textContent()).toBe('<img src=x>Acme & Co ·')
+    expect(await page.locator('article[data-post-id="b07"] img').count(), 'a brand name is text, not markup').toBe(0)
 
     await page.click('article[data-post-id="b04"] button.brand[data-brand="Nike"]')
     await settle(page, ['b04', 'b05', 'b07'])
-    assert.equal(await page.inputValue('#brand'), 'Nike')
-    assert.match(page.url(), /brand=Nike/)
-    assert.match(await page.textContent('#timeline-total') ?? '', /^5 mentions/, 'the timeline counts the brand and its products')
+    expect(await page.inputValue('#brand')).toBe('Nike')
+    expect(page.url()).toMatch(/brand=Nike/)
+    expect(await page.textContent('#timeline-total') ?? '', 'the timeline counts the brand and its products').toMatch(/^5 mentions/)
 
     await page.click('#clear')
     await settle(page, ['b01', 'b02', 'b03', 'b04', 'b05', 'b06', 'b07'])
     await page.fill('#entity', 'iphone 15')
     await page.waitForSelector('#entity-card:not([hidden]) dd[data-fact="brand"]')
-    assert.equal(await page.textContent('#entity-card dd[data-fact="brand"]'), 'Apple')
+    expect(await page.textContent('#entity-card dd[data-fact="brand"]')).toBe('Apple')
     await page.click('#entity-card dd[data-fact="brand"] button.brand')
     await page.fill('#entity', '')
     await settle(page, ['b01', 'b02', 'b03', 'b06'])
@@ -493,16 +493,16 @@ test('brands: a product mention shows its brand, a clicked brand filters the lis
     try {
       await shared.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&brand=apple`)
       await shared.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
-      assert.deepEqual(await postIds(shared), ['b01', 'b02', 'b03', 'b06'])
-      assert.equal(await shared.inputValue('#brand'), 'apple')
+      expect(await postIds(shared)).toStrictEqual(['b01', 'b02', 'b03', 'b06'])
+      expect(await shared.inputValue('#brand')).toBe('apple')
       const trending = await shared.$$eval('#trending-list li button', (nodes) => nodes.map((n) => n.textContent ?? ''))
-      assert.ok(trending.includes('Apple · AirPods'), trending.join(' | '))
+      expect(trending.includes('Apple · AirPods'), trending.join(' | ')).toBeTruthy()
       mkdirSync(screenshots, { recursive: true })
       await shared.screenshot({ path: join(screenshots, 'viewer-brand.png'), fullPage: false })
     } finally {
       await shared.close()
     }
-    assert.deepEqual(problems, [], 'no script errors in the page')
+    expect(problems, 'no script errors in the page').toStrictEqual([])
   } finally {
     await page.close()
     await branded.close()

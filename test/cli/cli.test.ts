@@ -1,8 +1,7 @@
 // The `groundstream` command as a user meets it: version, help, exit codes
 // (2 and one line for a wrong command line, 1 and a hint for a run-time
 // failure), never a stack trace, and the same behaviour from any folder.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,32 +17,32 @@ function cli (args: string[], options: { cwd?: string, env?: Record<string, stri
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-const noStack = (text: string): void => { assert.doesNotMatch(text, /^\s+at /mu, `no stack trace:\n${text}`) }
+const noStack = (text: string): void => { expect(text, `no stack trace:\n${text}`).not.toMatch(/^\s+at /mu) }
 
 test('--version prints the package version', () => {
   const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version
   for (const flag of ['--version', '-V']) {
     const { code, stdout } = cli([flag])
-    assert.equal(code, 0)
-    assert.equal(stdout, `${version}\n`)
+    expect(code).toBe(0)
+    expect(stdout).toBe(`${version}\n`)
   }
 })
 
 test('help <command> prints that command\'s usage; help for an unknown command is a usage error', () => {
   for (const command of ['run', 'serve', 'eval']) {
     const { code, stdout } = cli(['help', command])
-    assert.equal(code, 0, command)
-    assert.match(stdout, new RegExp(`^usage: groundstream ${command} `, 'u'))
+    expect(code, command).toBe(0)
+    expect(stdout).toMatch(new RegExp(`^usage: groundstream ${command} `, 'u'))
   }
   const serve = cli(['help', 'serve'])
-  assert.match(serve.stdout, /--from FILE/)
+  expect(serve.stdout).toMatch(/--from FILE/)
   const unknown = cli(['help', 'nope'])
-  assert.equal(unknown.code, 2)
-  assert.match(unknown.stderr, /unknown command 'nope' \(commands: run, serve/)
-  assert.match(cli(['help', 'rn']).stderr, /unknown command 'rn'; did you mean run\?/)
+  expect(unknown.code).toBe(2)
+  expect(unknown.stderr).toMatch(/unknown command 'nope' \(commands: run, serve/)
+  expect(cli(['help', 'rn']).stderr).toMatch(/unknown command 'rn'; did you mean run\?/)
   const general = cli(['--help'])
-  assert.equal(general.code, 0)
-  assert.match(general.stdout, /serve --from out\/entities\.jsonl/)
+  expect(general.code).toBe(0)
+  expect(general.stdout).toMatch(/serve --from out\/entities\.jsonl/)
 })
 
 test('usage errors exit 2 with one line and no stack trace', () => {
@@ -65,24 +64,24 @@ test('usage errors exit 2 with one line and no stack trace', () => {
   ]
   for (const [args, pattern] of cases) {
     const { code, stderr } = cli(args)
-    assert.equal(code, 2, args.join(' '))
-    assert.match(stderr, pattern, args.join(' '))
-    assert.equal(stderr.trimEnd().split('\n').length, 1, `one line for ${args.join(' ')}:\n${stderr}`)
+    expect(code, args.join(' ')).toBe(2)
+    expect(stderr, args.join(' ')).toMatch(pattern)
+    expect(stderr.trimEnd().split('\n').length, `one line for ${args.join(' ')}:\n${stderr}`).toBe(1)
     noStack(stderr)
   }
 })
 
 test('run-time failures exit 1 with a hint: missing eval data, Elasticsearch down', () => {
   const missing = cli(['eval', '--data', join(tmpdir(), 'no-such-gmner')])
-  assert.equal(missing.code, 1)
-  assert.match(missing.stderr, /dev\.txt not found \[GS_ERR_DATASET\]/)
-  assert.match(missing.stderr, /hint: .*Twitter-GMNER.*--data DIR/)
+  expect(missing.code).toBe(1)
+  expect(missing.stderr).toMatch(/dev\.txt not found \[GS_ERR_DATASET\]/)
+  expect(missing.stderr).toMatch(/hint: .*Twitter-GMNER.*--data DIR/)
   noStack(missing.stderr)
 
   // Port 9 (discard) on loopback: nothing listens, the connection is refused.
   const down = cli(['serve', '--demo', '--port', '0', '--elasticsearch', 'http://127.0.0.1:9'])
-  assert.equal(down.code, 1)
-  assert.match(down.stderr, /hint: is Elasticsearch running\? start it with scripts\/services\.sh start elasticsearch/)
+  expect(down.code).toBe(1)
+  expect(down.stderr).toMatch(/hint: is Elasticsearch running\? start it with scripts\/services\.sh start elasticsearch/)
   noStack(down.stderr)
 })
 
@@ -92,9 +91,9 @@ test('run finds its models and samples from any working folder', { timeout: 300_
     const { code, stdout, stderr } = cli(['run', '--no-progress', '--output', join(dir, 'entities.jsonl'), '--dead-letters', join(dir, 'dead.jsonl')], {
       cwd: dir, env: { GS_IMAGES_ENABLED: 'false' }
     })
-    assert.equal(code, 0, stderr)
-    assert.match(stdout, /entity documents\s+\d+/)
-    assert.ok(readFileSync(join(dir, 'entities.jsonl'), 'utf8').length > 0)
+    expect(code, stderr).toBe(0)
+    expect(stdout).toMatch(/entity documents\s+\d+/)
+    expect(readFileSync(join(dir, 'entities.jsonl'), 'utf8').length > 0).toBeTruthy()
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,8 +1,7 @@
 // `groundstream eval --config FILE` builds its stages from the same config as
 // `run`: a setting in the file (here, the models folder) is what eval uses,
 // and a bad file is rejected like run rejects it.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -25,19 +24,19 @@ function evalWith (config: unknown, ...args: string[]): { code: number | null, s
 
 test('eval takes the models folder from --config', () => {
   const { code, stderr } = evalWith({ textModels: { modelsDir: '/nonexistent/gs-eval-models' } })
-  assert.equal(code, 1)
-  assert.match(stderr, /\/nonexistent\/gs-eval-models.*\[GS_ERR_MODEL_MISSING\]/)
+  expect(code).toBe(1)
+  expect(stderr).toMatch(/\/nonexistent\/gs-eval-models.*\[GS_ERR_MODEL_MISSING\]/)
 })
 
 test('eval rejects a config file with an unknown setting, as run does', () => {
   const { code, stderr } = evalWith({ textModels: { noSuchSetting: 1 } })
-  assert.equal(code, 2)
-  assert.match(stderr, /noSuchSetting/)
-  assert.match(stderr, /\[GS_ERR_CONFIG\]/)
+  expect(code).toBe(2)
+  expect(stderr).toMatch(/noSuchSetting/)
+  expect(stderr).toMatch(/\[GS_ERR_CONFIG\]/)
 })
 
 test('--models still overrides the config file', () => {
   const { code, stderr } = evalWith({ textModels: { modelsDir: repoPath('models') } }, '--models', '/nonexistent/gs-flag-models')
-  assert.equal(code, 1)
-  assert.match(stderr, /\/nonexistent\/gs-flag-models/)
+  expect(code).toBe(1)
+  expect(stderr).toMatch(/\/nonexistent\/gs-flag-models/)
 })

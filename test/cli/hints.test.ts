@@ -2,8 +2,7 @@
 // cannot write (which file, which flag/config key/variable), and a port in use
 // (which address, and the flag or variable that moves it) for serve and for
 // run's metrics endpoint. One line plus the hint, no stack trace.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
@@ -17,11 +16,11 @@ function cli (args: string[], env: Record<string, string> = {}, cwd = tmpdir()):
   for (const key of ['GS_DEBUG', 'GS_KAFKA_BROKERS', 'GS_ELASTICSEARCH_URL', 'GS_METRICS_PORT', 'GS_CONFIG']) delete environment[key]
   Object.assign(environment, env)
   const result = spawnSync(process.execPath, [builtCli(), ...args], { cwd, env: environment, encoding: 'utf8', timeout: 120_000 })
-  assert.notEqual(result.signal, 'SIGTERM', `timed out: ${result.stderr}`)
+  expect(result.signal, `timed out: ${result.stderr}`).not.toBe('SIGTERM')
   return { code: result.status, stderr: result.stderr }
 }
 
-const noStack = (text: string): void => { assert.doesNotMatch(text, /^\s+at /mu, `no stack trace:\n${text}`) }
+const noStack = (text: string): void => { expect(text, `no stack trace:\n${text}`).not.toMatch(/^\s+at /mu) }
 
 async function holdPort (): Promise<{ server: Server, port: number }> {
   const server = createServer()
@@ -37,17 +36,17 @@ test('run cannot write its output or its dead letters: the file, the flag and th
     writeFileSync(blocker, '')
     const input = repoPath('samples', 'posts.jsonl')
     const output = cli(['run', '--no-progress', '--input', input, '--output', join(blocker, 'entities.jsonl'), '--dead-letters', join(dir, 'dead.jsonl')], {}, dir)
-    assert.equal(output.code, 1, output.stderr)
-    assert.match(output.stderr, /not-a-folder\/entities\.jsonl has a file where a folder is expected in its path.* \[GS_ERR_SINK\]\n/)
-    assert.match(output.stderr, /hint: \S+not-a-folder\/entities\.jsonl is where --output \(files\.output in the config file, GS_OUTPUT\) points: give it the path of a file you can write \(a missing folder is created\)/)
+    expect(output.code, output.stderr).toBe(1)
+    expect(output.stderr).toMatch(/not-a-folder\/entities\.jsonl has a file where a folder is expected in its path.* \[GS_ERR_SINK\]\n/)
+    expect(output.stderr).toMatch(/hint: \S+not-a-folder\/entities\.jsonl is where --output \(files\.output in the config file, GS_OUTPUT\) points: give it the path of a file you can write \(a missing folder is created\)/)
     noStack(output.stderr)
 
     // The dead-letter file is opened at start too: before, a bad path crashed the run at its first rejected post.
     const letters = cli(['run', '--no-progress', '--input', input, '--output', join(dir, 'entities.jsonl'), '--dead-letters', join(blocker, 'dead.jsonl')], {}, dir)
-    assert.equal(letters.code, 1, letters.stderr)
-    assert.match(letters.stderr, /hint: \S+not-a-folder\/dead\.jsonl is where --dead-letters \(files\.deadLetters in the config file, GS_DEAD_LETTERS\) points/)
+    expect(letters.code, letters.stderr).toBe(1)
+    expect(letters.stderr).toMatch(/hint: \S+not-a-folder\/dead\.jsonl is where --dead-letters \(files\.deadLetters in the config file, GS_DEAD_LETTERS\) points/)
     noStack(letters.stderr)
-    assert.deepEqual(readdirSync(dir), ['not-a-folder'], 'no output and no temporary file left behind')
+    expect(readdirSync(dir), 'no output and no temporary file left behind').toStrictEqual(['not-a-folder'])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -57,8 +56,8 @@ test('run\'s metrics port in use: the address and GS_METRICS_PORT / metrics.port
   const { server, port } = await holdPort()
   try {
     const result = cli(['run', '--no-progress', '--output', join(tmpdir(), 'gs-unused.jsonl')], { GS_METRICS_PORT: String(port) })
-    assert.equal(result.code, 2, result.stderr)
-    assert.match(result.stderr, new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another metrics port: GS_METRICS_PORT or metrics\\.port in the config file`, 'u'))
+    expect(result.code, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another metrics port: GS_METRICS_PORT or metrics\\.port in the config file`, 'u'))
     noStack(result.stderr)
   } finally {
     server.close()
@@ -72,8 +71,8 @@ test('serve\'s port in use: the address, --port and GS_API_PORT', async () => {
     const file = join(dir, 'entities.jsonl')
     writeFileSync(file, fixtureDocuments('/media').map((doc) => JSON.stringify(doc)).join('\n') + '\n')
     const result = cli(['serve', '--from', file, '--host', '127.0.0.1', '--port', String(port)], { GS_LOG_LEVEL: 'error' })
-    assert.equal(result.code, 1, result.stderr)
-    assert.match(result.stderr, new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another --port \\(0 picks a free one\\), GS_API_PORT or port in the config file`, 'u'))
+    expect(result.code, result.stderr).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`hint: 127\\.0\\.0\\.1:${port} is taken by another program: stop it, or give another --port \\(0 picks a free one\\), GS_API_PORT or port in the config file`, 'u'))
     noStack(result.stderr)
   } finally {
     server.close()

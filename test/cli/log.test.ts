@@ -1,7 +1,7 @@
 // Logs a person can read on a terminal (src/cli/log.ts): --log-format beats
 // GS_LOG_FORMAT beats the terminal test; the pretty form is one line per
 // record (time, level, message, fields), and a command writes it to stderr.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,11 +13,11 @@ import { isGroundstreamError } from '../../src/errors/index.js'
 import { builtCli } from '../support/paths.js'
 
 test('the format: the flag, else GS_LOG_FORMAT, else pretty on a terminal and JSON elsewhere', () => {
-  assert.equal(resolveLogFormat(undefined, {}, true), 'pretty')
-  assert.equal(resolveLogFormat(undefined, {}, false), 'json')
-  assert.equal(resolveLogFormat(undefined, { GS_LOG_FORMAT: 'pretty' }, false), 'pretty')
-  assert.equal(resolveLogFormat(undefined, { GS_LOG_FORMAT: 'json' }, true), 'json')
-  assert.equal(resolveLogFormat('json', { GS_LOG_FORMAT: 'pretty' }, true), 'json')
+  expect(resolveLogFormat(undefined, {}, true)).toBe('pretty')
+  expect(resolveLogFormat(undefined, {}, false)).toBe('json')
+  expect(resolveLogFormat(undefined, { GS_LOG_FORMAT: 'pretty' }, false)).toBe('pretty')
+  expect(resolveLogFormat(undefined, { GS_LOG_FORMAT: 'json' }, true)).toBe('json')
+  expect(resolveLogFormat('json', { GS_LOG_FORMAT: 'pretty' }, true)).toBe('json')
   assert.throws(() => resolveLogFormat('yaml', {}, true), (error: unknown) => isGroundstreamError(error, 'GS_ERR_USAGE') && error.message === '--log-format must be pretty or json, got yaml')
   assert.throws(() => resolveLogFormat(undefined, { GS_LOG_FORMAT: 'text' }, true), (error: unknown) => isGroundstreamError(error, 'GS_ERR_CONFIG') && /GS_LOG_FORMAT must be pretty or json, got text/.test(error.message))
 })
@@ -25,9 +25,9 @@ test('the format: the flag, else GS_LOG_FORMAT, else pretty on a terminal and JS
 test('a pretty line: time, level, message, then the fields; pid and hostname left out; an error by its message', () => {
   const time = Date.UTC(2026, 11, 8, 10, 4, 5, 67)
   const line = JSON.stringify({ level: 40, time, pid: 1, hostname: 'h', msg: 'Elasticsearch does not answer yet', url: 'http://127.0.0.1:9200', documents: 3, note: 'two words', err: { type: 'Error', message: 'refused', stack: 'Error: refused\n    at x' } })
-  assert.equal(formatPrettyLine(line), '10:04:05.067 WARN  Elasticsearch does not answer yet url=http://127.0.0.1:9200 documents=3 note="two words" err="refused"\n')
-  assert.ok(formatPrettyLine(line, true).startsWith('10:04:05.067 \u001b[33mWARN\u001b[0m  Elasticsearch'), 'the level in its colour')
-  assert.equal(formatPrettyLine('not json'), 'not json\n')
+  expect(formatPrettyLine(line)).toBe('10:04:05.067 WARN  Elasticsearch does not answer yet url=http://127.0.0.1:9200 documents=3 note="two words" err="refused"\n')
+  expect(formatPrettyLine(line, true).startsWith('10:04:05.067 \u001b[33mWARN\u001b[0m  Elasticsearch'), 'the level in its colour').toBeTruthy()
+  expect(formatPrettyLine('not json')).toBe('not json\n')
 })
 
 test('pino through the pretty destination writes one readable line per record', () => {
@@ -35,8 +35,8 @@ test('pino through the pretty destination writes one readable line per record', 
   const logger = pino({ level: 'info' }, prettyDestination({ write: (text) => written.push(text) }))
   logger.info({ file: 'out/entities.jsonl', lines: 2 }, 'entity documents loaded')
   logger.debug('not at this level')
-  assert.equal(written.length, 1)
-  assert.match(written[0] as string, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}entity documents loaded file=out\/entities\.jsonl lines=2\n$/u)
+  expect(written.length).toBe(1)
+  expect(written[0] as string).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}entity documents loaded file=out\/entities\.jsonl lines=2\n$/u)
 })
 
 test('a command logs JSON to a pipe, and pretty lines with --log-format pretty or GS_LOG_FORMAT=pretty', () => {
@@ -50,15 +50,15 @@ test('a command logs JSON to a pipe, and pretty lines with --log-format pretty o
       delete environment.GS_LOG_FORMAT
       Object.assign(environment, env)
       const result = spawnSync(process.execPath, [builtCli(), 'serve', '--from', file, '--port', '0', ...args], { cwd: dir, env: environment, encoding: 'utf8', timeout: 60_000 })
-      assert.equal(result.status, 2, result.stderr)
+      expect(result.status, result.stderr).toBe(2)
       return result.stderr
     }
     const loaded = /"msg":"entity documents loaded"/u
     const pretty = /^\d\d:\d\d:\d\d\.\d{3} INFO {2}entity documents loaded file=\S+empty\.jsonl lines=1 documents=0 skipped=1/mu
-    assert.match(serve([]), loaded)
-    assert.match(serve(['--log-format', 'pretty']), pretty)
-    assert.match(serve([], { GS_LOG_FORMAT: 'pretty' }), pretty)
-    assert.match(serve(['--log-format', 'json'], { GS_LOG_FORMAT: 'pretty' }), loaded)
+    expect(serve([])).toMatch(loaded)
+    expect(serve(['--log-format', 'pretty'])).toMatch(pretty)
+    expect(serve([], { GS_LOG_FORMAT: 'pretty' })).toMatch(pretty)
+    expect(serve(['--log-format', 'json'], { GS_LOG_FORMAT: 'pretty' })).toMatch(loaded)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -2,8 +2,7 @@
 // when the run succeeded, after the input is known to be readable; a failed or
 // interrupted run leaves the previous files exactly as they were and no
 // temporary file behind.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,19 +30,19 @@ const deps = (stages = fakeStages()) => ({ stages, logger: pino({ level: 'silent
 
 test('a missing input fails before the previous output is touched', async () => {
   const { dir, output, dead, config } = setup()
-  await assert.rejects(runService(config(join(dir, 'missing.jsonl')), deps()), { code: 'GS_ERR_CONFIG' })
-  assert.equal(readFileSync(output, 'utf8'), 'previous output\n')
-  assert.equal(readFileSync(dead, 'utf8'), 'previous dead letters\n')
-  assert.deepEqual(readdirSync(dir).sort(), ['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
+  await expect(runService(config(join(dir, 'missing.jsonl')), deps())).rejects.toMatchObject({ code: 'GS_ERR_CONFIG' })
+  expect(readFileSync(output, 'utf8')).toBe('previous output\n')
+  expect(readFileSync(dead, 'utf8')).toBe('previous dead letters\n')
+  expect(readdirSync(dir).sort()).toStrictEqual(['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
 })
 
 test('a run that fails half-way leaves the previous files and no temporary file', async () => {
   const { dir, input, output, dead, config } = setup()
   const stages = fakeStages({ fail: () => true })
-  await assert.rejects(runService(config(input), deps(stages)))
-  assert.equal(readFileSync(output, 'utf8'), 'previous output\n')
-  assert.equal(readFileSync(dead, 'utf8'), 'previous dead letters\n')
-  assert.deepEqual(readdirSync(dir).sort(), ['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
+  await expect(runService(config(input), deps(stages))).rejects.toThrow()
+  expect(readFileSync(output, 'utf8')).toBe('previous output\n')
+  expect(readFileSync(dead, 'utf8')).toBe('previous dead letters\n')
+  expect(readdirSync(dir).sort()).toStrictEqual(['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
 })
 
 test('an interrupted run leaves the previous files; a successful one replaces them', async () => {
@@ -51,14 +50,14 @@ test('an interrupted run leaves the previous files; a successful one replaces th
   const controller = new AbortController()
   controller.abort()
   const interrupted = await runService(config(input), { ...deps(), signal: controller.signal })
-  assert.equal(interrupted.exitCode, 130)
-  assert.equal(readFileSync(output, 'utf8'), 'previous output\n')
-  assert.deepEqual(readdirSync(dir).sort(), ['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
+  expect(interrupted.exitCode).toBe(130)
+  expect(readFileSync(output, 'utf8')).toBe('previous output\n')
+  expect(readdirSync(dir).sort()).toStrictEqual(['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
 
   const summary = await runService(config(input), deps())
-  assert.equal(summary.exitCode, 0)
+  expect(summary.exitCode).toBe(0)
   const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '')
-  assert.equal(documents.length, 12)
-  assert.equal(readFileSync(dead, 'utf8').split('\n').filter((l) => l !== '').length, 1)
-  assert.deepEqual(readdirSync(dir).sort(), ['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
+  expect(documents.length).toBe(12)
+  expect(readFileSync(dead, 'utf8').split('\n').filter((l) => l !== '').length).toBe(1)
+  expect(readdirSync(dir).sort()).toStrictEqual(['dead.jsonl', 'entities.jsonl', 'posts.jsonl'])
 })

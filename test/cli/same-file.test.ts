@@ -3,7 +3,7 @@
 // symlink or a hard link) are a usage error before anything is opened, and a
 // file sink that cannot write says what is wrong with the file, leaving no
 // temporary file behind.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -42,25 +42,25 @@ function cli (args: string[], cwd: string): { code: number | null, stdout: strin
 test('run --input a.jsonl --output a.jsonl: exit 2, one line naming both flags, the posts untouched', () => {
   const { dir } = folder()
   const { code, stdout, stderr } = cli(['run', '--input', 'posts.jsonl', '--output', 'posts.jsonl', '--no-progress'], dir)
-  assert.equal(code, 2)
-  assert.equal(stdout, '')
-  assert.match(stderr.split('\n')[0] ?? '', /--input and --output name the same file/)
-  assert.equal(readFileSync(join(dir, 'posts.jsonl'), 'utf8'), POSTS)
-  assert.deepEqual(readdirSync(dir), ['posts.jsonl'])
+  expect(code).toBe(2)
+  expect(stdout).toBe('')
+  expect(stderr.split('\n')[0] ?? '').toMatch(/--input and --output name the same file/)
+  expect(readFileSync(join(dir, 'posts.jsonl'), 'utf8')).toBe(POSTS)
+  expect(readdirSync(dir)).toStrictEqual(['posts.jsonl'])
 })
 
 test('run --input a.jsonl --dead-letters ./a.jsonl, and through a symlink or a hard link: the same file', async () => {
   const { dir, input } = folder()
   const { code, stderr } = cli(['run', '--input', 'posts.jsonl', '--dead-letters', './posts.jsonl', '--output', 'out.jsonl'], dir)
-  assert.equal(code, 2)
-  assert.match(stderr, /--input and --dead-letters name the same file/)
+  expect(code).toBe(2)
+  expect(stderr).toMatch(/--input and --dead-letters name the same file/)
   symlinkSync(input, join(dir, 'link.jsonl'))
   linkSync(input, join(dir, 'hard.jsonl'))
   for (const other of ['link.jsonl', 'hard.jsonl']) {
-    await assert.rejects(runService(config({ input, output: join(dir, other), deadLetters: join(dir, 'dead.jsonl') }), deps()), { code: 'GS_ERR_USAGE' })
+    await expect(runService(config({ input, output: join(dir, other), deadLetters: join(dir, 'dead.jsonl') }), deps())).rejects.toMatchObject({ code: 'GS_ERR_USAGE' })
   }
-  assert.equal(readFileSync(input, 'utf8'), POSTS)
-  assert.deepEqual(readdirSync(dir).sort(), ['hard.jsonl', 'link.jsonl', 'posts.jsonl'])
+  expect(readFileSync(input, 'utf8')).toBe(POSTS)
+  expect(readdirSync(dir).sort()).toStrictEqual(['hard.jsonl', 'link.jsonl', 'posts.jsonl'])
 })
 
 test('run --output x.jsonl --dead-letters x.jsonl (or another spelling of a file not there yet): usage error, the old x.jsonl kept', async () => {
@@ -68,28 +68,28 @@ test('run --output x.jsonl --dead-letters x.jsonl (or another spelling of a file
   const output = join(dir, 'x.jsonl')
   writeFileSync(output, 'previous documents\n')
   await assert.rejects(runService(config({ input, output, deadLetters: join(dir, '.', 'x.jsonl') }), deps()), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'GS_ERR_USAGE')
-    assert.match(error.message, /--output and --dead-letters name the same file/)
+    expect(error.code).toBe('GS_ERR_USAGE')
+    expect(error.message).toMatch(/--output and --dead-letters name the same file/)
     return true
   })
-  assert.equal(readFileSync(output, 'utf8'), 'previous documents\n')
+  expect(readFileSync(output, 'utf8')).toBe('previous documents\n')
   const fresh = join(dir, 'new', 'y.jsonl')
-  assert.equal(fileIdentity(fresh), fileIdentity(join(dir, 'new', '..', 'new', 'y.jsonl')))
-  assert.throws(() => { assertDistinctFiles([{ flag: '--output', path: fresh }, { flag: '--dead-letters', path: join(dir, 'new', '..', 'new', 'y.jsonl') }]) }, /name the same file/)
-  assert.doesNotThrow(() => { assertDistinctFiles([{ flag: '--output', path: fresh }, { flag: '--dead-letters', path: join(dir, 'new', 'z.jsonl') }]) })
-  assert.deepEqual(readdirSync(dir).sort(), ['posts.jsonl', 'x.jsonl'])
+  expect(fileIdentity(fresh)).toBe(fileIdentity(join(dir, 'new', '..', 'new', 'y.jsonl')))
+  expect(() => { assertDistinctFiles([{ flag: '--output', path: fresh }, { flag: '--dead-letters', path: join(dir, 'new', '..', 'new', 'y.jsonl') }]) }).toThrow(/name the same file/)
+  expect(() => { assertDistinctFiles([{ flag: '--output', path: fresh }, { flag: '--dead-letters', path: join(dir, 'new', 'z.jsonl') }]) }).not.toThrow()
+  expect(readdirSync(dir).sort()).toStrictEqual(['posts.jsonl', 'x.jsonl'])
 })
 
 test('run --output DIR: exit 1 saying it is a directory, no cluster hint, no temporary file', () => {
   const { dir } = folder()
   mkdirSync(join(dir, 'results'))
   const { code, stderr } = cli(['run', '--input', 'posts.jsonl', '--output', 'results', '--dead-letters', 'dead.jsonl', '--no-progress'], dir)
-  assert.equal(code, 1)
-  assert.match(stderr, /results is a directory: give a file path/)
-  assert.doesNotMatch(stderr, /Elasticsearch/)
-  assert.match(stderr, /hint: results is where --output \(files\.output in the config file, GS_OUTPUT\) points: give it the path of a file you can write/)
-  assert.deepEqual(readdirSync(dir).sort(), ['posts.jsonl', 'results'])
-  assert.deepEqual(readdirSync(join(dir, 'results')), [])
+  expect(code).toBe(1)
+  expect(stderr).toMatch(/results is a directory: give a file path/)
+  expect(stderr).not.toMatch(/Elasticsearch/)
+  expect(stderr).toMatch(/hint: results is where --output \(files\.output in the config file, GS_OUTPUT\) points: give it the path of a file you can write/)
+  expect(readdirSync(dir).sort()).toStrictEqual(['posts.jsonl', 'results'])
+  expect(readdirSync(join(dir, 'results'))).toStrictEqual([])
 })
 
 test('a rename that fails at commit removes its temporary file and says why', async () => {
@@ -97,11 +97,11 @@ test('a rename that fails at commit removes its temporary file and says why', as
   const target = join(dir, 'entities.jsonl')
   const sink = new JsonlSink({ path: target, models: { stage1: 'a', stage2: 'b' } })
   await sink.init()
-  assert.equal(readdirSync(dir).filter((name) => name.endsWith('.tmp')).length, 1)
+  expect(readdirSync(dir).filter((name) => name.endsWith('.tmp')).length).toBe(1)
   mkdirSync(target) // the target became a directory while the run went on
-  await assert.rejects(sink.commit(), /entities\.jsonl is a directory/)
+  await expect(sink.commit()).rejects.toThrow(/entities\.jsonl is a directory/)
   await sink.close()
-  assert.deepEqual(readdirSync(dir).sort(), ['entities.jsonl', 'posts.jsonl'])
+  expect(readdirSync(dir).sort()).toStrictEqual(['entities.jsonl', 'posts.jsonl'])
 })
 
 test('file errors say what is wrong with the file and what to do', () => {
@@ -114,8 +114,8 @@ test('file errors say what is wrong with the file and what to do', () => {
   ]
   for (const [code, message] of cases) {
     const error = fileSinkError('out.jsonl', Object.assign(new Error(code), { code }))
-    assert.equal(error.code, 'GS_ERR_SINK')
-    assert.equal(error.details.file, 'out.jsonl')
-    assert.match(error.message, message)
+    expect(error.code).toBe('GS_ERR_SINK')
+    expect(error.details.file).toBe('out.jsonl')
+    expect(error.message).toMatch(message)
   }
 })

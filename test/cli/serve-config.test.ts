@@ -1,8 +1,7 @@
 // `groundstream serve --config FILE` (or GS_CONFIG) reads the same file as
 // `run` and `eval`: a bad file is refused before anything listens, as run
 // refuses it.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -25,8 +24,8 @@ function serveWith (config: unknown, how: 'flag' | 'env'): { code: number | null
 test('serve rejects a config file with an unknown setting, from --config or GS_CONFIG', () => {
   for (const how of ['flag', 'env'] as const) {
     const { code, stderr } = serveWith({ elasticsearch: { noSuchSetting: 1 } }, how)
-    assert.equal(code, 2, how)
-    assert.match(stderr, /noSuchSetting/)
-    assert.match(stderr, /\[GS_ERR_CONFIG\]/)
+    expect(code, how).toBe(2)
+    expect(stderr).toMatch(/noSuchSetting/)
+    expect(stderr).toMatch(/\[GS_ERR_CONFIG\]/)
   }
 })

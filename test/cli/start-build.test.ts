@@ -5,8 +5,7 @@
 // (deleting dist/ forgets it), forced when a compiled file is missing.
 // And the README's promises about running: the Node range is package.json's
 // engines, and the no-services test mode it names is a script that exists.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { repoPath } from '../support/paths.js'
 
@@ -21,21 +20,21 @@ function readTsconfig (file: string): { compilerOptions?: Record<string, unknown
 }
 
 test('npm start builds incrementally: tsc -b over an incremental tsconfig.build.json whose build info is under dist/', () => {
-  assert.match(pkg.scripts.start ?? '', /^npm run build --silent && node dist\/src\/cli\/main\.js run$/u)
-  assert.equal(pkg.scripts.build, 'node scripts/build.mjs')
+  expect(pkg.scripts.start ?? '').toMatch(/^npm run build --silent && node dist\/src\/cli\/main\.js run$/u)
+  expect(pkg.scripts.build).toBe('node scripts/build.mjs')
   const script = readFileSync(repoPath('scripts/build.mjs'), 'utf8')
-  assert.match(script, /'-b', path\.join\(ROOT, 'tsconfig\.build\.json'\)/u, 'tsc -b over tsconfig.build.json')
-  assert.match(script, /args\.push\('--force'\)/u, 'a compiled file missing from dist/ forces a full build')
+  expect(script, 'tsc -b over tsconfig.build.json').toMatch(/'-b', path\.join\(ROOT, 'tsconfig\.build\.json'\)/u)
+  expect(script, 'a compiled file missing from dist/ forces a full build').toMatch(/args\.push\('--force'\)/u)
   const options = readTsconfig('tsconfig.build.json').compilerOptions ?? {}
-  assert.equal(options.incremental, true)
-  assert.match(String(options.tsBuildInfoFile), /^dist\//u, 'deleting dist/ must forget the build info, or tsc -b would call a missing dist/ up to date')
+  expect(options.incremental).toBe(true)
+  expect(String(options.tsBuildInfoFile), 'deleting dist/ must forget the build info, or tsc -b would call a missing dist/ up to date').toMatch(/^dist\//u)
 })
 
 test('the README states package.json\'s Node range and names a no-services test mode that exists', () => {
   const readme = readFileSync(repoPath('README.md'), 'utf8')
-  assert.ok(readme.includes(`\`${pkg.engines.node}\``), `README names engines ${pkg.engines.node}`)
+  expect(readme.includes(`\`${pkg.engines.node}\``), `README names engines ${pkg.engines.node}`).toBeTruthy()
   const tests = readme.slice(readme.indexOf('## Tests'), readme.indexOf('\n## ', readme.indexOf('## Tests') + 1))
-  assert.match(tests, /\*\*Without services\*\*: `npm run test:unit`/u)
-  assert.match(pkg.scripts['test:unit'] ?? '', /vitest run/u)
-  assert.doesNotMatch(pkg.scripts['test:unit'] ?? '', /services\.sh/u, 'test:unit starts no services')
+  expect(tests).toMatch(/\*\*Without services\*\*: `npm run test:unit`/u)
+  expect(pkg.scripts['test:unit'] ?? '').toMatch(/vitest run/u)
+  expect(pkg.scripts['test:unit'] ?? '', 'test:unit starts no services').not.toMatch(/services\.sh/u)
 })

@@ -1,8 +1,7 @@
 // A start-up failure stops every worker and exits (issue 29's first row): a
 // user catalogue with a bad line failed the knowledge stage while the image
 // stage was still starting its workers, and the process never exited.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,9 +18,9 @@ test('run with a bad user catalogue line exits 2 at once, naming file and line, 
   const result = spawnSync(process.execPath, [builtCli(), 'run', '--input', repoPath('samples', 'posts.jsonl'), '--output', join(dir, 'out.jsonl'), '--dead-letters', join(dir, 'dead.jsonl'), '--no-progress'], {
     cwd: dir, env, encoding: 'utf8', timeout: 90_000
   })
-  assert.notEqual(result.signal, 'SIGTERM', `the run did not exit within 90 s (it hung): ${result.stderr}`)
-  assert.equal(result.status, 2, result.stderr)
-  assert.match(result.stderr, /invalid catalogue: .*brands\.jsonl:2: not JSON \[GS_ERR_CONFIG\]/)
-  assert.ok(Date.now() - started < 60_000)
-  assert.deepEqual(readdirSync(dir), ['brands.jsonl'], 'nothing written')
+  expect(result.signal, `the run did not exit within 90 s (it hung): ${result.stderr}`).not.toBe('SIGTERM')
+  expect(result.status, result.stderr).toBe(2)
+  expect(result.stderr).toMatch(/invalid catalogue: .*brands\.jsonl:2: not JSON \[GS_ERR_CONFIG\]/)
+  expect(Date.now() - started < 60_000).toBeTruthy()
+  expect(readdirSync(dir), 'nothing written').toStrictEqual(['brands.jsonl'])
 })

@@ -1,7 +1,6 @@
 // The run summary's throughput line: the sustained rate (first micro-batch to
 // last post) with the whole-run rate beside it, and startup on its own line.
-import assert from 'node:assert/strict'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatSummary, shownOf } from '../../src/cli/summary.js'
 import type { RunSummary } from '../../src/service/index.js'
 
@@ -26,16 +25,16 @@ const summary: RunSummary = {
 describe('run summary', () => {
   it('prints the sustained rate, the whole-run rate and startup apart', () => {
     const text = formatSummary(summary)
-    assert.match(text, /posts indexed\s+1500 {2}\(300\.0 posts\/s; 150\.0 posts\/s including startup\)/)
-    assert.match(text, /startup\s+4\.00 s/)
+    expect(text).toMatch(/posts indexed\s+1500 {2}\(300\.0 posts\/s; 150\.0 posts\/s including startup\)/)
+    expect(text).toMatch(/startup\s+4\.00 s/)
   })
 })
 
 describe('run summary result cache', () => {
   it('prints how many inputs each stage answered from the cache, only when the run had one', () => {
-    assert.doesNotMatch(formatSummary(summary), /result cache/)
+    expect(formatSummary(summary)).not.toMatch(/result cache/)
     const text = formatSummary({ ...summary, resultCache: { stage1: { hits: 382, misses: 1_118 }, stage2: { hits: 0, misses: 0 } } })
-    assert.match(text, /result cache\s+stage 1 382 of 1500 \(25\.5 %\), stage 2 0 of 0 inputs answered without running the model/)
+    expect(text).toMatch(/result cache\s+stage 1 382 of 1500 \(25\.5 %\), stage 2 0 of 0 inputs answered without running the model/)
   })
 })
 
@@ -43,12 +42,12 @@ describe('run summary boxed entities', () => {
   const example = { postId: 'p1', text: 'Acme', type: 'ORG' as const, label: 'logo', box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 } }
   it('says how many of the boxed entities it lists when it lists only the first ones', () => {
     const text = formatSummary({ ...summary, boxed: { count: 9, examples: Array.from({ length: 8 }, () => example) } })
-    assert.match(text, /boxed entities\s+9 \(8 of 9 shown\)\n/)
-    assert.equal(text.split('\n').filter((line) => line.includes('Acme (ORG)')).length, 8)
+    expect(text).toMatch(/boxed entities\s+9 \(8 of 9 shown\)\n/)
+    expect(text.split('\n').filter((line) => line.includes('Acme (ORG)')).length).toBe(8)
   })
   it('says nothing more when it lists them all', () => {
-    assert.match(formatSummary({ ...summary, boxed: { count: 2, examples: [example, example] } }), /boxed entities\s+2\n/)
-    assert.equal(shownOf(8, 8), '')
-    assert.equal(shownOf(8, 120), ' (8 of 120 shown)')
+    expect(formatSummary({ ...summary, boxed: { count: 2, examples: [example, example] } })).toMatch(/boxed entities\s+2\n/)
+    expect(shownOf(8, 8)).toBe('')
+    expect(shownOf(8, 120)).toBe(' (8 of 120 shown)')
   })
 })

@@ -1,5 +1,4 @@
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { decodeRecord } from '../../src/consumers/index.js'
 import { NO_IMAGE } from '../../src/contracts/index.js'
 import { makePost } from '../pipeline/fakes.js'
@@ -8,13 +7,13 @@ const source = { topic: 'posts', partition: 3, offset: '42' }
 
 test('a valid post becomes a fresh PostWork carrying its coordinates', () => {
   const result = decodeRecord(Buffer.from(JSON.stringify(makePost(1))), 'k', source, 10_000)
-  assert.equal(result.ok, true)
+  expect(result.ok).toBe(true)
   if (!result.ok) return
-  assert.equal(result.work.post.id, 'post-00001')
-  assert.deepEqual(result.work.post.image_urls, [], 'defaults applied by the schema')
-  assert.deepEqual(result.work.source, source)
-  assert.equal(result.work.image, NO_IMAGE)
-  assert.deepEqual([result.work.candidates, result.work.entities, result.work.timings], [[], [], {}])
+  expect(result.work.post.id).toBe('post-00001')
+  expect(result.work.post.image_urls, 'defaults applied by the schema').toStrictEqual([])
+  expect(result.work.source).toStrictEqual(source)
+  expect(result.work.image).toBe(NO_IMAGE)
+  expect([result.work.candidates, result.work.entities, result.work.timings]).toStrictEqual([[], [], {}])
 })
 
 test('each kind of poison gets its own reason, with the record and coordinates kept', () => {
@@ -30,16 +29,16 @@ test('each kind of poison gets its own reason, with the record and coordinates k
   ]
   for (const [value, reason, detail] of cases) {
     const result = decodeRecord(value, null, source, 10_000)
-    assert.equal(result.ok, false)
+    expect(result.ok).toBe(false)
     if (result.ok) continue
-    assert.equal(result.deadLetter.reason, reason, `${String(value?.subarray(0, 30))}`)
-    assert.match(result.deadLetter.detail, detail)
-    assert.deepEqual(result.deadLetter.source, source)
-    assert.equal(result.deadLetter.value, value)
+    expect(result.deadLetter.reason, `${String(value?.subarray(0, 30))}`).toBe(reason)
+    expect(result.deadLetter.detail).toMatch(detail)
+    expect(result.deadLetter.source).toStrictEqual(source)
+    expect(result.deadLetter.value).toBe(value)
   }
 })
 
 test('a schema violation keeps the post id when there is one', () => {
   const result = decodeRecord(Buffer.from(JSON.stringify({ ...makePost(5), text: 1 })), null, source, 10_000)
-  assert.equal(!result.ok && result.deadLetter.postId, 'post-00005')
+  expect(!result.ok && result.deadLetter.postId).toBe('post-00005')
 })

@@ -2,8 +2,7 @@
 // bytes that are not UTF-8 are dead-lettered as invalid_encoding (as Kafka
 // mode does) instead of being indexed with replacement characters; CRLF,
 // blank and over-long lines are handled without holding a whole file.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,12 +27,12 @@ test('file mode: invalid UTF-8 is dead-lettered as invalid_encoding, the lines a
     images: { enabled: false }
   })
   const summary = await runService(config, { stages: fakeStages(), logger: pino({ level: 'silent' }), registry: new Registry() })
-  assert.equal(summary.exitCode, 0)
-  assert.deepEqual(summary.source?.reasons, { invalid_encoding: 1, oversized: 1 })
-  assert.equal(summary.postsDone, 3)
+  expect(summary.exitCode).toBe(0)
+  expect(summary.source?.reasons).toStrictEqual({ invalid_encoding: 1, oversized: 1 })
+  expect(summary.postsDone).toBe(3)
   const documents = readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { post_id: string, post: { text: string } })
-  assert.deepEqual([...new Set(documents.map((d) => d.post_id))], ['post-00001', 'post-00002', 'post-00003'])
-  assert.ok(documents.every((d) => !d.post.text.includes('\ufffd')), 'no replacement characters indexed')
+  expect([...new Set(documents.map((d) => d.post_id))]).toStrictEqual(['post-00001', 'post-00002', 'post-00003'])
+  expect(documents.every((d) => !d.post.text.includes('\ufffd')), 'no replacement characters indexed').toBeTruthy()
   const dead = readFileSync(join(dir, 'dead.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { reason: string, source: { offset: string } })
-  assert.deepEqual(dead.map((d) => [d.reason, d.source.offset]), [['invalid_encoding', '3'], ['oversized', '5']])
+  expect(dead.map((d) => [d.reason, d.source.offset])).toStrictEqual([['invalid_encoding', '3'], ['oversized', '5']])
 })

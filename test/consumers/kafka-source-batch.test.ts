@@ -1,7 +1,6 @@
 // The consumer's batch handling with a hand-built kafkajs payload: what is
 // committed, when, and what happens on a rebalance, a seek or a shutdown.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import type { EachBatchPayload, Kafka } from 'kafkajs'
 import { pino } from 'pino'
 import { KafkaSource } from '../../src/consumers/index.js'
@@ -99,13 +98,13 @@ test('a clean batch: everything indexed, poison dead-lettered, the last commit i
   const { eachBatch, pipeline, deadLetters } = await setup(sink)
   const h = harness([10, 11, 12, 14], [post(1), '{bad', post(2), post(3)])
   await eachBatch(h.payload)
-  assert.equal(sink.written.length, 3)
-  assert.equal(deadLetters.records[0]?.reason, 'invalid_json')
-  assert.deepEqual(deadLetters.records[0]?.source, { topic: 'posts', partition: 2, offset: '11' })
-  assert.equal(h.commits.at(-1), '15')
-  assert.equal(h.resolved.at(-1), '14')
+  expect(sink.written.length).toBe(3)
+  expect(deadLetters.records[0]?.reason).toBe('invalid_json')
+  expect(deadLetters.records[0]?.source).toStrictEqual({ topic: 'posts', partition: 2, offset: '11' })
+  expect(h.commits.at(-1)).toBe('15')
+  expect(h.resolved.at(-1)).toBe('14')
   // Commits only ever move forward.
-  assert.deepEqual([...h.commits].sort((a, b) => Number(a) - Number(b)), h.commits)
+  expect([...h.commits].sort((a, b) => Number(a) - Number(b))).toStrictEqual(h.commits)
   await pipeline.close()
 })
 
@@ -116,11 +115,11 @@ test('a post stuck in the sink holds the watermark: nothing after it is committe
   const h = harness([0, 1, 2, 3], [post(1), post(2), post(3), post(4)])
   const running = eachBatch(h.payload)
   await new Promise((resolve) => setTimeout(resolve, 1300))
-  assert.ok(h.commits.every((offset) => Number(offset) <= 1), `nothing past the stuck post (offset 1): ${h.commits.join(',')}`)
-  assert.ok(h.heartbeats >= 1, 'heartbeats go on while posts are in flight')
+  expect(h.commits.every((offset) => Number(offset) <= 1), `nothing past the stuck post (offset 1): ${h.commits.join(',')}`).toBeTruthy()
+  expect(h.heartbeats >= 1, 'heartbeats go on while posts are in flight').toBeTruthy()
   sink.release()
   await running
-  assert.equal(h.commits.at(-1), '4')
+  expect(h.commits.at(-1)).toBe('4')
   await pipeline.close()
 })
 
@@ -131,8 +130,8 @@ test('a rebalance (heartbeat fails) with posts in flight: the finished prefix is
   const h = harness([100, 101, 102], [post(0), post(1), post(2)], { heartbeatThrowsAfter: 0 })
   const started = Date.now()
   await eachBatch(h.payload)
-  assert.ok(Date.now() - started < 5000, 'returns after the revoke drain budget')
-  assert.ok(h.commits.every((offset) => Number(offset) <= 101), `only the finished prefix: ${h.commits.join(',')}`)
+  expect(Date.now() - started < 5000, 'returns after the revoke drain budget').toBeTruthy()
+  expect(h.commits.every((offset) => Number(offset) <= 101), `only the finished prefix: ${h.commits.join(',')}`).toBeTruthy()
   sink.release()
   await pipeline.close()
 })
@@ -142,11 +141,11 @@ test('a seek (stale batch) commits nothing; a stopped consumer admits nothing', 
   const { eachBatch, pipeline } = await setup(sink)
   const stale = harness([5, 6], [post(1), post(2)], { stale: () => true })
   await eachBatch(stale.payload)
-  assert.deepEqual(stale.commits, [])
-  assert.equal(sink.written.length, 0)
+  expect(stale.commits).toStrictEqual([])
+  expect(sink.written.length).toBe(0)
   const stopped = harness([7], [post(3)], { running: () => false })
   await eachBatch(stopped.payload)
-  assert.deepEqual(stopped.commits, [])
+  expect(stopped.commits).toStrictEqual([])
   await pipeline.close()
 })
 
@@ -158,11 +157,11 @@ test('a full pipeline pauses the topic; room coming back resumes it', async () =
   const h = harness(offsets, offsets.map((i) => post(i)))
   const running = eachBatch(h.payload)
   await new Promise((resolve) => setTimeout(resolve, 200))
-  assert.deepEqual(paused, [['pause:posts']])
-  assert.equal(pipeline.inFlight, 64)
+  expect(paused).toStrictEqual([['pause:posts']])
+  expect(pipeline.inFlight).toBe(64)
   sink.release()
   await running
-  assert.deepEqual(paused, [['pause:posts'], ['resume:posts']])
-  assert.equal(h.commits.at(-1), '70')
+  expect(paused).toStrictEqual([['pause:posts'], ['resume:posts']])
+  expect(h.commits.at(-1)).toBe('70')
   await pipeline.close()
 })

@@ -1,7 +1,6 @@
 // The consumer against the real Kafka from scripts/services.sh, with rule-based
 // stages and an in-memory sink, so every expected outcome is known.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { pino } from 'pino'
 import { KafkaSource, connectKafkaClients } from '../../src/consumers/index.js'
 import { parseConfig } from '../../src/config/index.js'
@@ -77,22 +76,22 @@ test('good records are indexed, poison records go to the DLQ with reason and coo
     await waitFor('all good posts indexed', async () => sink.written.length >= 200, 60_000)
     await waitFor('offsets committed to the end', async () => (await groupLag(service.admin, service.config.groupId, topic)).lag === 0, 30_000)
     const ids = sink.written.map((w) => w.post.id)
-    assert.equal(new Set(ids).size, 200)
-    assert.equal(ids.length, 200, 'no post indexed twice in a clean run')
+    expect(new Set(ids).size).toBe(200)
+    expect(ids.length, 'no post indexed twice in a clean run').toBe(200)
 
     const dlq = await readTopic(service.kafka, service.config.dlqTopic, 3)
     const byKey = new Map(dlq.map((r) => [r.key, r]))
-    assert.equal(byKey.get('bad-json')?.headers[DEAD_LETTER_HEADERS.reason], 'invalid_json')
-    assert.equal(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.reason], 'schema_violation')
-    assert.match(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.detail] ?? '', /^text: /)
-    assert.equal(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.postId], 'post-09001')
-    assert.equal(byKey.get('huge')?.headers[DEAD_LETTER_HEADERS.reason], 'oversized')
+    expect(byKey.get('bad-json')?.headers[DEAD_LETTER_HEADERS.reason]).toBe('invalid_json')
+    expect(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.reason]).toBe('schema_violation')
+    expect(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.detail] ?? '').toMatch(/^text: /)
+    expect(byKey.get('bad-types')?.headers[DEAD_LETTER_HEADERS.postId]).toBe('post-09001')
+    expect(byKey.get('huge')?.headers[DEAD_LETTER_HEADERS.reason]).toBe('oversized')
     for (const record of dlq) {
-      assert.equal(record.headers[DEAD_LETTER_HEADERS.topic], topic)
-      assert.match(record.headers[DEAD_LETTER_HEADERS.partition] ?? '', /^[0-3]$/)
-      assert.match(record.headers[DEAD_LETTER_HEADERS.offset] ?? '', /^\d+$/)
+      expect(record.headers[DEAD_LETTER_HEADERS.topic]).toBe(topic)
+      expect(record.headers[DEAD_LETTER_HEADERS.partition] ?? '').toMatch(/^[0-3]$/)
+      expect(record.headers[DEAD_LETTER_HEADERS.offset] ?? '').toMatch(/^\d+$/)
     }
-    assert.equal(byKey.get('bad-json')?.value?.toString(), '{"id": "broken", "text": ', 'the original value is kept for replay')
+    expect(byKey.get('bad-json')?.value?.toString(), 'the original value is kept for replay').toBe('{"id": "broken", "text": ')
   } finally {
     await service.stop()
   }
@@ -113,10 +112,10 @@ test('a slow sink fills the pipeline: the consumer pauses, resumes, and loses no
     // The last write lands before in-flight falls under the low watermark: resuming follows it.
     await waitFor('consumption resumed after the last write', async () => pauses.at(-1) === false, 10_000)
     clearInterval(sampler)
-    assert.ok(peak <= 32, `in flight never above maxInFlight (peak ${peak})`)
-    assert.ok(pauses.includes(true) && pauses.at(-1) === false, `paused then resumed: ${pauses.join(',')}`)
+    expect(peak <= 32, `in flight never above maxInFlight (peak ${peak})`).toBeTruthy()
+    expect(pauses.includes(true) && pauses.at(-1) === false, `paused then resumed: ${pauses.join(',')}`).toBeTruthy()
     await waitFor('offsets committed to the end', async () => (await groupLag(service.admin, service.config.groupId, topic)).lag === 0, 30_000)
-    assert.equal(new Set(sink.written.map((w) => w.post.id)).size, 300)
+    expect(new Set(sink.written.map((w) => w.post.id)).size).toBe(300)
   } finally {
     await service.stop()
   }
@@ -138,7 +137,7 @@ test('a second member joins mid-run: partitions move, nothing is lost, offsets e
     const union = (): Set<string> => new Set([...sinkA.written, ...sinkB.written].map((w) => w.post.id))
     await waitFor('every post indexed by one member or the other', async () => union().size >= 1500, 120_000)
     await waitFor('offsets committed to the end', async () => (await groupLag(a.admin, a.config.groupId, topic)).lag === 0, 60_000)
-    assert.equal(union().size, 1500)
+    expect(union().size).toBe(1500)
   } finally {
     await b?.stop()
     await a.stop()

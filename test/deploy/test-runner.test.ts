@@ -3,10 +3,9 @@
 // which writes into out/ with its default config), runs the files one at a
 // time (they share Kafka, Elasticsearch and Redis), and ends with the plain
 // `N passed, N failed, N skipped` line; npm test runs exactly that suite.
-import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import config from '../../vitest.config.js'
 import { repoPath } from '../support/paths.js'
 
@@ -19,17 +18,17 @@ function files (dir: string): string[] {
 
 test('vitest runs only the *.test.ts files, one file at a time, and ends with the summary line', () => {
   const options = config.test ?? {}
-  assert.deepEqual(options.include, ['test/**/*.test.ts'])
-  assert.equal(options.fileParallelism, false)
-  assert.equal(options.maxWorkers, 1)
-  assert.ok([options.reporters].flat().includes('./test/support/summary-reporter.ts'), 'the summary reporter prints the N passed, N failed line')
+  expect(options.include).toStrictEqual(['test/**/*.test.ts'])
+  expect(options.fileParallelism).toBe(false)
+  expect(options.maxWorkers).toBe(1)
+  expect([options.reporters].flat().includes('./test/support/summary-reporter.ts'), 'the summary reporter prints the N passed, N failed line').toBeTruthy()
   // What the glob picks up is exactly the test files; the helpers exist and are left out.
   const sources = files(repoPath('test')).filter((path) => /\.[cm]?[jt]s$/u.test(path)).map((path) => relative(repoPath('test'), path))
   const tests = sources.filter((path) => path.endsWith('.test.ts'))
   const helpers = sources.filter((path) => !path.endsWith('.test.ts'))
-  assert.ok(tests.length > 30 && helpers.length > 5, `${tests.length} tests, ${helpers.length} helpers`)
-  assert.ok(helpers.includes(join('e2e', 'fixtures', 'fake-stage-service.ts')))
-  assert.ok(helpers.includes(join('support', 'summary-reporter.ts')))
+  expect(tests.length > 30 && helpers.length > 5, `${tests.length} tests, ${helpers.length} helpers`).toBeTruthy()
+  expect(helpers.includes(join('e2e', 'fixtures', 'fake-stage-service.ts'))).toBeTruthy()
+  expect(helpers.includes(join('support', 'summary-reporter.ts'))).toBeTruthy()
 })
 
 test('npm test and test:unit run the whole vitest suite once, not in watch mode and not a bare folder', () => {
@@ -39,9 +38,9 @@ test('npm test and test:unit run the whole vitest suite once, not in watch mode 
     ...script.split('\n').filter((line) => /^\s*[^#]*npx vitest/u.test(line)),
     pkg.scripts['test:unit'] ?? ''
   ]
-  assert.equal(runs.length, 2, runs.join('\n'))
-  for (const line of runs) assert.match(line, /vitest run(\s|$|')/u, line)
-  for (const line of runs) assert.doesNotMatch(line, /vitest run\s+[^-\s|&]/u, `the suite is the config's include, not a folder: ${line}`)
-  assert.doesNotMatch(script, /node --test/u)
-  assert.equal(pkg.scripts['test:watch'], 'vitest')
+  expect(runs.length, runs.join('\n')).toBe(2)
+  for (const line of runs) expect(line, line).toMatch(/vitest run(\s|$|')/u)
+  for (const line of runs) expect(line, `the suite is the config's include, not a folder: ${line}`).not.toMatch(/vitest run\s+[^-\s|&]/u)
+  expect(script).not.toMatch(/node --test/u)
+  expect(pkg.scripts['test:watch']).toBe('vitest')
 })

@@ -2,8 +2,7 @@
 // post through `groundstream run --input` crashed the JSONL sink ("Invalid
 // string length"), exited 1 and left an empty output. With the per-post caps
 // and the streaming sink they are all indexed, capped and marked.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,19 +30,19 @@ test('groundstream run --input: 16 posts of 20,000 characters are indexed, cappe
   env.GS_MAX_CANDIDATES_PER_POST = '32'
   env.GS_MAX_MENTIONS_PER_POST = '16'
   const { stdout } = await promisify(execFile)(process.execPath, [builtCli(), 'run', '--input', input, '--output', output, '--dead-letters', join(dir, 'dead.jsonl'), '--batch-size', '16', '--no-progress'], { cwd: ROOT, env, timeout: 290_000, maxBuffer: 16 * 1024 * 1024 })
-  assert.match(stdout, /posts indexed\s+16/)
-  assert.match(stdout, /dead-lettered\s+0/)
+  expect(stdout).toMatch(/posts indexed\s+16/)
+  expect(stdout).toMatch(/dead-lettered\s+0/)
   const documents = readFileSync(output, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { post_id: string, entity: { start: number, end: number, text: string }, post: { text: string, truncated: boolean, truncated_by: string[], text_length: number } })
-  assert.ok(documents.length > 0)
+  expect(documents.length > 0).toBeTruthy()
   const perPost = new Map<string, number>()
   for (const doc of documents) {
     perPost.set(doc.post_id, (perPost.get(doc.post_id) ?? 0) + 1)
-    assert.equal(doc.post.truncated, true)
-    assert.ok(doc.post.truncated_by.includes('chars'))
-    assert.ok(doc.post.text.length <= 1000)
-    assert.equal(doc.post.text_length, 20_000)
-    assert.equal(doc.post.text.slice(doc.entity.start, doc.entity.end), doc.entity.text)
+    expect(doc.post.truncated).toBe(true)
+    expect(doc.post.truncated_by.includes('chars')).toBeTruthy()
+    expect(doc.post.text.length <= 1000).toBeTruthy()
+    expect(doc.post.text_length).toBe(20_000)
+    expect(doc.post.text.slice(doc.entity.start, doc.entity.end)).toBe(doc.entity.text)
   }
-  assert.equal(perPost.size, 16)
-  for (const count of perPost.values()) assert.ok(count <= 16, `at most 16 mentions per post, got ${count}`)
+  expect(perPost.size).toBe(16)
+  for (const count of perPost.values()) expect(count <= 16, `at most 16 mentions per post, got ${count}`).toBeTruthy()
 })

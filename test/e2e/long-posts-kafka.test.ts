@@ -4,8 +4,7 @@
 // capped and marked), the bad bytes are dead-lettered as invalid_encoding, and
 // the offsets end committed. Rule-based stages stand in for the models, the
 // config's default caps and bulk bound are used as the service uses them.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { Client } from '@elastic/elasticsearch'
 import { pino } from 'pino'
 import { KafkaSource, connectKafkaClients } from '../../src/consumers/index.js'
@@ -55,13 +54,13 @@ test('Kafka -> Elasticsearch: long posts are indexed capped beside ordinary ones
     await client.indices.refresh({ index: topic })
     const posts = await client.search({ index: topic, size: 0, aggs: { posts: { cardinality: { field: 'post_id' } }, truncated: { filter: { term: { 'post.truncated': true } }, aggs: { posts: { cardinality: { field: 'post_id' } } } } } })
     const aggs = posts.aggregations as { posts: { value: number }, truncated: { posts: { value: number } } }
-    assert.equal(aggs.posts.value, 24, 'every valid post indexed')
-    assert.equal(aggs.truncated.posts.value, 4, 'the long ones capped and marked')
-    assert.equal((await client.count({ index: topic })).count, 4 * config.pipeline.maxMentionsPerPost + 20 * 6)
+    expect(aggs.posts.value, 'every valid post indexed').toBe(24)
+    expect(aggs.truncated.posts.value, 'the long ones capped and marked').toBe(4)
+    expect((await client.count({ index: topic })).count).toBe(4 * config.pipeline.maxMentionsPerPost + 20 * 6)
     const dlq = await readTopic(kafka, config.kafka.dlqTopic, 1)
-    assert.equal(dlq.length, 1)
-    assert.equal(dlq[0]?.key, 'bad-bytes')
-    assert.equal(dlq[0]?.headers[DEAD_LETTER_HEADERS.reason], 'invalid_encoding')
+    expect(dlq.length).toBe(1)
+    expect(dlq[0]?.key).toBe('bad-bytes')
+    expect(dlq[0]?.headers[DEAD_LETTER_HEADERS.reason]).toBe('invalid_encoding')
   } finally {
     await source.stop()
     await pipeline.close()

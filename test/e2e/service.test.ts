@@ -3,8 +3,7 @@
 // else int8; both batch-invariant): exact documents, crash and
 // restart, an Elasticsearch outage, poison records. Expected documents come
 // from running the same stages in-process over the same posts (file mode).
-import { afterAll, beforeAll, test } from 'vitest'
-import assert from 'node:assert/strict'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -79,9 +78,9 @@ async function expectedRealIds (posts: PostInput[], name: string): Promise<Set<s
  * write: the committed models must find entities in these entity-rich posts.
  */
 async function expectedIds (posts: PostInput[], name: string): Promise<Set<string>> {
-  assert.ok(MODELS_PRESENT, `no models in ${MODELS}`)
+  expect(MODELS_PRESENT, `no models in ${MODELS}`).toBeTruthy()
   const real = await expectedRealIds(posts, name)
-  assert.ok(real.size > 0, `the models found no entity in ${posts.length} entity-rich posts`)
+  expect(real.size > 0, `the models found no entity in ${posts.length} entity-rich posts`).toBeTruthy()
   return real
 }
 
@@ -166,13 +165,13 @@ test('end to end with the real models: exactly the expected documents, poison de
   try {
     await waitFor('all offsets committed', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 180_000)
     const ids = await indexedIds(name)
-    assert.equal(ids.length, expected.size, `documents in Elasticsearch (${ids.length}) vs expected (${expected.size})`)
-    assert.deepEqual(new Set(ids), expected)
+    expect(ids.length, `documents in Elasticsearch (${ids.length}) vs expected (${expected.size})`).toBe(expected.size)
+    expect(new Set(ids)).toStrictEqual(expected)
     const dlq = await readTopic(kafka, `${name}.dlq`, 3)
-    assert.deepEqual(dlq.map((r) => r.headers[DEAD_LETTER_HEADERS.reason]).sort(), ['invalid_json', 'oversized', 'schema_violation'])
-    assert.equal(await metric(service, 'groundstream_posts_total{outcome="indexed"}'), 300)
-    assert.equal(await stopService(service), 0, `clean exit on SIGTERM:\n${service.log.slice(-10).join('\n')}`)
-    assert.ok(service.log.some((l) => l.includes('shutting down')))
+    expect(dlq.map((r) => r.headers[DEAD_LETTER_HEADERS.reason]).sort()).toStrictEqual(['invalid_json', 'oversized', 'schema_violation'])
+    expect(await metric(service, 'groundstream_posts_total{outcome="indexed"}')).toBe(300)
+    expect(await stopService(service), `clean exit on SIGTERM:\n${service.log.slice(-10).join('\n')}`).toBe(0)
+    expect(service.log.some((l) => l.includes('shutting down'))).toBeTruthy()
   } finally {
     await stopService(service)
     await cleanup(name)
@@ -199,13 +198,13 @@ test('kill -9 mid-run, then restart: no post lost, no duplicate documents', { ti
     first.child.kill('SIGKILL')
   }
   const afterKill = await groupLag(admin, `${name}-group`, name)
-  assert.ok(afterKill.lag > 0, `killed mid-run (committed ${afterKill.committed} of ${afterKill.end})`)
+  expect(afterKill.lag > 0, `killed mid-run (committed ${afterKill.committed} of ${afterKill.end})`).toBeTruthy()
   const second = await startService(name)
   try {
     await waitFor('all offsets committed after restart', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
     const ids = await indexedIds(name)
-    assert.equal(ids.length, expected.size, `no duplicates and nothing missing: ${ids.length} documents, expected ${expected.size} (killed at ${killedAt.committed}/${killedAt.end})`)
-    assert.deepEqual(new Set(ids), expected)
+    expect(ids.length, `no duplicates and nothing missing: ${ids.length} documents, expected ${expected.size} (killed at ${killedAt.committed}/${killedAt.end})`).toBe(expected.size)
+    expect(new Set(ids)).toStrictEqual(expected)
   } finally {
     await stopService(second)
     await cleanup(name)
@@ -228,23 +227,23 @@ test('Elasticsearch stopped mid-run: consumption pauses, nothing is lost, it cat
     await produce(kafka, name, posts.slice(300).map((p) => ({ key: p.id, value: JSON.stringify(p) })))
     await waitFor('consumer paused for backpressure', async () => (await metric(service, 'groundstream_consumer_paused')) === 1, 120_000)
     const inFlight = await metric(service, 'groundstream_in_flight_posts')
-    assert.ok(inFlight !== null && inFlight <= 64, `in flight bounded: ${inFlight}`)
+    expect(inFlight !== null && inFlight <= 64, `in flight bounded: ${inFlight}`).toBeTruthy()
     const during = await groupLag(admin, `${name}-group`, name)
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const later = await groupLag(admin, `${name}-group`, name)
-    assert.ok(later.lag > 0, 'offsets do not run ahead of what is indexed')
-    assert.ok(later.committed - during.committed <= 64, 'at most the posts already in flight can complete')
-    assert.ok(((await metric(service, 'groundstream_sink_retries_total')) ?? 0) > 0, 'the sink is retrying')
+    expect(later.lag > 0, 'offsets do not run ahead of what is indexed').toBeTruthy()
+    expect(later.committed - during.committed <= 64, 'at most the posts already in flight can complete').toBeTruthy()
+    expect(((await metric(service, 'groundstream_sink_retries_total')) ?? 0) > 0, 'the sink is retrying').toBeTruthy()
   } finally {
     execFileSync('bash', [services, 'start', 'elasticsearch'], { stdio: 'ignore' })
   }
   try {
     await waitFor('caught up after Elasticsearch returned', async () => (await groupLag(admin, `${name}-group`, name)).lag === 0, 300_000)
     const ids = await indexedIds(name)
-    assert.equal(ids.length, expected.size, `${ids.length} documents, expected ${expected.size}`)
-    assert.deepEqual(new Set(ids), expected)
-    assert.equal(await metric(service, 'groundstream_consumer_paused'), 0)
-    assert.equal(await stopService(service), 0)
+    expect(ids.length, `${ids.length} documents, expected ${expected.size}`).toBe(expected.size)
+    expect(new Set(ids)).toStrictEqual(expected)
+    expect(await metric(service, 'groundstream_consumer_paused')).toBe(0)
+    expect(await stopService(service)).toBe(0)
   } finally {
     await stopService(service)
     await cleanup(name)

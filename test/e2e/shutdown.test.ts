@@ -2,8 +2,7 @@
 // in-flight posts their share of the budget, commits only what was indexed,
 // and exits within shutdown.timeoutMs. Elasticsearch is a scripted server
 // that accepts the template and index but answers every bulk with 503.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -65,11 +64,11 @@ test('SIGTERM during a sink outage: bounded shutdown, exit 0, nothing committed 
     child.kill('SIGTERM')
     const code = await exited
     const took = Date.now() - started
-    assert.equal(code, 0, log.join('').slice(-2000))
-    assert.ok(took < timeoutMs + 3000, `shutdown took ${took} ms, budget ${timeoutMs} ms`)
+    expect(code, log.join('').slice(-2000)).toBe(0)
+    expect(took < timeoutMs + 3000, `shutdown took ${took} ms, budget ${timeoutMs} ms`).toBeTruthy()
     const state = await groupLag(admin, `${name}-group`, name)
-    assert.equal(state.committed, 0, 'no post was indexed, so no offset moved')
-    assert.ok(log.join('').includes('will be read again') || log.join('').includes('still in flight'), 'the unfinished posts are reported')
+    expect(state.committed, 'no post was indexed, so no offset moved').toBe(0)
+    expect(log.join('').includes('will be read again') || log.join('').includes('still in flight'), 'the unfinished posts are reported').toBeTruthy()
   } finally {
     await admin.deleteTopics({ topics: [name, `${name}.dlq`] }).catch(() => {})
     await admin.disconnect()

@@ -4,8 +4,7 @@
 // a change drops a mention kind or a language below its floors. The floors sit a few points under the figures
 // measured when they were set (docs/brand-tracking.md, "Brand kinds and
 // languages"); raise them as the models improve.
-import { afterAll, beforeAll, describe, test } from 'vitest'
-import assert from 'node:assert/strict'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { formatBreakdown, parseBrandSet, type BreakdownRow } from '../../src/eval/brand-set.js'
 import { runBrandSet } from '../../src/eval/run-brand-set.js'
@@ -106,12 +105,12 @@ describe('brand kinds and languages', () => {
   test('brand-kinds.txt: found, typed right, brand attributed and false positives per mention kind stay within their floors', { timeout: 600_000 }, async (t) => {
     skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
     const { byKind } = await score('brand-kinds.txt')
-    assert.deepEqual(belowFloors(byKind, KIND_FLOORS), [])
+    expect(belowFloors(byKind, KIND_FLOORS)).toStrictEqual([])
   })
 
   test('multilingual-set.txt: found, typed right, brand attributed and false positives per language (and for cities and people) stay within their floors', { timeout: 600_000 }, async (t) => {
     skipWhen(t, MODELS_PRESENT ? false : 'no models in models/')
     const { byLanguage, byKind } = await score('multilingual-set.txt')
-    assert.deepEqual([...belowFloors(byLanguage, LANGUAGE_FLOORS), ...belowFloors(byKind, MULTILINGUAL_KIND_FLOORS)], [])
+    expect([...belowFloors(byLanguage, LANGUAGE_FLOORS), ...belowFloors(byKind, MULTILINGUAL_KIND_FLOORS)]).toStrictEqual([])
   })
 })

@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { formatBreakdown, GOLD_KINDS, parseBrandSet, sameName, scoreBrandSet, scoreBreakdown, type BrandPost, type PredictedMention } from '../../src/eval/brand-set.js'
@@ -9,28 +9,28 @@ const at = (post: BrandPost, surface: string): { start: number, end: number } =>
 
 test('a mention may carry its kind and its brand; `*` means links are not scored; old three-field mentions read as before', () => {
   const [post] = parseBrandSet('[iPhone 15|OTHER|*|product|Apple] from the [Apple|ORG|gs:apple|common-word|Apple] store in [Paris|LOC|-|city] and [Bob|PER|-|-|-]\n')
-  assert.equal(post?.text, 'iPhone 15 from the Apple store in Paris and Bob')
-  assert.deepEqual(post?.mentions.map((m) => [m.text, m.type, m.ids, m.linksScored, m.goldKind, m.brand]), [
+  expect(post?.text).toBe('iPhone 15 from the Apple store in Paris and Bob')
+  expect(post?.mentions.map((m) => [m.text, m.type, m.ids, m.linksScored, m.goldKind, m.brand])).toStrictEqual([
     ['iPhone 15', 'OTHER', [], false, 'product', 'Apple'],
     ['Apple', 'ORG', ['gs:apple'], true, 'common-word', 'Apple'],
     ['Paris', 'LOC', [], true, 'city', undefined],
     ['Bob', 'PER', [], true, undefined, undefined]
   ])
-  assert.equal(post?.language, 'en')
+  expect(post?.language).toBe('en')
   const [old] = parseBrandSet('[Qantas|ORG|gs:qantas] in [Sydney|LOC|geonames:2147714,wordnet:n08852287]')
-  assert.deepEqual(old?.mentions.map((m) => [m.ids, m.linksScored, m.goldKind, m.brand]), [[['gs:qantas'], true, undefined, undefined], [['geonames:2147714', 'wordnet:n08852287'], true, undefined, undefined]])
+  expect(old?.mentions.map((m) => [m.ids, m.linksScored, m.goldKind, m.brand])).toStrictEqual([[['gs:qantas'], true, undefined, undefined], [['geonames:2147714', 'wordnet:n08852287'], true, undefined, undefined]])
 })
 
 test('directives set the language and the section of the posts that follow; bad lines fail with file:line', () => {
   const posts = parseBrandSet('hello [Bob|PER|*]\n//! lang=tr\n//! kind=suffixed\n[İstanbul|LOC|*|suffixed]\'da yağmur var\n// a comment\n//! kind=-\n//! lang=de\n[München|LOC|*|city] ist schön\n', 'set.txt')
-  assert.deepEqual(posts.map((p) => [p.text, p.language, p.section]), [['hello Bob', 'en', undefined], ['İstanbul\'da yağmur var', 'tr', 'suffixed'], ['München ist schön', 'de', undefined]])
-  assert.deepEqual(posts[1]?.mentions.map((m) => [m.start, m.end]), [[0, 8]])
-  assert.throws(() => parseBrandSet('ok\n[Bob|PER|*|hero] hi', 'set.txt'), /set\.txt:2: unknown mention kind hero/)
-  assert.throws(() => parseBrandSet('[Bob|PER|*|person|A|B] hi', 'set.txt'), /set\.txt:1: unbalanced or malformed mention brackets/)
-  assert.throws(() => parseBrandSet('\n\n//! language=tr', 'set.txt'), /set\.txt:3: malformed directive/)
-  assert.throws(() => parseBrandSet('//! lang=Turkish', 'set.txt'), /set\.txt:1: language must be/)
-  assert.throws(() => parseBrandSet('//! kind=nope', 'set.txt'), /set\.txt:1: unknown mention kind nope/)
-  assert.throws(() => parseBrandSet('[Bob|PER|*|person] [oops', 'set.txt'), /set\.txt:1: unbalanced/)
+  expect(posts.map((p) => [p.text, p.language, p.section])).toStrictEqual([['hello Bob', 'en', undefined], ['İstanbul\'da yağmur var', 'tr', 'suffixed'], ['München ist schön', 'de', undefined]])
+  expect(posts[1]?.mentions.map((m) => [m.start, m.end])).toStrictEqual([[0, 8]])
+  expect(() => parseBrandSet('ok\n[Bob|PER|*|hero] hi', 'set.txt')).toThrow(/set\.txt:2: unknown mention kind hero/)
+  expect(() => parseBrandSet('[Bob|PER|*|person|A|B] hi', 'set.txt')).toThrow(/set\.txt:1: unbalanced or malformed mention brackets/)
+  expect(() => parseBrandSet('\n\n//! language=tr', 'set.txt')).toThrow(/set\.txt:3: malformed directive/)
+  expect(() => parseBrandSet('//! lang=Turkish', 'set.txt')).toThrow(/set\.txt:1: language must be/)
+  expect(() => parseBrandSet('//! kind=nope', 'set.txt')).toThrow(/set\.txt:1: unknown mention kind nope/)
+  expect(() => parseBrandSet('[Bob|PER|*|person] [oops', 'set.txt')).toThrow(/set\.txt:1: unbalanced/)
 })
 
 test('`*` mentions add nothing to link precision or coverage', () => {
@@ -41,9 +41,9 @@ test('`*` mentions add nothing to link precision or coverage', () => {
     { ...at(post, 'Shell'), kind: 'text', type: 'ORG', canonicalId: 'wordnet:shell' }
   ]
   const scores = scoreBrandSet([post], new Map([[post.id, predicted]]))
-  assert.deepEqual([scores.all.linkPrecision.correct, scores.all.linkPrecision.total], [1, 1])
-  assert.deepEqual([scores.all.linkCoverage.correct, scores.all.linkCoverage.total], [1, 1])
-  assert.equal(scores.all.mentions.tp, 2)
+  expect([scores.all.linkPrecision.correct, scores.all.linkPrecision.total]).toStrictEqual([1, 1])
+  expect([scores.all.linkCoverage.correct, scores.all.linkCoverage.total]).toStrictEqual([1, 1])
+  expect(scores.all.mentions.tp).toBe(2)
 })
 
 test('per kind and per language: found, typed right, brand attributed (brand, else link title) and false positives', () => {
@@ -73,46 +73,46 @@ test('per kind and per language: found, typed right, brand attributed (brand, el
     ]]
   ])
   const { byKind, byLanguage } = scoreBreakdown(posts, predictions)
-  assert.deepEqual(Object.keys(byKind), ['common-word', 'product', 'club', 'suffixed', 'all'])
+  expect(Object.keys(byKind)).toStrictEqual(['common-word', 'product', 'club', 'suffixed', 'all'])
   const brief = (row: typeof byKind[string] | undefined): number[] => row === undefined ? [] : [row.gold, row.found.correct, row.typedRight.correct, row.brandAttributed.correct, row.brandAttributed.total, row.falsePositives]
-  assert.deepEqual(brief(byKind.product), [3, 2, 1, 1, 3, 0], 'Galaxy found but typed ORG and unlinked; PS5 missed')
-  assert.deepEqual(brief(byKind['common-word']), [1, 1, 1, 1, 1, 1], 'orange the fruit is a false positive of its section')
-  assert.deepEqual(brief(byKind.club), [1, 1, 0, 0, 1, 0], 'a link title naming another thing is not the brand')
-  assert.deepEqual(brief(byKind.suffixed), [1, 0, 0, 0, 0, 0], 'the suffix is not part of the name')
-  assert.deepEqual(brief(byKind.all), [6, 4, 2, 2, 5, 2])
-  assert.deepEqual(Object.keys(byLanguage), ['en', 'tr', 'all'])
-  assert.deepEqual(brief(byLanguage.en), [4, 3, 2, 2, 4, 1])
-  assert.deepEqual(brief(byLanguage.tr), [2, 1, 0, 0, 1, 1])
-  assert.equal(byKind.product?.found.value, 2 / 3)
+  expect(brief(byKind.product), 'Galaxy found but typed ORG and unlinked; PS5 missed').toStrictEqual([3, 2, 1, 1, 3, 0])
+  expect(brief(byKind['common-word']), 'orange the fruit is a false positive of its section').toStrictEqual([1, 1, 1, 1, 1, 1])
+  expect(brief(byKind.club), 'a link title naming another thing is not the brand').toStrictEqual([1, 1, 0, 0, 1, 0])
+  expect(brief(byKind.suffixed), 'the suffix is not part of the name').toStrictEqual([1, 0, 0, 0, 0, 0])
+  expect(brief(byKind.all)).toStrictEqual([6, 4, 2, 2, 5, 2])
+  expect(Object.keys(byLanguage)).toStrictEqual(['en', 'tr', 'all'])
+  expect(brief(byLanguage.en)).toStrictEqual([4, 3, 2, 2, 4, 1])
+  expect(brief(byLanguage.tr)).toStrictEqual([2, 1, 0, 0, 1, 1])
+  expect(byKind.product?.found.value).toBe(2 / 3)
   const table = formatBreakdown('mention kind', byKind)
-  assert.match(table, /^mention kind +gold +found +typed +brand +\(n\) +FP\ncommon-word .*\nproduct +3 +66\.7 +33\.3 +33\.3 +3 +0\n/u)
-  assert.match(formatBreakdown('language', { en: { gold: 0, found: { correct: 0, total: 0, value: 0 }, typedRight: { correct: 0, total: 0, value: 0 }, brandAttributed: { correct: 0, total: 0, value: 0 }, falsePositives: 0 } }), /\nen +0 +0\.0 +0\.0 +- +0 +0$/u)
+  expect(table).toMatch(/^mention kind +gold +found +typed +brand +\(n\) +FP\ncommon-word .*\nproduct +3 +66\.7 +33\.3 +33\.3 +3 +0\n/u)
+  expect(formatBreakdown('language', { en: { gold: 0, found: { correct: 0, total: 0, value: 0 }, typedRight: { correct: 0, total: 0, value: 0 }, brandAttributed: { correct: 0, total: 0, value: 0 }, falsePositives: 0 } })).toMatch(/\nen +0 +0\.0 +0\.0 +- +0 +0$/u)
 })
 
 test('names compare without case, diacritics or punctuation; documents carry brand and title', () => {
-  assert.ok(sameName("McDonald's", 'mcdonalds'))
-  assert.ok(sameName('İstanbul', 'istanbul'))
-  assert.ok(sameName('Estée Lauder', 'ESTEE LAUDER'))
-  assert.ok(!sameName('Apple', 'Apple Music'))
+  expect(sameName("McDonald's", 'mcdonalds')).toBeTruthy()
+  expect(sameName('İstanbul', 'istanbul')).toBeTruthy()
+  expect(sameName('Estée Lauder', 'ESTEE LAUDER')).toBeTruthy()
+  expect(!sameName('Apple', 'Apple Music')).toBeTruthy()
   const jsonl = [
     JSON.stringify({ post_id: 'brand-001', entity: { text: 'iPhone 15', start: 0, end: 9, type: 'OTHER', canonical_id: 'gs:iphone', canonical_title: 'iPhone', brand: 'Apple' } }),
     JSON.stringify({ post_id: 'brand-001', entity: { text: 'Paris', start: 20, end: 25, type: 'LOC', canonical_id: null, canonical_title: null } })
   ].join('\n')
-  assert.deepEqual(documentsToPredictions(jsonl).get('brand-001')?.map((p) => [p.brand, p.linkTitle]), [['Apple', 'iPhone'], [undefined, undefined]])
+  expect(documentsToPredictions(jsonl).get('brand-001')?.map((p) => [p.brand, p.linkTitle])).toStrictEqual([['Apple', 'iPhone'], [undefined, undefined]])
 })
 
 test('the two new sets are big enough: 160 posts each, 25 mentions of every brand kind, 20 posts of every language', () => {
   const kinds = parseBrandSet(readFileSync(repoPath('test/fixtures/brand-kinds.txt'), 'utf8'), 'brand-kinds.txt')
-  assert.ok(kinds.length >= 160, `${kinds.length} posts`)
+  expect(kinds.length >= 160, `${kinds.length} posts`).toBeTruthy()
   for (const kind of ['common-word', 'product', 'founder-house', 'retailer', 'club', 'event-tag'] as const) {
-    assert.ok(kinds.filter((post) => post.section === kind).length >= 25, `${kind} posts`)
-    assert.ok(kinds.flatMap((post) => post.mentions).filter((m) => m.goldKind === kind).length >= 25, `${kind} mentions`)
+    expect(kinds.filter((post) => post.section === kind).length >= 25, `${kind} posts`).toBeTruthy()
+    expect(kinds.flatMap((post) => post.mentions).filter((m) => m.goldKind === kind).length >= 25, `${kind} mentions`).toBeTruthy()
   }
-  assert.ok(kinds.flatMap((post) => post.mentions).every((m) => m.goldKind !== undefined && (GOLD_KINDS as readonly string[]).includes(m.goldKind)))
+  expect(kinds.flatMap((post) => post.mentions).every((m) => m.goldKind !== undefined && (GOLD_KINDS as readonly string[]).includes(m.goldKind))).toBeTruthy()
   const multi = parseBrandSet(readFileSync(repoPath('test/fixtures/multilingual-set.txt'), 'utf8'), 'multilingual-set.txt')
-  assert.ok(multi.length >= 160, `${multi.length} posts`)
+  expect(multi.length >= 160, `${multi.length} posts`).toBeTruthy()
   for (const language of ['en', 'es', 'de', 'fr', 'tr', 'pt', 'id', 'nl', 'it']) {
-    assert.ok(multi.filter((post) => post.language === language).length >= 20, `${language} posts`)
+    expect(multi.filter((post) => post.language === language).length >= 20, `${language} posts`).toBeTruthy()
   }
-  assert.ok(multi.flatMap((post) => post.mentions).every((m) => m.goldKind !== undefined))
+  expect(multi.flatMap((post) => post.mentions).every((m) => m.goldKind !== undefined)).toBeTruthy()
 })

@@ -3,8 +3,7 @@
 // drops below the floors. The floors sit a few points under the figures
 // measured when they were set (docs/brand-tracking.md), since retrained text
 // models with the same contract are expected to move them a little.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { parseBrandSet } from '../../src/eval/brand-set.js'
 import { runBrandSet } from '../../src/eval/run-brand-set.js'
@@ -40,7 +39,7 @@ test('brand set: mention F1, type accuracy, link precision and coverage per kind
       check('link precision', s.linkPrecision.value, linkPrecision)
       check('link coverage', s.linkCoverage.value, linkCoverage)
     }
-    assert.deepEqual(problems, [])
+    expect(problems).toStrictEqual([])
   } finally {
     await processor.close()
   }

@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { formatBrandScores, parseBrandSet, scoreBrandSet, type PredictedMention } from '../../src/eval/brand-set.js'
@@ -9,24 +9,24 @@ const SET = repoPath('test/fixtures/brand-set.txt')
 
 test('the labelled set reads into posts with exact offsets, kinds from the surface and accepted ids', () => {
   const [post] = parseBrandSet('// comment\n[@Qantas|ORG|gs:qantas] lost my bag in [Sydney|LOC|geonames:2147714,wordnet:n08852287] #fail [Bob|PER|-]\n')
-  assert.equal(post?.text, '@Qantas lost my bag in Sydney #fail Bob')
-  assert.deepEqual(post?.mentions.map((m) => [post.text.slice(m.start, m.end), m.kind, m.type, m.ids]), [
+  expect(post?.text).toBe('@Qantas lost my bag in Sydney #fail Bob')
+  expect(post?.mentions.map((m) => [post.text.slice(m.start, m.end), m.kind, m.type, m.ids])).toStrictEqual([
     ['@Qantas', 'handle', 'ORG', ['gs:qantas']],
     ['Sydney', 'text', 'LOC', ['geonames:2147714', 'wordnet:n08852287']],
     ['Bob', 'text', 'PER', []]
   ])
-  assert.throws(() => parseBrandSet('[Bob|XYZ|-] hi'), /unknown type XYZ/)
-  assert.throws(() => parseBrandSet('[Bob|PER] hi'), /malformed mention brackets/)
+  expect(() => parseBrandSet('[Bob|XYZ|-] hi')).toThrow(/unknown type XYZ/)
+  expect(() => parseBrandSet('[Bob|PER] hi')).toThrow(/malformed mention brackets/)
 })
 
 test('the shipped set is big enough to measure: at least 150 posts and 300 mentions of every kind', () => {
   const posts = parseBrandSet(readFileSync(SET, 'utf8'), 'brand-set.txt')
   const mentions = posts.flatMap((post) => post.mentions)
-  assert.ok(posts.length >= 150, `${posts.length} posts`)
-  assert.ok(mentions.length >= 300, `${mentions.length} mentions`)
-  for (const kind of ['text', 'handle', 'hashtag'] as const) assert.ok(mentions.filter((m) => m.kind === kind).length >= 30, `${kind} mentions`)
+  expect(posts.length >= 150, `${posts.length} posts`).toBeTruthy()
+  expect(mentions.length >= 300, `${mentions.length} mentions`).toBeTruthy()
+  for (const kind of ['text', 'handle', 'hashtag'] as const) expect(mentions.filter((m) => m.kind === kind).length >= 30, `${kind} mentions`).toBeTruthy()
   for (const name of ['Apple', 'Amazon', 'Mercury', 'Gap', 'Sprite', 'Monster', 'Mango', 'Boots', 'Next', 'Virgin']) {
-    assert.ok(posts.some((post) => post.text.includes(name)), `ambiguous name ${name} is covered`)
+    expect(posts.some((post) => post.text.includes(name)), `ambiguous name ${name} is covered`).toBeTruthy()
   }
 })
 
@@ -41,12 +41,12 @@ test('scores: mentions by exact span, type over matches, link precision over eve
     { ...at('#tbt'), kind: 'hashtag', type: 'OTHER', canonicalId: 'gs:tbt' }
   ]
   const scores = scoreBrandSet([post], new Map([[post.id, predicted]]))
-  assert.deepEqual([scores.text.mentions.tp, scores.text.mentions.predicted, scores.text.mentions.gold], [2, 2, 3])
-  assert.deepEqual([scores.handle.typeAccuracy.correct, scores.handle.typeAccuracy.total], [0, 1])
-  assert.deepEqual([scores.all.linkPrecision.correct, scores.all.linkPrecision.total], [2, 4], 'the goddess and the id on a non-mention are wrong links')
-  assert.deepEqual([scores.all.linkCoverage.correct, scores.all.linkCoverage.total], [2, 3], 'Bob has no gold id; Nike was missed')
-  assert.equal(scores.hashtag.mentions.precision, 0)
-  assert.match(formatBrandScores(scores), /^kind .*\ntext .*\nhandle .*\nhashtag .*\nall /u)
+  expect([scores.text.mentions.tp, scores.text.mentions.predicted, scores.text.mentions.gold]).toStrictEqual([2, 2, 3])
+  expect([scores.handle.typeAccuracy.correct, scores.handle.typeAccuracy.total]).toStrictEqual([0, 1])
+  expect([scores.all.linkPrecision.correct, scores.all.linkPrecision.total], 'the goddess and the id on a non-mention are wrong links').toStrictEqual([2, 4])
+  expect([scores.all.linkCoverage.correct, scores.all.linkCoverage.total], 'Bob has no gold id; Nike was missed').toStrictEqual([2, 3])
+  expect(scores.hashtag.mentions.precision).toBe(0)
+  expect(formatBrandScores(scores)).toMatch(/^kind .*\ntext .*\nhandle .*\nhashtag .*\nall /u)
 })
 
 test('documents written by `groundstream run` score like in-process predictions, old ones by their surface', () => {
@@ -55,6 +55,6 @@ test('documents written by `groundstream run` score like in-process predictions,
     JSON.stringify({ post_id: 'brand-001', entity: { text: 'Sydney', start: 23, end: 29, type: 'LOC', mention_kind: 'text', canonical_id: 'geonames:2147714' } })
   ].join('\n')
   const predictions = documentsToPredictions(jsonl)
-  assert.deepEqual(predictions.get('brand-001')?.map((p) => [p.kind, p.canonicalId]), [['handle', null], ['text', 'geonames:2147714']])
-  assert.throws(() => documentsToPredictions('{oops'), /documents:1: not JSON/)
+  expect(predictions.get('brand-001')?.map((p) => [p.kind, p.canonicalId])).toStrictEqual([['handle', null], ['text', 'geonames:2147714']])
+  expect(() => documentsToPredictions('{oops')).toThrow(/documents:1: not JSON/)
 })

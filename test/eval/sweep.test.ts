@@ -1,6 +1,5 @@
 // The threshold sweep re-applies the service's rules to recorded probabilities.
-import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { newPostWork } from '../../src/consumers/index.js'
 import type { Candidate } from '../../src/contracts/index.js'
 import type { DatasetTweet } from '../../src/eval/dataset.js'
@@ -35,18 +34,18 @@ function recorded (): { work: ReturnType<typeof newPostWork>, tweet: DatasetTwee
 
 test('redecide applies the span, NONE and type thresholds', () => {
   const strict = redecide(recorded(), { minSpanScore: 0.5, maxNoneScore: 0.4, minTypeScore: 0.3 })
-  assert.deepEqual(strict.predicted, [], 'Nike: NONE 0.45 >= 0.4; Paris: span 0.4 < 0.5')
-  assert.deepEqual(strict.candidates, [{ start: 0, end: 4 }])
+  expect(strict.predicted, 'Nike: NONE 0.45 >= 0.4; Paris: span 0.4 < 0.5').toStrictEqual([])
+  expect(strict.candidates).toStrictEqual([{ start: 0, end: 4 }])
   const lenient = redecide(recorded(), { minSpanScore: 0.3, maxNoneScore: 0.5, minTypeScore: 0.3 })
-  assert.deepEqual(lenient.predicted.map((entity) => entity.type), ['ORG', 'LOC'])
+  expect(lenient.predicted.map((entity) => entity.type)).toStrictEqual(['ORG', 'LOC'])
 })
 
 test('sweep ranks grid points by MNER F1', () => {
   const points = sweep([recorded()], { minSpanScore: [0.3, 0.5], maxNoneScore: [0.4, 0.5], minTypeScore: [0.3] })
-  assert.equal(points.length, 4)
-  assert.deepEqual([points[0]?.minSpanScore, points[0]?.maxNoneScore], [0.3, 0.5])
-  assert.equal(points[0]?.scores.mner.f1, 1)
-  assert.equal(points.at(-1)?.scores.mner.f1, 0)
+  expect(points.length).toBe(4)
+  expect([points[0]?.minSpanScore, points[0]?.maxNoneScore]).toStrictEqual([0.3, 0.5])
+  expect(points[0]?.scores.mner.f1).toBe(1)
+  expect(points.at(-1)?.scores.mner.f1).toBe(0)
 })
 
 test('heldOutGain scores the thresholds chosen on one half on the other half', () => {
@@ -56,13 +55,13 @@ test('heldOutGain scores the thresholds chosen on one half on the other half', (
   const defaults = { minSpanScore: 0.3, maxNoneScore: 0.5, minTypeScore: 0.3 }
   const grid = { minSpanScore: [0.3, 0.5], maxNoneScore: [0.4, 0.5], minTypeScore: [0.3] }
   const estimate = heldOutGain(posts, defaults, grid)
-  assert.equal(estimate.folds.length, 4)
+  expect(estimate.folds.length).toBe(4)
   for (const fold of estimate.folds) {
-    assert.deepEqual(fold.chosen, defaults, 'identical halves choose the best point, which is the defaults here')
-    assert.equal(fold.chosenF1, fold.defaultF1)
+    expect(fold.chosen, 'identical halves choose the best point, which is the defaults here').toStrictEqual(defaults)
+    expect(fold.chosenF1).toBe(fold.defaultF1)
   }
-  assert.equal(estimate.meanGain, 0)
+  expect(estimate.meanGain).toBe(0)
   const strictDefaults = { minSpanScore: 0.5, maxNoneScore: 0.4, minTypeScore: 0.3 }
   const gain = heldOutGain(posts, strictDefaults, grid)
-  assert.equal(gain.meanGain, 1, 'the other half confirms the lenient point: F1 0 -> 1')
+  expect(gain.meanGain, 'the other half confirms the lenient point: F1 0 -> 1').toBe(1)
 })

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { checkUrl } from '../../src/images/fetch.js'
 import { checkAddress, classifyAddress, createAllowList, parseAddress } from '../../src/images/index.js'
 
@@ -14,13 +14,13 @@ function verdict (text: string): boolean {
 describe('address guard', () => {
   it('refuses every forbidden IPv4 range', () => {
     for (const a of ['127.0.0.1', '127.255.255.254', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '169.254.0.1', '100.64.0.1', '100.127.255.255', '0.0.0.0', '0.1.2.3', '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.255', '192.0.0.170', '198.18.0.1']) {
-      assert.equal(verdict(a), false, a)
+      expect(verdict(a), a).toBe(false)
     }
   })
 
   it('allows public IPv4 and the edges just outside private ranges', () => {
     for (const a of ['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '11.0.0.1', '169.253.255.255']) {
-      assert.equal(verdict(a), true, a)
+      expect(verdict(a), a).toBe(true)
     }
   })
 
@@ -40,36 +40,36 @@ describe('address guard', () => {
     for (const [form, expected] of Object.entries(forms)) {
       const parsed = parseAddress(form)
       assert.ok(parsed, form)
-      assert.equal(Array.from(parsed.bytes).join('.'), expected, form)
-      assert.equal(classifyAddress(parsed).allowed, false, form)
+      expect(Array.from(parsed.bytes).join('.'), form).toBe(expected)
+      expect(classifyAddress(parsed).allowed, form).toBe(false)
     }
-    assert.equal(parseAddress('256.1.1.1'), null)
-    assert.equal(parseAddress('1.2.3.4.5'), null)
-    assert.equal(parseAddress('example.com'), null)
-    assert.equal(parseAddress('08.1.1.1'), null, '08 is not octal')
+    expect(parseAddress('256.1.1.1')).toBe(null)
+    expect(parseAddress('1.2.3.4.5')).toBe(null)
+    expect(parseAddress('example.com')).toBe(null)
+    expect(parseAddress('08.1.1.1'), '08 is not octal').toBe(null)
   })
 
   it('refuses forbidden IPv6, including IPv4 hidden in mapped, NAT64 and 6to4 forms', () => {
     for (const a of ['::1', '::', 'fe80::1', 'fe80::1%eth0', 'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '::ffff:0:10.0.0.1', '64:ff9b::a9fe:a9fe', '64:ff9b::127.0.0.1', '64:ff9b:1::a00:1', '2002:7f00:1::1', '2002:a9fe:a9fe::', '::127.0.0.1', '[::1]', '2001:db8::1', 'fd00:ec2::254']) {
-      assert.equal(verdict(a), false, a)
+      expect(verdict(a), a).toBe(false)
     }
     for (const a of ['2606:4700:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1']) {
-      assert.equal(verdict(a), true, a)
+      expect(verdict(a), a).toBe(true)
     }
   })
 
   it('lets the operator allow-list exact CIDRs and hosts, nothing wider', () => {
     const allow = createAllowList(['images.internal', '*.cdn.corp'], ['10.1.0.0/16', 'fd00:1::/32'])
-    assert.equal(checkAddress(parseAddress('10.1.2.3')!, allow).allowed, true)
-    assert.equal(checkAddress(parseAddress('::ffff:10.1.2.3')!, allow).allowed, true)
-    assert.equal(checkAddress(parseAddress('10.2.0.1')!, allow).allowed, false)
-    assert.equal(checkAddress(parseAddress('fd00:1::5')!, allow).allowed, true)
-    assert.equal(checkAddress(parseAddress('fd00:2::5')!, allow).allowed, false)
-    assert.equal(allow.hostAllowed('images.internal'), true)
-    assert.equal(allow.hostAllowed('a.cdn.corp'), true)
-    assert.equal(allow.hostAllowed('cdn.corp.evil.com'), false)
-    assert.equal(allow.hostAllowed('evilimages.internal'), false)
-    assert.throws(() => createAllowList([], ['10.0.0.0/33']))
+    expect(checkAddress(parseAddress('10.1.2.3')!, allow).allowed).toBe(true)
+    expect(checkAddress(parseAddress('::ffff:10.1.2.3')!, allow).allowed).toBe(true)
+    expect(checkAddress(parseAddress('10.2.0.1')!, allow).allowed).toBe(false)
+    expect(checkAddress(parseAddress('fd00:1::5')!, allow).allowed).toBe(true)
+    expect(checkAddress(parseAddress('fd00:2::5')!, allow).allowed).toBe(false)
+    expect(allow.hostAllowed('images.internal')).toBe(true)
+    expect(allow.hostAllowed('a.cdn.corp')).toBe(true)
+    expect(allow.hostAllowed('cdn.corp.evil.com')).toBe(false)
+    expect(allow.hostAllowed('evilimages.internal')).toBe(false)
+    expect(() => createAllowList([], ['10.0.0.0/33'])).toThrow()
   })
 
   it('refuses non-http schemes, credentials and literal forbidden hosts before any request', () => {
@@ -100,10 +100,10 @@ describe('address guard', () => {
     ]
     for (const [url, status] of cases) {
       const result = checkUrl(url, none)
-      assert.equal(result.ok, false, url)
-      if (!result.ok) assert.equal(result.status, status, url)
+      expect(result.ok, url).toBe(false)
+      if (!result.ok) expect(result.status, url).toBe(status)
     }
-    assert.equal(checkUrl('https://pbs.twimg.com/media/x.jpg', none).ok, true)
-    assert.equal(checkUrl('http://8.8.8.8/x.png', none).ok, true)
+    expect(checkUrl('https://pbs.twimg.com/media/x.jpg', none).ok).toBe(true)
+    expect(checkUrl('http://8.8.8.8/x.png', none).ok).toBe(true)
   })
 })

@@ -1,7 +1,6 @@
 // The image-analysis cache: in-process tier always; the Redis tier against a
 // real Redis when REDIS_URL is set (scripts/services.sh exports it).
-import assert from 'node:assert/strict'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { contentHash, createAnalysisCache, settingsFingerprint, type VisualAnalysis } from '../../src/images/analysis-cache.js'
 import { needService } from '../support/skip.js'
@@ -17,24 +16,24 @@ describe('image analysis cache (in process)', () => {
   it('finds an analysis by URL and by content hash, and misses on anything else', async () => {
     const cache = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f' })
     const hash = contentHash(Buffer.from('image bytes'))
-    assert.equal(await cache.byUrl('https://a.example/x.jpg'), null)
-    assert.equal(await cache.byHash(hash), null)
+    expect(await cache.byUrl('https://a.example/x.jpg')).toBe(null)
+    expect(await cache.byHash(hash)).toBe(null)
     cache.put('https://a.example/x.jpg', hash, visual('dog'))
-    assert.deepEqual((await cache.byUrl('https://a.example/x.jpg'))?.analysis, visual('dog'))
-    assert.deepEqual((await cache.byHash(hash))?.analysis, visual('dog'))
-    assert.equal(await cache.byUrl('https://a.example/y.jpg'), null)
-    assert.deepEqual(cache.stats(), { urlHits: 1, hashHits: 1, redisHits: 0, misses: 1 }, "a miss is counted once, when the content hash is unknown too")
+    expect((await cache.byUrl('https://a.example/x.jpg'))?.analysis).toStrictEqual(visual('dog'))
+    expect((await cache.byHash(hash))?.analysis).toStrictEqual(visual('dog'))
+    expect(await cache.byUrl('https://a.example/y.jpg')).toBe(null)
+    expect(cache.stats(), "a miss is counted once, when the content hash is unknown too").toStrictEqual({ urlHits: 1, hashHits: 1, redisHits: 0, misses: 1 })
   })
 
   it('stays within its byte budget, forgetting the least recently used', async () => {
     const cache = createAnalysisCache({ maxBytes: 600, maxUrls: 100, fingerprint: 'f' })
     for (let i = 0; i < 10; i++) cache.put(`u${i}`, contentHash(Buffer.from(String(i))), visual(`label ${i}`))
-    assert.equal(await cache.byUrl('u0'), null)
-    assert.notEqual(await cache.byUrl('u9'), null)
+    expect(await cache.byUrl('u0')).toBe(null)
+    expect(await cache.byUrl('u9')).not.toBe(null)
   })
 
   it('keys depend on the analysis settings', () => {
-    assert.notEqual(settingsFingerprint({ topK: 18 }), settingsFingerprint({ topK: 12 }))
+    expect(settingsFingerprint({ topK: 18 })).not.toBe(settingsFingerprint({ topK: 12 }))
   })
 })
 
@@ -54,12 +53,12 @@ describe('image analysis cache (Redis tier)', () => {
       for (let i = 0; i < 50 && (await redis.keys(`${prefix}*`)).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
       const reader = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
       const byUrl = await reader.byUrl('https://b.example/p.jpg')
-      assert.equal(byUrl?.tier, 'redis')
-      assert.deepEqual(byUrl?.analysis, visual('horse'))
+      expect(byUrl?.tier).toBe('redis')
+      expect(byUrl?.analysis).toStrictEqual(visual('horse'))
       const other = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'f', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
-      assert.deepEqual((await other.byHash(hash))?.analysis, visual('horse'))
+      expect((await other.byHash(hash))?.analysis).toStrictEqual(visual('horse'))
       const otherModels = createAnalysisCache({ maxBytes: 1_000_000, maxUrls: 100, fingerprint: 'g', redis, redisKeyPrefix: prefix, redisTimeoutMs: 2_000 })
-      assert.equal(await otherModels.byHash(hash), null, 'another fingerprint never reads these entries')
+      expect(await otherModels.byHash(hash), 'another fingerprint never reads these entries').toBe(null)
     } finally {
       const keys = await redis.keys(`${prefix}*`)
       if (keys.length > 0) await redis.del(...keys)

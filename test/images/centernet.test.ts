@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createImageEngine, type ImageEngine } from '../../src/images/index.js'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { decodeCenterNet } from '../../src/images/centernet.js'
@@ -21,8 +21,8 @@ describe('CenterNet decoding', () => {
     set(3, 3, 0, 0.2) // below the threshold
     wh.set([2, 3, 4, 5], (1 * grid + 1) * 4)
     const found = decodeCenterNet(kp, wh, 0, { grid, classes, stride: 4 }, 0.3)
-    assert.deepEqual(found.map((d) => [d.cls, Math.round(d.score * 100) / 100]), [[0, 0.9], [1, 0.6]])
-    assert.deepEqual([found[0]!.x1, found[0]!.y1, found[0]!.x2, found[0]!.y2], [4 - 2, 4 - 3, 4 + 4, 4 + 5])
+    expect(found.map((d) => [d.cls, Math.round(d.score * 100) / 100])).toStrictEqual([[0, 0.9], [1, 0.6]])
+    expect([found[0]!.x1, found[0]!.y1, found[0]!.x2, found[0]!.y2]).toStrictEqual([4 - 2, 4 - 3, 4 + 4, 4 + 5])
   })
 })
 
@@ -46,7 +46,7 @@ describe('detector against the TF graph\'s own decoding', () => {
           const inter = ix * iy
           return inter / (r.box.w * r.box.h + box.w * box.h - inter) > 0.9 && Math.abs(r.score - score!) < 0.03
         })
-        assert.ok(match, `${name}: class ${cls} score ${score} at ${JSON.stringify(box)} not found in ${JSON.stringify(regions.map((r) => [r.label, r.score]))}`)
+        expect(match, `${name}: class ${cls} score ${score} at ${JSON.stringify(box)} not found in ${JSON.stringify(regions.map((r) => [r.label, r.score]))}`).toBeTruthy()
       }
     }
   })
@@ -56,11 +56,11 @@ describe('detector against the TF graph\'s own decoding', () => {
     const batched = await engine.detectObjectsBatch(images)
     for (let i = 0; i < images.length; i++) {
       const single = await engine.detectObjects(images[i]!)
-      assert.equal(batched[i]!.length, single.length)
+      expect(batched[i]!.length).toBe(single.length)
       batched[i]!.forEach((r, j) => {
-        assert.equal(r.label, single[j]!.label)
-        assert.ok(Math.abs(r.score - single[j]!.score) < 1e-4)
-        assert.ok(Math.abs(r.box.x - single[j]!.box.x) < 1e-4)
+        expect(r.label).toBe(single[j]!.label)
+        expect(Math.abs(r.score - single[j]!.score) < 1e-4).toBeTruthy()
+        expect(Math.abs(r.box.x - single[j]!.box.x) < 1e-4).toBeTruthy()
       })
     }
   })
@@ -69,9 +69,9 @@ describe('detector against the TF graph\'s own decoding', () => {
 describe('detector precision', () => {
   it('runs fp32 by default, and int8 only when the manifest names an int8 file (none is shipped: docs/images.md)', async () => {
     const config = testConfig()
-    assert.equal(config.detector.precision, 'fp32')
+    expect(config.detector.precision).toBe('fp32')
     const manifest = JSON.parse(await readFile(path.join(ROOT, 'models', 'detector', 'manifest.json'), 'utf8')) as { files?: Record<string, string> }
-    assert.equal(manifest.files?.fp32, 'centernet.onnx')
+    expect(manifest.files?.fp32).toBe('centernet.onnx')
     if (manifest.files?.int8 !== undefined) return
     const int8 = testConfig({ detector: { precision: 'int8' } })
     await assert.rejects(

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { decodeImage, ImageDecodeConfigSchema } from '../../src/images/index.js'
 import { fixture } from '../../bench/support/images.js'
@@ -10,28 +9,28 @@ const config = ImageDecodeConfigSchema.parse({})
 describe('image decoding', () => {
   it('refuses a decompression bomb from its header, quickly and without decoding', async () => {
     const bomb = pngBomb(60_000, 60_000)
-    assert.ok(bomb.length < 20_000, `the bomb is tiny on disk (${bomb.length} bytes)`)
+    expect(bomb.length < 20_000, `the bomb is tiny on disk (${bomb.length} bytes)`).toBeTruthy()
     const started = Date.now()
     const result = await decodeImage(bomb, config)
-    assert.equal(result.ok, false)
+    expect(result.ok).toBe(false)
     if (!result.ok) {
-      assert.equal(result.status, 'refused_pixels')
-      assert.match(result.reason, /60000x60000/)
+      expect(result.status).toBe('refused_pixels')
+      expect(result.reason).toMatch(/60000x60000/)
     }
-    assert.ok(Date.now() - started < 1_000)
+    expect(Date.now() - started < 1_000).toBeTruthy()
   })
 
   it('refuses images over a configured pixel limit', async () => {
     const result = await decodeImage(await fixture('dog.jpg'), ImageDecodeConfigSchema.parse({ maxPixels: 100_000 }))
-    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'refused_pixels'])
+    expect([result.ok, !result.ok && result.status]).toStrictEqual([false, 'refused_pixels'])
   })
 
   it('reports a corrupt image as a decode error, not a crash', async () => {
     const result = await decodeImage(corruptJpeg(), config)
-    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'decode_error'])
+    expect([result.ok, !result.ok && result.status]).toStrictEqual([false, 'decode_error'])
     const truncated = (await fixture('dog.jpg')).subarray(0, 2_000)
     const partial = await decodeImage(truncated, config)
-    assert.deepEqual([partial.ok, !partial.ok && partial.status], [false, 'decode_error'])
+    expect([partial.ok, !partial.ok && partial.status]).toStrictEqual([false, 'decode_error'])
   })
 
   it('applies EXIF orientation', async () => {
@@ -39,8 +38,8 @@ describe('image decoding', () => {
     const raw = Buffer.alloc(60 * 20 * 3, 200)
     const jpeg = await sharp(raw, { raw: { width: 60, height: 20, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()
     const result = await decodeImage(jpeg, config)
-    assert.equal(result.ok, true)
-    if (result.ok) assert.deepEqual([result.image.width, result.image.height, result.image.originalWidth, result.image.originalHeight], [20, 60, 20, 60])
+    expect(result.ok).toBe(true)
+    if (result.ok) expect([result.image.width, result.image.height, result.image.originalWidth, result.image.originalHeight]).toStrictEqual([20, 60, 20, 60])
   })
 
   it('reduces an animation to its first frame', async () => {
@@ -48,23 +47,23 @@ describe('image decoding', () => {
     const blue = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#0000ff' } }).png().toBuffer()
     const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer()
     const meta = await sharp(gif).metadata()
-    assert.equal(meta.pages, 2, 'the test image really is animated')
+    expect(meta.pages, 'the test image really is animated').toBe(2)
     const result = await decodeImage(gif, config)
-    assert.equal(result.ok, true)
+    expect(result.ok).toBe(true)
     if (result.ok) {
-      assert.deepEqual([result.image.width, result.image.height], [32, 24])
-      assert.ok((result.image.data[0] as number) > 200 && (result.image.data[2] as number) < 50, 'first frame (red)')
+      expect([result.image.width, result.image.height]).toStrictEqual([32, 24])
+      expect((result.image.data[0] as number) > 200 && (result.image.data[2] as number) < 50, 'first frame (red)').toBeTruthy()
     }
   })
 
   it('keeps at most maxSide pixels per side and flattens transparency onto white', async () => {
     const clear = await sharp({ create: { width: 2_000, height: 1_000, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer()
     const result = await decodeImage(clear, ImageDecodeConfigSchema.parse({ maxSide: 640 }))
-    assert.equal(result.ok, true)
+    expect(result.ok).toBe(true)
     if (result.ok) {
-      assert.deepEqual([result.image.width, result.image.height, result.image.originalWidth], [640, 320, 2_000])
-      assert.equal(result.image.data.length, 640 * 320 * 3)
-      assert.equal(result.image.data[0], 255)
+      expect([result.image.width, result.image.height, result.image.originalWidth]).toStrictEqual([640, 320, 2_000])
+      expect(result.image.data.length).toBe(640 * 320 * 3)
+      expect(result.image.data[0]).toBe(255)
     }
   })
 })
@@ -75,15 +74,15 @@ describe('folder fetcher (offline evaluation)', () => {
     const { FIXTURES } = await import('../../bench/support/images.js')
     const f = createFolderFetcher(FIXTURES)
     const ok = await f.fetch('http://images.local/dog.jpg')
-    assert.equal(ok.ok, true)
-    if (ok.ok) assert.equal(ok.image.format, 'jpeg')
+    expect(ok.ok).toBe(true)
+    if (ok.ok) expect(ok.image.format).toBe('jpeg')
     const missing = await f.fetch('http://images.local/none.jpg')
-    assert.deepEqual([missing.ok, !missing.ok && missing.status], [false, 'fetch_error'])
+    expect([missing.ok, !missing.ok && missing.status]).toStrictEqual([false, 'fetch_error'])
     for (const evil of ['http://x/..%2F..%2Fpackage.json', 'http://x/%2e%2e', 'http://x/']) {
       const r = await f.fetch(evil)
-      assert.equal(r.ok, false, evil)
+      expect(r.ok, evil).toBe(false)
     }
     const notImage = await f.fetch('http://x/README.md')
-    assert.deepEqual([notImage.ok, !notImage.ok && notImage.status], [false, 'refused_type'])
+    expect([notImage.ok, !notImage.ok && notImage.status]).toStrictEqual([false, 'refused_type'])
   })
 })

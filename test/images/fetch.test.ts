@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LookupAddress } from 'node:dns'
 import { createImageFetcher, ImageFetchConfigSchema, type ImageFetcher, type Resolver } from '../../src/images/index.js'
 import { fixture, serveBytes, startServer, type TestServer } from '../../bench/support/images.js'
@@ -66,13 +65,13 @@ describe('image fetcher', () => {
 
   it('fetches an allowed image and checks its magic bytes', async () => {
     const result = await make().fetch(server.url('/dog.jpg'))
-    assert.equal(result.ok, true)
+    expect(result.ok).toBe(true)
     if (result.ok) {
-      assert.equal(result.image.format, 'jpeg')
-      assert.equal(result.image.bytes.length, png.length)
+      expect(result.image.format).toBe('jpeg')
+      expect(result.image.bytes.length).toBe(png.length)
     }
     const untyped = await make().fetch(server.url('/no-type.jpg'))
-    assert.equal(untyped.ok, true, 'a missing content-type is judged by the bytes')
+    expect(untyped.ok, 'a missing content-type is judged by the bytes').toBe(true)
   })
 
   it('refuses loopback when the operator has not allowed it', async () => {
@@ -80,8 +79,8 @@ describe('image fetcher', () => {
     open.push(strict)
     const before = server.hits.get('/dog.jpg') ?? 0
     const result = await strict.fetch(server.url('/dog.jpg'))
-    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'refused_address'])
-    assert.equal(server.hits.get('/dog.jpg') ?? 0, before, 'no request reached the server')
+    expect([result.ok, !result.ok && result.status]).toStrictEqual([false, 'refused_address'])
+    expect(server.hits.get('/dog.jpg') ?? 0, 'no request reached the server').toBe(before)
   })
 
   it('refuses every forbidden redirect target, checked per hop', async () => {
@@ -89,12 +88,12 @@ describe('image fetcher', () => {
     for (const [route, status] of [['/to-loopback2', 'refused_address'], ['/to-v6-loopback', 'refused_address'], ['/to-decimal', 'refused_address'], ['/to-file', 'refused_scheme'], ['/to-localhost', 'refused_address']] as const) {
       const before = server.hits.get('/dog.jpg') ?? 0
       const result = await f.fetch(server.url(route))
-      assert.equal(result.ok, false, route)
+      expect(result.ok, route).toBe(false)
       if (!result.ok) {
-        assert.equal(result.status, status, route)
-        assert.match(result.reason, /^redirect 1:/, route)
+        expect(result.status, route).toBe(status)
+        expect(result.reason, route).toMatch(/^redirect 1:/)
       }
-      assert.equal(server.hits.get('/dog.jpg') ?? 0, before, `${route}: the forbidden target was never requested`)
+      expect(server.hits.get('/dog.jpg') ?? 0, `${route}: the forbidden target was never requested`).toBe(before)
     }
   })
 
@@ -114,34 +113,34 @@ describe('image fetcher', () => {
     }
     const f = make({}, resolver)
     const good = await f.fetch(`http://good.test:${server.port}/dog.jpg`)
-    assert.equal(good.ok, true, 'a name resolving to an allowed address is fetched through the guarded lookup')
-    assert.ok(asked.includes('good.test'))
+    expect(good.ok, 'a name resolving to an allowed address is fetched through the guarded lookup').toBe(true)
+    expect(asked.includes('good.test')).toBeTruthy()
     for (const host of ['rebind.test', 'mixed.test', 'mapped.test']) {
       const result = await f.fetch(`http://${host}:${server.port}/dog.jpg`)
-      assert.equal(result.ok, false, host)
+      expect(result.ok, host).toBe(false)
       if (!result.ok) {
-        assert.equal(result.status, 'refused_address', host)
-        assert.match(result.reason, /forbidden address/, host)
+        expect(result.status, host).toBe('refused_address')
+        expect(result.reason, host).toMatch(/forbidden address/)
       }
     }
     const redirected = await f.fetch(server.url('/to-name'))
-    assert.deepEqual([redirected.ok, !redirected.ok && redirected.status], [false, 'refused_address'], 'a redirect to a name that resolves to a forbidden address')
+    expect([redirected.ok, !redirected.ok && redirected.status], 'a redirect to a name that resolves to a forbidden address').toStrictEqual([false, 'refused_address'])
     // The same lookup guards TLS connections.
     const tls = await f.fetch(`https://rebind.test:${server.port}/dog.jpg`)
-    assert.deepEqual([tls.ok, !tls.ok && tls.status], [false, 'refused_address'], 'https to a forbidden address')
+    expect([tls.ok, !tls.ok && tls.status], 'https to a forbidden address').toStrictEqual([false, 'refused_address'])
     const missing = await f.fetch(`http://nowhere.test:${server.port}/dog.jpg`)
-    assert.deepEqual([missing.ok, !missing.ok && missing.status], [false, 'fetch_error'])
+    expect([missing.ok, !missing.ok && missing.status]).toStrictEqual([false, 'fetch_error'])
   })
 
   it('enforces the redirect limit', async () => {
     const ok = await make({ maxRedirects: 6 }).fetch(server.url('/hop0'))
-    assert.equal(ok.ok, true)
-    if (ok.ok) assert.equal(ok.image.redirects, 6)
+    expect(ok.ok).toBe(true)
+    if (ok.ok) expect(ok.image.redirects).toBe(6)
     const result = await make({ maxRedirects: 3 }).fetch(server.url('/hop0'))
-    assert.equal(result.ok, false)
+    expect(result.ok).toBe(false)
     if (!result.ok) {
-      assert.equal(result.status, 'fetch_error')
-      assert.match(result.reason, /more than 3 redirects/)
+      expect(result.status).toBe('fetch_error')
+      expect(result.reason).toMatch(/more than 3 redirects/)
     }
   })
 
@@ -149,7 +148,7 @@ describe('image fetcher', () => {
     const f = make({ maxBytes: 100_000 })
     for (const route of ['/big', '/big-chunked']) {
       const result = await f.fetch(server.url(route))
-      assert.deepEqual([result.ok, !result.ok && result.status], [false, 'refused_size'], route)
+      expect([result.ok, !result.ok && result.status], route).toStrictEqual([false, 'refused_size'])
     }
   })
 
@@ -158,8 +157,8 @@ describe('image fetcher', () => {
     for (const route of ['/slow-headers', '/slow-body']) {
       const started = Date.now()
       const result = await f.fetch(server.url(route))
-      assert.deepEqual([result.ok, !result.ok && result.status], [false, 'timeout'], route)
-      assert.ok(Date.now() - started < 2_000, `${route} gave up in time`)
+      expect([result.ok, !result.ok && result.status], route).toStrictEqual([false, 'timeout'])
+      expect(Date.now() - started < 2_000, `${route} gave up in time`).toBeTruthy()
     }
   })
 
@@ -167,15 +166,15 @@ describe('image fetcher', () => {
     const f = make()
     for (const route of ['/html', '/svg', '/lying.png']) {
       const result = await f.fetch(server.url(route))
-      assert.deepEqual([result.ok, !result.ok && result.status], [false, 'refused_type'], route)
+      expect([result.ok, !result.ok && result.status], route).toStrictEqual([false, 'refused_type'])
     }
     const notFound = await f.fetch(server.url('/404'))
-    assert.deepEqual([notFound.ok, !notFound.ok && notFound.status], [false, 'fetch_error'])
+    expect([notFound.ok, !notFound.ok && notFound.status]).toStrictEqual([false, 'fetch_error'])
   })
 
   it('honours the caller signal (the per-post budget)', async () => {
     const signal = AbortSignal.timeout(150)
     const result = await make({ requestTimeoutMs: 10_000 }).fetch(server.url('/slow-headers'), signal)
-    assert.deepEqual([result.ok, !result.ok && result.status], [false, 'timeout'])
+    expect([result.ok, !result.ok && result.status]).toStrictEqual([false, 'timeout'])
   })
 })

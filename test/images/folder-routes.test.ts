@@ -1,8 +1,7 @@
 // images.folders: URLs under a mapped prefix are read from a folder (the
 // bundled samples), every other URL still goes through the guarded network
 // fetcher, and nothing outside the folder can be named.
-import assert from 'node:assert/strict'
-import { afterAll, describe, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createImageFetcher, createRoutedFetcher, ImageFetchConfigSchema, ImagesConfigSchema } from '../../src/images/index.js'
 import { FIXTURES } from '../../bench/support/images.js'
 
@@ -16,41 +15,41 @@ describe('folder routes for image URLs', () => {
 
   it('reads a mapped URL from the folder', async () => {
     const outcome = await fetcher.fetch(`${PREFIX}dog.jpg`)
-    assert.equal(outcome.ok, true)
+    expect(outcome.ok).toBe(true)
     if (outcome.ok) {
-      assert.equal(outcome.image.format, 'jpeg')
-      assert.equal(outcome.image.url, `${PREFIX}dog.jpg`)
+      expect(outcome.image.format).toBe('jpeg')
+      expect(outcome.image.url).toBe(`${PREFIX}dog.jpg`)
     }
   })
 
   it('leaves every other URL to the guard, which still refuses internal addresses', async () => {
     for (const url of ['http://127.0.0.1/dog.jpg', 'http://192.168.1.20/dog.jpg', 'https://samples.groundstream.example.evil/images/dog.jpg']) {
       const outcome = await fetcher.fetch(url)
-      assert.equal(outcome.ok, false, url)
-      if (!outcome.ok && url.includes('192.168')) assert.equal(outcome.status, 'refused_address')
+      expect(outcome.ok, url).toBe(false)
+      if (!outcome.ok && url.includes('192.168')) expect(outcome.status).toBe('refused_address')
     }
     const local = await fetcher.fetch('http://127.0.0.1/dog.jpg')
-    assert.equal(local.ok ? 'ok' : local.status, 'refused_address')
+    expect(local.ok ? 'ok' : local.status).toBe('refused_address')
   })
 
   it('refuses names that would leave the folder or go below it', async () => {
     for (const url of [`${PREFIX}..%2Fperson.jpg`, `${PREFIX}sub/dog.jpg`, `${PREFIX}%2e%2e`, `${PREFIX}`]) {
       const outcome = await fetcher.fetch(url)
-      assert.equal(outcome.ok, false, url)
+      expect(outcome.ok, url).toBe(false)
     }
     const missing = await fetcher.fetch(`${PREFIX}no-such.jpg`)
-    assert.equal(missing.ok ? 'ok' : missing.status, 'fetch_error')
+    expect(missing.ok ? 'ok' : missing.status).toBe('fetch_error')
   })
 
   it('without mappings the guarded fetcher is used as is', () => {
-    assert.equal(createRoutedFetcher([], network), network)
+    expect(createRoutedFetcher([], network)).toBe(network)
   })
 
   it('config: a prefix must be an http(s) URL ending in /', () => {
-    assert.equal(ImagesConfigSchema.safeParse({ folders: [{ urlPrefix: PREFIX, folder: FIXTURES }] }).success, true)
+    expect(ImagesConfigSchema.safeParse({ folders: [{ urlPrefix: PREFIX, folder: FIXTURES }] }).success).toBe(true)
     for (const urlPrefix of ['https://samples.groundstream.example/images', 'file:///etc/', 'not a url']) {
-      assert.equal(ImagesConfigSchema.safeParse({ folders: [{ urlPrefix, folder: FIXTURES }] }).success, false, urlPrefix)
+      expect(ImagesConfigSchema.safeParse({ folders: [{ urlPrefix, folder: FIXTURES }] }).success, urlPrefix).toBe(false)
     }
-    assert.deepEqual(ImagesConfigSchema.parse({}).folders, [])
+    expect(ImagesConfigSchema.parse({}).folders).toStrictEqual([])
   })
 })

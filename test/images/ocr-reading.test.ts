@@ -2,10 +2,9 @@
 // that can be selected, each at its own width. These run the real models and
 // compare with reading every line padded to the widest (lineWidth: widest,
 // no limit: what OCR did before), on the project's test images.
-import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EntityType, ImageRegion } from '../../src/contracts/index.js'
 import { groundEntity } from '../../src/grounding/index.js'
 import { analyseImage, createImageEngine, describeImage, selectRegions, type ImageEngine } from '../../src/images/index.js'
@@ -44,7 +43,7 @@ describe('OCR reads only the lines that can matter (real models)', () => {
   it('reading only the lines that can be selected selects exactly the same regions, and reads fewer lines', async () => {
     for (const [name, e] of [['own', engine], ['widest', widest]] as const) {
       const all = await e.readText(screenshot)
-      assert.ok(all.length >= 20, `${name}: ${all.length} lines`)
+      expect(all.length >= 20, `${name}: ${all.length} lines`).toBeTruthy()
       const reads: string[] = []
       for (const [objects, topK] of [[0, 18], [9, 18], [17, 18], [3, 6]] as const) {
         const slots = textSlots(objects, topK)
@@ -52,8 +51,8 @@ describe('OCR reads only the lines that can matter (real models)', () => {
         const some = await e.readText(screenshot, slots)
         const read = e.textStats().linesRecognised - before
         reads.push(`${slots} slots: ${read} read`)
-        assert.deepEqual(selectRegions(people(objects), some, topK), selectRegions(people(objects), all, topK), `${name}, ${objects} objects, K ${topK}`)
-        if (slots <= 9) assert.ok(read < all.length, `${name}: ${reads.join(', ')}`)
+        expect(selectRegions(people(objects), some, topK), `${name}, ${objects} objects, K ${topK}`).toStrictEqual(selectRegions(people(objects), all, topK))
+        if (slots <= 9) expect(read < all.length, `${name}: ${reads.join(', ')}`).toBeTruthy()
       }
     }
   })
@@ -61,9 +60,9 @@ describe('OCR reads only the lines that can matter (real models)', () => {
   it('an image without text costs the text detector only: the recogniser never runs', async () => {
     for (const name of ['dog.jpg', 'person.jpg']) {
       const before = engine.textStats()
-      assert.deepEqual(await engine.readText(await rgbOf(await fixture(name)), 9), [])
+      expect(await engine.readText(await rgbOf(await fixture(name)), 9)).toStrictEqual([])
       const after = engine.textStats()
-      assert.deepEqual([after.images - before.images, after.linesDetected - before.linesDetected, after.linesRecognised - before.linesRecognised, after.recogniseMs - before.recogniseMs], [1, 0, 0, 0], name)
+      expect([after.images - before.images, after.linesDetected - before.linesDetected, after.linesRecognised - before.linesRecognised, after.recogniseMs - before.recogniseMs], name).toStrictEqual([1, 0, 0, 0])
     }
   })
 
@@ -84,37 +83,37 @@ describe('OCR reads only the lines that can matter (real models)', () => {
       const objects = await engine.detectObjects(image)
       const regions = selectRegions(objects, await widest.readText(image), 18)
       const similarity = await relateRegions(engine, regions, queries)
-      assert.equal(after.regions.length, regions.length, name)
+      expect(after.regions.length, name).toBe(regions.length)
       after.regions.forEach((r, i) => {
         const b = regions[i] as ImageRegion
-        assert.deepEqual([r.kind, r.label, r.text, r.box], [b.kind, b.label, b.text, b.box], `${name} region ${i}`)
+        expect([r.kind, r.label, r.text, r.box], `${name} region ${i}`).toStrictEqual([b.kind, b.label, b.text, b.box])
         // A line read at its own width, not padded to a wider one, can get a slightly different confidence.
-        assert.ok(Math.abs(r.score - b.score) <= 0.01, `${name} region ${i}: ${r.score} vs ${b.score}`)
+        expect(Math.abs(r.score - b.score) <= 0.01, `${name} region ${i}: ${r.score} vs ${b.score}`).toBeTruthy()
         if (r.score !== b.score) scoreChanges.push(`${name} "${r.text ?? r.label}" ${b.score.toFixed(4)} -> ${r.score.toFixed(4)}`)
         if (r.kind === 'text') textRegions++
       })
-      assert.equal(after.description, describeImage(regions), name)
-      assert.deepEqual(after.similarity, similarity, name)
+      expect(after.description, name).toBe(describeImage(regions))
+      expect(after.similarity, name).toStrictEqual(similarity)
       ENTITIES.forEach((entity, e) => {
         const now = groundEntity({ entity, regions: after.regions, similarity: after.similarity[e] })
         const then = groundEntity({ entity, regions, similarity: similarity[e] })
-        assert.deepEqual(now && [now.box, now.label], then && [then.box, then.label], `${name}: ${entity.text}`)
-        assert.ok(Math.abs((now?.score ?? 0) - (then?.score ?? 0)) <= 0.001, `${name}: ${entity.text} ${now?.score} vs ${then?.score}`)
+        expect(now && [now.box, now.label], `${name}: ${entity.text}`).toStrictEqual(then && [then.box, then.label])
+        expect(Math.abs((now?.score ?? 0) - (then?.score ?? 0)) <= 0.001, `${name}: ${entity.text} ${now?.score} vs ${then?.score}`).toBeTruthy()
         if (now?.label.startsWith('text:') === true) groundedToText++
       })
     }
     // Not vacuous: the images have text, and entities are grounded to it.
-    assert.ok(textRegions >= 10, `${textRegions} text regions`)
-    assert.ok(groundedToText >= 6, `${groundedToText} groundings to text`)
+    expect(textRegions >= 10, `${textRegions} text regions`).toBeTruthy()
+    expect(groundedToText >= 6, `${groundedToText} groundings to text`).toBeTruthy()
     // What differs at all (measured: "Barcelona 2026" 0.9749 -> 0.9813, best-buy "BUY" 0.9949 -> 0.9946):
     // the confidence of a line that shared its batch with a wider line.
-    assert.ok(scoreChanges.length <= 2, scoreChanges.join('; '))
+    expect(scoreChanges.length <= 2, scoreChanges.join('; ')).toBeTruthy()
   })
 
   it('a line read at its own width keeps more of its spaces than one padded to the widest line (screenshot)', async () => {
     const exact = async (e: ImageEngine): Promise<number> => (await e.readText(screenshot)).filter((r) => SCREENSHOT_LINES.includes(r.text ?? '')).length
     const own = await exact(engine)
     const padded = await exact(widest)
-    assert.ok(own >= padded && own >= 18, `own width ${own} of ${SCREENSHOT_LINES.length} lines exact, padded ${padded}`)
+    expect(own >= padded && own >= 18, `own width ${own} of ${SCREENSHOT_LINES.length} lines exact, padded ${padded}`).toBeTruthy()
   })
 })

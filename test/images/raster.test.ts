@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cropResizeRgb, resizeBilinearRgb, resizeNormalisedChw } from '../../src/images/raster.js'
 
 /** The sampler as it was before the per-call tables: every pixel computes its own source position. */
@@ -45,7 +44,7 @@ describe('raster sampling (model inputs)', () => {
   it('cropResizeRgb gives exactly the per-pixel sampler\'s values (down, up, crops at fractional offsets)', () => {
     const image = noise(97, 61, 7)
     for (const [sx, sy, sw, sh, dw, dh] of [[0, 0, 97, 61, 32, 32], [0, 0, 97, 61, 200, 130], [10.3, 4.7, 50.2, 20.9, 96, 48], [90, 55, 7, 6, 16, 48]] as const) {
-      assert.deepEqual(cropResizeRgb(image, sx, sy, sw, sh, dw, dh), referenceCropResize(image, sx, sy, sw, sh, dw, dh), `${sx},${sy},${sw},${sh} -> ${dw}x${dh}`)
+      expect(cropResizeRgb(image, sx, sy, sw, sh, dw, dh), `${sx},${sy},${sw},${sh} -> ${dw}x${dh}`).toStrictEqual(referenceCropResize(image, sx, sy, sw, sh, dw, dh))
     }
   })
 
@@ -57,7 +56,7 @@ describe('raster sampling (model inputs)', () => {
       const expected = new Float32Array(3 * plane)
       for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) expected[c * plane + i] = ((resized[i * 3 + c] as number) / 255 - (MEAN[c] as number)) / (STD[c] as number)
       const got = resizeNormalisedChw(image, dw, dh, MEAN, STD)
-      assert.equal(Buffer.compare(Buffer.from(got.buffer), Buffer.from(expected.buffer)), 0, `${w}x${h} -> ${dw}x${dh}`)
+      expect(Buffer.compare(Buffer.from(got.buffer), Buffer.from(expected.buffer)), `${w}x${h} -> ${dw}x${dh}`).toBe(0)
     }
   })
 })

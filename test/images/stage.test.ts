@@ -54,21 +54,21 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     const item = work('p1', 'Coffee with Obama at Starbucks', [server.url('/scene.jpg')], ['Obama', 'Starbucks'])
     const [out] = await stage.run([item])
     assert.ok(out)
-    assert.equal(out.image.status, 'ok')
-    assert.equal(out.image.url, server.url('/scene.jpg'))
-    assert.deepEqual([out.image.width, out.image.height], [776, 276])
-    assert.match(out.image.description, /person/)
-    assert.match(out.image.description, /STARBUCKS/)
-    assert.ok(out.image.regions.length > 0 && out.image.regions.length <= 18)
-    assert.equal(regionOrder(out).length, 2)
-    assert.equal(regionSimilarity(out).length, 2)
+    expect(out.image.status).toBe('ok')
+    expect(out.image.url).toBe(server.url('/scene.jpg'))
+    expect([out.image.width, out.image.height]).toStrictEqual([776, 276])
+    expect(out.image.description).toMatch(/person/)
+    expect(out.image.description).toMatch(/STARBUCKS/)
+    expect(out.image.regions.length > 0 && out.image.regions.length <= 18).toBeTruthy()
+    expect(regionOrder(out).length).toBe(2)
+    expect(regionSimilarity(out).length).toBe(2)
     const sign = out.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
-    assert.equal(regionOrder(out)[1]?.[0], sign, 'the sign comes first in the Starbucks prompt')
+    expect(regionOrder(out)[1]?.[0], 'the sign comes first in the Starbucks prompt').toBe(sign)
     // What stage 2 does: regions in prompt order, grounder on top.
     const order = regionOrder(out)[1]!
     const regions = order.map((i) => out.image.regions[i]!)
     const g = chooseRegion({ entityText: 'Starbucks', type: 'ORG', knowledge: null, regions, objScores: regions.map(() => 0), similarity: order.map((i) => regionSimilarity(out)[1]![i]!) })
-    assert.equal(g?.label, 'text:STARBUCKS')
+    expect(g?.label).toBe('text:STARBUCKS')
   })
 
   it('keeps inference off the event loop', async () => {
@@ -82,21 +82,21 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     const out = await stage.run(items)
     const elapsed = performance.now() - started
     clearInterval(ticker)
-    assert.ok(out.every((w) => w.image.status === 'ok'))
-    assert.ok(ticks >= 0.5 * (elapsed / 10), `${ticks} ticks in ${elapsed.toFixed(0)} ms`)
+    expect(out.every((w) => w.image.status === 'ok')).toBeTruthy()
+    expect(ticks >= 0.5 * (elapsed / 10), `${ticks} ticks in ${elapsed.toFixed(0)} ms`).toBeTruthy()
   })
 
   it('keeps each image\'s analysis with its own post when a worker takes several at once', async () => {
     const urls = ['/dog.jpg', '/scene.jpg', '/dog.jpg', '/scene.jpg', '/dog.jpg']
     const out = await stage.run(urls.map((u, i) => work(`m${i}`, 'Rex and Starbucks', [server.url(u)], ['Rex', 'Starbucks'])))
     out.forEach((w, i) => {
-      assert.equal(w.image.status, 'ok')
+      expect(w.image.status).toBe('ok')
       if (urls[i] === '/dog.jpg') {
-        assert.ok(w.image.regions.some((r) => r.label === 'dog'), `post ${i}`)
-        assert.equal(w.image.width, 416)
+        expect(w.image.regions.some((r) => r.label === 'dog'), `post ${i}`).toBeTruthy()
+        expect(w.image.width).toBe(416)
       } else {
-        assert.match(w.image.description, /STARBUCKS/, `post ${i}`)
-        assert.equal(w.image.width, 776)
+        expect(w.image.description, `post ${i}`).toMatch(/STARBUCKS/)
+        expect(w.image.width).toBe(776)
       }
     })
   })
@@ -106,9 +106,9 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     const noImage = work('p2', 'no picture', [], ['picture'])
     const noCandidates = work('p3', 'nothing to ground', [server.url('/dog.jpg')], [])
     const out = await stage.run([noImage, noCandidates])
-    assert.equal(out[0]!.image, NO_IMAGE)
-    assert.equal(out[1]!.image, NO_IMAGE)
-    assert.equal(server.hits.get('/dog.jpg') ?? 0, before, 'nothing was fetched')
+    expect(out[0]!.image).toBe(NO_IMAGE)
+    expect(out[1]!.image).toBe(NO_IMAGE)
+    expect(server.hits.get('/dog.jpg') ?? 0, 'nothing was fetched').toBe(before)
   })
 
   it('records a clear, counted status for every refusal and keeps the batch going', async () => {
@@ -121,24 +121,24 @@ describe('image stage (worker pool, real models, loopback server)', () => {
       work('b5', 'my dog Rex', [server.url('/dog.jpg')], ['Rex'])
     ]
     const out = await stage.run(batch)
-    assert.deepEqual(out.map((w) => w.image.status), ['refused_pixels', 'decode_error', 'refused_address', 'refused_scheme', 'ok'])
-    assert.deepEqual(out.map((w) => w.post.id), ['b1', 'b2', 'b3', 'b4', 'b5'], 'one result per input, in order')
-    assert.ok(out[4]!.image.regions.some((r) => r.label === 'dog'))
+    expect(out.map((w) => w.image.status)).toStrictEqual(['refused_pixels', 'decode_error', 'refused_address', 'refused_scheme', 'ok'])
+    expect(out.map((w) => w.post.id), 'one result per input, in order').toStrictEqual(['b1', 'b2', 'b3', 'b4', 'b5'])
+    expect(out[4]!.image.regions.some((r) => r.label === 'dog')).toBeTruthy()
     const mine = events.slice(seen)
-    assert.equal(mine.length, 5)
-    assert.ok(mine.every((e) => e.status === 'ok' || (e.reason !== null && e.reason.length > 0)))
+    expect(mine.length).toBe(5)
+    expect(mine.every((e) => e.status === 'ok' || (e.reason !== null && e.reason.length > 0))).toBeTruthy()
     const stats = stage.stats()
-    assert.equal(stats.refused_pixels, 1)
-    assert.equal(stats.refused_address, 1)
+    expect(stats.refused_pixels).toBe(1)
+    expect(stats.refused_address).toBe(1)
   })
 
   it('never lets a slow image hold the batch beyond its budget', async () => {
     const started = Date.now()
     const out = await stage.run([work('s1', 'slow', [server.url('/hang.jpg')], ['slow']), work('s2', 'dog', [server.url('/dog.jpg')], ['dog'])])
     const elapsed = Date.now() - started
-    assert.equal(out[0]!.image.status, 'timeout')
-    assert.equal(out[1]!.image.status, 'ok')
-    assert.ok(elapsed < 4_000 + 1_500, `took ${elapsed} ms`)
+    expect(out[0]!.image.status).toBe('timeout')
+    expect(out[1]!.image.status).toBe('ok')
+    expect(elapsed < 4_000 + 1_500, `took ${elapsed} ms`).toBeTruthy()
   })
 
   it('reports a disabled image path without fetching', async () => {
@@ -147,8 +147,8 @@ describe('image stage (worker pool, real models, loopback server)', () => {
     const off = createImageStage(testConfig({ enabled: false }), { fetcher, analyser: { init: async () => {}, analyse: async () => { throw new Error('no') }, relate: async () => { throw new Error('no') }, close: async () => {} } })
     await off.init()
     const [out] = await off.run([work('d1', 'dog', [server.url('/dog.jpg')], ['dog'])])
-    assert.equal(out!.image.status, 'disabled')
-    assert.equal(fetched, 0)
+    expect(out!.image.status).toBe('disabled')
+    expect(fetched).toBe(0)
     await off.close()
   })
 })
@@ -186,23 +186,23 @@ describe('image stage: repeated images and slow hosts', () => {
       work('c4', 'my dog', [server.url('/dog.jpg')], ['dog']),
       work('c5', 'your dog', [server.url('/dog.jpg')], ['dog'])
     ])
-    assert.equal(server.hits.get('/scene.jpg'), 1, 'a repeated URL is not fetched again')
-    assert.equal(server.hits.get('/repost.jpg'), 1)
-    assert.equal(server.hits.get('/dog.jpg'), 1, 'two posts of one batch share one fetch')
-    for (const out of [...again, ...sameBatch]) assert.equal(out.image.status, 'ok')
-    assert.deepEqual(again.map((w) => w.image.regions), [first!.image.regions, first!.image.regions])
-    assert.equal(again[1]!.image.description, first!.image.description)
-    assert.equal(again[1]!.image.url, server.url('/repost.jpg'), 'the post keeps its own URL')
+    expect(server.hits.get('/scene.jpg'), 'a repeated URL is not fetched again').toBe(1)
+    expect(server.hits.get('/repost.jpg')).toBe(1)
+    expect(server.hits.get('/dog.jpg'), 'two posts of one batch share one fetch').toBe(1)
+    for (const out of [...again, ...sameBatch]) expect(out.image.status).toBe('ok')
+    expect(again.map((w) => w.image.regions)).toStrictEqual([first!.image.regions, first!.image.regions])
+    expect(again[1]!.image.description).toBe(first!.image.description)
+    expect(again[1]!.image.url, 'the post keeps its own URL').toBe(server.url('/repost.jpg'))
     // Similarity is per post: c3 asks about Starbucks first, so the sign leads its first row.
     const sign = first!.image.regions.findIndex((r) => r.text?.includes('STARBUCKS'))
-    assert.equal(regionOrder(again[1]!)[0]?.[0], sign)
-    assert.deepEqual(regionSimilarity(again[1]!)[1], regionSimilarity(first!)[0], 'the same query scores the same regions the same')
-    assert.deepEqual(sameBatch[1]!.image.regions, sameBatch[0]!.image.regions)
+    expect(regionOrder(again[1]!)[0]?.[0]).toBe(sign)
+    expect(regionSimilarity(again[1]!)[1], 'the same query scores the same regions the same').toStrictEqual(regionSimilarity(first!)[0])
+    expect(sameBatch[1]!.image.regions).toStrictEqual(sameBatch[0]!.image.regions)
     const sources = stage.sources()
-    assert.equal(sources.analysed, 2)
-    assert.equal(sources.cached_url, 1)
-    assert.equal(sources.cached_hash, 1)
-    assert.equal(sources.shared_in_flight, 1)
+    expect(sources.analysed).toBe(2)
+    expect(sources.cached_url).toBe(1)
+    expect(sources.cached_hash).toBe(1)
+    expect(sources.shared_in_flight).toBe(1)
   })
 
   it('stops fetching from a host whose images keep timing out', async () => {
@@ -217,27 +217,27 @@ describe('image stage: repeated images and slow hosts', () => {
     try {
       for (const id of ['h1', 'h2']) {
         const [out] = await guarded.run([hang(id)])
-        assert.equal(out!.image.status, 'timeout')
+        expect(out!.image.status).toBe('timeout')
       }
       // The second timeout is counted once its aborted fetch returns.
       await new Promise((resolve) => setTimeout(resolve, 200))
       const started = Date.now()
       const [out] = await guarded.run([hang('h3')])
-      assert.ok(Date.now() - started < 500, `an open breaker answers at once (took ${Date.now() - started} ms)`)
+      expect(Date.now() - started < 500, `an open breaker answers at once (took ${Date.now() - started} ms)`).toBeTruthy()
       expect(out!.image.status, 'a host the breaker refuses is a refused host, not a timeout of this post').toBe('refused_host')
       expect(events.at(-1)?.reason).toMatch(/keeps timing out/)
-      assert.deepEqual(['h1', 'h2', 'h3'].map((id) => slow.hits.get(`/${id}.jpg`) ?? 0), [1, 1, 0], 'the third image was not requested')
+      expect(['h1', 'h2', 'h3'].map((id) => slow.hits.get(`/${id}.jpg`) ?? 0), 'the third image was not requested').toStrictEqual([1, 1, 0])
     } finally {
       await guarded.close()
     }
     const [other] = await stage.run([work('h4', 'dog', [server.url('/dog.jpg')], ['dog'])])
-    assert.equal(other!.image.status, 'ok', 'other hosts and stages are unaffected')
+    expect(other!.image.status, 'other hosts and stages are unaffected').toBe('ok')
   })
 
   it('decodes at the size the models use, not larger', async () => {
     const { modelSide } = await import('../../src/images/stage.js')
-    assert.equal(await modelSide(testConfig()), 960)
-    assert.equal(await modelSide(testConfig({ ocr: { enabled: false } })), 512)
+    expect(await modelSide(testConfig())).toBe(960)
+    expect(await modelSide(testConfig({ ocr: { enabled: false } }))).toBe(512)
   })
 })
 
@@ -245,8 +245,8 @@ describe('image stage start-up', () => {
   it('fails init with a coded error that names a missing model file', async () => {
     const stage = createImageStage(testConfig({ detector: { modelDir: '/nonexistent/detector' } }), {})
     await assert.rejects(stage.init(), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'GS_ERR_MODEL_MISSING')
-      assert.match(error.message, /\/nonexistent\/detector\/manifest\.json/)
+      expect(error.code).toBe('GS_ERR_MODEL_MISSING')
+      expect(error.message).toMatch(/\/nonexistent\/detector\/manifest\.json/)
       return true
     })
     await stage.close()
@@ -294,8 +294,8 @@ describe('image stage: batches in flight (in the pipeline)', () => {
   it('declares batchesInFlight as its concurrency', async () => {
     const three = createImageStage(testConfig({ batchesInFlight: 3 }), { analyser })
     const byDefault = createImageStage(testConfig(), { analyser })
-    assert.equal(three.concurrency, 3)
-    assert.equal(byDefault.concurrency, 1)
+    expect(three.concurrency).toBe(3)
+    expect(byDefault.concurrency).toBe(1)
     await three.close()
     await byDefault.close()
   })
@@ -306,13 +306,13 @@ describe('image stage: batches in flight (in the pipeline)', () => {
       let firstSettled = false
       const first = pipeline.push(held()).finally(() => { firstSettled = true })
       const second = pipeline.push(fast())
-      assert.equal(await second, 'indexed')
-      assert.equal(firstSettled, false)
-      assert.deepEqual(sink.written.map((w) => [w.post.id, w.image.status]), [['post-00001', 'ok']])
+      expect(await second).toBe('indexed')
+      expect(firstSettled).toBe(false)
+      expect(sink.written.map((w) => [w.post.id, w.image.status])).toStrictEqual([['post-00001', 'ok']])
       await untilHeldHostAsked()
       for (const reply of heldReplies) reply()
-      assert.equal(await first, 'indexed')
-      assert.deepEqual(sink.written.map((w) => [w.post.id, w.image.status]), [['post-00001', 'ok'], ['post-00000', 'ok']])
+      expect(await first).toBe('indexed')
+      expect(sink.written.map((w) => [w.post.id, w.image.status])).toStrictEqual([['post-00001', 'ok'], ['post-00000', 'ok']])
     } finally {
       await pipeline.close()
       await stage.close()
@@ -325,12 +325,12 @@ describe('image stage: batches in flight (in the pipeline)', () => {
       const done = [pipeline.push(held()), pipeline.push(fast())]
       await untilHeldHostAsked()
       await new Promise((resolve) => setTimeout(resolve, 50))
-      assert.equal(server.hits.get('/fast.jpg'), undefined)
-      assert.equal(sink.written.length, 0)
+      expect(server.hits.get('/fast.jpg')).toBe(undefined)
+      expect(sink.written.length).toBe(0)
       for (const reply of heldReplies) reply()
-      assert.deepEqual(await Promise.all(done), ['indexed', 'indexed'])
-      assert.equal(server.hits.get('/fast.jpg'), 1)
-      assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00000', 'post-00001'])
+      expect(await Promise.all(done)).toStrictEqual(['indexed', 'indexed'])
+      expect(server.hits.get('/fast.jpg')).toBe(1)
+      expect(sink.written.map((w) => w.post.id)).toStrictEqual(['post-00000', 'post-00001'])
     } finally {
       await pipeline.close()
       await stage.close()

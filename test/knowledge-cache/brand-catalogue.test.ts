@@ -1,5 +1,4 @@
 import { expect, test } from 'vitest'
-import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import type { Candidate } from '../../src/contracts/index.js'
 import { NO_IMAGE } from '../../src/contracts/index.js'
@@ -15,12 +14,12 @@ const signal = new AbortController().signal
 
 test('the shipped catalogue parses, every entry says where it came from, and ids are unique', async () => {
   const lines = (await readFile(SHIPPED_CATALOGUE_PATH, 'utf8')).trim().split('\n')
-  assert.ok(lines.length > 15_000, `curated, Simple Icons, clubs and NSI brands, got ${lines.length}`)
+  expect(lines.length > 15_000, `curated, Simple Icons, clubs and NSI brands, got ${lines.length}`).toBeTruthy()
   const ids = new Set<string>()
   for (const line of lines) {
     const entry = CatalogueEntrySchema.parse(JSON.parse(line))
-    assert.match(entry.source ?? '', /^(curated|simple-icons:|curated\+simple-icons:|openfootball:[a-z]+$|nsi:[a-z_]+\/[a-z_-]+$)/u)
-    assert.ok(!ids.has(entry.id ?? ''), `duplicate id ${entry.id}`)
+    expect(entry.source ?? '').toMatch(/^(curated|simple-icons:|curated\+simple-icons:|openfootball:[a-z]+$|nsi:[a-z_]+\/[a-z_-]+$)/u)
+    expect(!ids.has(entry.id ?? ''), `duplicate id ${entry.id}`).toBeTruthy()
     ids.add(entry.id ?? '')
   }
 })
@@ -28,23 +27,23 @@ test('the shipped catalogue parses, every entry says where it came from, and ids
 test('handles resolve through official accounts, names written as tags and account suffixes', async () => {
   const source = createCatalogueSource({ shippedPath: SHIPPED_CATALOGUE_PATH })
   const ask = async (text: string, kind: 'handle' | 'hashtag', key: string) => (await source.linkOptions?.({ key, display: key, kind, tag: text.slice(1) }))?.[0]
-  assert.deepEqual(await ask('@TMobile', 'handle', 't mobile'), { id: 'gs:tmobile', title: 'T-Mobile', description: 'US mobile network operator, majority-owned by Deutsche Telekom', type: 'ORG', source: 'catalogue', match: 'handle' })
-  assert.equal((await ask('@nvidia', 'handle', 'nvidia'))?.id, 'gs:nvidia')
-  assert.equal((await ask('@elonmusk', 'handle', 'elonmusk'))?.type, 'PER')
-  assert.equal((await ask('@SamsungSupport', 'handle', 'samsung support'))?.match, 'handle', 'a listed support account')
+  expect(await ask('@TMobile', 'handle', 't mobile')).toStrictEqual({ id: 'gs:tmobile', title: 'T-Mobile', description: 'US mobile network operator, majority-owned by Deutsche Telekom', type: 'ORG', source: 'catalogue', match: 'handle' })
+  expect((await ask('@nvidia', 'handle', 'nvidia'))?.id).toBe('gs:nvidia')
+  expect((await ask('@elonmusk', 'handle', 'elonmusk'))?.type).toBe('PER')
+  expect((await ask('@SamsungSupport', 'handle', 'samsung support'))?.match, 'a listed support account').toBe('handle')
   const regional = await ask('@NetflixUK', 'handle', 'netflix uk')
-  assert.deepEqual([regional?.id, regional?.match], ['gs:netflix', 'tag'], 'an unlisted regional account speaks for the brand')
-  assert.equal((await ask('#BlackFriday', 'hashtag', 'black friday'))?.id, 'gs:black-friday')
-  assert.equal((await ask('#blackfriday', 'hashtag', 'blackfriday'))?.id, 'gs:black-friday', 'the squashed name matches a run-together tag')
-  assert.equal(await ask('@user123', 'handle', 'user 123'), undefined)
+  expect([regional?.id, regional?.match], 'an unlisted regional account speaks for the brand').toStrictEqual(['gs:netflix', 'tag'])
+  expect((await ask('#BlackFriday', 'hashtag', 'black friday'))?.id).toBe('gs:black-friday')
+  expect((await ask('#blackfriday', 'hashtag', 'blackfriday'))?.id, 'the squashed name matches a run-together tag').toBe('gs:black-friday')
+  expect(await ask('@user123', 'handle', 'user 123')).toBe(undefined)
 })
 
 test('Simple Icons entries link but never feed prompts; curated ones do', async () => {
   const source = createCatalogueSource({ shippedPath: SHIPPED_CATALOGUE_PATH })
-  assert.equal(await source.lookup({ key: 'shopify', display: 'Shopify', signal }), null, 'a bare brand list entry would bias stage 2')
-  assert.equal((await source.linkOptions?.({ key: 'shopify', display: 'Shopify', kind: 'text' }))?.[0]?.id, 'gs:shopify')
+  expect(await source.lookup({ key: 'shopify', display: 'Shopify', signal }), 'a bare brand list entry would bias stage 2').toBe(null)
+  expect((await source.linkOptions?.({ key: 'shopify', display: 'Shopify', kind: 'text' }))?.[0]?.id).toBe('gs:shopify')
   const nike = await source.lookup({ key: 'nike', display: 'Nike', signal })
-  assert.match(nike?.text ?? '', /^Nike \(organisation\): American sportswear/u)
+  expect(nike?.text ?? '').toMatch(/^Nike \(organisation\): American sportswear/u)
 })
 
 test("a user's catalogue overrides the shipped one: same alias, same handle or same id", async () => {
@@ -56,35 +55,35 @@ test("a user's catalogue overrides the shipped one: same alias, same handle or s
     ]
   })
   const apple = await source.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'text' })
-  assert.equal(apple?.[0]?.id, 'acme:apple-records')
+  expect(apple?.[0]?.id).toBe('acme:apple-records')
   const handle = await source.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'handle', tag: 'Apple' })
-  assert.equal(handle?.[0]?.id, 'acme:apple-records')
-  assert.equal((await source.linkOptions?.({ key: 'nike running club', display: 'Nike Running Club', kind: 'text' }))?.[0]?.title, 'Nike Running Club')
-  assert.equal((await source.linkOptions?.({ key: 'nike', display: 'Nike', kind: 'text' }))?.length ?? 0, 0, "the shipped Nike entry gave way to the user's id")
+  expect(handle?.[0]?.id).toBe('acme:apple-records')
+  expect((await source.linkOptions?.({ key: 'nike running club', display: 'Nike Running Club', kind: 'text' }))?.[0]?.title).toBe('Nike Running Club')
+  expect((await source.linkOptions?.({ key: 'nike', display: 'Nike', kind: 'text' }))?.length ?? 0, "the shipped Nike entry gave way to the user's id").toBe(0)
 })
 
 test('WordNet readings are typed from their lexicographer file, and common nouns carry no type', async () => {
   const wordnet = createWordnetSource()
   try {
     const apple = await wordnet.linkOptions?.({ key: 'apple', display: 'Apple', kind: 'text' }) ?? []
-    assert.ok(apple.length > 0 && apple.every((option) => option.type === null), 'the fruit and the tree are not entities')
+    expect(apple.length > 0 && apple.every((option) => option.type === null), 'the fruit and the tree are not entities').toBeTruthy()
     const nike = await wordnet.linkOptions?.({ key: 'nike', display: 'Nike', kind: 'text' }) ?? []
-    assert.deepEqual(nike.map((option) => option.type), ['PER'], 'the goddess is a person reading')
+    expect(nike.map((option) => option.type), 'the goddess is a person reading').toStrictEqual(['PER'])
     const paris = await wordnet.linkOptions?.({ key: 'paris', display: 'Paris', kind: 'text' }) ?? []
-    assert.ok(paris.some((option) => option.type === 'LOC' && /France/u.test(option.description)))
+    expect(paris.some((option) => option.type === 'LOC' && /France/u.test(option.description))).toBeTruthy()
   } finally {
     await wordnet.close?.()
   }
 })
 
 test('Wikipedia answers become options typed by their description', () => {
-  assert.equal(typeFromDescription('American rapper and singer'), 'PER')
-  assert.equal(typeFromDescription('Japanese multinational automotive manufacturer'), 'ORG')
-  assert.equal(typeFromDescription('Capital city of France'), 'LOC')
-  assert.equal(typeFromDescription('Greek goddess of victory'), null)
+  expect(typeFromDescription('American rapper and singer')).toBe('PER')
+  expect(typeFromDescription('Japanese multinational automotive manufacturer')).toBe('ORG')
+  expect(typeFromDescription('Capital city of France')).toBe('LOC')
+  expect(typeFromDescription('Greek goddess of victory')).toBe(null)
   const option = linkOptionFromKnowledge({ key: 'drake', canonicalId: 'wikidata:Q33240', title: 'Drake (musician)', text: 'Drake (musician): Canadian rapper and singer. Aubrey Drake Graham is...', source: 'wikipedia' }, ['catalogue', 'wordnet'])
-  assert.deepEqual(option, { id: 'wikidata:Q33240', title: 'Drake (musician)', description: 'Canadian rapper and singer', type: 'PER', source: 'wikipedia', match: 'name' })
-  assert.equal(linkOptionFromKnowledge({ key: 'x', canonicalId: 'wordnet:n1', title: 'x', text: 'x: y.', source: 'wordnet' }, ['wordnet']), null, 'typed sources speak for themselves')
+  expect(option).toStrictEqual({ id: 'wikidata:Q33240', title: 'Drake (musician)', description: 'Canadian rapper and singer', type: 'PER', source: 'wikipedia', match: 'name' })
+  expect(linkOptionFromKnowledge({ key: 'x', canonicalId: 'wordnet:n1', title: 'x', text: 'x: y.', source: 'wordnet' }, ['wordnet']), 'typed sources speak for themselves').toBe(null)
 })
 
 function post (text: string, surfaces: Array<[string, Candidate['kind']?, string?]>): PostWork {
@@ -104,12 +103,12 @@ test('the knowledge stage gathers typed readings for the linker and asks prompts
   try {
     const [item] = await stage.run([post('Apple pie in Florida, says @TMobile and Nike', [['Apple'], ['Florida'], ['@TMobile', 'handle', 'T Mobile'], ['Nike']])])
     const links = item?.candidates.map((record) => record.links) ?? []
-    assert.ok(links[0]?.some((option) => option.match === 'context' && option.title.toLowerCase() === 'apple pie'), '`Apple pie` reads as a common noun here')
-    assert.ok(links[1]?.every((option) => option.source !== 'cities'), 'a small town named Florida does not outrank the state WordNet knows')
-    assert.ok(links[1]?.some((option) => option.source === 'wordnet' && option.type === 'LOC'))
-    assert.equal(links[2]?.[0]?.id, 'gs:tmobile')
-    assert.match(item?.candidates[2]?.knowledge?.text ?? '', /^T-Mobile \(organisation\)/u, 'the prompt gets the resolved entity')
-    assert.deepEqual(links[3]?.map((option) => [option.id, option.type]), [['gs:nike', 'ORG'], ['wordnet:n09590896', 'PER']])
+    expect(links[0]?.some((option) => option.match === 'context' && option.title.toLowerCase() === 'apple pie'), '`Apple pie` reads as a common noun here').toBeTruthy()
+    expect(links[1]?.every((option) => option.source !== 'cities'), 'a small town named Florida does not outrank the state WordNet knows').toBeTruthy()
+    expect(links[1]?.some((option) => option.source === 'wordnet' && option.type === 'LOC')).toBeTruthy()
+    expect(links[2]?.[0]?.id).toBe('gs:tmobile')
+    expect(item?.candidates[2]?.knowledge?.text ?? '', 'the prompt gets the resolved entity').toMatch(/^T-Mobile \(organisation\)/u)
+    expect(links[3]?.map((option) => [option.id, option.type])).toStrictEqual([['gs:nike', 'ORG'], ['wordnet:n09590896', 'PER']])
   } finally {
     await stage.close()
   }

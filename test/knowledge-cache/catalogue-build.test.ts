@@ -1,7 +1,7 @@
 // Units of scripts/catalogue/ (the shipped catalogue's builder), on inline
 // fixtures: no ../shared data, NSI package or GeoNames file is read.
 import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 
 interface Entry {
   id: string
@@ -55,13 +55,13 @@ test('an NSI brand becomes one entry: Wikidata id, native names as aliases, its 
       }
     }
   ])
-  assert.equal(listings[0]?.path, 'brands/shop/convenience', 'a shop listing before its ATMs')
+  expect(listings[0]?.path, 'a shop listing before its ATMs').toBe('brands/shop/convenience')
   const entry = nsiEntry('Q487494', listings, {
     wikidata: { Q487494: { identities: { twitter: 'Tesco' } } },
     demonyms: new Map([...demonyms, ['eng', 'English'], ['sco', 'Scottish']]),
     parentName: (name) => name === 'Tesco' ? 'Tesco' : undefined
   })
-  assert.deepEqual(entry, {
+  expect(entry).toStrictEqual({
     id: 'wikidata:Q487494',
     name: 'Tesco Express',
     aliases: ['Tesco Express Cymru', 'tesco express store'],
@@ -76,23 +76,23 @@ test('an NSI brand becomes one entry: Wikidata id, native names as aliases, its 
 test('an operator is not a parent brand (a brand names itself); a missing Twitter account gives no handle', async () => {
   const { nsiEntry } = await load<NsiModule>('nsi')
   const theme = nsiEntry('Q253302', [{ path: 'brands/tourism/theme_park', item: { id: 'l', locationSet: { include: ['001'] }, tags: { brand: 'LEGOLAND', 'brand:wikidata': 'Q253302', operator: 'Merlin Entertainments', 'operator:wikidata': 'Q573278' } } }], { wikidata: {}, demonyms })
-  assert.equal(theme.brand, undefined)
-  assert.equal(theme.description, 'International theme park brand')
-  assert.deepEqual(theme.handles, [])
+  expect(theme.brand).toBe(undefined)
+  expect(theme.description).toBe('International theme park brand')
+  expect(theme.handles).toStrictEqual([])
   const bank = nsiEntry('Q499707', [{ path: 'brands/amenity/bank', item: { id: 'b', locationSet: { include: ['pl'] }, tags: { brand: 'BNP Paribas', 'brand:wikidata': 'Q499707', operator: 'BNP Paribas Polska', 'operator:wikidata': 'Q1' } } }], { wikidata: {}, demonyms })
-  assert.equal(bank.brand, undefined)
+  expect(bank.brand).toBe(undefined)
 })
 
 test('scopes and categories read as words stage 2 knows', async () => {
   const { scopeWord, categoryPhrase } = await load<DescribeModule>('describe')
-  assert.equal(scopeWord(['fr'], demonyms), 'French')
-  assert.equal(scopeWord(['dk', 'se'], demonyms), 'Danish and Swedish')
-  assert.equal(scopeWord(['fr', 'tr', 'gb', 'dk'], demonyms), 'International')
-  assert.equal(scopeWord(['150'], demonyms), 'European')
-  assert.equal(scopeWord(['gb-eng', 'gb-sco'], new Map([['eng', 'English'], ['sco', 'Scottish']])), 'English and Scottish')
-  assert.equal(scopeWord(['custom-area.geojson'], demonyms), null)
-  assert.equal(categoryPhrase('brands/amenity/fast_food'), 'fast-food restaurant chain')
-  assert.equal(categoryPhrase('brands/shop/wine'), 'wine shop chain')
+  expect(scopeWord(['fr'], demonyms)).toBe('French')
+  expect(scopeWord(['dk', 'se'], demonyms)).toBe('Danish and Swedish')
+  expect(scopeWord(['fr', 'tr', 'gb', 'dk'], demonyms)).toBe('International')
+  expect(scopeWord(['150'], demonyms)).toBe('European')
+  expect(scopeWord(['gb-eng', 'gb-sco'], new Map([['eng', 'English'], ['sco', 'Scottish']]))).toBe('English and Scottish')
+  expect(scopeWord(['custom-area.geojson'], demonyms)).toBe(null)
+  expect(categoryPhrase('brands/amenity/fast_food')).toBe('fast-food restaurant chain')
+  expect(categoryPhrase('brands/shop/wine')).toBe('wine shop chain')
 })
 
 test('openfootball club lines, their other names and a props table of handles', async () => {
@@ -107,15 +107,15 @@ test('openfootball club lines, their other names and a props table of handles', 
     'Arsenal FC, 1886, @ Emirates Stadium, London (Highbury)   ## Greater London',
     'ii) Arsenal FC II'
   ].join('\n'))
-  assert.deepEqual(clubs, [
+  expect(clubs).toStrictEqual([
     { name: 'Galatasaray İstanbul', city: 'İstanbul', alternatives: ['Galatasaray', 'Galatasaray SK', 'Medipol Galatasaray FK', 'Galatasaray Kulübü'] },
     { name: 'Arsenal FC', city: 'London', alternatives: [] }
   ])
   const handles = parseClubHandles('Name,   Web,   Twitter\nClub América,  www.clubamerica.com.mx,  CF_America\n')
-  assert.equal(handles.get('club america'), 'CF_America')
+  expect(handles.get('club america')).toBe('CF_America')
   const [galatasaray] = clubs
   assert.ok(galatasaray !== undefined)
-  assert.deepEqual(clubEntry(galatasaray, { code: 'tr', demonym: 'Turkish' }), {
+  expect(clubEntry(galatasaray, { code: 'tr', demonym: 'Turkish' })).toStrictEqual({
     id: 'openfootball:tr/galatasaray-istanbul',
     name: 'Galatasaray İstanbul',
     aliases: ['Galatasaray', 'Galatasaray SK', 'Medipol Galatasaray FK', 'Galatasaray Kulübü'],
@@ -144,16 +144,16 @@ test('bulk names that are common, short, shared or curated do not link; an NSI b
     entry('openfootball:eng/arsenal-fc', 'Arsenal FC', ['Arsenal'], [], 'openfootball:eng'),
     entry('openfootball:ru/arsenal-tula', 'Arsenal Tula', ['Arsenal'], [], 'openfootball:ru')
   ], { common, claimed, iconTitles: new Map([['shopify', 'gs:shopify']]) })
-  assert.deepEqual(kept.map((item) => [item.id, item.ambiguous === true, item.aliases]), [
+  expect(kept.map((item) => [item.id, item.ambiguous === true, item.aliases]), 'a common or shared name is not a key; Target has no other way to be found and is dropped; curated Boots wins').toStrictEqual([
     ['wikidata:Q1', true, ['Coop Italia']],
     ['wikidata:Q2', true, []],
     ['wikidata:Q6', false, ['Greggs Bakery', 'Target London']],
     ['openfootball:eng/arsenal-fc', false, []],
     ['openfootball:ru/arsenal-tula', false, []]
-  ], 'a common or shared name is not a key; Target has no other way to be found and is dropped; curated Boots wins')
-  assert.deepEqual(merges.map((merge) => [merge.target, merge.entry.aliases]), [['gs:shopify', ['Shopify Inc']]])
-  assert.equal(counts.curatedWins, 1)
-  assert.equal(counts.dropped, 1)
+  ])
+  expect(merges.map((merge) => [merge.target, merge.entry.aliases])).toStrictEqual([['gs:shopify', ['Shopify Inc']]])
+  expect(counts.curatedWins).toBe(1)
+  expect(counts.dropped).toBe(1)
 })
 
 test('city spellings: native forms kept under the city id, own names and common words left out, and the TSV says its licence', async () => {
@@ -164,12 +164,12 @@ test('city spellings: native forms kept under the city id, own names and common 
     { id: 1, name: 'Smalltown', ascii: 'Smalltown', population: 20_000, alternates: ['Parigi', 'Table'] },
     { id: 2886242, name: 'Cologne', ascii: 'Cologne', population: 1_000_000, alternates: ['Köln', 'Koeln'] }
   ], new Set(['munich', 'paris', 'smalltown', 'koln']), (name) => ['Table', 'Cologne'].includes(name))
-  assert.deepEqual([...spellings], [
+  expect([...spellings], '`München` is new (the runtime has `munich`); `Paris` is a city of its own; `Parigi` goes to the larger city; `Cologne` is GeoNames\' own name where the runtime says `Köln`').toStrictEqual([
     [2867714, ['Monaco di Baviera', 'München']],
     [2886242, ['Cologne', 'Koeln']],
     [2988507, ['Lutetia', 'Parigi']]
-  ], '`München` is new (the runtime has `munich`); `Paris` is a city of its own; `Parigi` goes to the larger city; `Cologne` is GeoNames\' own name where the runtime says `Köln`')
+  ])
   const file = spellingsFile(spellings, '3.0.2')
-  assert.match(file, /^# Alternate city names from GeoNames .*CC BY 4\.0/u)
-  assert.match(file, /\n2867714\tMonaco di Baviera\|München\n/u)
+  expect(file).toMatch(/^# Alternate city names from GeoNames .*CC BY 4\.0/u)
+  expect(file).toMatch(/\n2867714\tMonaco di Baviera\|München\n/u)
 })

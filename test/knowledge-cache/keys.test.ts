@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { entityVariants, normaliseEntity, normaliseEntityKey } from '../../src/contracts/index.js'
 import { AliasTable, cacheKeyFor } from '../../src/knowledge-cache/index.js'
 import { repoPath } from '../support/paths.js'
@@ -22,38 +21,38 @@ test('surface forms of one entity normalise to one key', () => {
     ['#ProudOfRAW', 'proud of raw'],
     ['#RAWNews', 'raw news']
   ]
-  for (const [surface, key] of cases) assert.equal(normaliseEntityKey(surface), key, surface)
+  for (const [surface, key] of cases) expect(normaliseEntityKey(surface), surface).toBe(key)
 })
 
 test('names that are one word keep their inner structure', () => {
-  assert.equal(normaliseEntityKey('McDonald'), 'mcdonald')
-  assert.equal(normaliseEntityKey('iPhone'), 'iphone')
-  assert.equal(normaliseEntityKey('U.S.'), 'u.s.')
-  assert.equal(normaliseEntityKey("O'Neill"), "o'neill")
-  assert.equal(normaliseEntityKey('Mumbai'), 'mumbai')
+  expect(normaliseEntityKey('McDonald')).toBe('mcdonald')
+  expect(normaliseEntityKey('iPhone')).toBe('iphone')
+  expect(normaliseEntityKey('U.S.')).toBe('u.s.')
+  expect(normaliseEntityKey("O'Neill")).toBe("o'neill")
+  expect(normaliseEntityKey('Mumbai')).toBe('mumbai')
 })
 
 test('display keeps case for case-sensitive sources', () => {
-  assert.deepEqual(normaliseEntity('#BellaHadid'), { key: 'bella hadid', display: 'Bella Hadid' })
-  assert.deepEqual(normaliseEntity("NASA's"), { key: 'nasa', display: 'NASA' })
+  expect(normaliseEntity('#BellaHadid')).toStrictEqual({ key: 'bella hadid', display: 'Bella Hadid' })
+  expect(normaliseEntity("NASA's")).toStrictEqual({ key: 'nasa', display: 'NASA' })
 })
 
 test('empty and punctuation-only forms give an empty key', () => {
-  assert.equal(normaliseEntityKey(''), '')
-  assert.equal(normaliseEntityKey(' #  '), '')
-  assert.equal(normaliseEntityKey('!!!'), '')
+  expect(normaliseEntityKey('')).toBe('')
+  expect(normaliseEntityKey(' #  ')).toBe('')
+  expect(normaliseEntityKey('!!!')).toBe('')
 })
 
 test('aliases share one canonical id and cache key; the first registration wins', () => {
   const table = new AliasTable()
   table.add('acme-rockets', 'Acme Rockets', ['Acme', '@AcmeRockets'])
   table.add('acme-corp', 'Acme Corporation', ['Acme'])
-  assert.equal(table.resolve('acme')?.canonicalId, 'acme-rockets')
-  assert.equal(table.resolve(normaliseEntityKey('#AcmeRockets'))?.canonicalId, 'acme-rockets')
-  assert.equal(table.resolve('acme corporation')?.canonicalId, 'acme-corp')
-  assert.equal(cacheKeyFor(normaliseEntityKey('@AcmeRockets'), table), cacheKeyFor('acme', table))
-  assert.equal(cacheKeyFor('acme', table), 'id:acme-rockets')
-  assert.equal(cacheKeyFor('unknown thing', table), 'k:unknown thing')
+  expect(table.resolve('acme')?.canonicalId).toBe('acme-rockets')
+  expect(table.resolve(normaliseEntityKey('#AcmeRockets'))?.canonicalId).toBe('acme-rockets')
+  expect(table.resolve('acme corporation')?.canonicalId).toBe('acme-corp')
+  expect(cacheKeyFor(normaliseEntityKey('@AcmeRockets'), table)).toBe(cacheKeyFor('acme', table))
+  expect(cacheKeyFor('acme', table)).toBe('id:acme-rockets')
+  expect(cacheKeyFor('unknown thing', table)).toBe('k:unknown thing')
 })
 
 test('word-tokenised forms (CoNLL) get the keys of the forms written in posts', () => {
@@ -68,21 +67,21 @@ test('word-tokenised forms (CoNLL) get the keys of the forms written in posts', 
     ['President # Obama', 'president obama'],
     ['Kim_Kardashian', 'kim kardashian']
   ]
-  for (const [surface, key] of cases) assert.equal(normaliseEntityKey(surface), key, surface)
+  for (const [surface, key] of cases) expect(normaliseEntityKey(surface), surface).toBe(key)
 })
 
 test('fallback readings split run-on handles and drop a leading article, only as variants', () => {
-  assert.deepEqual(entityVariants(normaliseEntity('CondiRice')).map((variant) => variant.key), ['condi rice'])
-  assert.deepEqual(entityVariants(normaliseEntity('The Beatles')).map((variant) => variant.key), ['beatles'])
-  assert.deepEqual(entityVariants(normaliseEntity('TheRollingStones')).map((variant) => variant.key), ['the rolling stones', 'rolling stones'])
-  assert.deepEqual(entityVariants(normaliseEntity('Paris')), [])
-  assert.equal(normaliseEntityKey('CondiRice'), 'condirice')
+  expect(entityVariants(normaliseEntity('CondiRice')).map((variant) => variant.key)).toStrictEqual(['condi rice'])
+  expect(entityVariants(normaliseEntity('The Beatles')).map((variant) => variant.key)).toStrictEqual(['beatles'])
+  expect(entityVariants(normaliseEntity('TheRollingStones')).map((variant) => variant.key)).toStrictEqual(['the rolling stones', 'rolling stones'])
+  expect(entityVariants(normaliseEntity('Paris'))).toStrictEqual([])
+  expect(normaliseEntityKey('CondiRice')).toBe('condirice')
 })
 
 test('the shared key vectors (for ports such as training/) match this implementation', async () => {
   const { readFile } = await import('node:fs/promises')
   const file = repoPath('test/fixtures/knowledge/key-vectors.json')
   const { vectors } = JSON.parse(await readFile(file, 'utf8')) as { vectors: Array<{ surface: string, key: string, display: string }> }
-  assert.ok(vectors.length >= 30)
-  for (const vector of vectors) assert.deepEqual(normaliseEntity(vector.surface), { key: vector.key, display: vector.display }, vector.surface)
+  expect(vectors.length >= 30).toBeTruthy()
+  for (const vector of vectors) expect(normaliseEntity(vector.surface), vector.surface).toStrictEqual({ key: vector.key, display: vector.display })
 })

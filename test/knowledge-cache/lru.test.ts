@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { ByteLru } from '../../src/knowledge-cache/index.js'
 
 function fakeClock (start = 1_000): { now: () => number, advance: (ms: number) => void } {
@@ -18,12 +17,12 @@ test('the byte bound holds under a flood of distinct keys', () => {
     lru.set(`entity-${i}`, 'x'.repeat(i % 900), 60_000)
     peak = Math.max(peak, lru.bytes)
   }
-  assert.ok(peak <= maxBytes, `peak ${peak} > ${maxBytes}`)
-  assert.ok(lru.size > 10 && lru.size < 50_000)
-  assert.equal(evicted, 50_000 - lru.size)
+  expect(peak <= maxBytes, `peak ${peak} > ${maxBytes}`).toBeTruthy()
+  expect(lru.size > 10 && lru.size < 50_000).toBeTruthy()
+  expect(evicted).toBe(50_000 - lru.size)
   // The youngest survive, the oldest went first.
-  assert.equal(lru.get('entity-49999'), 'x'.repeat(49_999 % 900))
-  assert.equal(lru.get('entity-0'), undefined)
+  expect(lru.get('entity-49999')).toBe('x'.repeat(49_999 % 900))
+  expect(lru.get('entity-0')).toBe(undefined)
 })
 
 test('a read makes an entry young again', () => {
@@ -32,10 +31,10 @@ test('a read makes an entry young again', () => {
   lru.set('a', 'A', 1000)
   lru.set('b', 'B', 1000)
   lru.set('c', 'C', 1000)
-  assert.equal(lru.get('a'), 'A')
+  expect(lru.get('a')).toBe('A')
   lru.set('d', 'D', 1000)
-  assert.equal(lru.get('b'), undefined)
-  assert.equal(lru.get('a'), 'A')
+  expect(lru.get('b')).toBe(undefined)
+  expect(lru.get('a')).toBe('A')
 })
 
 test('entries expire at their TTL on the injected clock', () => {
@@ -44,19 +43,19 @@ test('entries expire at their TTL on the injected clock', () => {
   const lru = new ByteLru<string>({ maxBytes: 10_000, maxEntryBytes: 10_000, clock, sizeOf: () => 10, onEvict: (_key, reason) => reasons.push(reason) })
   lru.set('k', 'v', 500)
   clock.advance(499)
-  assert.equal(lru.get('k'), 'v')
+  expect(lru.get('k')).toBe('v')
   clock.advance(1)
-  assert.equal(lru.get('k'), undefined)
-  assert.deepEqual(reasons, ['expired'])
-  assert.equal(lru.bytes, 0)
+  expect(lru.get('k')).toBe(undefined)
+  expect(reasons).toStrictEqual(['expired'])
+  expect(lru.bytes).toBe(0)
 })
 
 test('an entry above maxEntryBytes is not kept, and replacing a key does not leak bytes', () => {
   const lru = new ByteLru<string>({ maxBytes: 10_000, maxEntryBytes: 400, clock: fakeClock(), sizeOf: (value) => value.length * 2 })
-  assert.equal(lru.set('big', 'x'.repeat(500), 1000), false)
-  assert.equal(lru.size, 0)
+  expect(lru.set('big', 'x'.repeat(500), 1000)).toBe(false)
+  expect(lru.size).toBe(0)
   lru.set('k', 'a', 1000)
   const bytes = lru.bytes
   lru.set('k', 'b', 1000)
-  assert.equal(lru.bytes, bytes)
+  expect(lru.bytes).toBe(bytes)
 })

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { Registry } from 'prom-client'
 import { createKnowledgeCache, registerKnowledgeMetrics } from '../../src/knowledge-cache/index.js'
 import { tableSource } from '../../bench/support/knowledge.js'
@@ -14,13 +13,13 @@ test('the Prometheus adapter exposes hit ratio per tier, source latency, errors,
   })
   for (const key of ['a', 'a', 'a', 'b', 'c', 'd', 'e', 'f', 'g']) await cache.lookup(key)
   const text = await registry.metrics()
-  assert.match(text, /groundstream_knowledge_lookups_total\{tier="memory",outcome="hit"\} 2/)
-  assert.match(text, /groundstream_knowledge_lookups_total\{tier="memory",outcome="miss"\} 7/)
-  assert.match(text, /groundstream_knowledge_hit_ratio\{tier="memory"\} 0\.222/)
-  assert.match(text, /groundstream_knowledge_source_duration_seconds_count\{source="table",outcome="hit"\} 7/)
-  assert.match(text, /groundstream_knowledge_fetch_errors_total\{source="broken",code="GS_ERR_KNOWLEDGE_SOURCE"\} 7/)
-  assert.match(text, /groundstream_knowledge_evictions_total\{reason="capacity"\} [1-9]/)
+  expect(text).toMatch(/groundstream_knowledge_lookups_total\{tier="memory",outcome="hit"\} 2/)
+  expect(text).toMatch(/groundstream_knowledge_lookups_total\{tier="memory",outcome="miss"\} 7/)
+  expect(text).toMatch(/groundstream_knowledge_hit_ratio\{tier="memory"\} 0\.222/)
+  expect(text).toMatch(/groundstream_knowledge_source_duration_seconds_count\{source="table",outcome="hit"\} 7/)
+  expect(text).toMatch(/groundstream_knowledge_fetch_errors_total\{source="broken",code="GS_ERR_KNOWLEDGE_SOURCE"\} 7/)
+  expect(text).toMatch(/groundstream_knowledge_evictions_total\{reason="capacity"\} [1-9]/)
   const bytes = Number(/groundstream_knowledge_memory_bytes (\d+)/.exec(text)?.[1])
-  assert.ok(bytes > 0 && bytes <= 2048)
+  expect(bytes > 0 && bytes <= 2048).toBeTruthy()
   await cache.close()
 })

@@ -2,7 +2,7 @@
 // uses its own key prefix so runs never see each other's entries.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Redis } from 'ioredis'
 import { createKnowledgeCache, createKnowledgeRedis } from '../../src/knowledge-cache/index.js'
 import type { RedisErrorEvent, TierLookupEvent } from '../../src/knowledge-cache/index.js'
@@ -34,16 +34,16 @@ test('two cache instances share entries through Redis', async (t) => {
   const config = testConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, redisTimeoutMs: 500 })
   const a = createKnowledgeCache(config, { sources: [sourceA], redis })
   const b = createKnowledgeCache(config, { sources: [sourceB], redis: other, instrumentation: { tierLookup: (event) => tiersB.push(event) } })
-  assert.equal((await a.lookup('#BellaHadid'))?.text, 'Bella Hadid: model.')
+  expect((await a.lookup('#BellaHadid'))?.text).toBe('Bella Hadid: model.')
   // The write is fire-and-forget; give it a moment on the same connection order.
   await redis?.ping()
   const fromB = await b.lookup('Bella Hadid')
-  assert.equal(fromB?.text, 'Bella Hadid: model.')
-  assert.equal(fromB?.source, 'a')
-  assert.equal(sourceB.calls.length, 0, 'instance B never asked its own source')
-  assert.deepEqual(tiersB.map((event) => `${event.tier}:${event.outcome}`), ['memory:miss', 'redis:hit'])
+  expect(fromB?.text).toBe('Bella Hadid: model.')
+  expect(fromB?.source).toBe('a')
+  expect(sourceB.calls.length, 'instance B never asked its own source').toBe(0)
+  expect(tiersB.map((event) => `${event.tier}:${event.outcome}`)).toStrictEqual(['memory:miss', 'redis:hit'])
   const ttl = await redis?.pttl(`${prefix}k:bella hadid`)
-  assert.ok(ttl !== undefined && ttl > 0 && ttl <= 24 * 3600 * 1000)
+  expect(ttl !== undefined && ttl > 0 && ttl <= 24 * 3600 * 1000).toBeTruthy()
   await a.close()
   await b.close()
 })
@@ -56,12 +56,12 @@ test('negative entries are shared too, with the negative TTL', async (t) => {
   const sourceB = tableSource('b', {})
   const a = createKnowledgeCache(config, { sources: [sourceA], redis })
   const b = createKnowledgeCache(config, { sources: [sourceB], redis: other })
-  assert.equal(await a.lookup('Nobody Known'), null)
+  expect(await a.lookup('Nobody Known')).toBe(null)
   await redis?.ping()
-  assert.equal(await b.lookup('nobody known'), null)
-  assert.equal(sourceB.calls.length, 0)
+  expect(await b.lookup('nobody known')).toBe(null)
+  expect(sourceB.calls.length).toBe(0)
   const ttl = await redis?.pttl(`${prefix}k:nobody known`)
-  assert.ok(ttl !== undefined && ttl > 0 && ttl <= 120_000)
+  expect(ttl !== undefined && ttl > 0 && ttl <= 120_000).toBeTruthy()
   await a.close()
   await b.close()
 })
@@ -77,9 +77,9 @@ test('a Redis hit keeps its remaining lifetime in process', async (t) => {
   clock.advance(60_000)
   const sourceB = tableSource('b', { acme: 'Acme from B.' })
   const b = createKnowledgeCache(config, { sources: [sourceB], redis: other, clock })
-  assert.equal((await b.lookup('Acme'))?.text, 'Acme.')
+  expect((await b.lookup('Acme'))?.text).toBe('Acme.')
   clock.advance(40_000)
-  assert.equal((await b.lookup('Acme'))?.text, 'Acme from B.', 'the entry expired at the original deadline')
+  expect((await b.lookup('Acme'))?.text, 'the entry expired at the original deadline').toBe('Acme from B.')
   await a.close()
   await b.close()
 })
@@ -93,18 +93,18 @@ test('an unreachable Redis is a miss, not a stall', async () => {
   const source = tableSource('table', { acme: 'Acme.' })
   const cache = createKnowledgeCache(testConfig({ redisTimeoutMs: 30 }), { sources: [source], redis: hung, instrumentation: { redisError: (event) => events.push(event) } })
   const started = performance.now()
-  assert.equal((await cache.lookup('Acme'))?.text, 'Acme.')
-  assert.ok(performance.now() - started < 300)
+  expect((await cache.lookup('Acme'))?.text).toBe('Acme.')
+  expect(performance.now() - started < 300).toBeTruthy()
   await new Promise((resolve) => setImmediate(resolve))
-  assert.deepEqual(events.map((event) => `${event.operation}:${event.code}`), ['get:timeout', 'set:Error'])
+  expect(events.map((event) => `${event.operation}:${event.code}`)).toStrictEqual(['get:timeout', 'set:Error'])
   await cache.close()
 })
 
 test('createKnowledgeRedis names the address when Redis is not there', async () => {
   await assert.rejects(createKnowledgeRedis('redis://:secret@127.0.0.1:9/0', { connectTimeoutMs: 300 }), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'GS_ERR_CONFIG')
-    assert.match(error.message, /127\.0\.0\.1:9/)
-    assert.doesNotMatch(error.message, /secret/)
+    expect(error.code).toBe('GS_ERR_CONFIG')
+    expect(error.message).toMatch(/127\.0\.0\.1:9/)
+    expect(error.message).not.toMatch(/secret/)
     return true
   })
 })
@@ -113,10 +113,10 @@ test('createKnowledgeRedis with onUnavailable reports a missing Redis and return
   const reported: Array<Error & { code?: string }> = []
   const client = await createKnowledgeRedis('redis://:secret@127.0.0.1:9/0', { connectTimeoutMs: 300, onError: () => {}, onUnavailable: (error) => reported.push(error) })
   try {
-    assert.equal(reported.length, 1)
-    assert.equal(reported[0]?.code, 'GS_ERR_CONFIG')
-    assert.doesNotMatch(reported[0]?.message ?? '', /secret/)
-    await assert.rejects(client.get('k'))
+    expect(reported.length).toBe(1)
+    expect(reported[0]?.code).toBe('GS_ERR_CONFIG')
+    expect(reported[0]?.message ?? '').not.toMatch(/secret/)
+    await expect(client.get('k')).rejects.toThrow()
   } finally {
     client.disconnect()
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, beforeEach, test, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect, test, vi } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { WikipediaConfigSchema, createWikipediaSource } from '../../src/knowledge-cache/index.js'
 import type { BreakerEvent, HttpAttemptEvent, WikipediaConfig } from '../../src/knowledge-cache/index.js'
@@ -43,11 +43,11 @@ test('fetches a summary and sends the configured user agent', async () => {
   try {
     const answer = await source.lookup(query('Bella Hadid'))
     assert.ok(answer !== null)
-    assert.equal(answer.canonicalId, 'wikidata:Q20675016')
-    assert.equal(answer.title, 'Bella Hadid')
-    assert.match(answer.text, /^Bella Hadid: American fashion model \(fixture\)\. Bella Hadid is an American fashion model\./)
-    assert.equal(server.hits.get('Bella_Hadid'), 1)
-    assert.equal(server.userAgents.at(-1), 'groundstream-tests/1.0 (test suite)')
+    expect(answer.canonicalId).toBe('wikidata:Q20675016')
+    expect(answer.title).toBe('Bella Hadid')
+    expect(answer.text).toMatch(/^Bella Hadid: American fashion model \(fixture\)\. Bella Hadid is an American fashion model\./)
+    expect(server.hits.get('Bella_Hadid')).toBe(1)
+    expect(server.userAgents.at(-1)).toBe('groundstream-tests/1.0 (test suite)')
   } finally {
     await source.close()
   }
@@ -57,10 +57,10 @@ test('follows a redirect to the canonical title', async () => {
   const source = createWikipediaSource(config())
   try {
     const answer = await source.lookup(query('USA'))
-    assert.equal(answer?.title, 'United States')
-    assert.equal(answer?.canonicalId, 'wikidata:Q30')
-    assert.equal(server.hits.get('USA'), 1)
-    assert.equal(server.hits.get('United_States'), 1)
+    expect(answer?.title).toBe('United States')
+    expect(answer?.canonicalId).toBe('wikidata:Q30')
+    expect(server.hits.get('USA')).toBe(1)
+    expect(server.hits.get('United_States')).toBe(1)
   } finally {
     await source.close()
   }
@@ -70,8 +70,8 @@ test('a redirect loop stops at maxRedirects and an off-origin redirect is refuse
   const source = createWikipediaSource(config({ maxRedirects: 3, breakerFailureThreshold: 100 }))
   try {
     await assert.rejects(source.lookup(query('Loop_A')), (error) => isGroundstreamError(error, 'GS_ERR_KNOWLEDGE_SOURCE') && /more than 3/.test(error.message))
-    assert.equal((server.hits.get('Loop_A') ?? 0) + (server.hits.get('Loop_B') ?? 0), 4)
-    await assert.rejects(source.lookup(query('Elsewhere')), /off-origin/)
+    expect((server.hits.get('Loop_A') ?? 0) + (server.hits.get('Loop_B') ?? 0)).toBe(4)
+    await expect(source.lookup(query('Elsewhere'))).rejects.toThrow(/off-origin/)
   } finally {
     await source.close()
   }
@@ -80,10 +80,10 @@ test('a redirect loop stops at maxRedirects and an off-origin redirect is refuse
 test('disambiguation pages and 404s are "not known", not errors', async () => {
   const source = createWikipediaSource(config())
   try {
-    assert.equal(await source.lookup(query('Mercury')), null)
-    assert.equal(await source.lookup(query('No such page here')), null)
-    assert.equal(server.hits.get('No_such_page_here'), 1)
-    assert.equal(source.breakerState, 'closed')
+    expect(await source.lookup(query('Mercury'))).toBe(null)
+    expect(await source.lookup(query('No such page here'))).toBe(null)
+    expect(server.hits.get('No_such_page_here')).toBe(1)
+    expect(source.breakerState).toBe('closed')
   } finally {
     await source.close()
   }
@@ -95,9 +95,9 @@ test('429 with Retry-After and 5xx are retried, then succeed', async () => {
   try {
     server.script('Bella_Hadid', [{ status: 429, headers: { 'retry-after': '0' } }, { status: 503 }])
     const answer = await source.lookup(query('Bella Hadid'))
-    assert.equal(answer?.title, 'Bella Hadid')
-    assert.equal(server.hits.get('Bella_Hadid'), 3)
-    assert.deepEqual(attempts.map((event) => [event.status, event.attempt]), [[429, 1], [503, 2], [200, 3]])
+    expect(answer?.title).toBe('Bella Hadid')
+    expect(server.hits.get('Bella_Hadid')).toBe(3)
+    expect(attempts.map((event) => [event.status, event.attempt])).toStrictEqual([[429, 1], [503, 2], [200, 3]])
   } finally {
     await source.close()
   }
@@ -109,11 +109,11 @@ test('persistent 5xx gives up after the retries with the attempt count on the er
     server.script('Bella_Hadid', [{ status: 500 }], true)
     await assert.rejects(source.lookup(query('Bella Hadid')), (error) => {
       assert.ok(isGroundstreamError(error, 'GS_ERR_KNOWLEDGE_SOURCE'))
-      assert.equal(error.details.attempts, 3)
-      assert.equal(error.details.status, 500)
+      expect(error.details.attempts).toBe(3)
+      expect(error.details.status).toBe(500)
       return true
     })
-    assert.equal(server.hits.get('Bella_Hadid'), 3)
+    expect(server.hits.get('Bella_Hadid')).toBe(3)
   } finally {
     server.script('Bella_Hadid', [])
     await source.close()
@@ -124,9 +124,9 @@ test('a non-429 4xx is not retried', async () => {
   const source = createWikipediaSource(config())
   try {
     server.script('Bella_Hadid', [{ status: 403 }])
-    await assert.rejects(source.lookup(query('Bella Hadid')), /answered 403/)
-    assert.equal(server.hits.get('Bella_Hadid'), 1)
-    assert.equal(source.breakerState, 'closed')
+    await expect(source.lookup(query('Bella Hadid'))).rejects.toThrow(/answered 403/)
+    expect(server.hits.get('Bella_Hadid')).toBe(1)
+    expect(source.breakerState).toBe('closed')
   } finally {
     await source.close()
   }
@@ -139,9 +139,9 @@ test('a slow upstream times out per request, and the caller deadline bounds retr
     const started = Date.now()
     await assert.rejects(source.lookup(query('Bella Hadid', 250)), (error) => isGroundstreamError(error, 'GS_ERR_KNOWLEDGE_TIMEOUT'))
     const elapsed = Date.now() - started
-    assert.ok(elapsed < 600, `took ${elapsed} ms`)
+    expect(elapsed < 600, `took ${elapsed} ms`).toBeTruthy()
     // 100 ms per attempt under a 250 ms deadline: at most three attempts started.
-    assert.ok((server.hits.get('Bella_Hadid') ?? 0) <= 3)
+    expect((server.hits.get('Bella_Hadid') ?? 0) <= 3).toBeTruthy()
   } finally {
     server.script('Bella_Hadid', [])
     await source.close()
@@ -159,23 +159,23 @@ test('the breaker opens after consecutive failures, short-circuits, then recover
   })
   try {
     server.script('Bella_Hadid', [{ status: 502 }], true)
-    for (let i = 0; i < 3; i++) await assert.rejects(source.lookup(query('Bella Hadid')), /answered 502/)
-    assert.equal(source.breakerState, 'open')
+    for (let i = 0; i < 3; i++) await expect(source.lookup(query('Bella Hadid'))).rejects.toThrow(/answered 502/)
+    expect(source.breakerState).toBe('open')
     await assert.rejects(source.lookup(query('Bella Hadid')), (error) => isGroundstreamError(error, 'GS_ERR_CIRCUIT_OPEN'))
-    assert.equal(server.hits.get('Bella_Hadid'), 3, 'an open breaker sends nothing')
+    expect(server.hits.get('Bella_Hadid'), 'an open breaker sends nothing').toBe(3)
 
     vi.setSystemTime(now += 30_000)
-    assert.equal(source.breakerState, 'half_open')
+    expect(source.breakerState).toBe('half_open')
     // The trial fails: open again without waiting for three more failures.
-    await assert.rejects(source.lookup(query('Bella Hadid')), /answered 502/)
-    assert.equal(source.breakerState, 'open')
+    await expect(source.lookup(query('Bella Hadid'))).rejects.toThrow(/answered 502/)
+    expect(source.breakerState).toBe('open')
 
     vi.setSystemTime(now += 30_000)
     server.script('Bella_Hadid', [])
     const answer = await source.lookup(query('Bella Hadid'))
-    assert.equal(answer?.title, 'Bella Hadid')
-    assert.equal(source.breakerState, 'closed')
-    assert.deepEqual(states, ['open', 'half_open', 'open', 'half_open', 'closed'])
+    expect(answer?.title).toBe('Bella Hadid')
+    expect(source.breakerState).toBe('closed')
+    expect(states).toStrictEqual(['open', 'half_open', 'open', 'half_open', 'closed'])
   } finally {
     vi.useRealTimers()
     server.script('Bella_Hadid', [])
@@ -198,7 +198,7 @@ test('the rate limit spaces requests out', async () => {
     const started = Date.now()
     await Promise.all(['Bella Hadid', 'Acme Rockets', 'United States', 'Mercury'].map((title) => source.lookup(query(title))))
     // Burst 1 at 20/s: the fourth request waits three intervals of 50 ms.
-    assert.ok(Date.now() - started >= 140, `took ${Date.now() - started} ms`)
+    expect(Date.now() - started >= 140, `took ${Date.now() - started} ms`).toBeTruthy()
   } finally {
     await source.close()
   }

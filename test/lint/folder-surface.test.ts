@@ -1,8 +1,7 @@
 // The folder-surface rule of eslint.config.js: code in one folder of src/
 // reaches another folder through its index.ts (or config.ts), never a file
 // inside it; src/shared's files may be imported one by one.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { ESLint } from 'eslint'
 import { repoPath } from '../support/paths.js'
 
@@ -14,10 +13,9 @@ async function problems (file: string, code: string): Promise<string[]> {
 }
 
 test('a file inside another folder is refused, naming the index to use', async () => {
-  assert.deepEqual(await problems('src/cli/x.ts', "import { readSplit } from '../eval/dataset.js'\nexport const a = readSplit\n"),
-    ["../eval/dataset.js is inside src/eval/: import it through src/eval/index.ts, the folder's public surface"])
-  assert.equal((await problems('src/knowledge-cache/sources/x.ts', "export type { PostWork } from '../../pipeline/types.js'\n")).length, 1)
-  assert.equal((await problems('src/stages/x.ts', "export async function f () { return await import('../images/engine.js') }\n")).length, 1)
+  expect(await problems('src/cli/x.ts', "import { readSplit } from '../eval/dataset.js'\nexport const a = readSplit\n")).toStrictEqual(["../eval/dataset.js is inside src/eval/: import it through src/eval/index.ts, the folder's public surface"])
+  expect((await problems('src/knowledge-cache/sources/x.ts', "export type { PostWork } from '../../pipeline/types.js'\n")).length).toBe(1)
+  expect((await problems('src/stages/x.ts', "export async function f () { return await import('../images/engine.js') }\n")).length).toBe(1)
 })
 
 test('an index, a config section, the own folder and src/shared files are fine; tests are not checked', async () => {
@@ -26,6 +24,6 @@ test('an index, a config section, the own folder and src/shared files are fine; 
     "import { TextModelsConfigSchema } from '../stages/config.js'\nexport const a = TextModelsConfigSchema\n",
     "import { parsePost } from './parse.js'\nexport const a = parsePost\n",
     "import { installPath } from '../shared/install-paths.js'\nexport const a = installPath\n"
-  ]) assert.deepEqual(await problems('src/cli/x.ts', code), [], code)
-  assert.deepEqual(await problems('test/cli/x.test.ts', "import { readSplit } from '../../src/eval/dataset.js'\nexport const a = readSplit\n"), [])
+  ]) expect(await problems('src/cli/x.ts', code), code).toStrictEqual([])
+  expect(await problems('test/cli/x.test.ts', "import { readSplit } from '../../src/eval/dataset.js'\nexport const a = readSplit\n")).toStrictEqual([])
 })

@@ -4,7 +4,7 @@
 // registerKnowledgeMetrics, on one registry, prefix from the default config),
 // one event of each kind is fed in so labelled series exist, and the real
 // /metrics text of startMetricsServer is scraped over HTTP.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -67,7 +67,7 @@ async function scrapeService (): Promise<Map<string, Set<string>>> {
   const server = await startMetricsServer({ registry, host: '127.0.0.1', port: 0 })
   try {
     const response = await fetch(server.url)
-    assert.equal(response.status, 200)
+    expect(response.status).toBe(200)
     return parseExposition(await response.text())
   } finally {
     await server.close()
@@ -82,10 +82,10 @@ async function scrapeApi (): Promise<Map<string, Set<string>>> {
   const client = new Client({ node: 'http://127.0.0.1:9', maxRetries: 0, requestTimeout: 500 })
   const server = await createApiServer(parseApiConfig({ host: '127.0.0.1', port: 0 }), { client, registry: new Registry(), root: ROOT })
   try {
-    assert.equal((await fetch(`${server.url}/api/v1/mentions?size=0`)).status, 400)
-    assert.equal((await fetch(`${server.url}/api/v1/mentions`)).status, 502)
+    expect((await fetch(`${server.url}/api/v1/mentions?size=0`)).status).toBe(400)
+    expect((await fetch(`${server.url}/api/v1/mentions`)).status).toBe(502)
     const response = await fetch(`${server.url}/metrics`)
-    assert.equal(response.status, 200)
+    expect(response.status).toBe(200)
     return parseExposition(await response.text())
   } finally {
     await server.close()
@@ -135,7 +135,7 @@ function selectors (expr: string): Array<{ name: string, labels: string[] }> {
 test('dashboards and alert rules query only metrics the service exports', async () => {
   const exported = new Map([...await scrapeService(), ...await scrapeApi()])
   const queries = [...alertQueries(), ...dashboardQueries()]
-  assert.ok(queries.length > 40, `expected many queries, found ${queries.length}`)
+  expect(queries.length > 40, `expected many queries, found ${queries.length}`).toBeTruthy()
   const missing: string[] = []
   let checked = 0
   for (const { where, expr } of queries) {
@@ -149,21 +149,21 @@ test('dashboards and alert rules query only metrics the service exports', async 
       for (const label of labels) if (!series.has(label)) missing.push(`${where}: ${name} has no label ${label}`)
     }
   }
-  assert.deepEqual(missing, [])
-  assert.ok(checked > 50, `checked ${checked} selectors`)
+  expect(missing).toStrictEqual([])
+  expect(checked > 50, `checked ${checked} selectors`).toBeTruthy()
 })
 
 test('the selector check catches a misspelt metric (it is not vacuous)', async () => {
   const exported = await scrapeService()
-  assert.equal(exported.has('groundstream_consumer_lag'), true)
-  assert.equal(exported.has('groundstream_consumer_lags'), false)
-  assert.deepEqual(selectors('sum(rate(groundstream_x_total{kind!="a", b=~"c"}[5m]))'), [{ name: 'groundstream_x_total', labels: ['kind', 'b'] }])
+  expect(exported.has('groundstream_consumer_lag')).toBe(true)
+  expect(exported.has('groundstream_consumer_lags')).toBe(false)
+  expect(selectors('sum(rate(groundstream_x_total{kind!="a", b=~"c"}[5m]))')).toStrictEqual([{ name: 'groundstream_x_total', labels: ['kind', 'b'] }])
 })
 
 test('the committed dashboards are what grafana/generate.mjs renders', async () => {
   const generator = await import(pathToFileURL(repoPath('grafana/generate.mjs')).href) as { render: () => Record<string, string> }
   for (const [file, text] of Object.entries(generator.render())) {
-    assert.equal(readFileSync(repoPath('grafana/dashboards', file), 'utf8'), text, `${file} is stale: run node grafana/generate.mjs`)
+    expect(readFileSync(repoPath('grafana/dashboards', file), 'utf8'), `${file} is stale: run node grafana/generate.mjs`).toBe(text)
   }
 })
 
@@ -174,14 +174,14 @@ test('dashboards reference the provisioned datasources and have unique panel ids
     const dashboard = JSON.parse(readFileSync(repoPath('grafana/dashboards', file), 'utf8')) as YamlObject
     const ids = new Set<unknown>()
     for (const panel of dashboard.panels as YamlObject[]) {
-      assert.ok(!ids.has(panel.id), `${file}: duplicate panel id ${String(panel.id)}`)
+      expect(!ids.has(panel.id), `${file}: duplicate panel id ${String(panel.id)}`).toBeTruthy()
       ids.add(panel.id)
       if (panel.type === 'row') continue
-      assert.ok(uids.has(get(panel, 'datasource', 'uid')), `${file} "${String(panel.title)}": datasource not provisioned`)
+      expect(uids.has(get(panel, 'datasource', 'uid')), `${file} "${String(panel.title)}": datasource not provisioned`).toBeTruthy()
     }
   }
   const es = (provisioned.datasources as YamlObject[]).find((d) => d.type === 'elasticsearch')
-  assert.equal(get(es, 'jsonData', 'timeField'), 'post.created_at')
+  expect(get(es, 'jsonData', 'timeField')).toBe('post.created_at')
 })
 
 /** Every field path of the index mapping, with multi-field sub-fields (entity.text.keyword). */
@@ -219,14 +219,14 @@ test('the entity dashboard queries fields the index mapping has, aggregating onl
     const query = JSON.parse(String(variable.query)) as { field: string }
     used.push({ field: query.field, aggregated: true, where: `$${String(variable.name)}` })
   }
-  assert.ok(used.length > 20)
+  expect(used.length > 20).toBeTruthy()
   for (const { field, aggregated, where } of used) {
     const type = fields.get(field)
     assert.ok(type !== undefined, `${where}: ${field} is not in the index mapping`)
-    if (aggregated) assert.ok(['keyword', 'date', 'float', 'integer'].includes(type), `${where}: ${field} is ${type}, not aggregatable`)
+    if (aggregated) expect(['keyword', 'date', 'float', 'integer'].includes(type), `${where}: ${field} is ${type}, not aggregatable`).toBeTruthy()
   }
   const datasource = loadYaml(repoPath('grafana/provisioning/datasources/datasources.yaml'))
   const es = (datasource.datasources as YamlObject[]).find((d) => d.type === 'elasticsearch')
-  assert.equal(fields.get(String(get(es, 'jsonData', 'timeField'))), 'date')
-  assert.equal(fields.get(String(get(es, 'jsonData', 'logMessageField'))), 'text')
+  expect(fields.get(String(get(es, 'jsonData', 'timeField')))).toBe('date')
+  expect(fields.get(String(get(es, 'jsonData', 'logMessageField')))).toBe('text')
 })

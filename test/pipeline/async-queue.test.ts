@@ -1,5 +1,4 @@
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { AsyncQueue } from '../../src/pipeline/index.js'
 
 test('put waits while the queue is full and goes on once an item is taken', async () => {
@@ -9,21 +8,21 @@ test('put waits while the queue is full and goes on once an item is taken', asyn
   let thirdIn = false
   const third = queue.put(3).then(() => { thirdIn = true })
   await new Promise((resolve) => setImmediate(resolve))
-  assert.equal(thirdIn, false)
-  assert.equal(await queue.take(), 1)
+  expect(thirdIn).toBe(false)
+  expect(await queue.take()).toBe(1)
   await third
-  assert.equal(thirdIn, true)
-  assert.deepEqual([await queue.take(), await queue.take()], [2, 3])
+  expect(thirdIn).toBe(true)
+  expect([await queue.take(), await queue.take()]).toStrictEqual([2, 3])
 })
 
 test('take waits for a put; close releases waiting takers with undefined and lets the rest drain', async () => {
   const queue = new AsyncQueue<string>(1)
   const waiting = queue.take()
   await queue.put('a')
-  assert.equal(await waiting, 'a')
+  expect(await waiting).toBe('a')
   await queue.put('b')
   queue.close()
-  assert.equal(await queue.take(), 'b')
-  assert.equal(await queue.take(), undefined)
-  await assert.rejects(queue.put('c'), { code: 'GS_ERR_SHUTDOWN' })
+  expect(await queue.take()).toBe('b')
+  expect(await queue.take()).toBe(undefined)
+  await expect(queue.put('c')).rejects.toMatchObject({ code: 'GS_ERR_SHUTDOWN' })
 })

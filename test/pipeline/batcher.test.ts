@@ -1,5 +1,4 @@
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { MicroBatcher } from '../../src/pipeline/index.js'
 
 function manualTimers (): { setTimer: (fn: () => void, ms: number) => unknown, clearTimer: (h: unknown) => void, fire: () => void, armed: () => number[] } {
@@ -18,9 +17,9 @@ test('a full batch leaves at once, without waiting for the timer', () => {
   const timers = manualTimers()
   const batcher = new MicroBatcher<number>({ maxBatchSize: 3, maxWaitMs: 50, emit: (b) => batches.push(b), ...timers })
   for (let i = 0; i < 7; i++) batcher.add(i)
-  assert.deepEqual(batches, [[0, 1, 2], [3, 4, 5]])
-  assert.equal(batcher.size, 1)
-  assert.deepEqual(timers.armed(), [50], 'the partial batch has one timer armed for maxWaitMs')
+  expect(batches).toStrictEqual([[0, 1, 2], [3, 4, 5]])
+  expect(batcher.size).toBe(1)
+  expect(timers.armed(), 'the partial batch has one timer armed for maxWaitMs').toStrictEqual([50])
 })
 
 test('a partial batch leaves when its oldest item has waited maxWaitMs', () => {
@@ -29,12 +28,12 @@ test('a partial batch leaves when its oldest item has waited maxWaitMs', () => {
   const batcher = new MicroBatcher<number>({ maxBatchSize: 10, maxWaitMs: 25, emit: (b) => batches.push(b), ...timers })
   batcher.add(1)
   batcher.add(2)
-  assert.deepEqual(batches, [])
-  assert.equal(timers.armed().length, 1, 'the second item does not re-arm the timer')
+  expect(batches).toStrictEqual([])
+  expect(timers.armed().length, 'the second item does not re-arm the timer').toBe(1)
   timers.fire()
-  assert.deepEqual(batches, [[1, 2]])
+  expect(batches).toStrictEqual([[1, 2]])
   batcher.add(3)
-  assert.deepEqual(timers.armed(), [25], 'a new batch arms a new timer')
+  expect(timers.armed(), 'a new batch arms a new timer').toStrictEqual([25])
 })
 
 test('filling a batch cancels its timer', () => {
@@ -43,8 +42,8 @@ test('filling a batch cancels its timer', () => {
   const batcher = new MicroBatcher<number>({ maxBatchSize: 2, maxWaitMs: 25, emit: (b) => batches.push(b), ...timers })
   batcher.add(1)
   batcher.add(2)
-  assert.deepEqual(timers.armed(), [])
-  assert.deepEqual(batches, [[1, 2]])
+  expect(timers.armed()).toStrictEqual([])
+  expect(batches).toStrictEqual([[1, 2]])
 })
 
 test('maxWaitMs 0 sends every item alone; flush sends what is pending', () => {
@@ -52,15 +51,15 @@ test('maxWaitMs 0 sends every item alone; flush sends what is pending', () => {
   const zero = new MicroBatcher<number>({ maxBatchSize: 4, maxWaitMs: 0, emit: (b) => batches.push(b) })
   zero.add(1)
   zero.add(2)
-  assert.deepEqual(batches, [[1], [2]])
+  expect(batches).toStrictEqual([[1], [2]])
   const timers = manualTimers()
   const batcher = new MicroBatcher<number>({ maxBatchSize: 4, maxWaitMs: 100, emit: (b) => batches.push(b), ...timers })
   batcher.add(3)
   batcher.flush()
-  assert.deepEqual(batches, [[1], [2], [3]])
-  assert.deepEqual(timers.armed(), [])
+  expect(batches).toStrictEqual([[1], [2], [3]])
+  expect(timers.armed()).toStrictEqual([])
   batcher.flush()
-  assert.equal(batches.length, 3, 'flushing nothing emits nothing')
+  expect(batches.length, 'flushing nothing emits nothing').toBe(3)
 })
 
 test('real timers: a lone item waits about maxWaitMs', async () => {
@@ -69,10 +68,10 @@ test('real timers: a lone item waits about maxWaitMs', async () => {
     const batcher = new MicroBatcher<number>({ maxBatchSize: 8, maxWaitMs: 40, emit: () => { resolve(performance.now() - started) } })
     batcher.add(1)
   })
-  assert.ok(waited >= 35 && waited < 1000, `waited ${waited} ms`)
+  expect(waited >= 35 && waited < 1000, `waited ${waited} ms`).toBeTruthy()
 })
 
 test('invalid sizes are refused up front', () => {
-  assert.throws(() => new MicroBatcher({ maxBatchSize: 0, maxWaitMs: 1, emit: () => {} }), { code: 'GS_ERR_CONFIG' })
-  assert.throws(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: -1, emit: () => {} }), { code: 'GS_ERR_CONFIG' })
+  expect(() => new MicroBatcher({ maxBatchSize: 0, maxWaitMs: 1, emit: () => {} })).toThrow(expect.objectContaining({ code: 'GS_ERR_CONFIG' }))
+  expect(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: -1, emit: () => {} })).toThrow(expect.objectContaining({ code: 'GS_ERR_CONFIG' }))
 })

@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Pipeline, sleep, type PipelineEvents, type SinkOutcome, type Stage, type StageBatchEvent } from '../../src/pipeline/index.js'
 import { MemoryDeadLetters, MemorySink, fakeStages, makeWork } from './fakes.js'
@@ -25,15 +25,15 @@ test('every admitted post is indexed once, with its entities, and its promise se
   const events = recordingEvents()
   const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 4, maxWaitMs: 5, queueCapacity: 2, maxInFlight: 64, events })
   const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => pipeline.push(makeWork(i))))
-  assert.deepEqual(outcomes, Array(10).fill('indexed'))
-  assert.deepEqual(sink.written.map((w) => w.post.id).sort(), Array.from({ length: 10 }, (_, i) => makeWork(i).post.id).sort())
+  expect(outcomes).toStrictEqual(Array(10).fill('indexed'))
+  expect(sink.written.map((w) => w.post.id).sort()).toStrictEqual(Array.from({ length: 10 }, (_, i) => makeWork(i).post.id).sort())
   const first = sink.written.find((w) => w.post.id === 'post-00000')
-  assert.deepEqual(first?.entities.map((e) => e.candidate.text), ['Post', 'Maria Lopez', 'Paris', 'Nike', '#run0', '@friend0'])
-  assert.equal(typeof first?.timings.stage1, 'number')
-  assert.equal(typeof first?.timings.stage2, 'number')
-  assert.deepEqual(events.formed, [4, 4, 2], 'batches by size, then the remainder after maxWaitMs')
-  assert.equal(events.stageEvents.filter((e) => e.stage === 'stage1').length, 3)
-  assert.equal(pipeline.inFlight, 0)
+  expect(first?.entities.map((e) => e.candidate.text)).toStrictEqual(['Post', 'Maria Lopez', 'Paris', 'Nike', '#run0', '@friend0'])
+  expect(typeof first?.timings.stage1).toBe('number')
+  expect(typeof first?.timings.stage2).toBe('number')
+  expect(events.formed, 'batches by size, then the remainder after maxWaitMs').toStrictEqual([4, 4, 2])
+  expect(events.stageEvents.filter((e) => e.stage === 'stage1').length).toBe(3)
+  expect(pipeline.inFlight).toBe(0)
   await pipeline.close()
 })
 
@@ -42,11 +42,11 @@ test('stages are pipelined: stage 1 of batch k+1 runs while stage 2 works on bat
   const pipeline = new Pipeline({ stages: fakeStages({ delayMs: 30, trace }), sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 2, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 64 })
   await Promise.all(Array.from({ length: 6 }, (_, i) => pipeline.push(makeWork(i))))
   const at = (stage: string, kind: 'start' | 'end', n: number): number => trace.findIndex(([s, k, b]) => s === stage && k === kind && b === n)
-  assert.ok(at('stage1', 'start', 1) < at('stage2', 'end', 0), `stage1 batch 1 should start before stage2 batch 0 ends: ${JSON.stringify(trace)}`)
+  expect(at('stage1', 'start', 1) < at('stage2', 'end', 0), `stage1 batch 1 should start before stage2 batch 0 ends: ${JSON.stringify(trace)}`).toBeTruthy()
   // Each stage runs one batch at a time.
   for (const stage of ['stage1', 'stage2']) {
     const own = trace.filter(([s]) => s === stage).map(([, k]) => k)
-    assert.deepEqual(own, ['start', 'end', 'start', 'end', 'start', 'end'])
+    expect(own).toStrictEqual(['start', 'end', 'start', 'end', 'start', 'end'])
   }
   await pipeline.close()
 })
@@ -57,13 +57,13 @@ test('admission stops at maxInFlight and resumes as posts finish', async () => {
   const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 2, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 })
   const done: Array<Promise<unknown>> = []
   for (let i = 0; i < 4; i++) done.push(pipeline.push(makeWork(i)))
-  assert.equal(pipeline.hasCapacity(), false)
+  expect(pipeline.hasCapacity()).toBe(false)
   let admitted = false
   const waiting = pipeline.waitForCapacity().then(() => { admitted = true })
   await sleep(10)
-  assert.equal(admitted, false, 'no room while 4 posts are in flight')
+  expect(admitted, 'no room while 4 posts are in flight').toBe(false)
   await waiting
-  assert.ok(pipeline.inFlight < 4)
+  expect(pipeline.inFlight < 4).toBeTruthy()
   await Promise.all(done)
   await pipeline.close()
 })
@@ -74,13 +74,13 @@ test('a sink rejection dead-letters that post only, with its source coordinates'
   const deadLetters = new MemoryDeadLetters()
   const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters, maxBatchSize: 8, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 64 })
   const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => pipeline.push(makeWork(i))))
-  assert.deepEqual(outcomes, ['indexed', 'indexed', 'dead_lettered', 'indexed'])
-  assert.equal(deadLetters.records.length, 1)
+  expect(outcomes).toStrictEqual(['indexed', 'indexed', 'dead_lettered', 'indexed'])
+  expect(deadLetters.records.length).toBe(1)
   const [record] = deadLetters.records
-  assert.equal(record?.reason, 'sink_rejected')
-  assert.match(record?.detail ?? '', /out of range/)
-  assert.deepEqual(record?.source, { topic: 't', partition: 2, offset: '2' })
-  assert.equal(record?.postId, 'post-00002')
+  expect(record?.reason).toBe('sink_rejected')
+  expect(record?.detail ?? '').toMatch(/out of range/)
+  expect(record?.source).toStrictEqual({ topic: 't', partition: 2, offset: '2' })
+  expect(record?.postId).toBe('post-00002')
   await pipeline.close()
 })
 
@@ -90,9 +90,9 @@ test('a stage that throws fails the pipeline: in-flight posts reject, new ones a
   let failed: unknown = null
   pipeline.onFailure((error) => { failed = error })
   const results = await Promise.allSettled([0, 1, 2].map((i) => pipeline.push(makeWork(i))))
-  assert.ok(results.every((r) => r.status === 'rejected'))
-  assert.equal((failed as { code?: string } | null)?.code, 'GS_ERR_INFERENCE')
-  await assert.rejects(pipeline.push(makeWork(9)), { code: 'GS_ERR_INFERENCE' })
+  expect(results.every((r) => r.status === 'rejected')).toBeTruthy()
+  expect((failed as { code?: string } | null)?.code).toBe('GS_ERR_INFERENCE')
+  await expect(pipeline.push(makeWork(9))).rejects.toMatchObject({ code: 'GS_ERR_INFERENCE' })
   await pipeline.close()
 })
 
@@ -103,18 +103,18 @@ test('close while the sink is stuck rejects in-flight posts with GS_ERR_SHUTDOWN
   })
   const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters: new MemoryDeadLetters(), maxBatchSize: 2, maxWaitMs: 1, queueCapacity: 2, maxInFlight: 8 })
   const pending = [0, 1, 2].map((i) => pipeline.push(makeWork(i)))
-  assert.equal(await pipeline.drain(50), false, 'drain times out while the sink is stuck')
+  expect(await pipeline.drain(50), 'drain times out while the sink is stuck').toBe(false)
   await pipeline.close()
   const results = await Promise.allSettled(pending)
-  for (const r of results) assert.equal(r.status === 'rejected' && (r.reason as { code?: string }).code, 'GS_ERR_SHUTDOWN')
+  for (const r of results) expect(r.status === 'rejected' && (r.reason as { code?: string }).code).toBe('GS_ERR_SHUTDOWN')
   await pipeline.close()
 })
 
 test('refuses maxInFlight below maxBatchSize and duplicate stage names', () => {
-  assert.throws(() => new Pipeline({ stages: fakeStages(), sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 8, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 }), { code: 'GS_ERR_CONFIG' })
+  expect(() => new Pipeline({ stages: fakeStages(), sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 8, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 })).toThrow(expect.objectContaining({ code: 'GS_ERR_CONFIG' }))
   const [s1] = fakeStages()
   assert.ok(s1 !== undefined)
-  assert.throws(() => new Pipeline({ stages: [s1, s1], sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 }), { code: 'GS_ERR_CONFIG' })
+  expect(() => new Pipeline({ stages: [s1, s1], sink: new MemorySink(), deadLetters: new MemoryDeadLetters(), maxBatchSize: 1, maxWaitMs: 1, queueCapacity: 1, maxInFlight: 4 })).toThrow(expect.objectContaining({ code: 'GS_ERR_CONFIG' }))
 })
 
 /**
@@ -156,22 +156,22 @@ test('a stage with concurrency 2 lets the next batch through, and be indexed, wh
   let firstSettled = false
   const first = pipeline.push(makeWork(0)).finally(() => { firstSettled = true })
   const second = pipeline.push(makeWork(1))
-  assert.equal(await second, 'indexed')
-  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00001'], 'the second batch reached the sink first')
-  assert.equal(firstSettled, false, 'the first post is still held in the image stage')
-  assert.equal(pipeline.inFlight, 1)
+  expect(await second).toBe('indexed')
+  expect(sink.written.map((w) => w.post.id), 'the second batch reached the sink first').toStrictEqual(['post-00001'])
+  expect(firstSettled, 'the first post is still held in the image stage').toBe(false)
+  expect(pipeline.inFlight).toBe(1)
 
   clock = 1000
   image.release()
-  assert.equal(await first, 'indexed')
-  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00001', 'post-00000'])
-  assert.deepEqual(image.started, [['post-00000'], ['post-00001']])
+  expect(await first).toBe('indexed')
+  expect(sink.written.map((w) => w.post.id)).toStrictEqual(['post-00001', 'post-00000'])
+  expect(image.started).toStrictEqual([['post-00000'], ['post-00001']])
   // Timings stay per batch: the held batch counts its whole stay, the other none of it.
   const imageEvents = events.stageEvents.filter((e) => e.stage === 'image')
-  assert.deepEqual(imageEvents.map((e) => [e.size, e.durationMs]), [[1, 0], [1, 1000]])
-  assert.equal(sink.written[0]?.timings.image, 0)
-  assert.equal(sink.written[1]?.timings.image, 1000)
-  assert.equal(events.stageEvents.filter((e) => e.stage === 'stage2').length, 2)
+  expect(imageEvents.map((e) => [e.size, e.durationMs])).toStrictEqual([[1, 0], [1, 1000]])
+  expect(sink.written[0]?.timings.image).toBe(0)
+  expect(sink.written[1]?.timings.image).toBe(1000)
+  expect(events.stageEvents.filter((e) => e.stage === 'stage2').length).toBe(2)
   await pipeline.close()
 }, 10_000)
 
@@ -185,11 +185,11 @@ test('a stage without concurrency (1) holds the next batch while the first is he
   while (pipeline.batches < 2 || image.started.length < 1) await settle()
   await sleep(20)
   await settle()
-  assert.deepEqual(image.started, [['post-00000']], 'the second batch waits for the only worker')
-  assert.equal(sink.written.length, 0, 'nothing indexed yet')
+  expect(image.started, 'the second batch waits for the only worker').toStrictEqual([['post-00000']])
+  expect(sink.written.length, 'nothing indexed yet').toBe(0)
   image.release()
-  assert.deepEqual(await Promise.all(done), ['indexed', 'indexed'])
-  assert.deepEqual(sink.written.map((w) => w.post.id), ['post-00000', 'post-00001'], 'in order, as before')
+  expect(await Promise.all(done)).toStrictEqual(['indexed', 'indexed'])
+  expect(sink.written.map((w) => w.post.id), 'in order, as before').toStrictEqual(['post-00000', 'post-00001'])
   await pipeline.close()
 }, 10_000)
 

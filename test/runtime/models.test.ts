@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { createImageEngine } from '../../src/images/index.js'
 import { loadTokenCounter } from '../../src/knowledge-cache/index.js'
@@ -24,7 +24,7 @@ test('a tokenizer loads with BERT defaults when tokenizer_config.json is absent'
   const dir = await embedderCopy(null)
   try {
     const tokenizer = await loadTokenizer(path.join(dir, 'tokenizer.json'))
-    assert.ok(tokenizer.encode('hello world', { add_special_tokens: false }).length >= 2)
+    expect(tokenizer.encode('hello world', { add_special_tokens: false }).length >= 2).toBeTruthy()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -33,7 +33,7 @@ test('a tokenizer loads with BERT defaults when tokenizer_config.json is absent'
 test('a missing tokenizer.json is GS_ERR_MODEL_MISSING naming the path', async () => {
   await assert.rejects(loadTokenizer('/nonexistent/tokenizer.json'), (error) => {
     assert.ok(isGroundstreamError(error, 'GS_ERR_MODEL_MISSING'))
-    assert.match(error.message, /\/nonexistent\/tokenizer\.json/)
+    expect(error.message).toMatch(/\/nonexistent\/tokenizer\.json/)
     return true
   })
 })
@@ -43,7 +43,7 @@ test('a broken tokenizer_config.json is GS_ERR_MODEL_INVALID naming the path, fo
   const configFile = path.join(dir, 'tokenizer_config.json')
   const broken = (error: unknown): boolean => {
     assert.ok(isGroundstreamError(error, 'GS_ERR_MODEL_INVALID'), String(error))
-    assert.ok(error.message.includes(configFile), error.message)
+    expect(error.message.includes(configFile), error.message).toBeTruthy()
     return true
   }
   try {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { isGroundstreamError } from '../../src/errors/index.js'
 import { loadApiConfig } from '../../src/service/index.js'
 
@@ -22,25 +22,25 @@ const SERVICE_FILE = {
 
 test('serve takes the Elasticsearch connection and log level from the service config file', () => {
   const config = loadApiConfig({ env: {}, file: configFile(SERVICE_FILE) })
-  assert.equal(config.elasticsearch.url, 'http://search.internal:9200')
-  assert.equal(config.elasticsearch.index, 'posts-entities')
-  assert.equal(config.log.level, 'warn')
+  expect(config.elasticsearch.url).toBe('http://search.internal:9200')
+  expect(config.elasticsearch.index).toBe('posts-entities')
+  expect(config.log.level).toBe('warn')
 })
 
 test('GS_CONFIG names the file; variables override it and flags override both', () => {
   const env = { GS_CONFIG: configFile(SERVICE_FILE), GS_ELASTICSEARCH_INDEX: 'from-env' }
   const fromEnv = loadApiConfig({ env })
-  assert.equal(fromEnv.elasticsearch.url, 'http://search.internal:9200')
-  assert.equal(fromEnv.elasticsearch.index, 'from-env')
+  expect(fromEnv.elasticsearch.url).toBe('http://search.internal:9200')
+  expect(fromEnv.elasticsearch.index).toBe('from-env')
   const fromFlags = loadApiConfig({ env, overrides: { port: 9000, elasticsearch: { index: 'from-flag' } } })
-  assert.equal(fromFlags.elasticsearch.index, 'from-flag')
-  assert.equal(fromFlags.port, 9000)
+  expect(fromFlags.elasticsearch.index).toBe('from-flag')
+  expect(fromFlags.port).toBe(9000)
 })
 
 test('without a file serve keeps its own defaults', () => {
   const config = loadApiConfig({ env: {} })
-  assert.equal(config.elasticsearch.url, 'http://127.0.0.1:9200')
-  assert.equal(config.log.level, 'info')
+  expect(config.elasticsearch.url).toBe('http://127.0.0.1:9200')
+  expect(config.log.level).toBe('info')
 })
 
 test('a config file with an unknown setting is refused, as run refuses it', () => {

@@ -1,7 +1,7 @@
 // The stages a config builds, with the shipped models: which stages run, in
 // what order, what the metrics learn about the models, and that closing is
 // safe twice.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
@@ -17,15 +17,15 @@ test('text only: stage1 then stage2, model versions reported to the metrics, and
   const registry = new Registry()
   const built = await buildStages(config, { logger: silent, metrics: createMetrics({ registry, prefix: 'gs_build_' }) })
   try {
-    assert.deepEqual(built.stages.map((stage) => stage.name), ['stage1', 'stage2'])
-    assert.equal(built.models.stage1, built.modelInfo.stage1.version)
-    assert.equal(built.models.stage2, built.modelInfo.stage2.version)
+    expect(built.stages.map((stage) => stage.name)).toStrictEqual(['stage1', 'stage2'])
+    expect(built.models.stage1).toBe(built.modelInfo.stage1.version)
+    expect(built.models.stage2).toBe(built.modelInfo.stage2.version)
     const text = await registry.metrics()
-    assert.match(text, new RegExp(`gs_build_model_info\\{stage="stage1",version="${built.models.stage1}"`))
+    expect(text).toMatch(new RegExp(`gs_build_model_info\\{stage="stage1",version="${built.models.stage1}"`))
     let batch = [makeWork(1, { text: 'Barack Obama visited Paris with Angela Merkel' })]
     for (const stage of built.stages) batch = await stage.run(batch)
     const found = batch[0]?.entities.map((entity) => entity.candidate.text) ?? []
-    assert.ok(found.includes('Barack Obama'), `found ${JSON.stringify(found)}`)
+    expect(found.includes('Barack Obama'), `found ${JSON.stringify(found)}`).toBeTruthy()
   } finally {
     await built.close()
     await built.close()
@@ -36,7 +36,7 @@ test('knowledge on, images off: the knowledge stage sits between the text stages
   const config = loadConfig({ defaults: installDefaults(), overrides: { knowledge: { enabled: true, sources: ['countries'] }, images: { enabled: false } } })
   const built = await buildStages(config, { logger: silent, metrics: createMetrics({ registry: new Registry() }) })
   try {
-    assert.deepEqual(built.stages.map((stage) => stage.name), ['stage1', 'knowledge', 'stage2'])
+    expect(built.stages.map((stage) => stage.name)).toStrictEqual(['stage1', 'knowledge', 'stage2'])
   } finally {
     await built.close()
   }
@@ -45,8 +45,8 @@ test('knowledge on, images off: the knowledge stage sits between the text stages
 test('a models folder without models fails with a coded error naming the path, and leaves nothing running', async () => {
   const config = loadConfig({ defaults: installDefaults(), overrides: { textModels: { modelsDir: '/nonexistent/gs-models' }, knowledge: { enabled: false }, images: { enabled: false } } })
   await assert.rejects(buildStages(config, { logger: silent, metrics: createMetrics({ registry: new Registry() }) }), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'GS_ERR_MODEL_MISSING')
-    assert.match(error.message, /\/nonexistent\/gs-models/)
+    expect(error.code).toBe('GS_ERR_MODEL_MISSING')
+    expect(error.message).toMatch(/\/nonexistent\/gs-models/)
     return true
   })
 })

@@ -1,7 +1,7 @@
 // The composition root in file mode, with plain fake stages: the started
 // service pairs every step with its close, a file run reports what it read,
 // indexed and dead-lettered, and the summary agrees with the files written.
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -27,25 +27,25 @@ test('a file run reads every line, indexes the valid posts, dead-letters the res
   const { input, output, dead } = files()
   const config = parseConfig({ files: { input, output, deadLetters: dead }, pipeline: { maxBatchSize: 2, maxWaitMs: 5 }, knowledge: { enabled: false }, images: { enabled: false } })
   const summary = await runService(config, { stages: fakeStages(), logger: silent, registry: new Registry(), models: { stage1: 's1', stage2: 's2' } })
-  assert.equal(summary.mode, 'file')
-  assert.equal(summary.sink, 'jsonl')
-  assert.equal(summary.exitCode, 0)
-  assert.equal(summary.source?.lines, 4)
-  assert.equal(summary.source?.admitted, 3)
-  assert.equal(summary.postsDone, 3)
-  assert.deepEqual(summary.deadLetters, { invalid_json: 1 })
+  expect(summary.mode).toBe('file')
+  expect(summary.sink).toBe('jsonl')
+  expect(summary.exitCode).toBe(0)
+  expect(summary.source?.lines).toBe(4)
+  expect(summary.source?.admitted).toBe(3)
+  expect(summary.postsDone).toBe(3)
+  expect(summary.deadLetters).toStrictEqual({ invalid_json: 1 })
   const documents = readFileSync(output, 'utf8').split('\n').filter((line) => line !== '')
-  assert.equal(summary.documents, documents.length)
-  assert.ok(documents.length >= 3 * 4, 'each sample post has at least four rule entities')
-  assert.equal(readFileSync(dead, 'utf8').split('\n').filter((line) => line !== '').length, 1)
-  assert.equal(summary.output, output)
-  assert.equal(summary.deadLetterFile, dead)
+  expect(summary.documents).toBe(documents.length)
+  expect(documents.length >= 3 * 4, 'each sample post has at least four rule entities').toBeTruthy()
+  expect(readFileSync(dead, 'utf8').split('\n').filter((line) => line !== '').length).toBe(1)
+  expect(summary.output).toBe(output)
+  expect(summary.deadLetterFile).toBe(dead)
   // The runner alone times stages: both fake stages appear, with every post.
-  assert.deepEqual(Object.keys(summary.stages).sort(), ['stage1', 'stage2'])
-  assert.equal(summary.stages.stage1?.posts, 3)
-  assert.equal(summary.sinkStats.posts, 3)
-  assert.ok(summary.startupMs >= 0 && summary.startupMs <= summary.elapsedMs)
-  assert.ok(summary.pipelineLatencyMs.p50 >= 0)
+  expect(Object.keys(summary.stages).sort()).toStrictEqual(['stage1', 'stage2'])
+  expect(summary.stages.stage1?.posts).toBe(3)
+  expect(summary.sinkStats.posts).toBe(3)
+  expect(summary.startupMs >= 0 && summary.startupMs <= summary.elapsedMs).toBeTruthy()
+  expect(summary.pipelineLatencyMs.p50 >= 0).toBeTruthy()
 })
 
 test('a started service closes in reverse order of startup, once, and leaves the previous output when nothing was committed', async () => {
@@ -55,16 +55,16 @@ test('a started service closes in reverse order of startup, once, and leaves the
   const closed: string[] = []
   const stages = fakeStages().map((stage) => ({ ...stage, close: async () => { closed.push(stage.name) } }))
   const service = await startService(config, silent, { stages, registry: new Registry() })
-  assert.equal(service.mode, 'file')
-  assert.equal(service.kafka, null)
-  assert.equal(service.metricsServer, null)
-  assert.equal(service.commits.length, 2, 'a file run replaces its output and its dead letters on success')
-  assert.ok(Number.isFinite(service.startupMs))
+  expect(service.mode).toBe('file')
+  expect(service.kafka).toBe(null)
+  expect(service.metricsServer).toBe(null)
+  expect(service.commits.length, 'a file run replaces its output and its dead letters on success').toBe(2)
+  expect(Number.isFinite(service.startupMs)).toBeTruthy()
   await service.close()
   await service.close()
-  assert.deepEqual(closed, [], 'stages passed in are the caller\'s to close')
-  assert.equal(readFileSync(output, 'utf8'), 'previous\n')
-  assert.deepEqual(readdirSync(dir).sort(), ['entities.jsonl', 'posts.jsonl'])
+  expect(closed, 'stages passed in are the caller\'s to close').toStrictEqual([])
+  expect(readFileSync(output, 'utf8')).toBe('previous\n')
+  expect(readdirSync(dir).sort()).toStrictEqual(['entities.jsonl', 'posts.jsonl'])
 })
 
 async function freePort (): Promise<number> {
@@ -84,9 +84,9 @@ test('the metrics endpoint, when configured, serves the service\'s registry and 
   try {
     assert.ok(url !== undefined)
     const text = await (await fetch(url)).text()
-    assert.match(text, /gs_svc_queue_depth/)
+    expect(text).toMatch(/gs_svc_queue_depth/)
   } finally {
     await service.close()
   }
-  await assert.rejects(fetch(url))
+  await expect(fetch(url)).rejects.toThrow()
 })

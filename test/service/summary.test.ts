@@ -1,7 +1,6 @@
 // The run summary's collector and the counting sink: what `run` prints comes
 // from these, and every event must still reach the metrics adapter.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { Registry } from 'prom-client'
 import { createMetrics } from '../../src/metrics/index.js'
 import type { PostWork, Sink } from '../../src/pipeline/index.js'
@@ -20,24 +19,24 @@ test('the collector sums stage and sink timings, dead letters and latency, and f
   events.deadLettered('invalid_json', 2)
   events.deadLettered('invalid_json', 1)
 
-  assert.deepEqual(collector.stages.stage1, { batches: 2, posts: 5, totalMs: 30 })
-  assert.deepEqual(collector.sink, { batches: 1, posts: 5, totalMs: 4 })
-  assert.equal(collector.documents, 7)
-  assert.equal(collector.batches, 1)
-  assert.equal(collector.postsDone, 5)
-  assert.deepEqual(collector.deadLetters, { invalid_json: 3 })
-  assert.deepEqual(collector.latency(), { p50: 3, p99: 100, max: 100 })
-  assert.ok(collector.lastDoneAt >= collector.firstBatchAt)
+  expect(collector.stages.stage1).toStrictEqual({ batches: 2, posts: 5, totalMs: 30 })
+  expect(collector.sink).toStrictEqual({ batches: 1, posts: 5, totalMs: 4 })
+  expect(collector.documents).toBe(7)
+  expect(collector.batches).toBe(1)
+  expect(collector.postsDone).toBe(5)
+  expect(collector.deadLetters).toStrictEqual({ invalid_json: 3 })
+  expect(collector.latency()).toStrictEqual({ p50: 3, p99: 100, max: 100 })
+  expect(collector.lastDoneAt >= collector.firstBatchAt).toBeTruthy()
 
   const text = await registry.metrics()
-  assert.match(text, /gs_test_stage_posts_total\{stage="stage1"\} 5/)
-  assert.match(text, /gs_test_dead_letters_total\{reason="invalid_json"\} 3/)
-  assert.match(text, /gs_test_documents_indexed_total 7/)
+  expect(text).toMatch(/gs_test_stage_posts_total\{stage="stage1"\} 5/)
+  expect(text).toMatch(/gs_test_dead_letters_total\{reason="invalid_json"\} 3/)
+  expect(text).toMatch(/gs_test_documents_indexed_total 7/)
 })
 
 test('an empty run has no latency percentiles (NaN), not zeros', () => {
   const latency = new SummaryCollector().latency()
-  assert.ok(Number.isNaN(latency.p50) && Number.isNaN(latency.p99) && Number.isNaN(latency.max))
+  expect(Number.isNaN(latency.p50) && Number.isNaN(latency.p99) && Number.isNaN(latency.max)).toBeTruthy()
 })
 
 function boxedWork (i: number, boxes: number): PostWork {
@@ -63,13 +62,13 @@ test('the counting sink counts boxed entities of written posts only, keeps a few
   }
   const boxed = { count: 0, examples: [] as Array<{ postId: string }> }
   const sink = countingSink(inner, boxed as Parameters<typeof countingSink>[1])
-  assert.equal(sink.name, 'memory')
+  expect(sink.name).toBe('memory')
   await sink.init()
   const outcomes = await sink.write([boxedWork(1, 3), boxedWork(2, 5), boxedWork(3, 6)], new AbortController().signal)
   await sink.close()
-  assert.deepEqual(outcomes.map((o) => o.ok), [true, false, true])
-  assert.equal(boxed.count, 9, 'post 2 was rejected: its boxes are not counted')
-  assert.equal(boxed.examples.length, 8, 'at most eight examples')
-  assert.ok(boxed.examples.every((example) => example.postId !== 'post-00002'))
-  assert.deepEqual(calls, ['init', 'close'])
+  expect(outcomes.map((o) => o.ok)).toStrictEqual([true, false, true])
+  expect(boxed.count, 'post 2 was rejected: its boxes are not counted').toBe(9)
+  expect(boxed.examples.length, 'at most eight examples').toBe(8)
+  expect(boxed.examples.every((example) => example.postId !== 'post-00002')).toBeTruthy()
+  expect(calls).toStrictEqual(['init', 'close'])
 })

@@ -2,8 +2,7 @@
 // are candidates wherever they are written (lower case, with an ending, a
 // product name stage 1 never saw), typed and linked as the entries say.
 // Project-written posts and catalogue; the shipped models.
-import { afterAll, beforeAll, test } from 'vitest'
-import assert from 'node:assert/strict'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -49,7 +48,7 @@ afterAll(async () => {
 async function documentsOf (posts: PostInput[]): Promise<Map<string, EntityDocument[]>> {
   if (processor === null) throw new Error('the processor did not start')
   const run = await processor.process(posts)
-  assert.deepEqual(run.deadLetters.map((letter) => `${letter.reason}: ${letter.detail}`), [])
+  expect(run.deadLetters.map((letter) => `${letter.reason}: ${letter.detail}`)).toStrictEqual([])
   return new Map(run.works.map((work, i) => [work.post.id, run.documents[i] ?? []]))
 }
 
@@ -58,9 +57,9 @@ const mentions = (documents: EntityDocument[] | undefined): Array<[string, strin
 
 test("the user's names are found, typed and linked as the catalogue says", async () => {
   const byPost = await documentsOf(POSTS)
-  assert.deepEqual(mentions(byPost.get('t1')), [['fizz cola', 'ORG', 'acme:fizz', 'Fizzwell']], 'a lower-case alias')
-  assert.deepEqual(mentions(byPost.get('t2')), [['Larchmont', 'ORG', 'acme:larchmont', 'Larchmont Outfitters']], 'an alias with an ending (the document names it without)')
-  assert.deepEqual(mentions(byPost.get('t3')), [['fizzwell zero', 'OTHER', 'acme:fizz-zero', 'Fizzwell']], 'a product, with its brand')
+  expect(mentions(byPost.get('t1')), 'a lower-case alias').toStrictEqual([['fizz cola', 'ORG', 'acme:fizz', 'Fizzwell']])
+  expect(mentions(byPost.get('t2')), 'an alias with an ending (the document names it without)').toStrictEqual([['Larchmont', 'ORG', 'acme:larchmont', 'Larchmont Outfitters']])
+  expect(mentions(byPost.get('t3')), 'a product, with its brand').toStrictEqual([['fizzwell zero', 'OTHER', 'acme:fizz-zero', 'Fizzwell']])
   const manchester = mentions(byPost.get('t4'))
-  assert.ok(manchester.some(([text, type]) => text === 'Manchester' && type === 'LOC'), 'posts without user names are as before')
+  expect(manchester.some(([text, type]) => text === 'Manchester' && type === 'LOC'), 'posts without user names are as before').toBeTruthy()
 }, 120_000)

@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { GroundstreamError } from '../../src/errors/index.js'
 import { abortableSleep, backoffDelay, retry } from '../../src/shared/index.js'
@@ -13,25 +13,25 @@ test('retriable errors are retried with growing, capped, jittered delays', async
     if (calls < 5) throw new GroundstreamError('GS_ERR_SINK', 'busy', { retriable: true })
     return 'ok'
   }, { initialDelayMs: 100, maxDelayMs: 300, retries: 10, random: () => 1, sleep: noSleep, onRetry: ({ delayMs }) => delays.push(delayMs) })
-  assert.equal(value, 'ok')
-  assert.equal(calls, 5)
-  assert.deepEqual(delays, [100, 200, 300, 300])
+  expect(value).toBe('ok')
+  expect(calls).toBe(5)
+  expect(delays).toStrictEqual([100, 200, 300, 300])
 })
 
 test('jitter stays within [ceiling/2, ceiling]', () => {
   for (const r of [0, 0.25, 0.999]) {
     const d = backoffDelay(3, { initialDelayMs: 100, maxDelayMs: 10_000, random: () => r })
-    assert.ok(d >= 200 && d <= 400, `delay ${d}`)
+    expect(d >= 200 && d <= 400, `delay ${d}`).toBeTruthy()
   }
 })
 
 test('a non-retriable error is thrown at once', async () => {
   let calls = 0
-  await assert.rejects(retry(async () => {
+  await expect(retry(async () => {
     calls++
     throw new GroundstreamError('GS_ERR_SINK_REJECTED', 'bad document')
-  }, { initialDelayMs: 1, maxDelayMs: 1, retries: 5, sleep: noSleep }), { code: 'GS_ERR_SINK_REJECTED', message: 'bad document' })
-  assert.equal(calls, 1)
+  }, { initialDelayMs: 1, maxDelayMs: 1, retries: 5, sleep: noSleep })).rejects.toMatchObject({ code: 'GS_ERR_SINK_REJECTED', message: 'bad document' })
+  expect(calls).toBe(1)
 })
 
 test('the final error carries the attempt count and the last cause', async () => {
@@ -39,29 +39,29 @@ test('the final error carries the attempt count and the last cause', async () =>
     throw new GroundstreamError('GS_ERR_SINK', 'down', { retriable: true })
   }, { initialDelayMs: 1, maxDelayMs: 1, retries: 3, sleep: noSleep }).catch((e: unknown) => e)
   assert.ok(error instanceof GroundstreamError)
-  assert.equal(error.details.attempts, 4)
-  assert.match(error.message, /after 4 attempts/)
-  assert.ok(error.cause instanceof GroundstreamError)
+  expect(error.details.attempts).toBe(4)
+  expect(error.message).toMatch(/after 4 attempts/)
+  expect(error.cause instanceof GroundstreamError).toBeTruthy()
 })
 
 test('retries 0 means no retry at all', async () => {
   let calls = 0
-  await assert.rejects(retry(async () => {
+  await expect(retry(async () => {
     calls++
     throw new GroundstreamError('GS_ERR_SINK', 'down', { retriable: true })
-  }, { initialDelayMs: 1, maxDelayMs: 1, retries: 0, sleep: noSleep }), { code: 'GS_ERR_SINK', message: 'down' })
-  assert.equal(calls, 1)
+  }, { initialDelayMs: 1, maxDelayMs: 1, retries: 0, sleep: noSleep })).rejects.toMatchObject({ code: 'GS_ERR_SINK', message: 'down' })
+  expect(calls).toBe(1)
 })
 
 test('retries Infinity means until the signal aborts', async () => {
   const controller = new AbortController()
   let calls = 0
-  await assert.rejects(retry(async () => {
+  await expect(retry(async () => {
     calls++
     if (calls === 20) controller.abort()
     throw new GroundstreamError('GS_ERR_SINK', 'down', { retriable: true })
-  }, { initialDelayMs: 1, maxDelayMs: 1, retries: Infinity, sleep: noSleep, signal: controller.signal }), { code: 'GS_ERR_SINK' })
-  assert.equal(calls, 20)
+  }, { initialDelayMs: 1, maxDelayMs: 1, retries: Infinity, sleep: noSleep, signal: controller.signal })).rejects.toMatchObject({ code: 'GS_ERR_SINK' })
+  expect(calls).toBe(20)
 })
 
 test('a Retry-After hint replaces the backoff, capped at maxDelayMs', async () => {
@@ -73,7 +73,7 @@ test('a Retry-After hint replaces the backoff, capped at maxDelayMs', async () =
     if (calls === 2) throw new GroundstreamError('GS_ERR_KNOWLEDGE_SOURCE', '429', { retriable: true, details: { retryAfterMs: 60_000 } })
     return 'ok'
   }, { initialDelayMs: 1, maxDelayMs: 1_000, retries: 5, sleep: noSleep, onRetry: ({ delayMs }) => delays.push(delayMs) })
-  assert.deepEqual(delays, [50, 1_000])
+  expect(delays).toStrictEqual([50, 1_000])
 })
 
 test('library errors are wrapped where they enter, and a wrapped retriable error is retried', async () => {
@@ -88,10 +88,10 @@ test('library errors are wrapped where they enter, and a wrapped retriable error
     sleep: noSleep,
     wrap: (e) => new GroundstreamError('GS_ERR_KNOWLEDGE_SOURCE', `call failed: ${(e as Error).message}`, { cause: e, retriable: true })
   }).catch((e: unknown) => e)
-  assert.equal(calls, 3)
+  expect(calls).toBe(3)
   assert.ok(error instanceof GroundstreamError)
-  assert.equal(error.code, 'GS_ERR_KNOWLEDGE_SOURCE')
-  assert.equal(error.details.attempts, 3)
+  expect(error.code).toBe('GS_ERR_KNOWLEDGE_SOURCE')
+  expect(error.details.attempts).toBe(3)
 })
 
 test('the caller deadline ends a backoff at once, with the caller\'s error', async () => {
@@ -99,7 +99,7 @@ test('the caller deadline ends a backoff at once, with the caller\'s error', asy
   setTimeout(() => { controller.abort() }, 30)
   const started = Date.now()
   let calls = 0
-  await assert.rejects(retry(async () => {
+  await expect(retry(async () => {
     calls++
     throw new GroundstreamError('GS_ERR_SINK', 'down', { retriable: true })
   }, {
@@ -108,9 +108,9 @@ test('the caller deadline ends a backoff at once, with the caller\'s error', asy
     retries: 5,
     signal: controller.signal,
     abortError: () => new GroundstreamError('GS_ERR_SHUTDOWN', 'aborted')
-  }), { code: 'GS_ERR_SHUTDOWN' })
-  assert.equal(calls, 1)
-  assert.ok(Date.now() - started < 2_000)
+  })).rejects.toMatchObject({ code: 'GS_ERR_SHUTDOWN' })
+  expect(calls).toBe(1)
+  expect(Date.now() - started < 2_000).toBeTruthy()
 })
 
 test('abortableSleep rejects with the signal reason', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { isGroundstreamError, type GroundstreamError } from '../../src/errors/index.js'
 import { startWorker } from '../../src/shared/index.js'
 
@@ -8,10 +8,10 @@ const WORKER = new URL('./rpc-worker.js', import.meta.url)
 test('a call is answered with its value; a coded error keeps its code', async () => {
   const rpc = await startWorker<{ loaded: string }>(WORKER, { name: 'test worker', workerData: {} })
   try {
-    assert.deepEqual(rpc.info, { loaded: 'fake' })
-    assert.deepEqual(await rpc.call('echo', { a: [1, 2] }), { a: [1, 2] })
+    expect(rpc.info).toStrictEqual({ loaded: 'fake' })
+    expect(await rpc.call('echo', { a: [1, 2] })).toStrictEqual({ a: [1, 2] })
     await assert.rejects(rpc.call('fail', null), (error) => isGroundstreamError(error, 'GS_ERR_INFERENCE') && /bad input/.test(error.message))
-    assert.equal(rpc.pending, 0)
+    expect(rpc.pending).toBe(0)
   } finally {
     await rpc.close()
   }
@@ -22,11 +22,11 @@ test('one message answered per id: an early answer stands when the rest fail', a
   try {
     const seen: Array<readonly number[]> = []
     const answers = rpc.callEach<string>('each', 3, (ids) => { seen.push(ids); return { payload: null } })
-    assert.equal(seen[0]?.length, 3)
+    expect(seen[0]?.length).toBe(3)
     const settled = await Promise.allSettled(answers)
-    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'rejected'])
-    assert.equal((settled[0] as PromiseFulfilledResult<string>).value, 'first')
-    assert.match(String((settled[1] as PromiseRejectedResult).reason), /batch failed/)
+    expect(settled.map((s) => s.status)).toStrictEqual(['fulfilled', 'rejected', 'rejected'])
+    expect((settled[0] as PromiseFulfilledResult<string>).value).toBe('first')
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/batch failed/)
   } finally {
     await rpc.close()
   }
@@ -35,7 +35,7 @@ test('one message answered per id: an early answer stands when the rest fail', a
 test('a worker that fails to load rejects start with its code and the path, and leaves', async () => {
   await assert.rejects(startWorker(WORKER, { name: 'test worker', workerData: { fail: true } }), (error) => {
     assert.ok(isGroundstreamError(error, 'GS_ERR_MODEL_MISSING'))
-    assert.match(error.message, /test worker failed to load models: .*\/nonexistent\/model\.onnx/)
+    expect(error.message).toMatch(/test worker failed to load models: .*\/nonexistent\/model\.onnx/)
     return true
   })
 })
@@ -45,7 +45,7 @@ test('a worker that dies fails its calls with GS_ERR_WORKER_CLOSED and tells onG
   const gone: GroundstreamError[] = []
   rpc.onGone((error) => gone.push(error))
   await assert.rejects(rpc.call('die', null), (error) => isGroundstreamError(error, 'GS_ERR_WORKER_CLOSED') && /test worker exited with code 3/.test(error.message))
-  assert.equal(gone.length, 1)
+  expect(gone.length).toBe(1)
   await assert.rejects(rpc.call('echo', 1), (error) => isGroundstreamError(error, 'GS_ERR_WORKER_CLOSED'))
   await rpc.close()
 })
@@ -57,8 +57,8 @@ test('close lets calls already sent finish, is idempotent, and refuses new calls
   const slow = rpc.call('slow', null)
   const closing = rpc.close()
   await assert.rejects(rpc.call('echo', 1), (error) => isGroundstreamError(error, 'GS_ERR_WORKER_CLOSED'))
-  assert.equal(await slow, 'slow done')
+  expect(await slow).toBe('slow done')
   await closing
   await rpc.close()
-  assert.equal(goneCalled, false)
+  expect(goneCalled).toBe(false)
 })

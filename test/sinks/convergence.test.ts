@@ -4,8 +4,7 @@
 // Elasticsearch cuts every search, the first step of that delete, and the sink
 // gives up), then
 // replayed by a fresh sink: the index holds exactly the replay's mentions.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import { Client } from '@elastic/elasticsearch'
 import type { PostWork } from '../../src/pipeline/index.js'
@@ -59,22 +58,22 @@ test('real Elasticsearch: re-processing a post with a different result, crashing
     await sink(client).init()
     // First processing: three mentions.
     await sink(client).write(await typed([makeWork(7, { text: 'Maria Lopez visited Paris with Nike' })]), signal)
-    assert.deepEqual(await mentions(), ['Maria Lopez', 'Nike', 'Paris'])
+    expect(await mentions()).toStrictEqual(['Maria Lopez', 'Nike', 'Paris'])
 
     // Re-processing with a different result; the writer dies after its bulk request, before the delete.
     const edited = { text: 'Tim Cook met Angela in Berlin' }
-    await assert.rejects(sink(crashing).write(await typed([makeWork(7, edited)]), signal), { code: 'GS_ERR_SINK' })
-    assert.deepEqual(await mentions(), ['Angela', 'Berlin', 'Maria Lopez', 'Nike', 'Paris', 'Tim Cook'], 'old and new side by side until the replay')
+    await expect(sink(crashing).write(await typed([makeWork(7, edited)]), signal)).rejects.toMatchObject({ code: 'GS_ERR_SINK' })
+    expect(await mentions(), 'old and new side by side until the replay').toStrictEqual(['Angela', 'Berlin', 'Maria Lopez', 'Nike', 'Paris', 'Tim Cook'])
 
     // The replay after the crash (a fresh process): exactly its mentions remain.
     const replay = sink(client)
-    assert.deepEqual(await replay.write(await typed([makeWork(7, edited)]), signal), [{ ok: true, documents: 3 }])
-    assert.deepEqual(await mentions(), ['Angela', 'Berlin', 'Tim Cook'])
+    expect(await replay.write(await typed([makeWork(7, edited)]), signal)).toStrictEqual([{ ok: true, documents: 3 }])
+    expect(await mentions()).toStrictEqual(['Angela', 'Berlin', 'Tim Cook'])
     // Idempotent: once more, same mentions; and a post that now has none is emptied.
     await replay.write(await typed([makeWork(7, edited)]), signal)
-    assert.deepEqual(await mentions(), ['Angela', 'Berlin', 'Tim Cook'])
-    assert.deepEqual(await replay.write(await typed([makeWork(7, { text: 'nothing to see here' })]), signal), [{ ok: true, documents: 0 }])
-    assert.deepEqual(await mentions(), [])
+    expect(await mentions()).toStrictEqual(['Angela', 'Berlin', 'Tim Cook'])
+    expect(await replay.write(await typed([makeWork(7, { text: 'nothing to see here' })]), signal)).toStrictEqual([{ ok: true, documents: 0 }])
+    expect(await mentions()).toStrictEqual([])
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
@@ -95,14 +94,14 @@ test('real Elasticsearch: a document of an older generation arriving late does n
   const old = new ElasticsearchSink({ client, index, models: { stage1: 'old', stage2: 'old' }, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 1, refresh: 'wait_for', now: () => new Date(clock - 60_000) })
   try {
     await sink.init()
-    assert.deepEqual(await sink.write(await typed([makeWork(8)]), signal), [{ ok: true, documents: 6 }])
+    expect(await sink.write(await typed([makeWork(8)]), signal)).toStrictEqual([{ ok: true, documents: 6 }])
     clock += 1000
     // A slower duplicate of an earlier processing lands afterwards: accepted as done, changes nothing.
-    assert.deepEqual(await old.write(await typed([makeWork(8)]), signal), [{ ok: true, documents: 6 }])
+    expect(await old.write(await typed([makeWork(8)]), signal)).toStrictEqual([{ ok: true, documents: 6 }])
     await client.indices.refresh({ index })
     const found = await client.search<{ models: { stage1: string }, generation: number }>({ index, size: 100, query: { term: { post_id: 'post-00008' } } })
-    assert.equal(found.hits.hits.length, 6)
-    assert.ok(found.hits.hits.every((hit) => hit._source?.models.stage1 === 's1'))
+    expect(found.hits.hits.length).toBe(6)
+    expect(found.hits.hits.every((hit) => hit._source?.models.stage1 === 's1')).toBeTruthy()
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})

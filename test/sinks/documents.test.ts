@@ -1,4 +1,4 @@
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { entityIndexKey } from '../../src/contracts/index.js'
 import { documentBrand, documentId, toEntityDocuments } from '../../src/sinks/index.js'
@@ -22,9 +22,9 @@ function typedWork () {
 
 test('one document per mention span, every mapped field filled from the work item', () => {
   const docs = toEntityDocuments(typedWork(), models, '2026-11-21T08:00:00.000Z')
-  assert.equal(docs.length, 2, 'a second mention on the same span is dropped (it would overwrite)')
+  expect(docs.length, 'a second mention on the same span is dropped (it would overwrite)').toBe(2)
   const [person, tag] = docs
-  assert.deepEqual(person, {
+  expect(person).toStrictEqual({
     id: documentId('post-00007', 8, 19),
     post_id: 'post-00007',
     entity: { text: 'Maria Lopez', normalised: 'maria lopez', mention_kind: 'text', type: 'PER', score: 0.88, span_score: 0.91, start: 8, end: 19, canonical_id: 'Q1', canonical_title: 'Maria López', canonical_description: 'Fictional runner', knowledge_source: 'catalogue', brand: null },
@@ -34,26 +34,26 @@ test('one document per mention span, every mapped field filled from the work ite
     models,
     processed_at: '2026-11-21T08:00:00.000Z'
   })
-  assert.equal(tag?.box, null)
-  assert.equal(tag?.entity.normalised, 'run0')
-  assert.equal(tag?.entity.mention_kind, 'hashtag')
-  assert.equal(tag?.entity.text, '#Run0', 'the surface stays as written')
-  assert.deepEqual([tag?.entity.canonical_id, tag?.entity.canonical_title, tag?.entity.canonical_description], [null, null, null], 'prompt knowledge alone is no identity')
-  assert.equal(tag?.entity.knowledge_source, 'wordnet')
+  expect(tag?.box).toBe(null)
+  expect(tag?.entity.normalised).toBe('run0')
+  expect(tag?.entity.mention_kind).toBe('hashtag')
+  expect(tag?.entity.text, 'the surface stays as written').toBe('#Run0')
+  expect([tag?.entity.canonical_id, tag?.entity.canonical_title, tag?.entity.canonical_description], 'prompt knowledge alone is no identity').toStrictEqual([null, null, null])
+  expect(tag?.entity.knowledge_source).toBe('wordnet')
 })
 
 test('ids depend on post id and span only: a replay (or a retyped mention) overwrites', () => {
   const a = toEntityDocuments(typedWork(), models, '2026-01-01T00:00:00Z').map((d) => d.id)
   const b = toEntityDocuments(typedWork(), { stage1: 'new', stage2: 'new' }, '2027-01-01T00:00:00Z').map((d) => d.id)
-  assert.deepEqual(a, b)
-  assert.notEqual(documentId('p', 1, 2), documentId('p', 1, 3))
-  assert.notEqual(documentId('p1', 1, 2), documentId('p', 11, 2), 'the separator keeps fields apart')
-  assert.match(documentId('p', 1, 2), /^[A-Za-z0-9_-]{43}$/)
+  expect(a).toStrictEqual(b)
+  expect(documentId('p', 1, 2)).not.toBe(documentId('p', 1, 3))
+  expect(documentId('p1', 1, 2), 'the separator keeps fields apart').not.toBe(documentId('p', 11, 2))
+  expect(documentId('p', 1, 2)).toMatch(/^[A-Za-z0-9_-]{43}$/)
 })
 
 test('normalised text: NFKC, no leading #/@, single spaces, lower case', () => {
-  assert.equal(entityIndexKey('  @ＮＡＳＡ  Ames '), 'nasa ames')
-  assert.equal(entityIndexKey('#ParisFashionWeek'), 'parisfashionweek')
+  expect(entityIndexKey('  @ＮＡＳＡ  Ames ')).toBe('nasa ames')
+  expect(entityIndexKey('#ParisFashionWeek')).toBe('parisfashionweek')
 })
 
 test('brand: a product carries its link\'s brand, a catalogue brand is its own brand, anything else none', () => {
@@ -71,14 +71,14 @@ test('brand: a product carries its link\'s brand, a catalogue brand is its own b
     { candidate: wiki, type: 'ORG', typeScore: 0.95, knowledge: null, grounding: null, link: { id: 'wikidata:Q1', title: 'Acme', description: 'a company', source: 'wikipedia' } }
   ]
   const brands = toEntityDocuments(work, models, '2026-11-21T08:00:00.000Z').map((doc) => [doc.entity.text, doc.entity.brand])
-  assert.deepEqual(brands, [
+  expect(brands, 'a person in the catalogue is no brand; an organisation known only to Wikipedia is not a tracked brand; no link, no brand').toStrictEqual([
     ['Maria Lopez', null],
     ['#Run0', null],
     ['iPhone 15', 'Apple'],
     ['Apple', 'Apple'],
     ['Acme', null]
-  ], 'a person in the catalogue is no brand; an organisation known only to Wikipedia is not a tracked brand; no link, no brand')
-  assert.equal(documentBrand('OTHER', { title: 'Nike Store Paris', source: 'catalogue', brand: 'Nike' }), 'Nike', 'a store names its chain')
-  assert.equal(documentBrand('ORG', { title: 'Beats', source: 'catalogue', brand: 'Apple' }), 'Apple', 'an ORG with a parent brand names the parent')
-  assert.equal(documentBrand('ORG', null), null)
+  ])
+  expect(documentBrand('OTHER', { title: 'Nike Store Paris', source: 'catalogue', brand: 'Nike' }), 'a store names its chain').toBe('Nike')
+  expect(documentBrand('ORG', { title: 'Beats', source: 'catalogue', brand: 'Apple' }), 'an ORG with a parent brand names the parent').toBe('Apple')
+  expect(documentBrand('ORG', null)).toBe(null)
 })

@@ -30,30 +30,30 @@ test('real Elasticsearch: template on init, one document per mention, replays ov
     const sink = sinkFor(client, index)
     await sink.init()
     const template = await client.indices.getIndexTemplate({ name: entityIndexTemplate(index).name })
-    assert.equal(template.index_templates.length, 1)
+    expect(template.index_templates.length).toBe(1)
 
     const works = await typed([makeWork(1), makeWork(2), makeWork(3, { text: 'nothing here' })])
     const signal = new AbortController().signal
     const outcomes = await sink.write(works, signal)
-    assert.deepEqual(outcomes, [{ ok: true, documents: 6 }, { ok: true, documents: 6 }, { ok: true, documents: 0 }])
+    expect(outcomes).toStrictEqual([{ ok: true, documents: 6 }, { ok: true, documents: 6 }, { ok: true, documents: 0 }])
     const count = async (): Promise<number> => (await client.count({ index })).count
-    assert.equal(await count(), 12)
+    expect(await count()).toBe(12)
 
     const mapping = await client.indices.getMapping({ index })
     const props = (Object.values(mapping)[0]?.mappings.properties ?? {}) as Record<string, { properties?: Record<string, { type?: string }> }>
-    assert.equal(props.entity?.properties?.type?.type, 'keyword')
-    assert.equal(props.box?.properties?.x?.type, 'float')
-    assert.equal(props.post?.properties?.created_at?.type, 'date')
+    expect(props.entity?.properties?.type?.type).toBe('keyword')
+    expect(props.box?.properties?.x?.type).toBe('float')
+    expect(props.post?.properties?.created_at?.type).toBe('date')
 
     const first = works[0] as PostWork
     const entity = first.entities[1]
     assert.ok(entity !== undefined)
     const doc = await client.get<{ entity: { text: string, type: string } }>({ index, id: documentId(first.post.id, entity.candidate.start, entity.candidate.end) })
-    assert.equal(doc._source?.entity.text, 'Maria Lopez')
+    expect(doc._source?.entity.text).toBe('Maria Lopez')
 
     // Same posts again (a replay after a crash): same ids, same count.
     await sink.write(await typed([makeWork(1), makeWork(2)]), signal)
-    assert.equal(await count(), 12)
+    expect(await count()).toBe(12)
 
     // An item Elasticsearch can never accept (integer out of range) is rejected; its neighbours go in.
     const bad = (await typed([makeWork(4)]))[0] as PostWork
@@ -61,10 +61,10 @@ test('real Elasticsearch: template on init, one document per mention, replays ov
     assert.ok(mention !== undefined)
     bad.entities = [{ ...mention, candidate: { ...mention.candidate, start: 3_000_000_000, end: 3_000_000_005 } }]
     const mixed = await sink.write([bad, ...(await typed([makeWork(5)]))], signal)
-    assert.equal(mixed[0]?.ok, false)
-    assert.match(!mixed[0]?.ok ? `${mixed[0]?.reason} ${mixed[0]?.detail}` : '', /mapper_parsing_exception|document_parsing_exception/)
-    assert.deepEqual(mixed[1], { ok: true, documents: 6 })
-    assert.equal(await count(), 18)
+    expect(mixed[0]?.ok).toBe(false)
+    expect(!mixed[0]?.ok ? `${mixed[0]?.reason} ${mixed[0]?.detail}` : '').toMatch(/mapper_parsing_exception|document_parsing_exception/)
+    expect(mixed[1]).toStrictEqual({ ok: true, documents: 6 })
+    expect(await count()).toBe(18)
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
@@ -84,22 +84,22 @@ test('real Elasticsearch: an index made under the previous template gains entity
     const sink = sinkFor(client, index)
     await sink.init()
     const template = await client.indices.getIndexTemplate({ name: entityIndexTemplate(index).name })
-    assert.equal(template.index_templates[0]?.index_template.version, ENTITY_TEMPLATE_VERSION)
+    expect(template.index_templates[0]?.index_template.version).toBe(ENTITY_TEMPLATE_VERSION)
     const mapping = await client.indices.getMapping({ index })
     const mappings = Object.values(mapping)[0]?.mappings as { _meta?: Record<string, unknown>, properties: { entity: { properties: Record<string, { type?: string, fields?: Record<string, { type?: string, normalizer?: string }> }> } } }
-    assert.equal(mappings._meta?.groundstream_template_version, ENTITY_TEMPLATE_VERSION)
+    expect(mappings._meta?.groundstream_template_version).toBe(ENTITY_TEMPLATE_VERSION)
     const brand = mappings.properties.entity.properties.brand
-    assert.equal(brand?.type, 'keyword')
-    assert.deepEqual(brand?.fields?.lower, { type: 'keyword', normalizer: 'lowercase', ignore_above: 512 })
+    expect(brand?.type).toBe('keyword')
+    expect(brand?.fields?.lower).toStrictEqual({ type: 'keyword', normalizer: 'lowercase', ignore_above: 512 })
 
     // A product mention is indexed with its brand into the old index, and found by it in any case.
     const work = (await typed([makeWork(1)]))[0] as PostWork
     const first = work.entities[0]
     assert.ok(first !== undefined)
     work.entities = [{ ...first, type: 'OTHER', link: { id: 'gs:iphone', title: 'iPhone', description: "Apple's smartphone line", source: 'catalogue', brand: 'Apple' } }]
-    assert.deepEqual(await sink.write([work], new AbortController().signal), [{ ok: true, documents: 1 }])
+    expect(await sink.write([work], new AbortController().signal)).toStrictEqual([{ ok: true, documents: 1 }])
     const found = await client.search<{ entity: { brand: string | null } }>({ index, query: { terms: { 'entity.brand.lower': ['APPLE'] } } })
-    assert.deepEqual(found.hits.hits.map((hit) => hit._source?.entity.brand), ['Apple'])
+    expect(found.hits.hits.map((hit) => hit._source?.entity.brand)).toStrictEqual(['Apple'])
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
@@ -142,11 +142,11 @@ test('503 for the request and 429 for one item are retried, with backoff, until 
   try {
     const sink = sinkFor(client, 'gs-fake', { onError: (kind) => { kinds.push(kind) } })
     const outcomes = await sink.write(await typed([makeWork(1)]), new AbortController().signal)
-    assert.deepEqual(outcomes, [{ ok: true, documents: 6 }])
-    assert.equal(call, 3)
-    assert.deepEqual(kinds, ['http_503', 'item_429'])
-    assert.equal(bodies[2]?.trim().split('\n').length, 2, 'only the throttled document is sent again')
-    assert.equal(deletes, 1, 'older generations of the post are looked up once, after its documents are in')
+    expect(outcomes).toStrictEqual([{ ok: true, documents: 6 }])
+    expect(call).toBe(3)
+    expect(kinds).toStrictEqual(['http_503', 'item_429'])
+    expect(bodies[2]?.trim().split('\n').length, 'only the throttled document is sent again').toBe(2)
+    expect(deletes, 'older generations of the post are looked up once, after its documents are in').toBe(1)
   } finally {
     await client.close()
     server.close()
@@ -159,9 +159,9 @@ test('an unreachable node: retried with the budget (0: tried once), then a coded
   try {
     const sink = sinkFor(client, 'gs-down', { maxRetries: 2, onError: (kind) => { kinds.push(kind) } })
     const error = await sink.write(await typed([makeWork(1)]), new AbortController().signal).catch((e: unknown) => e)
-    assert.equal((error as { code?: string }).code, 'GS_ERR_SINK')
-    assert.equal((error as { details?: { attempts?: number } }).details?.attempts, 3)
-    assert.deepEqual(kinds, ['connection', 'connection', 'connection'])
+    expect((error as { code?: string }).code).toBe('GS_ERR_SINK')
+    expect((error as { details?: { attempts?: number } }).details?.attempts).toBe(3)
+    expect(kinds).toStrictEqual(['connection', 'connection', 'connection'])
 
     const onceKinds: string[] = []
     const once = sinkFor(client, 'gs-down', { maxRetries: 0, onError: (kind) => { onceKinds.push(kind) } })
@@ -173,8 +173,8 @@ test('an unreachable node: retried with the budget (0: tried once), then a coded
     const controller = new AbortController()
     setTimeout(() => { controller.abort() }, 200)
     const started = Date.now()
-    await assert.rejects(forever.write(await typed([makeWork(1)]), controller.signal))
-    assert.ok(Date.now() - started < 5000)
+    await expect(forever.write(await typed([makeWork(1)]), controller.signal)).rejects.toThrow()
+    expect(Date.now() - started < 5000).toBeTruthy()
   } finally {
     await client.close()
   }

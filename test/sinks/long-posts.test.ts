@@ -5,8 +5,7 @@
 // was dead-lettered. Here it goes through the real pipeline (caps on) into the
 // real Elasticsearch with 20 ordinary posts, and the sink's byte bound, its
 // 413 splitting and its single-document refusal are checked on their own.
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { createServer } from 'node:http'
 import { Client } from '@elastic/elasticsearch'
 import { Pipeline, type PostLimits, type PostWork } from '../../src/pipeline/index.js'
@@ -42,23 +41,23 @@ test('real Elasticsearch: 4 long posts and 20 ordinary ones in one batch are all
     const pipeline = new Pipeline({ stages: fakeStages(), sink, deadLetters, maxBatchSize: 24, maxWaitMs: 1000, queueCapacity: 2, maxInFlight: 64, limits: LIMITS })
     const outcomes = await Promise.all(batchOf().map((work) => pipeline.push(work)))
     await pipeline.close()
-    assert.deepEqual(outcomes, Array(24).fill('indexed'))
-    assert.equal(deadLetters.records.length, 0)
+    expect(outcomes).toStrictEqual(Array(24).fill('indexed'))
+    expect(deadLetters.records.length).toBe(0)
     const long = await client.search<{ post: { text: string, text_length: number, truncated: boolean, truncated_by: string[] } }>({
       index, size: 1000, query: { term: { post_id: 'post-00000' } }
     })
     const hits = long.hits.hits
-    assert.equal(hits.length, LIMITS.maxMentions, 'mentions per post are capped')
+    expect(hits.length, 'mentions per post are capped').toBe(LIMITS.maxMentions)
     for (const hit of hits) {
-      assert.equal(hit._source?.post.truncated, true)
-      assert.deepEqual(hit._source?.post.truncated_by, ['chars', 'candidates', 'mentions'])
-      assert.ok((hit._source?.post.text.length ?? Infinity) <= LIMITS.maxAnalysedChars)
-      assert.equal(hit._source?.post.text_length, 20_000)
+      expect(hit._source?.post.truncated).toBe(true)
+      expect(hit._source?.post.truncated_by).toStrictEqual(['chars', 'candidates', 'mentions'])
+      expect((hit._source?.post.text.length ?? Infinity) <= LIMITS.maxAnalysedChars).toBeTruthy()
+      expect(hit._source?.post.text_length).toBe(20_000)
     }
     const ordinary = await client.search<{ post: { truncated: boolean, truncated_by: string[] } }>({ index, size: 10, query: { term: { post_id: 'post-00001' } } })
-    assert.equal(ordinary.hits.hits.length, 6)
-    assert.equal(ordinary.hits.hits[0]?._source?.post.truncated, false)
-    assert.equal((await client.count({ index })).count, 4 * 64 + 20 * 6)
+    expect(ordinary.hits.hits.length).toBe(6)
+    expect(ordinary.hits.hits[0]?._source?.post.truncated).toBe(false)
+    expect((await client.count({ index })).count).toBe(4 * 64 + 20 * 6)
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
@@ -77,14 +76,14 @@ test('real Elasticsearch, caps off: bulk requests stay under maxBulkBytes; a doc
     // 'Tim Cook visited Paris. ' × 200 = 4,800 characters: 201 rule-based mentions of ~5.5 KB, 1.1 MB in all.
     const works = await typed([makeWork(1), makeWork(2, { text: 'Tim Cook visited Paris. '.repeat(200) }), makeWork(3, { text: `${'€'.repeat(19_990)} Paris` }), makeWork(4)])
     const outcomes = await sink.write(works, new AbortController().signal)
-    assert.deepEqual(outcomes[0], { ok: true, documents: 6 })
-    assert.deepEqual(outcomes[1], { ok: true, documents: 201 })
-    assert.equal(outcomes[2]?.ok, false)
-    assert.equal(outcomes[2]?.ok === false ? outcomes[2].reason : '', 'document_too_large')
-    assert.deepEqual(outcomes[3], { ok: true, documents: 6 })
-    assert.ok(largest > 0 && largest <= 48 * 1024, `largest request ${largest} bytes`)
+    expect(outcomes[0]).toStrictEqual({ ok: true, documents: 6 })
+    expect(outcomes[1]).toStrictEqual({ ok: true, documents: 201 })
+    expect(outcomes[2]?.ok).toBe(false)
+    expect(outcomes[2]?.ok === false ? outcomes[2].reason : '').toBe('document_too_large')
+    expect(outcomes[3]).toStrictEqual({ ok: true, documents: 6 })
+    expect(largest > 0 && largest <= 48 * 1024, `largest request ${largest} bytes`).toBeTruthy()
     await client.indices.refresh({ index })
-    assert.equal((await client.count({ index })).count, 213)
+    expect((await client.count({ index })).count).toBe(213)
   } finally {
     await client.indices.delete({ index, ignore_unavailable: true }).catch(() => {})
     await client.indices.deleteIndexTemplate({ name: entityIndexTemplate(index).name }).catch(() => {})
@@ -127,11 +126,11 @@ test('a 413 for a whole request is split in halves until only the post whose doc
     for (let i = 1; i <= 20; i++) works.push(makeWork(i))
     works.push(makeWork(21, { text: 'Tim Cook visited Paris. '.repeat(100) }))
     const outcomes = await sink.write(await typed(works), new AbortController().signal)
-    assert.equal(outcomes[0]?.ok, false, 'the post with a 60 KB document is rejected')
-    assert.equal(outcomes[0]?.ok === false ? outcomes[0].reason : '', 'http_413')
-    for (let i = 1; i <= 20; i++) assert.deepEqual(outcomes[i], { ok: true, documents: 6 }, `innocent post ${i} indexed`)
-    assert.deepEqual(outcomes[21], { ok: true, documents: 101 })
-    assert.ok(refused > 1 && requests > refused)
+    expect(outcomes[0]?.ok, 'the post with a 60 KB document is rejected').toBe(false)
+    expect(outcomes[0]?.ok === false ? outcomes[0].reason : '').toBe('http_413')
+    for (let i = 1; i <= 20; i++) expect(outcomes[i], `innocent post ${i} indexed`).toStrictEqual({ ok: true, documents: 6 })
+    expect(outcomes[21]).toStrictEqual({ ok: true, documents: 101 })
+    expect(refused > 1 && requests > refused).toBeTruthy()
   } finally {
     await client.close()
     server.close()
@@ -153,8 +152,8 @@ test('a refusal that concerns every document (403) is not split: one request, ev
   try {
     const sink = new ElasticsearchSink({ client, index: 'gs-fake', models, retryInitialMs: 10, retryMaxMs: 50, maxRetries: 3 })
     const outcomes = await sink.write(await typed([makeWork(1), makeWork(2), makeWork(3)]), new AbortController().signal)
-    assert.deepEqual(outcomes.map((o) => o.ok ? 'ok' : o.reason), ['http_403', 'http_403', 'http_403'])
-    assert.equal(requests, 1)
+    expect(outcomes.map((o) => o.ok ? 'ok' : o.reason)).toStrictEqual(['http_403', 'http_403', 'http_403'])
+    expect(requests).toBe(1)
   } finally {
     await client.close()
     server.close()

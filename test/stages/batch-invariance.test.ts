@@ -4,10 +4,9 @@
 // calibrated scales (static QDQ), so this holds exactly on CPU; the old
 // dynamic int8 (one activation scale per batch) changed 51 of 400 dev posts
 // between batch 1 and batch 32 and fails this test.
-import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { readSplit } from '../../src/eval/dataset.js'
 import { createTextModels, splitWords, TextModelsConfigSchema, type SpanResult, type TextModels, type TypeRequest, type TypeResult } from '../../src/stages/index.js'
 import { ROOT } from '../support/paths.js'
@@ -65,7 +64,7 @@ async function inGroups<Req, Res> (requests: readonly Req[], size: number, run: 
 }
 
 function maxDifference (a: readonly number[], b: readonly number[]): number {
-  assert.equal(a.length, b.length)
+  expect(a.length).toBe(b.length)
   return a.reduce((worst, value, i) => Math.max(worst, Math.abs(value - (b[i] as number))), 0)
 }
 
@@ -83,19 +82,19 @@ afterAll(async () => {
 })
 
 test('stage 1: spans and word probabilities do not depend on batch size or batch-mates', async () => {
-  assert.ok(texts.length >= 200, `expected about 200 posts, got ${texts.length}`)
+  expect(texts.length >= 200, `expected about 200 posts, got ${texts.length}`).toBeTruthy()
   const requests = texts.map((text) => ({ words: splitWords(text).map((word) => word.text) }))
   const detect = async (group: Array<{ words: string[] }>): Promise<SpanResult[]> => await models.detectSpans(group, { withProbabilities: true })
   const reference = await inGroups(requests, 1, detect)
-  assert.ok(reference.reduce((n, result) => n + result.spans.length, 0) > texts.length / 2, 'the models should find spans in these posts')
+  expect(reference.reduce((n, result) => n + result.spans.length, 0) > texts.length / 2, 'the models should find spans in these posts').toBeTruthy()
   for (const size of BATCH_SIZES.slice(1)) {
     const results = await inGroups(requests, size, detect)
     results.forEach((result, i) => {
       const expected = reference[i] as SpanResult
-      assert.deepEqual(result.spans.map(({ start, end }) => [start, end]), expected.spans.map(({ start, end }) => [start, end]), `post ${i} at batch ${size}: ${texts[i]}`)
-      assert.ok(maxDifference(result.spans.map((span) => span.score), expected.spans.map((span) => span.score)) <= TOLERANCE, `span scores of post ${i} at batch ${size}`)
+      expect(result.spans.map(({ start, end }) => [start, end]), `post ${i} at batch ${size}: ${texts[i]}`).toStrictEqual(expected.spans.map(({ start, end }) => [start, end]))
+      expect(maxDifference(result.spans.map((span) => span.score), expected.spans.map((span) => span.score)) <= TOLERANCE, `span scores of post ${i} at batch ${size}`).toBeTruthy()
       const worst = Math.max(0, ...(result.wordProbabilities ?? []).map((row, w) => maxDifference(row, expected.wordProbabilities?.[w] ?? [])))
-      assert.ok(worst <= TOLERANCE, `word probabilities of post ${i} at batch ${size} differ by ${worst}`)
+      expect(worst <= TOLERANCE, `word probabilities of post ${i} at batch ${size} differ by ${worst}`).toBeTruthy()
     })
   }
 })
@@ -112,16 +111,16 @@ test('stage 2: types and scores do not depend on batch size or batch-mates', asy
       objectLabels: i % 4 === 0 ? ['person', 'a sign'] : []
     }))
   })
-  assert.ok(requests.length >= 150, `expected many candidates, got ${requests.length}`)
+  expect(requests.length >= 150, `expected many candidates, got ${requests.length}`).toBeTruthy()
   const recognise = async (group: TypeRequest[]): Promise<TypeResult[]> => await models.recogniseTypes(group)
   const reference = await inGroups(requests, 1, recognise)
   for (const size of BATCH_SIZES.slice(1)) {
     const results = await inGroups(requests, size, recognise)
     results.forEach((result, i) => {
       const expected = reference[i] as TypeResult
-      assert.equal(result.label, expected.label, `candidate ${i} at batch ${size}: ${requests[i]?.entityWords.join(' ')}`)
+      expect(result.label, `candidate ${i} at batch ${size}: ${requests[i]?.entityWords.join(' ')}`).toBe(expected.label)
       const worst = maxDifference(result.scores, expected.scores)
-      assert.ok(worst <= TOLERANCE, `type scores of candidate ${i} at batch ${size} differ by ${worst}`)
+      expect(worst <= TOLERANCE, `type scores of candidate ${i} at batch ${size} differ by ${worst}`).toBeTruthy()
     })
   }
 })

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { softmax } from '../../src/stages/decoding.js'
 import { encodeStage1, encodeStage2 } from '../../src/stages/encoding.js'
 import { createTextModels, TextModelsConfigSchema, type TextModels } from '../../src/stages/index.js'
@@ -75,30 +75,30 @@ afterAll(async () => {
 })
 
 test('vectors were written from the committed models', () => {
-  assert.equal(vectors.models.stage1.version, manifestVersion('stage1'), 'regenerate with training/make_contract_vectors.py')
-  assert.equal(vectors.models.stage2.version, manifestVersion('stage2'), 'regenerate with training/make_contract_vectors.py')
+  expect(vectors.models.stage1.version, 'regenerate with training/make_contract_vectors.py').toBe(manifestVersion('stage1'))
+  expect(vectors.models.stage2.version, 'regenerate with training/make_contract_vectors.py').toBe(manifestVersion('stage2'))
 })
 
 test('special token ids match, for each stage\'s tokenizer', () => {
   const ids = (t: WordTokenizer): Record<string, number> => ({ cls: t.clsId, sep: t.sepId, pad: t.padId, unk: t.unkId, mask: t.maskId, obj: t.objId })
-  assert.deepEqual({ stage1: ids(tokenizer), stage2: ids(tokenizer2) }, vectors.special_ids)
+  expect({ stage1: ids(tokenizer), stage2: ids(tokenizer2) }).toStrictEqual(vectors.special_ids)
 })
 
 test('words, offsets, shapes and sub-tokens match the trainer', () => {
   for (const sentence of vectors.sentences) {
     const words = splitWords(sentence.text)
-    assert.deepEqual(words.map((word) => [word.text, word.start, word.end]), sentence.words.map((word) => [word.text, word.start_utf16, word.end_utf16]), sentence.id)
-    assert.deepEqual(words.map((word) => wordShape(word.text)), sentence.word_shapes, sentence.id)
-    assert.deepEqual(words.map((word) => [...tokenizer.encodeWord(word.text)]), sentence.word_subtokens, sentence.id)
+    expect(words.map((word) => [word.text, word.start, word.end]), sentence.id).toStrictEqual(sentence.words.map((word) => [word.text, word.start_utf16, word.end_utf16]))
+    expect(words.map((word) => wordShape(word.text)), sentence.id).toStrictEqual(sentence.word_shapes)
+    expect(words.map((word) => [...tokenizer.encodeWord(word.text)]), sentence.id).toStrictEqual(sentence.word_subtokens)
   }
 })
 
 test('stage-1 inputs match, including the whole-word cut of a long post', () => {
   for (const sentence of vectors.sentences) {
     const encoding = encodeStage1(sentence.words.map((word) => word.text), tokenizer, vectors.models.stage1.max_length)
-    assert.deepEqual(encoding.ids, sentence.stage1.input_ids, sentence.id)
-    assert.deepEqual(encoding.shapes, sentence.stage1.shape_ids, sentence.id)
-    assert.deepEqual(encoding.firstSubtoken, sentence.stage1.first_subtoken, sentence.id)
+    expect(encoding.ids, sentence.id).toStrictEqual(sentence.stage1.input_ids)
+    expect(encoding.shapes, sentence.id).toStrictEqual(sentence.stage1.shape_ids)
+    expect(encoding.firstSubtoken, sentence.id).toStrictEqual(sentence.stage1.first_subtoken)
   }
 })
 
@@ -113,11 +113,11 @@ test('stage-2 prompts match, including budgets and overflow trimming', () => {
       imageText: prompt.image_text ?? '',
       objectLabels: prompt.objects ?? []
     }, tokenizer2, vectors.models.stage2.max_length)
-    assert.deepEqual(encoding.ids, prompt.input_ids, `prompt ${i}`)
-    assert.deepEqual(encoding.shapes, prompt.shape_ids, `prompt ${i}`)
-    assert.equal(encoding.maskIndex, prompt.mask_index, `prompt ${i}`)
+    expect(encoding.ids, `prompt ${i}`).toStrictEqual(prompt.input_ids)
+    expect(encoding.shapes, `prompt ${i}`).toStrictEqual(prompt.shape_ids)
+    expect(encoding.maskIndex, `prompt ${i}`).toBe(prompt.mask_index)
     const padded = [...encoding.objIndex, ...new Array(prompt.obj_index.length - encoding.objIndex.length).fill(0)]
-    assert.deepEqual(padded, prompt.obj_index, `prompt ${i}`)
+    expect(padded, `prompt ${i}`).toStrictEqual(prompt.obj_index)
   })
 })
 
@@ -126,8 +126,8 @@ test('the int8 models give the same spans and types through onnxruntime-node', a
   const spans = await int8.detectSpans(words.map((w) => ({ words: w })))
   vectors.sentences.forEach((sentence, i) => {
     const ours = spans[i]?.spans ?? []
-    assert.deepEqual(ours.map((span) => [span.start, span.end]), sentence.int8_prediction.spans.map((span) => [span.start, span.end]), sentence.id)
-    ours.forEach((span, j) => assert.ok(Math.abs(span.score - (sentence.int8_prediction.spans[j]?.score ?? NaN)) < 2e-3, `${sentence.id} span score`))
+    expect(ours.map((span) => [span.start, span.end]), sentence.id).toStrictEqual(sentence.int8_prediction.spans.map((span) => [span.start, span.end]))
+    ours.forEach((span, j) => expect(Math.abs(span.score - (sentence.int8_prediction.spans[j]?.score ?? NaN)) < 2e-3, `${sentence.id} span score`).toBeTruthy())
   })
   const requests = vectors.sentences.flatMap((sentence, i) => sentence.int8_prediction.entities.map((entity) => ({
     entityWords: (words[i] as string[]).slice(entity.start, entity.end),
@@ -137,11 +137,11 @@ test('the int8 models give the same spans and types through onnxruntime-node', a
     objectLabels: []
   })))
   const expected = vectors.sentences.flatMap((sentence) => sentence.int8_prediction.entities)
-  assert.ok(expected.length >= 5, 'the vectors should exercise stage 2 on real predictions')
+  expect(expected.length >= 5, 'the vectors should exercise stage 2 on real predictions').toBeTruthy()
   const types = await int8.recogniseTypes(requests)
   types.forEach((result, i) => {
-    assert.equal(result.label, expected[i]?.type)
-    assert.ok(Math.abs(Math.max(...result.scores) - (expected[i]?.type_prob ?? NaN)) < 2e-3)
+    expect(result.label).toBe(expected[i]?.type)
+    expect(Math.abs(Math.max(...result.scores) - (expected[i]?.type_prob ?? NaN)) < 2e-3).toBeTruthy()
   })
 })
 
@@ -159,7 +159,7 @@ test('fp32 logits agree with the trainer within 1e-4', async (t) => {
       if (position < 0) return
       const expected = softmax(raw.stage1_logits?.[position] ?? [])
       const ours = result?.wordProbabilities?.[w] ?? []
-      expected.forEach((p, k) => assert.ok(Math.abs(p - (ours[k] ?? NaN)) < 1e-4, `${key} word ${w}`))
+      expected.forEach((p, k) => expect(Math.abs(p - (ours[k] ?? NaN)) < 1e-4, `${key} word ${w}`).toBeTruthy())
     })
   }
 })

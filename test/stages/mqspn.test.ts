@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { ENTITY_TYPES } from '../../src/contracts/index.js'
 import { readSplit } from '../../src/eval/dataset.js'
 import type { PostWork } from '../../src/pipeline/types.js'
@@ -40,17 +40,17 @@ const summary = (result: SetResult): Array<{ start: number, end: number, type: s
 
 test('the TypeScript path decodes the entities the Python exporter decoded', async () => {
   const manifest = JSON.parse(readFileSync(path.join(MODELS, 'mqspn', 'manifest.json'), 'utf8')) as { version: string }
-  assert.equal(vectors.model.version, manifest.version, 'vectors were written for another mqspn model: re-export with --vectors')
+  expect(vectors.model.version, 'vectors were written for another mqspn model: re-export with --vectors').toBe(manifest.version)
   const results = await mqspn.recogniseSet(vectors.sentences.map((sentence) => ({ words: sentence.words })))
   let entities = 0
   vectors.sentences.forEach((sentence, i) => {
     // The exporter read one window; the service reads a longer post in further windows, compared no further.
     const got = summary(results[i] as SetResult).filter((entity) => entity.end <= sentence.words_encoded)
-    assert.deepEqual(got.map(({ start, end, type }) => ({ start, end, type })), sentence.entities.map(({ start, end, type }) => ({ start, end, type })), sentence.id)
-    got.forEach((entity, k) => assert.ok(Math.abs(entity.rank - (sentence.entities[k]?.rank_score ?? NaN)) < 1e-4, `${sentence.id} score`))
+    expect(got.map(({ start, end, type }) => ({ start, end, type })), sentence.id).toStrictEqual(sentence.entities.map(({ start, end, type }) => ({ start, end, type })))
+    got.forEach((entity, k) => expect(Math.abs(entity.rank - (sentence.entities[k]?.rank_score ?? NaN)) < 1e-4, `${sentence.id} score`).toBeTruthy())
     entities += got.length
   })
-  assert.ok(entities >= 5, `expected the contract sentences to hold entities, decoded ${entities}`)
+  expect(entities >= 5, `expected the contract sentences to hold entities, decoded ${entities}`).toBeTruthy()
 })
 
 test('finds and types real entities in project-written posts', async () => {
@@ -60,10 +60,10 @@ test('finds and types real entities in project-written posts', async () => {
   ]
   const results = await mqspn.recogniseSet(posts.map((text) => ({ words: text.split(' ') })))
   const found = results.map((result, i) => summary(result).map(({ start, end, type }) => `${(posts[i] as string).split(' ').slice(start, end).join(' ')}/${type}`))
-  assert.ok(found[0]?.includes('Angela Merkel/PER'), JSON.stringify(found[0]))
-  assert.ok(found[0]?.includes('Berlin/LOC'), JSON.stringify(found[0]))
-  assert.ok(found[1]?.includes('Barack Obama/PER'), JSON.stringify(found[1]))
-  assert.ok(found[1]?.includes('London/LOC'), JSON.stringify(found[1]))
+  expect(found[0]?.includes('Angela Merkel/PER'), JSON.stringify(found[0])).toBeTruthy()
+  expect(found[0]?.includes('Berlin/LOC'), JSON.stringify(found[0])).toBeTruthy()
+  expect(found[1]?.includes('Barack Obama/PER'), JSON.stringify(found[1])).toBeTruthy()
+  expect(found[1]?.includes('London/LOC'), JSON.stringify(found[1])).toBeTruthy()
 })
 
 test('a post gets the same entities and scores at batch 1 and among 31 others', async () => {
@@ -73,19 +73,19 @@ test('a post gets the same entities and scores at batch 1 and among 31 others', 
   for (let i = 0; i < posts.length; i++) {
     const [alone] = await mqspn.recogniseSet([posts[i] as { words: string[] }])
     const mate = together[posts.length - 1 - i] as SetResult
-    assert.deepEqual(mate.spans.map(({ start, end }) => [start, end]), alone?.spans.map(({ start, end }) => [start, end]), `post ${i}`)
-    mate.spans.forEach((span, k) => span.typeScores.forEach((score, t) => assert.ok(Math.abs(score - (alone?.spans[k]?.typeScores[t] ?? NaN)) < 1e-5)))
+    expect(mate.spans.map(({ start, end }) => [start, end]), `post ${i}`).toStrictEqual(alone?.spans.map(({ start, end }) => [start, end]))
+    mate.spans.forEach((span, k) => span.typeScores.forEach((score, t) => expect(Math.abs(score - (alone?.spans[k]?.typeScores[t] ?? NaN)) < 1e-5).toBeTruthy()))
   }
 })
 
 test('textModels.recognizer switches the first stage; each engine refuses the other\'s call', async () => {
-  assert.equal(TextModelsConfigSchema.parse({}).recognizer, 'scanner')
-  assert.throws(() => TextModelsConfigSchema.parse({ recognizer: 'crf' }))
-  assert.equal(mqspn.info.recognizer, 'mqspn')
+  expect(TextModelsConfigSchema.parse({}).recognizer).toBe('scanner')
+  expect(() => TextModelsConfigSchema.parse({ recognizer: 'crf' })).toThrow()
+  expect(mqspn.info.recognizer).toBe('mqspn')
   await assert.rejects(mqspn.detectSpans([{ words: ['Paris'] }]), (error: unknown) => isGroundstreamError(error) && error.code === 'GS_ERR_CONFIG')
   const scanner = await createTextModels(TextModelsConfigSchema.parse({ modelsDir: MODELS }), { inProcess: true })
   try {
-    assert.equal(scanner.info.recognizer, 'scanner')
+    expect(scanner.info.recognizer).toBe('scanner')
     await assert.rejects(scanner.recogniseSet([{ words: ['Paris'] }]), (error: unknown) => isGroundstreamError(error) && error.code === 'GS_ERR_CONFIG')
   } finally {
     await scanner.close()
@@ -104,11 +104,11 @@ test('textModels.recognizer switches the first stage; each engine refuses the ot
       timings: {}
     } as unknown as PostWork
     const [afterStage1] = await stages.stage1.run([work])
-    assert.ok((afterStage1?.candidates.length ?? 0) >= 2)
-    assert.ok(afterStage1?.candidates.every(({ candidate }) => candidate.typeScores?.length === 5))
+    expect((afterStage1?.candidates.length ?? 0) >= 2).toBeTruthy()
+    expect(afterStage1?.candidates.every(({ candidate }) => candidate.typeScores?.length === 5)).toBeTruthy()
     const [afterStage2] = await stages.stage2.run([afterStage1 as PostWork])
     const entities = afterStage2?.entities.map((entity) => `${entity.candidate.text}/${entity.type}`) ?? []
-    assert.ok(entities.includes('Angela Merkel/PER') && entities.includes('Berlin/LOC'), JSON.stringify(entities))
+    expect(entities.includes('Angela Merkel/PER') && entities.includes('Berlin/LOC'), JSON.stringify(entities)).toBeTruthy()
   } finally {
     await stages.close()
   }
@@ -130,5 +130,5 @@ test('real spans on Twitter-GMNER dev posts', async (t) => {
   })
   const f1 = (2 * tp) / Math.max(1, predicted + gold)
   // Well below the measured dev figure (docs/operations.md, "Two recognisers"), far above what a broken decoder or input encoding scores.
-  assert.ok(f1 > 0.5, `MNER F1 on 300 dev posts ${f1.toFixed(3)} (tp ${tp}, predicted ${predicted}, gold ${gold})`)
+  expect(f1 > 0.5, `MNER F1 on 300 dev posts ${f1.toFixed(3)} (tp ${tp}, predicted ${predicted}, gold ${gold})`).toBeTruthy()
 })

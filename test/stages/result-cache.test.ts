@@ -1,8 +1,7 @@
 // The result cache answers repeated inputs without the models and gives
 // exactly what the models give (they are batch-invariant), on the shipped
 // models in-process; a counting wrapper records what reached them.
-import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createTextModels, splitWords, TextModelsConfigSchema, withResultCache, type SpanRequest, type TextModels, type TypeRequest } from '../../src/stages/index.js'
 import { repoPath } from '../support/paths.js'
 
@@ -42,18 +41,18 @@ test('repeated posts and prompts are answered from the cache, with the models\' 
   const fresh = await engine.detectSpans([...first, ...second], { withProbabilities: true })
   const cachedFirst = await models.detectSpans(first, { withProbabilities: true })
   const cachedSecond = await models.detectSpans(second, { withProbabilities: true })
-  assert.deepEqual([...cachedFirst, ...cachedSecond], fresh)
-  assert.deepEqual(seen.spans, [3, 1]) // only "a new post", once
+  expect([...cachedFirst, ...cachedSecond]).toStrictEqual(fresh)
+  expect(seen.spans).toStrictEqual([3, 1]) // only "a new post", once
   // without probabilities is another answer, not served from the entries above
   await models.detectSpans(first)
-  assert.deepEqual(seen.spans, [3, 1, 3])
+  expect(seen.spans).toStrictEqual([3, 1, 3])
 
   const prompts = [prompt(['NASA'], texts[0] as string), prompt(['Angela', 'Merkel'], texts[2] as string, 'Angela Merkel is a German politician.')]
   const again = [prompts[1] as TypeRequest, prompt(['Angela', 'Merkel'], texts[2] as string)] // same words, no knowledge: a different prompt
   const typed = [...await models.recogniseTypes(prompts), ...await models.recogniseTypes(again)]
-  assert.deepEqual(typed, await engine.recogniseTypes([...prompts, ...again]))
-  assert.deepEqual(seen.types, [2, 1])
-  assert.deepEqual(stats(), { stage1: { hits: 3, misses: 7 }, stage2: { hits: 1, misses: 3 } })
+  expect(typed).toStrictEqual(await engine.recogniseTypes([...prompts, ...again]))
+  expect(seen.types).toStrictEqual([2, 1])
+  expect(stats()).toStrictEqual({ stage1: { hits: 3, misses: 7 }, stage2: { hits: 1, misses: 3 } })
 })
 
 test('an answer handed out is a copy: changing it does not change the cache', async () => {
@@ -62,7 +61,7 @@ test('an answer handed out is a copy: changing it does not change the cache', as
   const one = await models.detectSpans(request)
   const expected = structuredClone(one)
   ;(one[0]?.spans ?? []).splice(0)
-  assert.deepEqual(await models.detectSpans(request), expected)
+  expect(await models.detectSpans(request)).toStrictEqual(expected)
 })
 
 test('concurrent calls share an input in flight; a failed call fails its waiters and caches nothing', async () => {
@@ -70,17 +69,17 @@ test('concurrent calls share an input in flight; a failed call fails its waiters
   const { models, stats } = withResultCache(counting(engine), { maxBytes: 1 << 20 })
   const request = [{ words: words(texts[1] as string) }]
   const [a, b] = await Promise.all([models.detectSpans(request), models.detectSpans(request)])
-  assert.deepEqual(a, b)
-  assert.deepEqual(seen.spans, [1])
-  assert.deepEqual(stats().stage1, { hits: 1, misses: 1 })
+  expect(a).toStrictEqual(b)
+  expect(seen.spans).toStrictEqual([1])
+  expect(stats().stage1).toStrictEqual({ hits: 1, misses: 1 })
 
   let calls = 0
   const failing: TextModels = { ...engine, detectSpans: async () => { calls++; throw new Error('model crashed') } }
   const broken = withResultCache(failing, { maxBytes: 1 << 20 }).models
   const results = await Promise.allSettled([broken.detectSpans(request), broken.detectSpans(request)])
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected'])
-  await assert.rejects(broken.detectSpans(request), /model crashed/)
-  assert.equal(calls, 2) // the shared failure was not cached: the next call tried again
+  expect(results.map((r) => r.status)).toStrictEqual(['rejected', 'rejected'])
+  await expect(broken.detectSpans(request)).rejects.toThrow(/model crashed/)
+  expect(calls).toBe(2) // the shared failure was not cached: the next call tried again
 })
 
 test('the cache stays within maxBytes and is off at 0', async () => {
@@ -88,7 +87,7 @@ test('the cache stays within maxBytes and is off at 0', async () => {
   const tiny = withResultCache(counting(engine), { maxBytes: 1 }) // no entry fits
   await tiny.models.detectSpans([{ words: words(texts[0] as string) }])
   await tiny.models.detectSpans([{ words: words(texts[0] as string) }])
-  assert.deepEqual(seen.spans, [1, 1])
+  expect(seen.spans).toStrictEqual([1, 1])
   const off = withResultCache(engine, { maxBytes: 0 })
-  assert.equal(off.models, engine)
+  expect(off.models).toBe(engine)
 })

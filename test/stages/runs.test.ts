@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { test } from 'vitest'
+import { expect, test } from 'vitest'
 import { planRuns } from '../../src/stages/runs.js'
 
 const cost = (lengths: readonly number[], runs: number[][], runCost: number): number =>
@@ -19,9 +18,9 @@ test('planRuns covers every sequence once, in length order, within maxPerRun', (
   const lengths = [40, 12, 12, 99, 30, 31, 12, 45, 64, 13]
   const runs = planRuns(lengths, { maxPerRun: 3, runCostTokens: 20 })
   const flat = runs.flat()
-  assert.deepEqual([...flat].sort((a, b) => a - b), lengths.map((_, i) => i))
-  for (let i = 1; i < flat.length; i++) assert.ok((lengths[flat[i - 1] as number] as number) <= (lengths[flat[i] as number] as number))
-  for (const run of runs) assert.ok(run.length >= 1 && run.length <= 3)
+  expect([...flat].sort((a, b) => a - b)).toStrictEqual(lengths.map((_, i) => i))
+  for (let i = 1; i < flat.length; i++) expect((lengths[flat[i - 1] as number] as number) <= (lengths[flat[i] as number] as number)).toBeTruthy()
+  for (const run of runs) expect(run.length >= 1 && run.length <= 3).toBeTruthy()
 })
 
 test('planRuns finds the cheapest cut (checked against brute force)', () => {
@@ -33,14 +32,14 @@ test('planRuns finds the cheapest cut (checked against brute force)', () => {
     const runCost = next() % 120
     const runs = planRuns(lengths, { maxPerRun, runCostTokens: runCost })
     const sorted = [...lengths].sort((a, b) => a - b)
-    assert.equal(cost(lengths, runs, runCost), bruteForce(sorted, maxPerRun, runCost), `lengths ${lengths.join(',')} max ${maxPerRun} cost ${runCost}`)
+    expect(cost(lengths, runs, runCost), `lengths ${lengths.join(',')} max ${maxPerRun} cost ${runCost}`).toBe(bruteForce(sorted, maxPerRun, runCost))
   }
 })
 
 test('a huge run cost keeps full runs; no run cost splits by length; no sequences, no runs', () => {
   const lengths = [30, 10, 20, 10, 30, 20]
-  assert.deepEqual(planRuns(lengths, { maxPerRun: 64, runCostTokens: 1_000_000 }), [[1, 3, 2, 5, 0, 4]])
-  assert.deepEqual(planRuns(lengths, { maxPerRun: 4, runCostTokens: 1_000_000 }).map((run) => run.length).sort(), [2, 4])
-  assert.deepEqual(planRuns(lengths, { maxPerRun: 64, runCostTokens: 0 }), [[1, 3], [2, 5], [0, 4]])
-  assert.deepEqual(planRuns([], { maxPerRun: 8, runCostTokens: 32 }), [])
+  expect(planRuns(lengths, { maxPerRun: 64, runCostTokens: 1_000_000 })).toStrictEqual([[1, 3, 2, 5, 0, 4]])
+  expect(planRuns(lengths, { maxPerRun: 4, runCostTokens: 1_000_000 }).map((run) => run.length).sort()).toStrictEqual([2, 4])
+  expect(planRuns(lengths, { maxPerRun: 64, runCostTokens: 0 })).toStrictEqual([[1, 3], [2, 5], [0, 4]])
+  expect(planRuns([], { maxPerRun: 8, runCostTokens: 32 })).toStrictEqual([])
 })

@@ -1,7 +1,6 @@
 // Stage 1 hands its words to stage 2 (which no longer splits the post again),
 // and neither stage times itself: the runner does (test/pipeline/runner.test.ts).
-import { test } from 'vitest'
-import assert from 'node:assert/strict'
+import { expect, test } from 'vitest'
 import { createStage1 } from '../../src/stages/stage1.js'
 import { createStage2 } from '../../src/stages/stage2.js'
 import type { SpanRequest, TextModels, TypeRequest } from '../../src/stages/index.js'
@@ -28,17 +27,17 @@ test('stage 2 reads the words stage 1 split, and neither stage records timings',
   const stage2 = createStage2(models, { minTypeScore: 0.5, maxNoneScore: 0.5 }, () => null)
   const work = makeWork(1, { text: 'Yesterday Maria Lopez visited Paris' })
   const [afterStage1] = await stage1.run([work])
-  assert.deepEqual(afterStage1?.words?.map((word) => word.text), ['Yesterday', 'Maria', 'Lopez', 'visited', 'Paris'])
-  assert.equal(afterStage1?.candidates[0]?.candidate.text, 'Maria Lopez')
+  expect(afterStage1?.words?.map((word) => word.text)).toStrictEqual(['Yesterday', 'Maria', 'Lopez', 'visited', 'Paris'])
+  expect(afterStage1?.candidates[0]?.candidate.text).toBe('Maria Lopez')
 
   // Stage 2 must take these words, not split the text again.
   afterStage1!.words = afterStage1!.words!.map((word) => ({ ...word, text: word.text.toUpperCase() }))
   const [afterStage2] = await stage2.run([afterStage1!])
-  assert.deepEqual(requests[0]?.entityWords, ['MARIA', 'LOPEZ'])
-  assert.deepEqual(requests[0]?.sentenceWords, ['YESTERDAY', 'MARIA', 'LOPEZ', 'VISITED', 'PARIS'])
-  assert.equal(afterStage2?.entities[0]?.type, 'PER')
-  assert.equal(afterStage2?.entities[0]?.candidate.text, 'Maria Lopez', 'the mention keeps the post\'s own text')
-  assert.deepEqual(afterStage2?.timings, {})
+  expect(requests[0]?.entityWords).toStrictEqual(['MARIA', 'LOPEZ'])
+  expect(requests[0]?.sentenceWords).toStrictEqual(['YESTERDAY', 'MARIA', 'LOPEZ', 'VISITED', 'PARIS'])
+  expect(afterStage2?.entities[0]?.type).toBe('PER')
+  expect(afterStage2?.entities[0]?.candidate.text, 'the mention keeps the post\'s own text').toBe('Maria Lopez')
+  expect(afterStage2?.timings).toStrictEqual({})
 })
 
 test('without stage 1\'s words (a tool calling stage 2 alone) stage 2 splits the analysed text itself', async () => {
@@ -47,5 +46,5 @@ test('without stage 1\'s words (a tool calling stage 2 alone) stage 2 splits the
   const [afterStage1] = await createStage1(models, { minSpanScore: 0.5 }).run([makeWork(2, { text: 'Yesterday Maria Lopez visited Paris' })])
   delete afterStage1!.words
   await createStage2(models, { minTypeScore: 0.5, maxNoneScore: 0.5 }, () => null).run([afterStage1!])
-  assert.deepEqual(requests[0]?.entityWords, ['Maria', 'Lopez'])
+  expect(requests[0]?.entityWords).toStrictEqual(['Maria', 'Lopez'])
 })

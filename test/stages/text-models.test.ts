@@ -1,6 +1,6 @@
 // The text models through the service's own path (worker thread, int8 ONNX).
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import path from 'node:path'
 import type { Post } from '../../src/contracts/index.js'
 import { newPostWork } from '../../src/consumers/index.js'
@@ -27,10 +27,10 @@ afterAll(async () => {
 })
 
 test('worker reports the models it loaded and the provider it runs on', () => {
-  assert.equal(stages.models.info.stage1.provider, 'cpu')
-  assert.equal(stages.models.info.stage1.maxLength, 128)
-  assert.equal(stages.models.info.stage2.maxLength, 192)
-  assert.match(stages.models.info.stage1.file, /model\.int8\.onnx$/)
+  expect(stages.models.info.stage1.provider).toBe('cpu')
+  expect(stages.models.info.stage1.maxLength).toBe(128)
+  expect(stages.models.info.stage2.maxLength).toBe(192)
+  expect(stages.models.info.stage1.file).toMatch(/model\.int8\.onnx$/)
 })
 
 test('bad input has defined behaviour: empty, huge, odd Unicode, emoji, right-to-left', async () => {
@@ -46,17 +46,17 @@ test('bad input has defined behaviour: empty, huge, odd Unicode, emoji, right-to
   const batch = texts.map((text, i) => work(text, `p${i}`))
   const afterStage1 = await stages.stage1.run(batch)
   const afterStage2 = await stages.stage2.run(afterStage1)
-  assert.equal(afterStage2.length, texts.length)
+  expect(afterStage2.length).toBe(texts.length)
   for (const item of afterStage2) {
-    assert.ok(item.candidates.every((record) => record.knowledge !== undefined))
+    expect(item.candidates.every((record) => record.knowledge !== undefined)).toBeTruthy()
     for (const { candidate } of item.candidates) {
-      assert.ok(candidate.start >= 0 && candidate.end <= item.post.text.length && candidate.start < candidate.end)
-      assert.equal(item.post.text.slice(candidate.start, candidate.end), candidate.text)
+      expect(candidate.start >= 0 && candidate.end <= item.post.text.length && candidate.start < candidate.end).toBeTruthy()
+      expect(item.post.text.slice(candidate.start, candidate.end)).toBe(candidate.text)
     }
-    for (const entity of item.entities) assert.ok(['PER', 'LOC', 'ORG', 'OTHER'].includes(entity.type))
+    for (const entity of item.entities) expect(['PER', 'LOC', 'ORG', 'OTHER'].includes(entity.type)).toBeTruthy()
   }
-  assert.deepEqual(afterStage2[0]?.candidates, [])
-  assert.deepEqual(afterStage2[1]?.candidates, [])
+  expect(afterStage2[0]?.candidates).toStrictEqual([])
+  expect(afterStage2[1]?.candidates).toStrictEqual([])
 })
 
 test('a missing model folder is a coded error naming the path', async () => {

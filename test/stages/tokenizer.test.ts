@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { GroundstreamError } from '../../src/errors/index.js'
 import { loadWordTokenizer } from '../../src/stages/tokenizer.js'
 
@@ -52,29 +52,30 @@ afterAll(async () => {
 
 test('special token ids come from the names the manifest gives', async () => {
   const tokenizer = await loadWordTokenizer(file, E5_NAMES)
-  assert.deepEqual(
-    { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, unk: tokenizer.unkId, mask: tokenizer.maskId, obj: tokenizer.objId },
+  expect(
+    { cls: tokenizer.clsId, sep: tokenizer.sepId, pad: tokenizer.padId, unk: tokenizer.unkId, mask: tokenizer.maskId, obj: tokenizer.objId }
+  ).toStrictEqual(
     { cls: 0, sep: 2, pad: 1, unk: 3, mask: 12, obj: 3 }
   )
 })
 
 test('each word is segmented alone with the best-scoring pieces, after the normaliser', async () => {
   const tokenizer = await loadWordTokenizer(file, E5_NAMES)
-  assert.deepEqual([...tokenizer.encodeWord('ab')], [9])
-  assert.deepEqual([...tokenizer.encodeWord('abc')], [9, 7])
-  assert.deepEqual([...tokenizer.encodeWord('abbc')], [9, 11])
-  assert.deepEqual([...tokenizer.encodeWord('ａｂ')], [9], 'full-width letters are NFKC-normalised')
-  assert.deepEqual([...tokenizer.encodeWord('a\u0003b')], [9], 'control characters are dropped')
-  assert.deepEqual([...tokenizer.encodeWord('e\u0301')], [4, 8], 'a decomposed accent is composed (NFKC)')
-  assert.deepEqual([...tokenizer.encodeWord('z')], [4, 3], 'a character outside the vocabulary is <unk>')
+  expect([...tokenizer.encodeWord('ab')]).toStrictEqual([9])
+  expect([...tokenizer.encodeWord('abc')]).toStrictEqual([9, 7])
+  expect([...tokenizer.encodeWord('abbc')]).toStrictEqual([9, 11])
+  expect([...tokenizer.encodeWord('ａｂ')], 'full-width letters are NFKC-normalised').toStrictEqual([9])
+  expect([...tokenizer.encodeWord('a\u0003b')], 'control characters are dropped').toStrictEqual([9])
+  expect([...tokenizer.encodeWord('e\u0301')], 'a decomposed accent is composed (NFKC)').toStrictEqual([4, 8])
+  expect([...tokenizer.encodeWord('z')], 'a character outside the vocabulary is <unk>').toStrictEqual([4, 3])
 })
 
 test('a special token the vocabulary lacks is GS_ERR_MODEL_INVALID naming it', async () => {
   await assert.rejects(loadWordTokenizer(file), (error) => {
     assert.ok(error instanceof GroundstreamError)
-    assert.equal(error.code, 'GS_ERR_MODEL_INVALID')
-    assert.match(error.message, /\[UNK\]/)
+    expect(error.code).toBe('GS_ERR_MODEL_INVALID')
+    expect(error.message).toMatch(/\[UNK\]/)
     return true
   })
-  await assert.rejects(loadWordTokenizer(file, { ...E5_NAMES, obj: '<obj>' }), /<obj>/)
+  await expect(loadWordTokenizer(file, { ...E5_NAMES, obj: '<obj>' })).rejects.toThrow(/<obj>/)
 })
