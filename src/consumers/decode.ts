@@ -1,6 +1,6 @@
 // Validation at the edge: raw record bytes -> a PostWork item, or a dead
 // letter saying exactly why not. Nothing here throws for bad input.
-import { NO_IMAGE, parsePost } from '../contracts/index.js'
+import { newPostWork, parsePost } from '../contracts/index.js'
 import type { DeadLetter, PostWork, SourceCoordinates } from '../pipeline/index.js'
 
 export type DecodeResult =
@@ -9,9 +9,7 @@ export type DecodeResult =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function newPostWork (post: PostWork['post'], source: SourceCoordinates): PostWork {
-  return { post, source, candidates: [], image: NO_IMAGE, entities: [], timings: {} }
-}
+export { newPostWork } from '../contracts/index.js'
 
 export function decodeRecord (
   value: Buffer | null,

@@ -313,3 +313,60 @@ export const ModelManifestSchema = z.object({
 }).passthrough()
 
 export type ModelManifest = z.infer<typeof ModelManifestSchema>
+
+// ---------------------------------------------------------------- the unit of work
+// What flows through the stages: one post, its source coordinates, and what
+// each stage found for it. Each stage fills in its own fields and returns the
+// same items, in the same order (src/pipeline runs them).
+
+export const STAGE_NAMES = ['stage1', 'knowledge', 'image', 'stage2'] as const
+export type StageName = typeof STAGE_NAMES[number]
+
+export interface PostWork {
+  readonly post: Post
+  /** Kafka (or file) coordinates, carried so the consumer can move offsets once indexed. */
+  readonly source: SourceCoordinates
+  /** The analysed prefix split into words by stage 1; candidates' word indices point into it, and stage 2 reads it. */
+  words?: Word[]
+  /** Stage 1's candidates, each with what the later stages found for it (one record per candidate). */
+  candidates: CandidateRecord[]
+  image: ImageContext
+  entities: RecognisedEntity[]
+  /** Length of the post text's prefix the models read (the whole text when absent); set on admission. */
+  analysedChars?: number
+  /** The per-post caps that cut something from this post (see limits.ts). */
+  truncated?: Array<'chars' | 'candidates' | 'mentions'>
+  /** Milliseconds spent in each stage for this item's batch, set by the runner (stages do not time themselves). */
+  timings: Partial<Record<StageName, number>>
+}
+
+/** One stage-1 candidate and what the knowledge and image stages found for it; stage 2 reads it whole. */
+export interface CandidateRecord {
+  readonly candidate: Candidate
+  /** The knowledge joined to the candidate, or null (stage 1 sets null; the knowledge stage fills it). */
+  knowledge: Knowledge | null
+  /** Every typed reading the knowledge stage found; stage 2 links at most one. Absent: none looked up. */
+  links?: LinkOption[]
+  /**
+   * A catalogue brand (ORG) the first words of a several-word text mention
+   * name, when the whole mention is not in the catalogue: `Samsung` for
+   * `Samsung Galaxy S24`, `LEGO` for `LEGO Star Wars`. Never a link: only
+   * the brand the mention's document is counted under (src/sinks/documents.ts).
+   */
+  namedBrand?: string
+  /** Indices into `image.regions`, most relevant first, as the image stage ordered them. Absent: the regions' own order. */
+  regionOrder?: number[]
+  /** Aligned with `image.regions`: the image stage's similarity (cosine) of this candidate to each region, for grounding. */
+  regionSimilarity?: number[]
+}
+
+export interface SourceCoordinates {
+  topic: string
+  partition: number
+  offset: string
+}
+
+/** A post as it enters the pipeline: nothing found yet. */
+export function newPostWork (post: Post, source: SourceCoordinates): PostWork {
+  return { post, source, candidates: [], image: NO_IMAGE, entities: [], timings: {} }
+}
