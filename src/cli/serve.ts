@@ -3,13 +3,11 @@
 // GS_API_* and GS_ELASTICSEARCH_* (see docs/users.md); flags override them. SIGTERM/SIGINT close the server (in-flight requests
 // finish), then the Elasticsearch client.
 import type { Logger } from 'pino'
-import { Registry, collectDefaultMetrics } from 'prom-client'
-import { DEMO_POSTS, EmbeddedSearch, createApiServer, demoDocuments, loadDemoIndex, type LoadResult } from '../api/index.js'
 import { GroundstreamError } from '../errors/index.js'
-import { createElasticsearchClient, loadApiConfig } from '../service/index.js'
+import { loadApiConfig, loadReport, startApi, type ApiStore } from '../service/index.js'
 import { intFlag, parseFlags } from './args.js'
-import { createLogger, resolveLogFormat, type LogFormat } from './log.js'
-import { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, hintFor, installPath, usageError, type HintContext } from './common.js'
+import { createLogger, resolveLogFormat } from './log.js'
+import { hintFor, installPath, usageError, type HintContext } from './common.js'
 
 export const USAGE = `usage: groundstream serve [--config FILE] [--host HOST] [--port N] [--elasticsearch URL]
                          [--index NAME] [--media-dir DIR] [--demo] [--log-format pretty|json]
@@ -64,63 +62,48 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  if (flags.from !== undefined) {
-    if (flags.demo === true || flags.index !== undefined || flags.elasticsearch !== undefined) {
-      throw usageError('--from serves a file; it cannot be combined with --demo, --index or --elasticsearch')
-    }
-    return await serveFile(flags.from, { config: flags.config, host: flags.host, port, mediaDir: flags['media-dir'], logFormat })
+  const file = flags.from
+  if (file !== undefined && (flags.demo === true || flags.index !== undefined || flags.elasticsearch !== undefined)) {
+    throw usageError('--from serves a file; it cannot be combined with --demo, --index or --elasticsearch')
   }
   const demo = flags.demo === true
+  const sampleImages = installPath('samples', 'images')
   const index = flags.index ?? (demo ? 'groundstream-demo' : undefined)
   // The demo's images are the bundled sample images.
-  const mediaDir = demo ? installPath('samples', 'images') : flags['media-dir']
-  const config = loadApiConfig({
+  const mediaDir = demo ? sampleImages : flags['media-dir']
+  const loaded = loadApiConfig({
     env: process.env,
     ...(flags.config === undefined ? {} : { file: flags.config }),
     overrides: {
       ...(flags.host === undefined ? {} : { host: flags.host }),
       ...(port === undefined ? {} : { port }),
       ...(mediaDir === undefined ? {} : { mediaDir }),
-      elasticsearch: {
-        ...(flags.elasticsearch === undefined ? {} : { url: flags.elasticsearch }),
-        ...(index === undefined ? {} : { index })
+      ...(file === undefined
+        ? { elasticsearch: { ...(flags.elasticsearch === undefined ? {} : { url: flags.elasticsearch }), ...(index === undefined ? {} : { index }) } }
+        : {})
+    }
+  })
+  // A file's bundled-sample image URLs are served from the installation unless another media folder is set.
+  const config = file === undefined ? loaded : { ...loaded, mediaDir: loaded.mediaDir ?? sampleImages }
+  const logger = createLogger(config.log.level, logFormat)
+  const store: ApiStore = file === undefined ? { kind: 'elasticsearch', demo } : { kind: 'file', file, sampleImages }
+  const api = await startApi(config, store, logger)
+  const url = api.server.url
+  if (api.loaded !== null && file !== undefined) {
+    process.stderr.write(`groundstream serve: ${loadReport(file, api.loaded)}\n`)
+    logger.info({ url, file }, 'search API and viewer listening')
+    process.stderr.write(`groundstream serve: open ${url}/\n`)
+  } else {
+    logger.info({ url, index: config.elasticsearch.index }, 'search API and viewer listening')
+    if (!demo) {
+      const probe = await fetch(`${url}/readyz`).then(async (r) => await r.json() as { elasticsearch?: boolean }).catch(() => ({ elasticsearch: false }))
+      if (probe.elasticsearch !== true) {
+        logger.warn({ elasticsearch: config.elasticsearch.url, hint: hintFor(new GroundstreamError('GS_ERR_SEARCH', 'unreachable')) }, 'Elasticsearch does not answer yet; /readyz says 503 until it does')
       }
     }
-  })
-  const logger = createLogger(config.log.level, logFormat)
-  const client = createElasticsearchClient({
-    url: config.elasticsearch.url,
-    apiKey: config.elasticsearch.apiKey,
-    caFile: config.elasticsearch.caFile,
-    requestTimeoutMs: config.limits.requestTimeoutMs
-  })
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: config.metrics.prefix })
-  if (demo) {
-    // Relative image URLs: the page resolves them against whatever host serves it.
-    const docs = await loadDemoIndex(client, config.elasticsearch.index, demoDocuments(DEMO_POSTS, '/media', new Date()))
-    logger.info({ index: config.elasticsearch.index, documents: docs.length }, 'demo documents indexed')
   }
-  const server = await createApiServer(config, { client, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
-  logger.info({ url: server.url, index: config.elasticsearch.index }, 'search API and viewer listening')
-  if (!demo) {
-    const probe = await fetch(`${server.url}/readyz`).then(async (r) => await r.json() as { elasticsearch?: boolean }).catch(() => ({ elasticsearch: false }))
-    if (probe.elasticsearch !== true) {
-      logger.warn({ elasticsearch: config.elasticsearch.url, hint: hintFor(new GroundstreamError('GS_ERR_SEARCH', 'unreachable')) }, 'Elasticsearch does not answer yet; /readyz says 503 until it does')
-    }
-  }
-
   await untilSignal(logger)
-  try {
-    await server.close()
-  } catch (error) {
-    logger.error({ err: error }, 'closing the HTTP server failed')
-  }
-  try {
-    await client.close()
-  } catch (error) {
-    logger.error({ err: error }, 'closing the Elasticsearch client failed')
-  }
+  await api.close()
   return 0
 }
 
@@ -134,53 +117,4 @@ async function untilSignal (logger: Logger): Promise<void> {
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
-}
-
-/** "read 3 lines of F: kept 2 entity documents, skipped 1 (line 2: not JSON)". */
-function loadReport (file: string, loaded: LoadResult): string {
-  const first = loaded.firstSkipped.map(({ line, reason }) => `line ${line}: ${reason}`).join('; ')
-  const skipped = loaded.skipped === 0 ? 'skipped none' : `skipped ${loaded.skipped} (${first}${loaded.skipped > loaded.firstSkipped.length ? '; ...' : ''})`
-  return `read ${loaded.lines} line${loaded.lines === 1 ? '' : 's'} of ${file}: kept ${loaded.documents} entity document${loaded.documents === 1 ? '' : 's'}, ${skipped}`
-}
-
-/** `serve --from FILE`: the API and viewer over a JSONL file of entity documents, no cluster. */
-async function serveFile (file: string, flags: { config: string | undefined, host: string | undefined, port: number | undefined, mediaDir: string | undefined, logFormat: LogFormat }): Promise<number> {
-  const sampleImages = installPath('samples', 'images')
-  const fromConfig = loadApiConfig({
-    env: process.env,
-    ...(flags.config === undefined ? {} : { file: flags.config }),
-    overrides: {
-      ...(flags.host === undefined ? {} : { host: flags.host }),
-      ...(flags.port === undefined ? {} : { port: flags.port }),
-      ...(flags.mediaDir === undefined ? {} : { mediaDir: flags.mediaDir })
-    }
-  })
-  const config = { ...fromConfig, mediaDir: fromConfig.mediaDir ?? sampleImages }
-  const logger = createLogger(config.log.level, flags.logFormat)
-  let newest = Number.NaN
-  const search = await EmbeddedSearch.open({ limits: config.limits, now: () => new Date(Number.isFinite(newest) ? newest : Date.now()) })
-  const loaded = await search.loadFile(file, (url) => (url.startsWith(SAMPLE_IMAGES_PREFIX) && config.mediaDir === sampleImages ? `/media/${url.slice(SAMPLE_IMAGES_PREFIX.length)}` : url))
-  const extent = await search.extent()
-  // The file's own "now": a minute after its newest post.
-  if (extent.last !== null) newest = Date.parse(extent.last) + 60_000
-  logger.info({ file, lines: loaded.lines, documents: loaded.documents, skipped: loaded.skipped, reasons: loaded.reasons, first: extent.first, last: extent.last }, 'entity documents loaded')
-  const report = loadReport(file, loaded)
-  if (loaded.documents === 0) {
-    await search.close()
-    throw usageError(`${report}; it holds no entity documents, so there is nothing to serve (give it what groundstream run writes, e.g. out/entities.jsonl)`)
-  }
-  process.stderr.write(`groundstream serve: ${report}\n`)
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: config.metrics.prefix })
-  const server = await createApiServer(config, { search, registry, logger: logger.child({ module: 'api' }), root: INSTALL_ROOT })
-  logger.info({ url: server.url, file }, 'search API and viewer listening')
-  process.stderr.write(`groundstream serve: open ${server.url}/\n`)
-  await untilSignal(logger)
-  try {
-    await server.close()
-  } catch (error) {
-    logger.error({ err: error }, 'closing the HTTP server failed')
-  }
-  await search.close()
-  return 0
 }

@@ -16,6 +16,7 @@ import type { RunSummary } from './summary.js'
 import { assertDistinctFiles } from './file-identity.js'
 
 export { loadApiConfig, type LoadApiConfigOptions } from './api-config.js'
+export { loadReport, startApi, type ApiStore, type StartedApi } from './api.js'
 export { buildStages, type BuildStagesDeps, type BuiltStages } from './build-stages.js'
 export { connectKnowledgeRedis, createElasticsearchClient, createKafka, readSecretFile, type ElasticsearchClientOptions } from './clients.js'
 export { INSTALL_ROOT, SAMPLE_IMAGES_PREFIX, installDefaults, installPath } from './install.js'
