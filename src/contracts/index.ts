@@ -354,10 +354,16 @@ export interface CandidateRecord {
    * the brand the mention's document is counted under (src/sinks/documents.ts).
    */
   namedBrand?: string
-  /** Indices into `image.regions`, most relevant first, as the image stage ordered them. Absent: the regions' own order. */
-  regionOrder?: number[]
-  /** Aligned with `image.regions`: the image stage's similarity (cosine) of this candidate to each region, for grounding. */
-  regionSimilarity?: number[]
+  /** The image's regions as they relate to this candidate, most relevant first (the image stage's order). Absent: the regions' own order, no similarity. */
+  regions?: CandidateRegion[]
+}
+
+/** One region of the post's image as it relates to one candidate. */
+export interface CandidateRegion {
+  /** Index into `image.regions`. */
+  index: number
+  /** Cosine similarity of the candidate to the region, for ordering and grounding; null when no sentence encoder ran. */
+  similarity: number | null
 }
 
 export interface SourceCoordinates {

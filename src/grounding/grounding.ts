@@ -22,7 +22,7 @@ export interface GroundingInput {
   entity: GroundingEntity
   /** `ImageContext.regions`, in their order. */
   regions: readonly ImageRegion[]
-  /** Aligned with `regions`: cosine similarity of this entity's candidate to each region (its candidate record's `regionSimilarity`). */
+  /** Aligned with `regions`: cosine similarity of this entity's candidate to each region (its candidate record's `regions[].similarity`). */
   similarity?: readonly number[] | null
   /**
    * Aligned with `regions`: stage 2's `obj_scores` for the regions that were
@@ -195,7 +195,7 @@ export interface PromptGroundingRequest {
   knowledge: Knowledge | null
   regions: readonly ImageRegion[]
   objScores: readonly number[]
-  /** Aligned with `regions`: the candidate record's `regionSimilarity` picked in prompt order. */
+  /** Aligned with `regions`: the candidate record's `regions[].similarity`, in prompt order. */
   similarity?: readonly number[]
   aliases?: readonly string[]
 }

@@ -1,6 +1,6 @@
 // The image stage: for each post with an image and at least one candidate,
 // fetch (guarded), decode, analyse in a worker, and fill `work.image` and each
-// candidate record's `regionOrder` and `regionSimilarity`. A post's image gets at most
+// candidate record's `regions` (index and similarity, most relevant first). A post's image gets at most
 // `perPostBudgetMs` of wall-clock; past it the post goes on without image
 // context (status `timeout`). Nothing here throws for one bad image. Up to
 // `batchesInFlight` batches are in the stage at once, so one batch's slow
@@ -216,9 +216,8 @@ export function createImageStage (config: ImagesConfig, deps: ImageStageDeps = {
       // The analysis answers in query order: one row per candidate record.
       const order = orderBySimilarity(analysis.similarity, analysis.regions.length, work.candidates.length)
       work.candidates.forEach((record, c) => {
-        record.regionOrder = order[c] as number[]
         const row = analysis.similarity[c]
-        if (row !== undefined) record.regionSimilarity = row
+        record.regions = (order[c] as number[]).map((index) => ({ index, similarity: row === undefined ? null : row[index] ?? 0 }))
       })
       status = 'ok'
       source = from

@@ -1,6 +1,6 @@
 // Stage 2: type each candidate from its knowledge-enriched SCANNER prompt and
 // ground it to a region of the post's image (or None).
-import { STAGE2_LABELS, type Candidate, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
+import { STAGE2_LABELS, type Candidate, type CandidateRegion, type EntityType, type Grounding, type ImageContext, type ImageRegion, type Knowledge, type RecognisedEntity, type Stage2Label, type Word } from '../contracts/index.js'
 import { argmax } from './decoding.js'
 import type { CandidateRecord, PostWork, Stage } from '../pipeline/index.js'
 import { STAGE2_BUDGET } from './encoding.js'
@@ -59,10 +59,10 @@ function regionLabel (region: ImageRegion): string {
   return region.kind === 'text' && region.text !== null ? region.text : region.label
 }
 
-/** Indices of the regions in one candidate's prompt: in the image path's order, at most K. */
-function promptRegionIndices (image: ImageContext, order: readonly number[] | undefined): number[] {
-  const indices = order ?? image.regions.map((_, i) => i)
-  return indices.filter((index) => image.regions[index] !== undefined).slice(0, STAGE2_BUDGET.objects)
+/** The regions of one candidate's prompt: in the image path's order (the regions' own without one), at most K. */
+function promptRegions (image: ImageContext, ranked: readonly CandidateRegion[] | undefined): CandidateRegion[] {
+  const order = ranked ?? image.regions.map((_, index) => ({ index, similarity: null }))
+  return order.filter((region) => image.regions[region.index] !== undefined).slice(0, STAGE2_BUDGET.objects)
 }
 
 interface PromptOwner {
@@ -91,10 +91,9 @@ export function typePrompts (batch: readonly PostWork[]): TypePrompts {
     const words = work.words ?? splitWords(work.post.text.slice(0, work.analysedChars))
     work.candidates.forEach((record, order) => {
       const { candidate, knowledge } = record
-      const indices = promptRegionIndices(work.image, record.regionOrder)
-      const regions = indices.map((index) => work.image.regions[index] as ImageRegion)
-      const similarityRow = record.regionSimilarity
-      const similarity = similarityRow === undefined ? undefined : indices.map((index) => similarityRow[index] ?? 0)
+      const picked = promptRegions(work.image, record.regions)
+      const regions = picked.map((region) => work.image.regions[region.index] as ImageRegion)
+      const similarity = picked.some((region) => region.similarity !== null) ? picked.map((region) => region.similarity ?? 0) : undefined
       const owner = { work, record, order, regions, similarity }
       if (candidate.typeScores !== undefined) {
         const scores = candidate.typeScores

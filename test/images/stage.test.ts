@@ -19,10 +19,16 @@ function work (id: string, text: string, imageUrls: string[], candidateTexts: st
 
 /** The image stage's per-candidate orders and similarities, as columns (only candidates it filled). */
 function regionOrder (work: PostWork): number[][] {
-  return work.candidates.flatMap((record) => record.regionOrder === undefined ? [] : [record.regionOrder])
+  return work.candidates.flatMap((record) => record.regions === undefined ? [] : [record.regions.map((region) => region.index)])
 }
+/** Per candidate with similarities: its similarity to each region, aligned with `image.regions`. */
 function regionSimilarity (work: PostWork): number[][] {
-  return work.candidates.flatMap((record) => record.regionSimilarity === undefined ? [] : [record.regionSimilarity])
+  return work.candidates.flatMap((record) => {
+    if (record.regions === undefined || record.regions.every((region) => region.similarity === null)) return []
+    const row: number[] = []
+    for (const region of record.regions) row[region.index] = region.similarity ?? 0
+    return [row]
+  })
 }
 
 describe('image stage (worker pool, real models, loopback server)', () => {
