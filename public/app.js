@@ -363,7 +363,8 @@ async function loadOlder () {
     state.wanted = Math.max(state.wanted, state.posts.length)
     renderPosts()
   } catch (error) {
-    $('#status').textContent = `error: ${error.message}`
+    if (error instanceof TypeError) setOffline(true)
+    else $('#status').textContent = `error: ${error.message}`
   } finally {
     button.disabled = false
   }
@@ -400,6 +401,8 @@ async function refresh () {
     if (AT === null) state.now = (await getJson('/api/v1/extent', new URLSearchParams(), signal)).now
     updateExportLinks()
     const watch = renderWatchlist(signal)
+    // Awaited below; when another request fails first, its failure is that one's (no unhandled rejection).
+    watch.catch(() => {})
     // The list restarts from the newest page when the filters or the range change.
     const listKey = `${filterQuery({ withRange: false })}|${state.range}|${state.from}|${state.to}`
     if (listKey !== state.listKey) {

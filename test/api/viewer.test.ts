@@ -203,6 +203,9 @@ test('a stopped server: a banner says so over the stale data, and goes once the 
   const page = await openViewer(t, '', { server: own, expectedErrors: /ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource/u })
   if (page === null) return
   expect(await page.isVisible('#offline')).toBe(false)
+  // A watched entity: its requests fail too, and must not surface as an unhandled error.
+  await page.evaluate(() => { (globalThis as unknown as { localStorage: { setItem (k: string, v: string): void } }).localStorage.setItem('groundstream.watchlist', '["acme"]') })
+  t.onTestFinished(async () => { await page.evaluate(() => { (globalThis as unknown as { localStorage: { clear (): void } }).localStorage.clear() }).catch(() => {}) })
   await own.close()
   closed = true
   // Any refresh finds the server gone: a filter typed in starts one.
