@@ -11,13 +11,18 @@
 // text: "phrases", AND/OR/NOT, -word), entity,
 // brand (a brand with its products), type=PER,ORG, has_box=true,
 // range=1h|6h|24h|7d|30d or from/to (ISO, UTC), window (trending),
-// refresh=SECONDS (default 5), at=ISO-TIME pins "now".
+// refresh=SECONDS (default 5), at=ISO-TIME pins "now", min_count (trending;
+// the server's default, 3, when absent).
 
-import { drawTimeline, formatUtc } from './chart.js'
+import { drawTimeline, formatUtc, plural } from './chart.js'
+import { keepLabelsInside } from './labels.js'
 
 const params = new URLSearchParams(window.location.search)
 const REFRESH_MS = Math.max(1, Number(params.get('refresh') ?? '5') || 5) * 1000
 const AT = params.get('at')
+const MIN_COUNT = params.get('min_count')
+/** While the server cannot be reached, retry this often (or at the refresh interval, if shorter). */
+const RETRY_MS = Math.min(REFRESH_MS, 3000)
 const TYPES = ['PER', 'LOC', 'ORG', 'OTHER']
 const PRESETS = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 }
 const WATCH_KEY = 'groundstream.watchlist'
@@ -111,7 +116,7 @@ function shareableQuery () {
     if (state.to) q.set('to', state.to)
   } else if (state.range !== '24h') q.set('range', state.range)
   if (state.window !== '1h') q.set('window', state.window)
-  for (const key of ['refresh', 'at']) if (params.get(key)) q.set(key, params.get(key))
+  for (const key of ['refresh', 'at', 'min_count']) if (params.get(key)) q.set(key, params.get(key))
   return q
 }
 
@@ -181,6 +186,7 @@ function renderImage (post) {
     box.style.height = `${(entity.box.h * 100).toFixed(3)}%`
     figure.append(box)
   }
+  keepLabelsInside(figure)
   return figure
 }
 
@@ -319,7 +325,7 @@ async function fetchPosts (query, count, signal) {
 function renderPosts () {
   $('#posts').replaceChildren(...(state.posts.length > 0 ? state.posts.map(renderPost) : [el('p', { class: 'empty' }, 'No posts match these filters.')]))
   const total = `${state.total.relation === 'gte' ? 'at least ' : ''}${state.total.value}`
-  $('#posts-count').textContent = `${state.posts.length} of ${total} post${state.total.value === 1 ? '' : 's'} shown`
+  $('#posts-count').textContent = `${state.posts.length} of ${total} ${state.total.value === 1 ? 'post' : 'posts'} shown`
   $('#load-older').hidden = state.next === null
 }
 
@@ -357,7 +363,8 @@ async function loadOlder () {
     state.wanted = Math.max(state.wanted, state.posts.length)
     renderPosts()
   } catch (error) {
-    $('#status').textContent = `error: ${error.message}`
+    if (error instanceof TypeError) setOffline(true)
+    else $('#status').textContent = `error: ${error.message}`
   } finally {
     button.disabled = false
   }
@@ -365,6 +372,23 @@ async function loadOlder () {
 
 let controller = null
 let timer = null
+/** When the data on screen was last loaded (null: never). */
+let lastLoaded = null
+
+/** The banner saying the server cannot be reached and the data on screen is stale; hidden again on the next answer. */
+function setOffline (offline) {
+  const banner = $('#offline')
+  if (!offline) {
+    banner.hidden = true
+    delete document.body.dataset.stale
+    return
+  }
+  const since = lastLoaded === null ? 'nothing loaded yet' : `showing data from ${lastLoaded.toISOString().slice(11, 16)} UTC`
+  banner.textContent = `Cannot reach the groundstream server at ${window.location.origin}; ${since}. Retrying…`
+  banner.hidden = false
+  document.body.dataset.stale = 'true'
+  $('#status').textContent = `offline · retrying every ${RETRY_MS / 1000}s`
+}
 
 async function refresh () {
   clearTimeout(timer)
@@ -377,6 +401,8 @@ async function refresh () {
     if (AT === null) state.now = (await getJson('/api/v1/extent', new URLSearchParams(), signal)).now
     updateExportLinks()
     const watch = renderWatchlist(signal)
+    // Awaited below; when another request fails first, its failure is that one's (no unhandled rejection).
+    watch.catch(() => {})
     // The list restarts from the newest page when the filters or the range change.
     const listKey = `${filterQuery({ withRange: false })}|${state.range}|${state.from}|${state.to}`
     if (listKey !== state.listKey) {
@@ -396,7 +422,9 @@ async function refresh () {
       $('#together').hidden = true
     } else {
       const timelineQuery = filterQuery()
-      const trendingQuery = new URLSearchParams({ window: state.window, size: '10', min_count: '1' })
+      // The server's min_count (3) unless the page asks for another: 1 would list every "1 vs 0".
+      const trendingQuery = new URLSearchParams({ window: state.window, size: '10' })
+      if (MIN_COUNT !== null) trendingQuery.set('min_count', MIN_COUNT)
       if (state.types.size > 0 && state.types.size < TYPES.length) trendingQuery.set('type', [...state.types].join(','))
       if (state.brand.trim() !== '') trendingQuery.set('brand', state.brand.trim())
       trendingQuery.set('at', state.now ?? new Date().toISOString())
@@ -410,11 +438,11 @@ async function refresh () {
       state.total = posts.total
       renderPosts()
       drawTimeline($('#timeline-chart'), timeline)
-      $('#timeline-total').textContent = `${timeline.total} mentions · per ${timeline.interval} · ${formatUtc(timeline.from)} – ${formatUtc(timeline.to)} UTC`
+      $('#timeline-total').textContent = `${plural(timeline.total, 'mention')} · per ${timeline.interval} · ${formatUtc(timeline.from)} – ${formatUtc(timeline.to)} UTC`
       $('#trending-list').replaceChildren(...(trending.entities.length > 0
         ? trending.entities.map((e) => el('li', { dataset: { entity: e.entity } },
           el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, brandedName(e))),
-          ' ', el('span', { class: 'counts' }, `${e.current} vs ${e.previous}`)))
+          ' ', el('span', { class: 'counts', title: `${plural(e.current, 'mention')} in the last ${state.window}, ${e.previous} in the ${state.window} before` }, `${e.current} vs ${e.previous}`)))
         : [el('li', { class: 'empty' }, 'nothing rising')]))
       const entity = state.entity.trim().toLowerCase()
       if (entity === '') {
@@ -440,7 +468,7 @@ async function refresh () {
         $('#together-list').replaceChildren(...(together.entities.length > 0
           ? together.entities.map((e) => el('li', { dataset: { entity: e.entity } },
             el('button', { type: 'button', onclick: () => chooseEntity(e.entity) }, el('span', { class: `chip ${e.type ?? 'OTHER'}` }, brandedName(e))),
-            ' ', el('span', { class: 'counts' }, `${e.posts} post${e.posts === 1 ? '' : 's'}`)))
+            ' ', el('span', { class: 'counts' }, plural(e.posts, 'post'))))
           : [el('li', { class: 'empty' }, 'nothing else in its posts')]))
         $('#together').hidden = false
       }
@@ -448,8 +476,16 @@ async function refresh () {
     await watch
     $('#status').textContent = `updated ${new Date().toISOString().slice(11, 19)} UTC · refreshes every ${REFRESH_MS / 1000}s`
     document.body.dataset.loaded = 'true'
+    lastLoaded = new Date()
+    setOffline(false)
   } catch (error) {
     if (signal.aborted) return
+    // fetch rejects with a TypeError when no answer came at all (server down, network gone).
+    if (error instanceof TypeError) {
+      setOffline(true)
+      timer = setTimeout(refresh, RETRY_MS)
+      return
+    }
     $('#status').textContent = `error: ${error.message}`
   }
   timer = setTimeout(refresh, REFRESH_MS)

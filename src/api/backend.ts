@@ -38,7 +38,7 @@ export interface EntitySummary {
 export interface TrendingAnswer {
   window: { from: string, to: string }
   previous: { from: string, to: string }
-  entities: Array<EntitySummary & { current: number, previous: number, change: number, ratio: number }>
+  entities: Array<EntitySummary & { current: number, previous: number, change: number, ratio: number, score: number }>
   timed_out: boolean
 }
 

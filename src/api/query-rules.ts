@@ -43,11 +43,32 @@ export function trendingWindows (limits: ApiLimits, now: Date, request: Trending
   }
 }
 
-/** Rising entities first: the ratio of this window to the previous one (both backends). */
-export function rankTrending (rows: Array<EntitySummary & { current: number, total: number }>, request: TrendingRequest): TrendingAnswer['entities'] {
+/**
+ * How surprising `current` mentions are against `previous` in an equally long
+ * window before: given n = current + previous mentions over both windows, no
+ * change means each falls in either window with chance 1/2, so current is
+ * Binomial(n, 1/2); the score is its z-score, (current - n/2) / sqrt(n/4) =
+ * (current - previous) / sqrt(current + previous). 6 vs 1 scores 1.89, 60 vs
+ * 10 scores 5.98, 1 vs 0 only 1: a jump from a handful counts for less than
+ * the same ratio over many mentions. 0 when there are no mentions at all.
+ */
+export function trendingScore (current: number, previous: number): number {
+  const n = current + previous
+  return n === 0 ? 0 : (current - previous) / Math.sqrt(n)
+}
+
+/**
+ * Rising entities first (both backends): at least min_count mentions in the
+ * window and more than before, ranked by trendingScore, then the smoothed
+ * ratio (current + 1) / (previous + 1), then current, then the entity.
+ */
+export function rankTrending (rows: Array<EntitySummary & { current: number, total: number }>, request: Pick<TrendingRequest, 'min_count' | 'size'>): TrendingAnswer['entities'] {
   return rows
-    .map(({ total, ...row }) => ({ ...row, previous: total - row.current, change: 2 * row.current - total, ratio: (row.current + 1) / (total - row.current + 1) }))
+    .map(({ total, ...row }) => {
+      const previous = total - row.current
+      return { ...row, previous, change: row.current - previous, ratio: (row.current + 1) / (previous + 1), score: Number(trendingScore(row.current, previous).toFixed(4)) }
+    })
     .filter((e) => e.current >= request.min_count && e.change > 0)
-    .sort((a, b) => b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
+    .sort((a, b) => b.score - a.score || b.ratio - a.ratio || b.current - a.current || a.entity.localeCompare(b.entity))
     .slice(0, request.size)
 }

@@ -76,6 +76,8 @@ const MENTION_SORTS = Object.freeze(['recent', 'relevance', 'score'] as const)
 /** What /trending ranks: entities (entity.normalised), or brands (a brand's own mentions and its products', by lower-cased name). */
 export const TRENDING_GROUPS = Object.freeze(['entity', 'brand'] as const)
 export type TrendingGroup = typeof TRENDING_GROUPS[number]
+/** Trending's default min_count: fewer mentions in the window are noise (every "1 vs 0" would rise). */
+export const TRENDING_MIN_COUNT = 3
 
 /**
  * How a brand name is compared, case-insensitively: what the index's
@@ -123,7 +125,7 @@ export function requestSchemas (limits: ApiLimits) {
       window: duration.default(parseDurationMs('1h')),
       at: isoTime.optional(),
       size: int(1, limits.maxEntities).default(10),
-      min_count: int(1, 1_000_000).default(2)
+      min_count: int(1, 1_000_000).default(TRENDING_MIN_COUNT)
     }).strict(),
     cooccurring: z.object({
       entity: filter.entity,

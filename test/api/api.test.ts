@@ -154,10 +154,13 @@ for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
     const { status, body } = await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z')
     expect(status).toBe(200)
     const entities = body.entities as Array<{ entity: string, current: number, previous: number, type: string, canonical_id: string | null, text: string }>
-    expect(entities.map((e) => [e.entity, e.current, e.previous])).toStrictEqual([['acme', 6, 1], ['alice smith', 2, 0]])
+    expect(entities.map((e) => [e.entity, e.current, e.previous]), 'the default min_count (3) leaves out alice smith (2 vs 0)').toStrictEqual([['acme', 6, 1]])
     expect(entities[0]?.type).toBe('ORG')
     expect(entities[0]?.canonical_id).toBe('Q-acme')
     expect(body.window).toStrictEqual({ from: '2026-01-10T11:00:00.000Z', to: '2026-01-10T12:00:00.000Z' })
+    const two = await h.get('/api/v1/trending?window=1h&at=2026-01-10T12:00:00Z&min_count=2')
+    const ranked = two.body.entities as Array<{ entity: string, score: number, ratio: number }>
+    expect(ranked.map((e) => [e.entity, e.score]), 'ranked by the z-score of current against previous').toStrictEqual([['acme', 1.8898], ['alice smith', 1.4142]])
     // Defaults to now (the harness clock is T0); min_count and type filter apply.
     const people = await h.get('/api/v1/trending?type=PER&min_count=1')
     expect((people.body.entities as Array<{ entity: string }>).map((e) => e.entity)).toStrictEqual(['alice smith'])

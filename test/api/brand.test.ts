@@ -114,7 +114,7 @@ for (const backend of BACKENDS) describe(`brands on ${backend}`, () => {
     const mention = ((await h.get('/api/v1/mentions?brand=apple&size=1')).body.mentions as Mention[])[0]
     expect(Object.keys(mention?.entity ?? {}).sort()).toStrictEqual(documented('Entity'))
     const ranked = ((await h.get('/api/v1/trending?by=brand&window=1h&at=2026-01-10T12:00:00Z&min_count=1')).body.entities as Array<Record<string, unknown>>)[0]
-    const extra = ['current', 'previous', 'change', 'ratio']
+    const extra = ['current', 'previous', 'change', 'ratio', 'score']
     expect(Object.keys(ranked ?? {}).filter((key) => !extra.includes(key)).sort()).toStrictEqual(documented('EntitySummary'))
   })
 })

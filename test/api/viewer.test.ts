@@ -46,7 +46,10 @@ afterAll(async () => {
   if (process.env.GS_SCREENSHOT_DIR === undefined) rmSync(screenshots, { recursive: true, force: true })
 })
 
-async function openViewer (t: TestContext, query = ''): Promise<Page | null> {
+/** The server the page talks to (default the shared harness), and console errors the test expects (a stopped server's failed requests). */
+interface OpenOptions { server?: Harness, expectedErrors?: RegExp }
+
+async function openViewer (t: TestContext, query = '', options: OpenOptions = {}): Promise<Page | null> {
   const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
   // `command -v` takes the absolute path too: missing skips locally, fails under CI.
   if (requireTool(t, executable) === null) return null
@@ -54,12 +57,14 @@ async function openViewer (t: TestContext, query = ''): Promise<Page | null> {
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(error.message))
-  page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()) })
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !(options.expectedErrors?.test(message.text()) ?? false)) problems.push(message.text())
+  })
   t.onTestFinished(async () => {
     await page.close()
     expect(problems, 'no script errors in the page').toStrictEqual([])
   })
-  await page.goto(`${harness.server.url}/?at=2026-01-10T12:00:00Z&refresh=600${query}`)
+  await page.goto(`${(options.server ?? harness).server.url}/?at=2026-01-10T12:00:00Z&refresh=600${query}`)
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
   return page
 }
@@ -115,13 +120,38 @@ test('boxes are drawn and labelled where the index has them, at the box position
   for (const [key, want] of Object.entries({ x: 0.55, y: 0.15, w: 0.3, h: 0.7 })) {
     expect(Math.abs(geometry[key as keyof typeof geometry] - want) < 0.01, `${key}: ${geometry[key as keyof typeof geometry]} vs ${want}`).toBeTruthy()
   }
+  // Every label lies inside its image, and p02's two labels do not overlap.
+  const labels = await page.$$eval('.figure', (figures) => figures.map((figure) => {
+    const image = (figure.querySelector('img') as typeof figure).getBoundingClientRect()
+    return [...figure.querySelectorAll('.box .label')].map((label) => {
+      const r = label.getBoundingClientRect()
+      return { left: r.left - image.left, top: r.top - image.top, right: image.right - r.right, bottom: image.bottom - r.bottom, x: r.left, y: r.top, w: r.width, h: r.height }
+    })
+  }))
+  for (const label of labels.flat()) {
+    expect(Math.min(label.left, label.top, label.right, label.bottom), JSON.stringify(label)).toBeGreaterThanOrEqual(-0.5)
+  }
+  const [first, second] = labels.find((figure) => figure.length === 2) ?? []
+  assert.ok(first !== undefined && second !== undefined)
+  const apart = first.x + first.w <= second.x + 0.5 || second.x + second.w <= first.x + 0.5 || first.y + first.h <= second.y + 0.5 || second.y + second.h <= first.y + 0.5
+  expect(apart, 'the two labels on p02 do not overlap').toBe(true)
   mkdirSync(screenshots, { recursive: true })
   await page.locator('article[data-post-id="p02"]').screenshot({ path: join(screenshots, 'viewer-boxes.png') })
 })
 
-test('filters by type, entity and has-box narrow the list; trending panel lists rising entities', async (t) => {
+test('trending asks for the server\'s minimum count: no "1 vs 0" entries', async (t) => {
   const page = await openViewer(t)
   if (page === null) return
+  // acme 6 vs 1; alice smith (2 vs 0) is under the default min_count of 3.
+  const rows = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => `${(n as unknown as WithDataset).dataset.entity ?? ''}|${n.querySelector('.counts')?.textContent ?? ''}|${n.querySelector('.counts')?.getAttribute('title') ?? ''}`))
+  expect(rows).toStrictEqual(['acme|6 vs 1|6 mentions in the last 1h, 1 in the 1h before'])
+})
+
+test('filters by type, entity and has-box narrow the list; trending panel lists rising entities', async (t) => {
+  // min_count in the page URL goes to /trending (and stays in the shareable URL).
+  const page = await openViewer(t, '&min_count=2')
+  if (page === null) return
+  expect(page.url()).toMatch(/min_count=2/)
   const trending = await page.$$eval('#trending-list li', (nodes) => nodes.map((n) => (n as unknown as WithDataset).dataset.entity ?? ''))
   expect(trending.slice(0, 2)).toStrictEqual(['acme', 'alice smith'])
 
@@ -162,6 +192,39 @@ test('a page opened with filters in its URL starts filtered', async (t) => {
   expect(await page.isChecked('#has-box')).toBe(true)
 })
 
+test('a stopped server: a banner says so over the stale data, and goes once the server answers again', async (t) => {
+  const executable = process.env.GS_CHROMIUM ?? '/usr/bin/chromium'
+  if (requireTool(t, executable) === null) return
+  assert.ok(harness !== null)
+  const main = harness
+  const own = await startEmbeddedHarness()
+  let closed = false
+  t.onTestFinished(async () => { if (!closed) await own.close() })
+  const page = await openViewer(t, '', { server: own, expectedErrors: /ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource/u })
+  if (page === null) return
+  expect(await page.isVisible('#offline')).toBe(false)
+  // A watched entity: its requests fail too, and must not surface as an unhandled error.
+  await page.evaluate(() => { (globalThis as unknown as { localStorage: { setItem (k: string, v: string): void } }).localStorage.setItem('groundstream.watchlist', '["acme"]') })
+  t.onTestFinished(async () => { await page.evaluate(() => { (globalThis as unknown as { localStorage: { clear (): void } }).localStorage.clear() }).catch(() => {}) })
+  await own.close()
+  closed = true
+  // Any refresh finds the server gone: a filter typed in starts one.
+  await page.fill('#q', 'acme')
+  await page.waitForSelector('#offline:not([hidden])', { timeout: 10_000 })
+  const origin = own.server.url.replace(/\/$/u, '')
+  expect(await page.textContent('#offline')).toBe(`Cannot reach the groundstream server at ${origin}; showing data from ${await page.evaluate(() => new Date().toISOString().slice(11, 16))} UTC. Retrying…`)
+  expect(await page.getAttribute('body', 'data-stale')).toBe('true')
+  expect(await postIds(page), 'the data loaded before stays on screen').toHaveLength(11)
+  // The server is back (its requests answered by the shared one): the retry clears the banner.
+  await page.route('**/api/v1/**', async (route) => {
+    const url = new URL(route.request().url())
+    await route.fulfill({ response: await route.fetch({ url: `${main.server.url.replace(/\/$/u, '')}${url.pathname}${url.search}` }) })
+  })
+  await page.waitForSelector('#offline', { state: 'hidden', timeout: 10_000 })
+  expect(await page.getAttribute('body', 'data-stale')).toBe(null)
+  await settle(page, ['p01', 'p02', 'p03', 'p04', 'p05', 'p06', 'p10'])
+})
+
 /** Sum of the chart's bar counts and the number of bars. */
 async function chart (page: Page): Promise<{ bars: number, total: number }> {
   const counts = await page.$$eval('#timeline-chart rect.bar', (nodes) => nodes.map((n) => Number((n as unknown as WithDataset).dataset.count)))
@@ -177,6 +240,14 @@ test('timeline chart: one bar per bucket of the range, counts summing to the men
   expect(await page.textContent('#timeline-total') ?? '').toMatch(new RegExp(`^${harness.docs.length} mentions · per 15m · 2026-01-09 12:00 – 2026-01-10 12:00 UTC$`))
   const tooltip = await page.$eval('#timeline-chart rect.bar[data-count="3"]', (n) => n.querySelector('title')?.textContent ?? '')
   expect(tooltip).toMatch(/^3 mentions · 2026-01-10 \d\d:\d\d UTC \(15m\)$/)
+  // The y axis: distinct whole numbers from 0, in steps of 2 (the top 15-minute count is over 4).
+  expect(await page.$$eval('#timeline-chart text.axis.y', (nodes) => nodes.map((n) => n.textContent ?? ''))).toStrictEqual(['0', '2', '4', '6'])
+  // The x labels lie inside the chart, the first one too.
+  const overflow = await page.$eval('#timeline-chart svg', (svg) => {
+    const box = svg.getBoundingClientRect()
+    return [...svg.querySelectorAll('text.axis.x')].map((n) => n.getBoundingClientRect()).filter((r) => r.left < box.left - 0.5 || r.right > box.right + 0.5).length
+  })
+  expect(overflow, 'x labels crossing the chart\'s edges').toBe(0)
   await page.fill('#entity', 'acme')
   await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector (s: string): { textContent: string | null } | null } }).document.querySelector('#timeline-total')?.textContent ?? '').startsWith('7 mentions'), undefined, { timeout: 10_000 })
   expect((await chart(page)).total).toBe(7)
@@ -491,7 +562,8 @@ test('brands: a product mention shows its brand, a clicked brand filters the lis
     // A shared URL opens filtered by the brand.
     const shared = await context.newPage()
     try {
-      await shared.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&brand=apple`)
+      // AirPods has fewer mentions than trending's default minimum: the shared URL lowers it.
+      await shared.goto(`${branded.server.url}/?at=2026-01-10T12:00:00Z&refresh=600&brand=apple&min_count=1`)
       await shared.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 })
       expect(await postIds(shared)).toStrictEqual(['b01', 'b02', 'b03', 'b06'])
       expect(await shared.inputValue('#brand')).toBe('apple')
