@@ -33,7 +33,7 @@
 # Resumable: run it again with the same --work and each step continues from
 # its checkpoints (train_all per model, MQSPN per epoch, finished steps are
 # skipped). Nothing in --out changes until every step has finished.
-# See training/README.md for the flags and expected durations.
+# See training/docs/pipeline.md for the flags and expected durations.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/../shared/data/twitter-gmner"
@@ -159,7 +159,7 @@ for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"
   rm -rf "$to.new" && cp -r "$from" "$to.new"
-  # The served text models compute in int8 with one activation scale per row (batch-invariant, training/README.md).
+  # The served text models compute in int8 with one activation scale per row (batch-invariant, training/docs/quantisation.md).
   if [[ "${pair##*:}" != mqspn ]]; then "$PY" -m gmner.row_int8 --model-dir "$to.new"; fi
   rm -rf "$to" && mv "$to.new" "$to"
 done

@@ -158,7 +158,7 @@ def main(argv=None) -> None:
                     help="train on the first N of e5's 12 layers only (a faster stage 1; gmner.e5_serve --layers N exports it)")
     ap.add_argument("--pretrain-extra", type=int, default=0, metavar="N",
                     help="train N epochs on the --extra-data corpora alone (gold labels) before Twitter-GMNER, instead "
-                         "of mixing them in (a pre-training pass; their conventions differ, see training/README.md)")
+                         "of mixing them in (a pre-training pass; their conventions differ, see training/docs/extra-corpora.md)")
     ap.add_argument("--kfold", action="store_true",
                     help="instead of one student, train --folds K students (--epochs1 each) on the other folds and write the "
                          "spans each predicts on its own fold that are not gold to --work/kfold.json: stage 2's NONE "
