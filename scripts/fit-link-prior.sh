@@ -44,7 +44,7 @@ step () { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 (cd "$ROOT" && npx tsc -p tsconfig.build.json)
 mkdir -p "$WORK/dumps"
 step "1/3 other corpora in the Twitter-GMNER layout -> $WORK/ext"
-[[ -f "$WORK/ext/mc-tr/train.txt" ]] || (cd "$ROOT/training" && "$PY" -m gmner.ext_layout --ext-dir "$EXT" --out "$WORK/ext")
+[[ -f "$WORK/ext/mc-tr/train.txt" ]] || (cd "$ROOT/training" && "$PY" -m gmner ext-layout --ext-dir "$EXT" --out "$WORK/ext")
 
 dump () { # name data-dir split
   local out="$WORK/dumps/$1.jsonl"
@@ -63,6 +63,6 @@ for corpus in germeval mc-de mc-en mc-es mc-nl mc-tr; do
 done
 
 step "3/3 fitting -> $MODELS/stage2/link-prior.json"
-(cd "$ROOT/training" && "$PY" -m gmner.link_prior --train "$WORK/dumps/gmner-train.jsonl" --extra "${EXTRA[@]}" \
+(cd "$ROOT/training" && "$PY" -m gmner link-prior --train "$WORK/dumps/gmner-train.jsonl" --extra "${EXTRA[@]}" \
   --dev "$WORK/dumps/gmner-dev.jsonl" --calibration identity --l2 "$L2" --out "$MODELS/stage2/link-prior.json.new")
 mv "$MODELS/stage2/link-prior.json.new" "$MODELS/stage2/link-prior.json"

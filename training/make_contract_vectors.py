@@ -106,11 +106,11 @@ def previous_fp32_raw(out: Path, m1: dict, m2: dict) -> dict:
     return old.get("fp32_raw", {})
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=str(ROOT / "models"))
     ap.add_argument("--out", default=str(ROOT / "test" / "fixtures" / "model-contract-vectors.json"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     models = Path(args.models)
     wt = stage_tokenizer(models / "stage1")  # stage 1 and stage 2 may use different encoders and vocabularies
     wt2 = stage_tokenizer(models / "stage2")

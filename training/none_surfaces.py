@@ -17,11 +17,11 @@ import numpy as np
 from gmner import data as D
 
 
-def main() -> None:
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True, help="run folder holding kfold.json and results.json")
     ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     work = Path(args.work)
     run_args = json.loads((work / "results.json").read_text())["args"]
     train = D.load_split(Path(run_args["data"]), "train")

@@ -26,7 +26,7 @@ import torch
 from .export import export_models, training_facts
 from .models import Stage1Model, Stage2Model
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
-from .train_all import Run, kfold_step, load_corpus
+from .train_all import Run, forwarded_help, kfold_step, load_corpus
 from .train_all import parse_args as train_args
 from .training import log, s1_features, s2_gold_features, s2_training_examples, train_stage1, train_stage2
 
@@ -104,6 +104,7 @@ def main(argv=None) -> None:
     ap.add_argument("--train-seed", type=int, default=None,
                     help="seed of the students' initialisation and batch order (default --seed; --seed itself also "
                          "splits #/@ words and must stay the teacher's)")
+    forwarded_help(ap, argv)
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)

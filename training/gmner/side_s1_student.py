@@ -22,7 +22,7 @@ from .models import Stage1Model
 from .training import log, s1_decode, s1_features, s1_probs, train_stage1
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
     ap.add_argument("--data", default=str(D.DEFAULT_DATA_DIR))
@@ -33,7 +33,7 @@ def main():
     ap.add_argument("--lr-head", type=float, default=1e-3)
     ap.add_argument("--sigil-merge", type=float, default=0.5)
     ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     import transformers
 

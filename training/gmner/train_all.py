@@ -75,6 +75,16 @@ __all__ = [
 ]
 
 
+def forwarded_help(own: argparse.ArgumentParser, argv=None) -> None:
+    """-h/--help of a command whose own parser (add_help=False) forwards the rest to parse_args: prints its own
+    options, then train_all's, and exits 0. Without this its required options fail before --help is seen."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "-h" in argv or "--help" in argv:
+        own.print_help()
+        print("\noptions forwarded to gmner.train_all:")
+        parse_args(["--help"])
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", default=str(D.DEFAULT_DATA_DIR))
