@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
+
+from .onnx_files import save_atomically
 
 #: Largest activation code: with s8 weights (|w| <= 127 here, 128 at most) two products fit an int16.
 MAX_CODE = 127
@@ -91,14 +92,7 @@ def narrow_file(src: Path, out: Path) -> dict[str, int]:
     model = onnx.load(str(src))
     counts = {"row_constants": narrow_row_int8(model), "qdq_quantisers": narrow_qdq(model)}
     onnx.checker.check_model(model)
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as tmp:
-        staged = Path(tmp.name)
-    try:
-        onnx.save(model, str(staged))
-        staged.chmod(0o644)
-        staged.replace(out)
-    finally:
-        staged.unlink(missing_ok=True)
+    save_atomically(model, out)
     return counts
 
 

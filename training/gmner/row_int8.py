@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .narrow import ACTIVATIONS_NOTE, LEVELS, ZERO_POINT
+from .onnx_files import save_atomically
 
 #: A row whose largest magnitude is below this is quantised with this scale (all zeros stay zeros).
 MIN_ROW_SCALE = 1e-8
@@ -278,14 +278,7 @@ def quantize_file(src: Path, out: Path, keep_float: set[str] | None = None) -> d
     leaves whatever was at `out` as it was."""
     model = onnx.load(str(src))
     counts = quantize_rows(model, keep_float)
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as tmp:
-        staged = Path(tmp.name)
-    try:
-        onnx.save(model, str(staged))
-        staged.chmod(0o644)
-        staged.replace(out)
-    finally:
-        staged.unlink(missing_ok=True)
+    save_atomically(model, out)
     return counts
 
 
