@@ -2,7 +2,7 @@
 // real Elasticsearch (a fixture index built with the sink's own template and
 // document functions) and the embedded SQLite store of `serve --from`. Every
 // behaviour test runs against each, so the two stay equal.
-import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,8 +13,7 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { API_ROUTES, createApiServer, parseApiConfig, requestSchemas } from '../../src/api/index.js'
 import { ROOT, repoPath } from '../deploy/helpers.js'
 import { readFileSync } from 'node:fs'
-import { elasticsearchUrl } from './fixtures.js'
-import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
+import { backendHarness, type BackendName } from './harness.js'
 
 interface Mention { id: string, post_id: string, entity: { normalised: string, type: string, score: number, canonical_id: string | null }, box: unknown, post: { created_at: string } }
 
@@ -23,25 +22,7 @@ const mentionsOf = (body: Record<string, unknown>): Mention[] => body.mentions a
 const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
 
 for (const backend of BACKENDS) describe(`API on ${backend}`, () => {
-  let harness: Harness | null = null
-
-  beforeAll(async () => {
-    if (backend === 'embedded') harness = await startEmbeddedHarness()
-    else {
-      const url = elasticsearchUrl()
-      if (url !== null) harness = await startHarness(url)
-    }
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-  })
-
-  function need (t: TestContext): Harness | null {
-    if (harness !== null) return harness
-    requireElasticsearch(t)
-    return null
-  }
+  const need = backendHarness(backend)
 
   test('mentions: free text finds the entity by its text and canonical title, best first', async (t) => {
     const h = need(t)

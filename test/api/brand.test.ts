@@ -3,12 +3,12 @@
 // is its own brand, and the API filters (`brand=`, case-insensitive), counts
 // (timeline), ranks (trending `by=brand`) and summarises by it alike on the
 // real Elasticsearch and the embedded store.
-import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { repoPath } from '../deploy/helpers.js'
-import { T0, brandDocuments, elasticsearchUrl } from './fixtures.js'
-import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
+import { T0, brandDocuments } from './fixtures.js'
+import { backendHarness, type BackendName } from './harness.js'
 
 interface Mention { post_id: string, entity: Record<string, unknown> & { text: string, brand: string | null } }
 interface Ranked { entity: string, brand: string | null, text: string | null, type: string | null, canonical_id: string | null, current: number, previous: number }
@@ -16,25 +16,7 @@ interface Ranked { entity: string, brand: string | null, text: string | null, ty
 const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
 
 for (const backend of BACKENDS) describe(`brands on ${backend}`, () => {
-  let harness: Harness | null = null
-
-  beforeAll(async () => {
-    if (backend === 'embedded') harness = await startEmbeddedHarness({}, { docs: brandDocuments, mediaDir: repoPath('samples/images'), now: T0 })
-    else {
-      const url = elasticsearchUrl()
-      if (url !== null) harness = await startHarness(url, {}, brandDocuments)
-    }
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-  })
-
-  function need (t: TestContext): Harness | null {
-    if (harness !== null) return harness
-    requireElasticsearch(t)
-    return null
-  }
+  const need = backendHarness(backend, { docs: brandDocuments, mediaDir: repoPath('samples/images'), now: T0 })
 
   test('mentions and posts: brand= finds the brand and its products, in any case', async (t) => {
     const h = need(t)

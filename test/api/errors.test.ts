@@ -3,27 +3,11 @@
 // when the request fails before it reaches a route (over-long URL, bad
 // percent-encoding, bytes that are not UTF-8, 431); and the date fixes: a
 // plain date is that UTC day, from after to is a 400.
-import { afterAll, beforeAll, expect, test, type TestContext } from 'vitest'
+import { expect, test } from 'vitest'
 import { connect } from 'node:net'
-import { elasticsearchUrl } from './fixtures.js'
-import { requireElasticsearch, startHarness, type Harness } from './harness.js'
+import { backendHarness } from './harness.js'
 
-let harness: Harness | null = null
-
-beforeAll(async () => {
-  const url = elasticsearchUrl()
-  if (url !== null) harness = await startHarness(url)
-})
-
-afterAll(async () => {
-  await harness?.close()
-})
-
-function need (t: TestContext): Harness | null {
-  if (harness !== null) return harness
-  requireElasticsearch(t)
-  return null
-}
+const need = backendHarness('elasticsearch')
 
 /** Sends raw bytes as the request head; returns the status and the parsed JSON body. */
 async function raw (base: string, head: Buffer): Promise<{ status: number, body: unknown, text: string }> {

@@ -2,7 +2,7 @@
 // both backends: every matching mention (as many as the API's total), CSV
 // with a BOM, RFC 4180 quoting and formula-looking cells neutralised (issue
 // 29, CSV injection), JSONL of whole documents; at most two at once.
-import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { EmbeddedSearch, createApiServer, parseApiConfig } from '../../src/api/index.js'
@@ -11,8 +11,8 @@ import { CSV_COLUMNS, ExportSlots, csvLine, exportStream } from '../../src/api/e
 import type { MentionsAnswer, SearchBackend } from '../../src/api/backend.js'
 import type { EntityDocument } from '../../src/contracts/index.js'
 import { ROOT } from '../deploy/helpers.js'
-import { T0, elasticsearchUrl, fixtureDocuments } from './fixtures.js'
-import { requireElasticsearch, startEmbeddedHarness, startHarness, type BackendName, type Harness } from './harness.js'
+import { T0, fixtureDocuments } from './fixtures.js'
+import { backendHarness, type BackendName, type Harness } from './harness.js'
 
 const EVIL_TEXT = '=HYPERLINK("http://evil.example","click") says @Acme'
 
@@ -77,25 +77,7 @@ test('the export pages through the store: each mention exactly once, whatever th
 const BACKENDS: readonly BackendName[] = ['elasticsearch', 'embedded']
 
 for (const backend of BACKENDS) describe(`export on ${backend}`, () => {
-  let harness: Harness | null = null
-
-  beforeAll(async () => {
-    if (backend === 'embedded') harness = await startEmbeddedHarness({}, { docs: docsWithEvil, mediaDir: ROOT, now: T0 })
-    else {
-      const url = elasticsearchUrl()
-      if (url !== null) harness = await startHarness(url, {}, docsWithEvil)
-    }
-  })
-
-  afterAll(async () => {
-    await harness?.close()
-  })
-
-  function need (t: TestContext): Harness | null {
-    if (harness !== null) return harness
-    requireElasticsearch(t)
-    return null
-  }
+  const need = backendHarness(backend, { docs: docsWithEvil, mediaDir: ROOT, now: T0 })
 
   async function download (h: Harness, query: string): Promise<{ status: number, headers: Headers, text: string }> {
     const response = await fetch(`${h.server.url}/api/v1/export?${query}`)

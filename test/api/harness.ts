@@ -3,7 +3,7 @@
 // scripts/services.sh env; without it those tests skip locally and fail under
 // CI), or the embedded SQLite store loaded from a JSONL file as
 // `serve --from` does. The same tests run against both.
-import type { TestContext } from 'vitest'
+import { afterAll, beforeAll, type TestContext } from 'vitest'
 import { Client } from '@elastic/elasticsearch'
 import { Registry } from 'prom-client'
 import { writeFileSync } from 'node:fs'
@@ -123,5 +123,29 @@ export async function startEmbeddedHarness (overrides: ApiConfigInput = {}, data
       await search.close()
       media.remove()
     }
+  }
+}
+
+/**
+ * A harness on `backend` for the enclosing describe block (or file): started
+ * before its tests, closed after. The returned `need(t)` gives it, or (on
+ * Elasticsearch without ELASTICSEARCH_URL) skips locally and fails under CI.
+ */
+export function backendHarness (backend: BackendName, data?: EmbeddedData): (t: TestContext) => Harness | null {
+  let harness: Harness | null = null
+  beforeAll(async () => {
+    if (backend === 'embedded') harness = await startEmbeddedHarness({}, data)
+    else {
+      const url = elasticsearchUrl()
+      if (url !== null) harness = await startHarness(url, {}, data?.docs)
+    }
+  })
+  afterAll(async () => {
+    await harness?.close()
+  })
+  return (t) => {
+    if (harness !== null) return harness
+    requireElasticsearch(t)
+    return null
   }
 }
