@@ -200,6 +200,7 @@ test('a stopped server: a banner says so over the stale data, and goes once the 
   const own = await startEmbeddedHarness()
   let closed = false
   t.onTestFinished(async () => { if (!closed) await own.close() })
+  const openedAt = new Date().toISOString().slice(11, 16)
   const page = await openViewer(t, '', { server: own, expectedErrors: /ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource/u })
   if (page === null) return
   expect(await page.isVisible('#offline')).toBe(false)
@@ -212,7 +213,11 @@ test('a stopped server: a banner says so over the stale data, and goes once the 
   await page.fill('#q', 'acme')
   await page.waitForSelector('#offline:not([hidden])', { timeout: 10_000 })
   const origin = own.server.url.replace(/\/$/u, '')
-  expect(await page.textContent('#offline')).toBe(`Cannot reach the groundstream server at ${origin}; showing data from ${await page.evaluate(() => new Date().toISOString().slice(11, 16))} UTC. Retrying…`)
+  // The data's time is the last load's, before the server went; read the clock either side of that minute.
+  const banner = await page.textContent('#offline') ?? ''
+  const shown = /showing data from (\d\d:\d\d) UTC/u.exec(banner)?.[1]
+  expect(banner).toBe(`Cannot reach the groundstream server at ${origin}; showing data from ${shown ?? '?'} UTC. Retrying…`)
+  expect([openedAt, new Date().toISOString().slice(11, 16)]).toContain(shown)
   expect(await page.getAttribute('body', 'data-stale')).toBe('true')
   expect(await postIds(page), 'the data loaded before stays on screen').toHaveLength(11)
   // The server is back (its requests answered by the shared one): the retry clears the banner.
